@@ -1,0 +1,133 @@
+# physopt build.  `make` builds build/libphysopt.{a,so} and build/physopt;
+# `make test` runs the cmocka suite (T=name runs tests/test_name*.c only);
+# `make bench` runs the benchmarks; `make deps` installs Debian packages;
+# `make SANITIZE=1 test` builds in build-san/ with ASan + UBSan;
+# `make install PREFIX=/usr/local`.
+PREFIX   ?= /usr/local
+CC       ?= cc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+SANITIZE ?= 0
+WERROR   ?= 0
+MPI      ?= 0
+T        ?=
+
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+OPT      ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN    := -fsanitize=address,undefined
+else
+BUILD    ?= build
+OPT      ?= -O3 -g -march=native
+LDSAN    :=
+endif
+
+ifeq ($(MPI),1)
+CC       := mpicc
+MPIDEF   := -DPO_HAVE_MPI=1
+endif
+
+VERSION  := 0.1.0
+PKGS     := fftw3 gsl hdf5-serial openblas inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# GSL's .pc names its own reference CBLAS; OpenBLAS provides CBLAS for us.
+PKG_LIBS := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+SUNDIALS_LIBS := -lsundials_cvode -lsundials_nvecserial -lsundials_sunlinsolspgmr \
+                 -lsundials_sunlinsoldense -lsundials_sunmatrixdense
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WFLAGS   := -Wall -Wextra -Wshadow -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WFLAGS   += -Werror
+endif
+CPPFLAGS += -Iinclude -I. -D_POSIX_C_SOURCE=200809L -DPO_VERSION=\"$(VERSION)\" $(MPIDEF)
+CFLAGS   += -std=c11 $(OPT) -fPIC -fopenmp $(WFLAGS) $(PKG_CFLAGS) -MMD -MP
+LDLIBS   := $(PKG_LIBS) $(SUNDIALS_LIBS) -fopenmp -lm $(LDSAN)
+
+LIB_DIRS  := problems algorithms backends backends/* physics solvers io
+LIB_SRCS  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+CLI_SRCS  := $(sort $(wildcard cli/*.c))
+TEST_SRCS := $(sort $(wildcard tests/test_$(T)*.c))
+TEST_UTIL := $(sort $(wildcard tests/util/*.c))
+BENCH_SRCS:= $(sort $(wildcard bench/bench_*.c))
+
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
+TEST_UTIL_OBJS := $(TEST_UTIL:%.c=$(BUILD)/%.o)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
+BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+
+GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+
+.PHONY: all test bench deps install clean format check-format FORCE
+all: $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(BUILD)/physopt
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The git revision goes into one object only, rebuilt when it changes.
+$(BUILD)/git-rev.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
+$(BUILD)/io/version.o: $(BUILD)/git-rev.txt
+$(BUILD)/io/version.o: CPPFLAGS += -DPO_GIT_REV=\"$(GIT_REV)\"
+
+$(BUILD)/libphysopt.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libphysopt.so: $(LIB_OBJS)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+
+$(BUILD)/physopt: $(CLI_OBJS) $(BUILD)/libphysopt.a
+	$(CC) -o $@ $(CLI_OBJS) $(BUILD)/libphysopt.a $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL_OBJS) $(BUILD)/libphysopt.a
+	$(CC) -o $@ $< $(TEST_UTIL_OBJS) $(BUILD)/libphysopt.a $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libphysopt.a
+	$(CC) -o $@ $< $(BUILD)/libphysopt.a $(LDLIBS)
+
+# Every test binary runs from the repository root (fixtures are found at
+# tests/... and ../shared/data); the summary line counts binaries.
+test: $(TEST_BINS) $(BUILD)/physopt
+	@BUILD=$(BUILD) sh tests/run-all.sh $(TEST_BINS)
+
+bench: $(BENCH_BINS) $(BUILD)/physopt
+	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS)
+
+DEB_PKGS := build-essential pkg-config libfftw3-dev libgsl-dev libhdf5-dev libopenblas-dev \
+            libsundials-dev libinih-dev libcmocka-dev libopenmpi-dev openmpi-bin gnuplot-nox \
+            dataset-fashion-mnist python3-h5py python3-numpy hdf5-tools
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	  grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  SUDO=$$( [ $$(id -u) -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "all Debian dependencies present"; fi
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/physopt \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/physopt
+	install -m 644 $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/physopt/*.h $(DESTDIR)$(PREFIX)/include/physopt/
+	install -m 755 $(BUILD)/physopt $(DESTDIR)$(PREFIX)/bin/
+	cp -r configs $(DESTDIR)$(PREFIX)/share/physopt/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' physopt.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/physopt.pc
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+check-format:
+	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-san
+
+FORCE:
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_BINS:=.d) $(BENCH_BINS:=.d)

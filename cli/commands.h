@@ -1,0 +1,5 @@
+/* Every subcommand of `physopt`, named once; expanded by cli/main.c into the
+ * prototypes `int po_cmd_<name>(int argc, char **argv)` and the dispatch
+ * table.  Adding a command is one line here plus cli/cmd_<name>.c. */
+PO_COMMAND(solve, "anneal an Ising/MaxCut problem on a backend")
+PO_COMMAND(backends, "list backends, their capabilities and parameters")

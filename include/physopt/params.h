@@ -1,0 +1,84 @@
+/* Run parameters: INI files (libinih) plus command-line overrides.
+ *
+ * A po_params holds "section.key" -> text.  Every module that reads
+ * parameters publishes a table of po_param_spec (key, type, default, range,
+ * unit, help with the source of the default); typed getters validate against
+ * it, so an out-of-range value names the parameter and the accepted range,
+ * and po_params_check() rejects unknown sections and keys, listing the valid
+ * ones.  The same tables feed `physopt backends` and the docs. */
+#ifndef PHYSOPT_PARAMS_H
+#define PHYSOPT_PARAMS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  PO_PARAM_INT = 0,
+  PO_PARAM_DOUBLE = 1,
+  PO_PARAM_STRING = 2, /* free text, or one of `choices` ("a|b|c") */
+  PO_PARAM_BOOL = 3    /* true/false, yes/no, on/off, 1/0 */
+} po_param_type;
+
+typedef struct po_param_spec {
+  const char *key;
+  po_param_type type;
+  const char *def; /* default, as text; NULL = no default (required or optional) */
+  double min, max; /* inclusive range for INT/DOUBLE */
+  const char *choices; /* STRING: "a|b|c", or NULL for free text */
+  const char *unit;    /* "s", "J", "photons", "1" ... */
+  const char *help;    /* one line; cites where the default comes from */
+} po_param_spec;
+
+typedef struct po_param_section {
+  const char *name; /* "cpu", "cim", "energy.cpu", "problem", ... */
+  const po_param_spec *specs;
+  size_t n_specs;
+} po_param_section;
+
+typedef struct po_params po_params;
+
+int po_params_create(po_params **out);
+void po_params_destroy(po_params *p);
+/* Reads an INI file; later files and po_params_set override earlier values.
+ * Syntax errors name the file and line. */
+int po_params_load_ini(po_params *p, const char *path);
+/* Sets "section.key" to value (key may not contain '='). */
+int po_params_set(po_params *p, const char *section_key, const char *value);
+/* Parses "section.key=value" (the --set syntax). */
+int po_params_assign(po_params *p, const char *assignment);
+/* Raw text or NULL when unset. */
+const char *po_params_get(const po_params *p, const char *section, const char *key);
+int po_params_has_section(const po_params *p, const char *section);
+
+/* Typed getters: look `key` up in `sec`'s spec table; use the default when
+ * unset; validate type and range.  Errors: "cim.pump_max = 5 is outside the
+ * accepted range [0, 3]", "unknown parameter cim.foo (valid: ...)". */
+int po_params_int(const po_params *p, const po_param_section *sec, const char *key, long *out);
+int po_params_double(const po_params *p, const po_param_section *sec, const char *key,
+                     double *out);
+int po_params_string(const po_params *p, const po_param_section *sec, const char *key,
+                     const char **out);
+int po_params_bool(const po_params *p, const po_param_section *sec, const char *key, int *out);
+
+/* Every key present must belong to one of the given sections; unknown
+ * sections and keys are errors that list what is valid. */
+int po_params_check(const po_params *p, const po_param_section *const *secs, size_t n_secs);
+
+/* The whole configuration as INI text (for HDF5 provenance); caller frees. */
+char *po_params_to_ini(const po_params *p);
+
+/* Iteration over entries in insertion order. */
+size_t po_params_count(const po_params *p);
+void po_params_entry(const po_params *p, size_t i, const char **section, const char **key,
+                     const char **value);
+
+/* Deep copy. */
+int po_params_clone(const po_params *p, po_params **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,122 @@
+/* Ising problems: couplings stored dense (float, row-major) or sparse (CSR).
+ *
+ * Energy convention (DESIGN.md, ../shared/data/README.md), s_i = +/-1:
+ *
+ *     E(s) = sum_{i<j} J_ij s_i s_j + sum_i h_i s_i + offset
+ *
+ * Positive J_ij is antiferromagnetic.  For a MaxCut graph with weights w_ij
+ * (J = w, no fields, no offset) cut(s) = (sum_{i<j} w_ij - E(s)) / 2.
+ *
+ * Devices that minimise H = -(1/2) sum_ij K_ij s_i s_j (the CIM convention)
+ * use K = -J.  The local field used by every kernel is
+ *     f_i(s) = sum_j J_ij s_j + h_i,   and flipping s_i changes E by -2 s_i f_i. */
+#ifndef PHYSOPT_PROBLEM_H
+#define PHYSOPT_PROBLEM_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { PO_STORAGE_DENSE = 0, PO_STORAGE_CSR = 1 } po_storage;
+
+typedef struct po_ising {
+  int n;
+  po_storage storage;
+  /* PO_STORAGE_DENSE: n*n, symmetric, zero diagonal. */
+  float *dense;
+  /* PO_STORAGE_CSR: both (i,j) and (j,i) stored, columns sorted per row. */
+  int64_t *row_ptr; /* n + 1 */
+  int32_t *col;     /* row_ptr[n] */
+  float *val;       /* row_ptr[n] */
+  float *h;         /* n fields, or NULL when all are zero */
+  double offset;    /* constant added to E (QUBO conversions) */
+
+  long n_edges;       /* undirected pairs i<j with nonzero J_ij */
+  double weight_sum;  /* sum over those pairs of J_ij (MaxCut: total weight) */
+  int integer_weights; /* every J_ij and h_i is an integer */
+  int pm1;             /* every nonzero |J_ij| == 1 and h == NULL */
+
+  /* Known ground state (planted instances) or known ground energy (files
+   * with a published value); has_ground = 0 when unknown. */
+  int has_ground;
+  double ground_energy;
+  int8_t *ground_state; /* n spins, or NULL */
+
+  char source[512]; /* file path or generator spec */
+  uint64_t content_hash; /* FNV-1a over n, couplings and fields */
+} po_ising;
+
+/* Duplicate-edge policy of the edge-list readers. */
+typedef enum { PO_DUP_REJECT = 0, PO_DUP_SUM = 1 } po_dup_policy;
+
+typedef struct po_load_opts {
+  po_dup_policy duplicates; /* default PO_DUP_REJECT */
+  int storage;              /* -1 = auto (CSR below 25% density), else po_storage */
+} po_load_opts;
+
+/* Builds a model from an undirected edge list (0-based i != j).
+ * Duplicate pairs ((i,j) twice, or (i,j) and (j,i)) follow opts->duplicates. */
+int po_ising_from_edges(int n, long m, const int32_t *ei, const int32_t *ej, const double *w,
+                        const double *h, const po_load_opts *opts, po_ising **out);
+
+/* Reads a G-set / rudy edge-list file ("N M" then M lines "i j w", 1-based,
+ * i != j, integer or real weights; '#' starts a comment line).  Errors name the
+ * file and line: bad header, index out of range, self-loop, non-numeric
+ * weight, wrong edge count, trailing garbage, duplicate edge. */
+int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **out);
+
+/* Opens a problem by name: a file path, or a generator spec
+ *   sk:N:SEED[:gauss|:pm]     Sherrington-Kirkpatrick, J_ij ~ N(0,1/N) or +/-1
+ *   wishart:N:M:SEED          Wishart planted ensemble (Hamze et al. 2020),
+ *                             M columns (alpha = M/N); ground state known. */
+int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out);
+
+/* Generators.  SK: J_ij (i<j) ~ N(0, 1/N) if gaussian, else +/-1 equiprobable. */
+int po_ising_generate_sk(int n, uint64_t seed, int gaussian, po_ising **out);
+/* Wishart planted ensemble: W = n x m Gaussian matrix whose columns are
+ * orthogonal to the planted state t (all +1 before the gauge transform),
+ * J = -(1/n) W W^T with zero diagonal; E(t) is the ground energy. */
+int po_ising_generate_wishart(int n, int m, uint64_t seed, po_ising **out);
+
+void po_ising_destroy(po_ising *m);
+
+/* Copies with the other storage. */
+int po_ising_to_dense(const po_ising *m, po_ising **out);
+int po_ising_to_csr(const po_ising *m, po_ising **out);
+
+/* J_ij for any storage (O(1) dense, O(log deg) CSR). */
+float po_ising_coupling(const po_ising *m, int i, int j);
+
+double po_ising_energy(const po_ising *m, const int8_t *s);
+/* f_i = sum_j J_ij s_j + h_i for all i. */
+void po_ising_local_fields(const po_ising *m, const int8_t *s, double *f);
+/* E(s with s_i flipped) - E(s). */
+double po_ising_flip_delta(const po_ising *m, const int8_t *s, int i);
+/* (weight_sum - (E(s) - offset)) / 2; meaningful for field-free MaxCut models. */
+double po_ising_cut(const po_ising *m, const double energy);
+/* Energy whose cut is `cut` (inverse of po_ising_cut). */
+double po_ising_energy_of_cut(const po_ising *m, double cut);
+/* max_i sum_j |J_ij| + |h_i| and min nonzero |J_ij| (schedule defaults). */
+void po_ising_coupling_scales(const po_ising *m, double *max_row_abs, double *min_nonzero);
+
+/* QUBO: f(x) = sum_{i<=j} Q_ij x_i x_j + offset, x_i in {0,1}; Q dense n*n,
+ * only the upper triangle (incl. diagonal) is read. */
+typedef struct po_qubo {
+  int n;
+  double *Q;
+  double offset;
+} po_qubo;
+
+/* x_i = (1 + s_i)/2: equal objective values for corresponding states. */
+int po_qubo_to_ising(const po_qubo *q, po_ising **out);
+int po_ising_to_qubo(const po_ising *m, po_qubo *out); /* fills out->Q (malloc) */
+double po_qubo_value(const po_qubo *q, const uint8_t *x);
+void po_qubo_free(po_qubo *q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

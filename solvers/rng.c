@@ -1,0 +1,119 @@
+/* Random streams: xoshiro256** seeded by splitmix64 (Blackman & Vigna 2021),
+ * Lemire's unbiased bounded integers (ACM TOMS 2019), polar Box-Muller
+ * normals, and Poisson variates (inversion below mean 10, Hormann's PTRS,
+ * Insurance: Math. Econ. 12, 39, 1993, above). */
+#include <math.h>
+#include <string.h>
+#include "physopt/rng.h"
+
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t po_hash2(uint64_t x, uint64_t y) {
+  uint64_t s = x ^ 0x6a09e667f3bcc909ULL;
+  uint64_t a = splitmix64(&s);
+  s = a ^ (y + 0xbb67ae8584caa73bULL);
+  return splitmix64(&s);
+}
+
+uint64_t po_hash_bytes(const void *data, unsigned long len, uint64_t h) {
+  const unsigned char *p = data;
+  if (h == 0) h = 0xcbf29ce484222325ULL;
+  for (unsigned long i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+void po_rng_init(po_rng *r, uint64_t seed, uint64_t a, uint64_t b) {
+  uint64_t x = po_hash2(po_hash2(seed, a), b);
+  for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
+  r->has_spare = 0;
+  r->spare = 0.0;
+}
+
+uint64_t po_rng_below(po_rng *r, uint64_t n) {
+  if (n == 0) return 0;
+  unsigned __int128 m = (unsigned __int128)po_rng_u64(r) * n;
+  uint64_t l = (uint64_t)m;
+  if (l < n) {
+    uint64_t t = -n % n;
+    while (l < t) {
+      m = (unsigned __int128)po_rng_u64(r) * n;
+      l = (uint64_t)m;
+    }
+  }
+  return (uint64_t)(m >> 64);
+}
+
+double po_rng_normal(po_rng *r) {
+  if (r->has_spare) {
+    r->has_spare = 0;
+    return r->spare;
+  }
+  double u, v, q;
+  do {
+    u = 2.0 * po_rng_uniform(r) - 1.0;
+    v = 2.0 * po_rng_uniform(r) - 1.0;
+    q = u * u + v * v;
+  } while (q >= 1.0 || q == 0.0);
+  double f = sqrt(-2.0 * log(q) / q);
+  r->spare = v * f;
+  r->has_spare = 1;
+  return u * f;
+}
+
+void po_rng_normal_fill(po_rng *r, float *x, long n) {
+  long i = 0;
+  for (; i + 1 < n; i += 2) {
+    double u, v, q;
+    do {
+      u = 2.0 * po_rng_uniform(r) - 1.0;
+      v = 2.0 * po_rng_uniform(r) - 1.0;
+      q = u * u + v * v;
+    } while (q >= 1.0 || q == 0.0);
+    double f = sqrt(-2.0 * log(q) / q);
+    x[i] = (float)(u * f);
+    x[i + 1] = (float)(v * f);
+  }
+  if (i < n) x[i] = (float)po_rng_normal(r);
+}
+
+static long poisson_inversion(po_rng *r, double mean) {
+  double p = exp(-mean), s = p, u = po_rng_uniform(r);
+  long k = 0;
+  while (u > s) {
+    k++;
+    p *= mean / (double)k;
+    s += p;
+    if (p < 1e-300 && k > mean) break;
+  }
+  return k;
+}
+
+/* PTRS: transformed rejection with squeeze, valid for mean >= 10. */
+static long poisson_ptrs(po_rng *r, double mean) {
+  const double slam = sqrt(mean), loglam = log(mean);
+  const double b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b;
+  const double invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+  for (;;) {
+    double u = po_rng_uniform(r) - 0.5, v = po_rng_uniform(r);
+    double us = 0.5 - fabs(u);
+    long k = (long)floor((2 * a / us + b) * u + mean + 0.43);
+    if (us >= 0.07 && v <= vr) return k;
+    if (k < 0 || (us < 0.013 && v > us)) continue;
+    if (log(v) + log(invalpha) - log(a / (us * us) + b) <=
+        -mean + (double)k * loglam - lgamma((double)k + 1))
+      return k;
+  }
+}
+
+long po_rng_poisson(po_rng *r, double mean) {
+  if (!(mean > 0.0)) return 0;
+  return mean < 10.0 ? poisson_inversion(r, mean) : poisson_ptrs(r, mean);
+}
