@@ -54,8 +54,8 @@ typedef struct po_opo_params {
 
 /* Drift of the plain OPO network for the generic steppers of solvers/sde.h:
  * a = (p - 1) x - mu x^3 + eps c  (c = K x - h x_h precomputed). */
-void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *x,
-                  const float *c, float *a);
+void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *x, const float *c,
+                  float *a);
 
 /* One fused Euler-Maruyama step of the OPO network with error-variable
  * feedback (AHC / CAC): for every element
@@ -76,8 +76,7 @@ long po_opo_step_em(long n, int R, double dt, double p, const po_opo_params *m, 
 double po_opo_steady_amplitude(double p, double mu);
 
 /* CAC target amplitude alpha + rho tanh(delta (H - H_opt)). */
-static inline double po_cac_target(double alpha, double rho, double delta, double h,
-                                   double h_opt) {
+static inline double po_cac_target(double alpha, double rho, double delta, double h, double h_opt) {
   double d = delta * (h - h_opt);
   return alpha + rho * (d > 20 ? 1.0 : d < -20 ? -1.0 : __builtin_tanh(d));
 }

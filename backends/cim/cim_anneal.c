@@ -32,8 +32,8 @@ typedef struct engine {
   float *x, *e, *c, *dw, *beta, *target;
   int8_t *sgn;
   uint8_t *flip;
-  int8_t *s;    /* replica-major spins R x n */
-  double *f;    /* replica-major local fields R x n */
+  int8_t *s; /* replica-major spins R x n */
+  double *f; /* replica-major local fields R x n */
   double *E, *Ebest, *xi, *t_last;
   int8_t *best; /* R x n */
   int32_t *fl;  /* per-replica flip lists R x n */
@@ -185,14 +185,16 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
                     n, capacity, t_rt);
 
   double pump_c, eps_scale;
-  if ((rc = po_backend_param_double(b, alg == ALG_CAC   ? "cac_pump"
-                                       : alg == ALG_AHC ? "ahc_pump"
-                                                        : "pump_end",
+  if ((rc = po_backend_param_double(b,
+                                    alg == ALG_CAC   ? "cac_pump"
+                                    : alg == ALG_AHC ? "ahc_pump"
+                                                     : "pump_end",
                                     &pump_c)))
     return rc;
-  if ((rc = po_backend_param_double(b, alg == ALG_CAC   ? "cac_eps_scale"
-                                       : alg == ALG_AHC ? "ahc_eps_scale"
-                                                        : "plain_eps_scale",
+  if ((rc = po_backend_param_double(b,
+                                    alg == ALG_CAC   ? "cac_eps_scale"
+                                    : alg == ALG_AHC ? "ahc_eps_scale"
+                                                     : "plain_eps_scale",
                                     &eps_scale)))
     return rc;
   po_sde_method method = PO_SDE_EM;
@@ -208,7 +210,8 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
   g.opo.eps = cfg.eps > 0 ? cfg.eps : (norm > 0 ? eps_scale / norm : 0.0);
   g.opo.sigma = cfg.sigma;
   g.opo.e_max = cfg.e_max;
-  g.opo.x_max = cfg.x_max >= 0 ? cfg.x_max : (cfg.mu > 0 && cfg.dt > 0 ? 1.0 / sqrt(cfg.mu * cfg.dt) : 0.0);
+  g.opo.x_max =
+      cfg.x_max >= 0 ? cfg.x_max : (cfg.mu > 0 && cfg.dt > 0 ? 1.0 / sqrt(cfg.mu * cfg.dt) : 0.0);
   const double gamma = cfg.gamma + cfg.gamma_n / (double)n;
   const double tau = cfg.tau + cfg.tau_n * (double)n;
 
@@ -235,8 +238,8 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
       !g.Ebest || !g.xi || !g.t_last || !g.beta || !g.target || !g.rng ||
       (alg != ALG_PLAIN && !g.e) || (cfg.sigma > 0 && !g.dw)) {
     engine_free(&g);
-    return po_error(PO_ERR_NOMEM, "backend cim: cannot allocate state for N = %ld x %d replicas",
-                    n, R);
+    return po_error(PO_ERR_NOMEM, "backend cim: cannot allocate state for N = %ld x %d replicas", n,
+                    R);
   }
 
   double w0 = omp_get_wtime();
@@ -313,8 +316,8 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
           for (long i = 0; i < n; i++) d[i] *= sq;
         }
       }
-      bad = po_opo_step_em(n, R, dt, p, &g.opo, g.x, g.e, g.c, g.beta, g.target, g.dw, g.sgn,
-                           g.flip);
+      bad =
+          po_opo_step_em(n, R, dt, p, &g.opo, g.x, g.e, g.c, g.beta, g.target, g.dw, g.sgn, g.flip);
     }
     if (bad) {
       rc = po_error(PO_ERR_NUMERIC,
@@ -345,7 +348,8 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
         g.target[r] = (float)po_cac_target(cfg.alpha, cfg.rho, cfg.delta, g.E[r], g.Ebest[r]);
       }
     }
-    if (o->progress && (k + 1) % progress_every == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
+    if (o->progress && (k + 1) % progress_every == 0)
+      o->progress(o->progress_ctx, (double)(k + 1) / K);
   }
 
   /* Results: best state visited by each replica, energies recomputed exactly. */
@@ -368,8 +372,8 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
     l->run_s += (double)K * t_step;
     po_ledger_add(l, "round_trips", "round trips", rts, cfg.pump_power_w * t_rt);
     const int optical = !strcmp(cfg.feedback, "optical");
-    po_ledger_add(l, optical ? "feedback_optical_macs" : "feedback_digital_macs", "MAC",
-                  rts * nnz, optical ? cfg.optical_mac_j : cfg.digital_mac_j);
+    po_ledger_add(l, optical ? "feedback_optical_macs" : "feedback_digital_macs", "MAC", rts * nnz,
+                  optical ? cfg.optical_mac_j : cfg.digital_mac_j);
     po_ledger_add(l, "adc_conversions", "samples", rts * (double)n, cfg.adc_j);
     po_ledger_add(l, "dac_conversions", "samples", rts * (double)n, cfg.dac_j);
   }
