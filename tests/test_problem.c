@@ -475,16 +475,17 @@ static void test_sk_reproducible_and_statistics(void **state) {
 static double exhaustive_min(const po_ising *m, int8_t *best) {
   const int n = m->n;
   int8_t s[20];
+  if (n < 1 || n > 20) fail_msg("exhaustive_min: n = %d outside [1, 20]", n);
   for (int i = 0; i < n; i++) s[i] = -1;
   double e = po_ising_energy(m, s), emin = e;
-  memcpy(best, s, n);
+  for (int q = 0; q < n; q++) best[q] = s[q];
   for (uint64_t k = 1; k < (1ULL << n); k++) {
     int i = __builtin_ctzll(k);
     e += po_ising_flip_delta(m, s, i);
     s[i] = (int8_t)-s[i];
     if (e < emin) {
       emin = e;
-      memcpy(best, s, n);
+      for (int q = 0; q < n; q++) best[q] = s[q];
     }
   }
   return emin;
