@@ -20,9 +20,11 @@
  * random gauge g (J_ij -> g_i g_j J_ij) so the planted state is g and a solver
  * cannot succeed by a bias toward all-equal spins.  Equivalently the
  * projection is taken orthogonal to g directly, which is what the code does.
- * alpha = M/N controls hardness (the paper finds the hardest regime near
- * alpha ~ 0.2 - 0.3 for large N).  The gauge is drawn first (N values), then
- * W column by column, all from po_rng(seed, 0, 0). */
+ * alpha = M/N tunes the hardness (small alpha: rugged and hard; large alpha:
+ * smooth and easy; see the paper for the phase diagram).  The unit-variance
+ * normalisation is our choice: a constant scale of J leaves the ground state
+ * unchanged.  The gauge is drawn first (N values), then W column by column,
+ * all from po_rng(seed, 0, 0). */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
