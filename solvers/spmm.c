@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#define PF 8 /* prefetch distance in nonzeros */
+
 typedef float v8f __attribute__((vector_size(32)));
 
 static inline v8f load8(const float *p) {
@@ -28,6 +30,11 @@ void po_spmm_csr(long n, int R, float alpha, const int64_t *row_ptr, const int32
       for (int64_t k = k0; k < k1; k++) {
         const float v = val[k];
         const float *xj = X + (long)col[k] * R + r0;
+        if (k + PF < k1) { /* rows are visited in random order: prefetch ahead */
+          const float *xp = X + (long)col[k + PF] * R + r0;
+          __builtin_prefetch(xp);
+          __builtin_prefetch(xp + 16);
+        }
         a0 += v * load8(xj);
         a1 += v * load8(xj + 8);
         a2 += v * load8(xj + 16);

@@ -80,7 +80,10 @@ static void refresh_replica(engine *g, int r) {
   const int8_t *s = g->s + (size_t)r * n;
   double *f = g->f + (size_t)r * n;
   po_ising_local_fields(g->m, s, f);
-  g->E[r] = po_ising_energy(g->m, s);
+  /* E = sum_{i<j} J s s + h.s + offset = (1/2) s.(f + h) + offset */
+  double e = 0.0;
+  for (long i = 0; i < n; i++) e += s[i] * (f[i] + (g->m->h ? g->m->h[i] : 0.0));
+  g->E[r] = 0.5 * e + g->m->offset;
 }
 
 /* Applies the flips listed for replica r (increasing i) to s, f and E. */
