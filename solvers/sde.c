@@ -43,6 +43,10 @@ int po_sde_create(po_sde *s, long n, int replicas, po_sde_method method, po_sde_
   return PO_OK;
 }
 
+void po_sde_set_streams(po_sde *s, uint64_t seed, uint64_t run, uint64_t first) {
+  for (int r = 0; r < s->replicas; r++) po_rng_init(&s->rng[r], seed, run, first + (uint64_t)r);
+}
+
 void po_sde_free(po_sde *s) {
   if (!s) return;
   free(s->rng);
