@@ -196,7 +196,7 @@ static int walkers_alloc(walkers *ws, int count, int n) {
 /* ---- simulated annealing, general kernel ---- */
 
 static int anneal_sa(const model *m, const double *betas, long K, const po_anneal_opts *o, int nt,
-                     po_samples *out, po_cpu_counts *cnt) {
+                     int final_state, po_samples *out, po_cpu_counts *cnt) {
   const int n = m->n, R = o->replicas;
   walkers ws;
   int rc = walkers_alloc(&ws, R, n);
@@ -242,7 +242,7 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
   }
   for (int r = 0; r < R; r++) {
     walker *w = &ws.w[r];
-    memcpy(out->spins + (size_t)r * n, w->best, (size_t)n);
+    memcpy(out->spins + (size_t)r * n, final_state ? w->s : w->best, (size_t)n);
     cnt->accepted += w->accepted;
     cnt->macs += w->macs;
   }
@@ -256,7 +256,7 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
 /* ---- parallel tempering ---- */
 
 static int anneal_pt(const model *m, const double *ladder, int T, long K, const po_anneal_opts *o,
-                     int nt, po_samples *out, po_cpu_counts *cnt) {
+                     int nt, int final_state, po_samples *out, po_cpu_counts *cnt) {
   const int n = m->n, R = o->replicas;
   const long C = (long)R * T;
   walkers ws;
@@ -318,7 +318,9 @@ static int anneal_pt(const model *m, const double *ladder, int T, long K, const 
     const walker *bw = &ws.w[(long)r * T];
     for (int t = 1; t < T; t++)
       if (ws.w[(long)r * T + t].ebest < bw->ebest) bw = &ws.w[(long)r * T + t];
-    memcpy(out->spins + (size_t)r * n, bw->best, (size_t)n);
+    /* final_state: the state at the coldest temperature */
+    memcpy(out->spins + (size_t)r * n, final_state ? ws.w[perm[(long)r * T + T - 1]].s : bw->best,
+           (size_t)n);
   }
   for (long c = 0; c < C; c++) {
     cnt->accepted += ws.w[c].accepted;
@@ -344,6 +346,11 @@ static void default_betas(const po_ising *m, double *hot, double *cold) {
     return;
   }
   if (!(mn > 0.0)) mn = mx; /* fields only */
+  /* Real-valued couplings have arbitrarily small |J_ij| (min over N^2/2
+   * Gaussian entries ~ 1/N^2), which would put beta_cold decades beyond any
+   * useful temperature; moves smaller than 1% of the largest one are not
+   * worth freezing out, so the cold end uses max(min |J|, max_row / 100). */
+  if (mn < 0.01 * mx) mn = 0.01 * mx;
   *hot = log(2.0) / (2.0 * mx);
   *cold = log(100.0) / (2.0 * mn);
   if (*cold < *hot) *cold = *hot;
@@ -394,6 +401,12 @@ static double cost(po_backend *b, const char *key) {
 
 int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
                   po_samples *out) {
+  return po_cpu_anneal_ex(b, m, s, o, NULL, out);
+}
+
+int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
+                     const po_anneal_opts *o, const po_cpu_extra *x, po_samples *out) {
+  const int final_state = x ? x->final_state : 0;
   if (!m || !o || !out) return po_error(PO_ERR_ARG, "cpu anneal: model, options and output needed");
   if (m->n < 1) return po_error(PO_ERR_ARG, "cpu anneal: the model has no spins");
   if (o->replicas < 1) return po_error(PO_ERR_ARG, "replicas = %d must be >= 1", o->replicas);
@@ -410,7 +423,11 @@ int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const 
 
   const char *kernel;
   long T;
-  int rc = param_string(b, "kernel", "auto", &kernel);
+  int rc = PO_OK;
+  if (x && x->kernel)
+    kernel = x->kernel;
+  else
+    rc = param_string(b, "kernel", "auto", &kernel);
   if (rc) return rc;
   rc = param_int(b, "pt_temperatures", 16, &T);
   if (rc) return rc;
@@ -473,11 +490,11 @@ int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const 
   const double t0 = omp_get_wtime();
   if (multispin)
     rc = po_cpu_multispin_sa(m, betas, K, o->replicas, o->seed, o->run_id, nt, o->progress,
-                             o->progress_ctx, out->spins, &cnt);
+                             o->progress_ctx, final_state, out->spins, &cnt);
   else if (pt)
-    rc = anneal_pt(&md, betas, (int)T, K, o, nt, out, &cnt);
+    rc = anneal_pt(&md, betas, (int)T, K, o, nt, final_state, out, &cnt);
   else
-    rc = anneal_sa(&md, betas, K, o, nt, out, &cnt);
+    rc = anneal_sa(&md, betas, K, o, nt, final_state, out, &cnt);
   const double wall = omp_get_wtime() - t0;
   free(betas);
   if (rc) {

@@ -335,7 +335,7 @@ static void ms_track(const msmodel *mm, const uint64_t *X, uint64_t *BX, int64_t
 
 int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, uint64_t seed,
                         uint64_t run_id, int threads, po_progress_fn progress, void *progress_ctx,
-                        int8_t *spins, po_cpu_counts *counts) {
+                        int final_state, int8_t *spins, po_cpu_counts *counts) {
   if (!m->pm1) return po_error(PO_ERR_ARG, "multispin kernel needs +/-1 couplings without fields");
   msmodel mm;
   int rc = msmodel_build(m, &mm);
@@ -383,7 +383,7 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
         uint64_t *Xw = X + (size_t)w * n;
         for (long k = k0; k < k1; k++) {
           ms_sweep(&mm, Xw, &ws[w], t1[k], t2[k], valid);
-          if (k >= late || (k + 1) % 16 == 0 || k == K - 1)
+          if (!final_state && (k >= late || (k + 1) % 16 == 0 || k == K - 1))
             ms_track(&mm, Xw, BX + (size_t)w * n, Ebest + (size_t)w * 64);
         }
       }
@@ -392,7 +392,7 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
     }
   }
   for (int r = 0; r < R; r++) {
-    const uint64_t *Bw = BX + (size_t)(r / 64) * n;
+    const uint64_t *Bw = (final_state ? X : BX) + (size_t)(r / 64) * n;
     const int l = r % 64;
     int8_t *s = spins + (size_t)r * n;
     for (int i = 0; i < n; i++) s[i] = ((Bw[i] >> l) & 1) ? -1 : 1;
