@@ -159,6 +159,8 @@ static void test_threads_sa_general(void **state) {
 static void test_threads_pt(void **state) {
   (void)state;
   same_for_threads("general", "pt", "sk:40:5:gauss", 3, 100);
+  /* one run: 2 threads share its chains sweep by sweep, 1 thread runs it whole */
+  same_for_threads("general", "pt", "sk:30:6:pm", 1, 100);
 }
 
 static void test_threads_multispin(void **state) {
@@ -288,6 +290,43 @@ static void test_ledger(void **state) {
   po_ising_destroy(m);
 }
 
+typedef struct prog {
+  int calls;
+  double last;
+  int monotone;
+} prog;
+
+static void on_progress(void *ctx, double f) {
+  prog *p = ctx;
+  if (f < p->last || f > 1.0) p->monotone = 0;
+  p->last = f;
+  p->calls++;
+}
+
+/* Progress is reported in [0, 1], increasing, ending at 1, for every kernel. */
+static void test_progress(void **state) {
+  (void)state;
+  po_ising *m;
+  assert_int_equal(po_problem_open("sk:24:4:pm", NULL, &m), PO_OK);
+  const char *kernels[] = {"general", "multispin", "general"};
+  const char *algs[] = {"sa", "sa", "pt"};
+  for (int k = 0; k < 3; k++) {
+    po_backend *b = open_cpu(kernels[k]);
+    prog p = {0, 0.0, 1};
+    po_anneal_opts o = {.algorithm = algs[k], .replicas = 4, .steps = 300, .seed = 1};
+    o.progress = on_progress;
+    o.progress_ctx = &p;
+    po_samples s;
+    assert_int_equal(po_backend_ising_anneal(b, m, NULL, &o, &s), PO_OK);
+    assert_true(p.calls >= (k < 2 ? 2 : 1)); /* pt: thread 0 may get no run */
+    assert_true(p.monotone);
+    assert_true(p.last == 1.0);
+    po_samples_free(&s);
+    po_backend_close(b);
+  }
+  po_ising_destroy(m);
+}
+
 static void test_errors(void **state) {
   (void)state;
   po_ising *m;
@@ -320,6 +359,7 @@ int main(void) {
       cmocka_unit_test(test_exhaustive_n16),
       cmocka_unit_test(test_boltzmann_mean),
       cmocka_unit_test(test_ledger),
+      cmocka_unit_test(test_progress),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

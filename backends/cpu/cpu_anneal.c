@@ -206,7 +206,7 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
   long chunk = 65536 / n;
   if (chunk < 1) chunk = 1;
   if (chunk > 4096) chunk = 4096;
-  if (chunk > K) chunk = K;
+  if (chunk > K / 32) chunk = K / 32 > 0 ? K / 32 : 1; /* >= 32 progress reports */
   const long kw = m->integer ? m->kmax + 1 : 0;
   if (kw && chunk * kw > (1L << 22)) chunk = (1L << 22) / kw > 0 ? (1L << 22) / kw : 1;
   uint64_t *tab = kw ? malloc((size_t)chunk * kw * sizeof *tab) : NULL;
@@ -255,6 +255,27 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
 
 /* ---- parallel tempering ---- */
 
+static void pt_sweep_chain(const model *m, walkers *ws, const int *perm, long c, int t,
+                           const double *ladder, const uint64_t *tab, long kw, long k, int refresh,
+                           sweep_fn sweep) {
+  walker *w = &ws->w[perm[c]];
+  sweep(m, w, ladder[t], kw ? tab + t * kw : NULL);
+  if (refresh && (k + 1) % REFRESH_SWEEPS == 0) fields_exact(m, w);
+  walker_track(m, w);
+}
+
+/* Deterministic even-odd exchanges after sweep k between neighbours of one run. */
+static void pt_exchange(walkers *ws, int *p, int T, const double *ladder, po_rng *xr, long k) {
+  for (int t = (int)(k & 1); t + 1 < T; t += 2) {
+    const double d = (ladder[t] - ladder[t + 1]) * (ws->w[p[t]].e - ws->w[p[t + 1]].e);
+    if (d >= 0.0 || po_rng_uniform(xr) < exp(d)) {
+      int tmp = p[t];
+      p[t] = p[t + 1];
+      p[t + 1] = tmp;
+    }
+  }
+}
+
 static int anneal_pt(const model *m, const double *ladder, int T, long K, const po_anneal_opts *o,
                      int nt, int final_state, po_samples *out, po_cpu_counts *cnt) {
   const int n = m->n, R = o->replicas;
@@ -282,38 +303,49 @@ static int anneal_pt(const model *m, const double *ladder, int T, long K, const 
   const int refresh = !m->integer;
   long pstep = K / 100 > 0 ? K / 100 : 1;
 
+  /* With at least as many runs as threads each thread runs whole PT runs
+   * (no barrier per sweep); otherwise the chains of a sweep are shared out
+   * and the exchanges follow a barrier.  Both orders give the same result:
+   * every chain and every run's exchanges have their own stream. */
+  const int by_run = R >= nt;
+  long done = 0;
+
 #pragma omp parallel num_threads(nt)
   {
 #pragma omp for schedule(static)
     for (long c = 0; c < C; c++)
       walker_start(m, &ws.w[c], o->seed, o->run_id,
                    ((uint64_t)(c / T) << PT_STREAM_BITS) | (uint64_t)(c % T));
-    for (long k = 0; k < K; k++) {
+    if (by_run) {
 #pragma omp for schedule(dynamic, 1)
-      for (long c = 0; c < C; c++) {
-        const int t = (int)(c % T);
-        walker *w = &ws.w[perm[c]];
-        sweep(m, w, ladder[t], kw ? tab + t * kw : NULL);
-        if (refresh && (k + 1) % REFRESH_SWEEPS == 0) fields_exact(m, w);
-        walker_track(m, w);
-      }
-#pragma omp for schedule(static)
       for (int r = 0; r < R; r++) {
-        int *p = perm + (long)r * T;
-        for (int t = (int)(k & 1); t + 1 < T; t += 2) {
-          const double d = (ladder[t] - ladder[t + 1]) * (ws.w[p[t]].e - ws.w[p[t + 1]].e);
-          if (d >= 0.0 || po_rng_uniform(&xr[r]) < exp(d)) {
-            int tmp = p[t];
-            p[t] = p[t + 1];
-            p[t + 1] = tmp;
+        for (long k = 0; k < K; k++) {
+          for (int t = 0; t < T; t++)
+            pt_sweep_chain(m, &ws, perm, (long)r * T + t, t, ladder, tab, kw, k, refresh, sweep);
+          pt_exchange(&ws, perm + (long)r * T, T, ladder, &xr[r], k);
+          if ((k + 1) % pstep == 0) {
+            long d;
+#pragma omp atomic capture
+            d = done += pstep;
+            if (o->progress && omp_get_thread_num() == 0)
+              o->progress(o->progress_ctx, (double)d / ((double)K * R));
           }
         }
       }
+    } else {
+      for (long k = 0; k < K; k++) {
+#pragma omp for schedule(dynamic, 1)
+        for (long c = 0; c < C; c++)
+          pt_sweep_chain(m, &ws, perm, c, (int)(c % T), ladder, tab, kw, k, refresh, sweep);
+#pragma omp for schedule(static)
+        for (int r = 0; r < R; r++) pt_exchange(&ws, perm + (long)r * T, T, ladder, &xr[r], k);
 #pragma omp master
-      if (o->progress && ((k + 1) % pstep == 0 || k + 1 == K))
-        o->progress(o->progress_ctx, (double)(k + 1) / (double)K);
+        if (o->progress && ((k + 1) % pstep == 0 || k + 1 == K))
+          o->progress(o->progress_ctx, (double)(k + 1) / (double)K);
+      }
     }
   }
+  if (o->progress) o->progress(o->progress_ctx, 1.0);
   for (int r = 0; r < R; r++) {
     const walker *bw = &ws.w[(long)r * T];
     for (int t = 1; t < T; t++)
