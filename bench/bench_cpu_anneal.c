@@ -122,19 +122,19 @@ int main(void) {
   po_ising *m = load("G22");
   printf("G22: n = %d, %ld edges; flips/s = spin-update attempts per second\n", m->n, m->n_edges);
   double cut_plain;
-  const long plain_sweeps = 400;
+  const long plain_sweeps = 3000;
   double base = plain_loop(m, plain_sweeps, &cut_plain);
   printf("(a) plain loop, 1 thread:            %10.3e flips/s  ratio 1.00  (cut %.0f after %ld "
          "sweeps)\n",
          base, cut_plain, plain_sweeps);
-  measured g1 = kernel_run(m, "general", 1, 4, 400);
-  measured g2 = kernel_run(m, "general", 2, 4, 400);
+  measured g1 = kernel_run(m, "general", 1, 4, 2000);
+  measured g2 = kernel_run(m, "general", 2, 4, 2000);
   printf("(b) general kernel, 1 thread:        %10.3e flips/s  ratio %.2f\n", g1.flips_per_s,
          g1.flips_per_s / base);
   printf("    general kernel, 2 threads:       %10.3e flips/s  ratio %.2f (%.2f per thread)\n",
          g2.flips_per_s, g2.flips_per_s / base, g2.flips_per_s / base / 2);
-  measured s1 = kernel_run(m, "multispin", 1, 64, 2000);
-  measured s2 = kernel_run(m, "multispin", 2, 128, 2000);
+  measured s1 = kernel_run(m, "multispin", 1, 64, 10000);
+  measured s2 = kernel_run(m, "multispin", 2, 128, 10000);
   printf("(c) multispin kernel, 1 thread:      %10.3e flips/s  ratio %.2f\n", s1.flips_per_s,
          s1.flips_per_s / base);
   printf("    multispin kernel, 2 threads:     %10.3e flips/s  ratio %.2f (%.2f per thread)\n",
