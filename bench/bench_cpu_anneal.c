@@ -19,7 +19,7 @@
 
 /* Recommended defaults for `physopt solve --backend cpu` (docs/cpu-backend.md). */
 #define REC_REPLICAS 128
-#define REC_SWEEPS   20000
+#define REC_SWEEPS   5000
 
 static uint64_t xs_state = 88172645463325252ULL;
 static inline uint64_t xorshift64s(void) {

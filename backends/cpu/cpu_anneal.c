@@ -50,7 +50,7 @@ typedef struct walker {
   double e, ebest;
   po_rng rng;
   double accepted, macs;
-} walker;
+} __attribute__((aligned(128))) walker; /* one walker per pair of cache lines */
 
 /* ---- helpers ---- */
 
@@ -94,14 +94,18 @@ static inline __attribute__((always_inline)) void sweep_any(const model *m, walk
   float *restrict f = w->f;
   double e = w->e, acc = 0.0, macs = 0.0;
   const double b2 = 2.0 * beta;
+  /* Local copy: stores to s (int8_t, may alias anything) would otherwise
+   * force the generator state through memory at every draw, and walkers of
+   * different threads share cache lines. */
+  po_rng rng = w->rng;
   for (int i = 0; i < n; i++) {
     const float half = -(float)s[i] * f[i]; /* dE / 2 */
     if (half > 0.0f) {
       if (integer) {
-        if ((po_rng_u64(&w->rng) >> 11) >= thr[(int)half]) continue;
+        if ((po_rng_u64(&rng) >> 11) >= thr[(int)half]) continue;
       } else {
         const double x = b2 * half;
-        if (x > 40.0 || po_rng_uniform(&w->rng) >= exp(-x)) continue;
+        if (x > 40.0 || po_rng_uniform(&rng) >= exp(-x)) continue;
       }
     }
     e += 2.0 * half;
@@ -120,6 +124,7 @@ static inline __attribute__((always_inline)) void sweep_any(const model *m, walk
       macs += (double)(z - a);
     }
   }
+  w->rng = rng;
   w->e = e;
   w->accepted += acc;
   w->macs += macs;
@@ -176,7 +181,8 @@ static void walkers_free(walkers *ws) {
 
 static int walkers_alloc(walkers *ws, int count, int n) {
   memset(ws, 0, sizeof *ws);
-  ws->w = calloc((size_t)count, sizeof *ws->w);
+  ws->w = aligned_alloc(128, (size_t)count * sizeof *ws->w);
+  if (ws->w) memset(ws->w, 0, (size_t)count * sizeof *ws->w);
   ws->spins = malloc((size_t)2 * count * n);
   ws->fields = malloc((size_t)count * n * sizeof(float));
   if (!ws->w || !ws->spins || !ws->fields) {
