@@ -203,11 +203,13 @@ static void test_exhaustive_n16(void **state) {
  * acceptance levels of the multispin kernel are exercised). */
 static void test_boltzmann_mean(void **state) {
   (void)state;
-  const int ns[] = {10, 13};
-  const double beta = 0.35;
-  for (int q = 0; q < 2; q++) {
+  /* (N, beta): odd/even degree, moderate and hot (many acceptance levels) */
+  const int ns[] = {10, 13, 10, 13};
+  const double betas[] = {0.35, 0.35, 0.08, 0.12};
+  for (int q = 0; q < 4; q++) {
+    const double beta = betas[q];
     po_ising *m;
-    assert_int_equal(po_ising_generate_sk(ns[q], 11 + q, 0, &m), PO_OK);
+    assert_int_equal(po_ising_generate_sk(ns[q], 11 + q % 2, 0, &m), PO_OK);
     const int n = m->n;
     int8_t s[16];
     double z = 0, e1 = 0, e2 = 0, emin = INFINITY;
@@ -238,8 +240,8 @@ static void test_boltzmann_mean(void **state) {
       for (int r = 0; r < R; r++) sum += out.energy[r];
       const double got = sum / R, se = sd / sqrt((double)R);
       if (fabs(got - mean) > 5 * se)
-        fail_msg("%s, N = %d: mean energy %.4f, Boltzmann %.4f (se %.4f)", kernels[k], n, got, mean,
-                 se);
+        fail_msg("%s, N = %d, beta = %g: mean energy %.4f, Boltzmann %.4f (se %.4f)", kernels[k], n,
+                 beta, got, mean, se);
       po_samples_free(&out);
     }
     po_schedule_free(&sch);
