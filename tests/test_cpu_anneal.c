@@ -292,6 +292,58 @@ static void test_ledger(void **state) {
   po_ising_destroy(m);
 }
 
+/* Edge cases: no couplings (fields only), isolated spins in the multispin
+ * kernel, a single spin, real fields with an offset (QUBO-derived). */
+static void test_edge_cases(void **state) {
+  (void)state;
+  po_backend *b = open_cpu(NULL);
+  po_samples s;
+  /* fields only: ground state s_i = -sign(h_i) */
+  const double h[3] = {1.5, -2.0, 0.5};
+  po_ising *m;
+  assert_int_equal(po_ising_from_edges(3, 0, NULL, NULL, NULL, h, NULL, &m), PO_OK);
+  assert_int_equal(run(b, m, "sa", 4, 50, 1, &s), PO_OK);
+  assert_true(check_energies(&s, m) == -4.0);
+  po_samples_free(&s);
+  assert_int_equal(run(b, m, "pt", 2, 50, 1, &s), PO_OK);
+  assert_true(check_energies(&s, m) == -4.0);
+  po_samples_free(&s);
+  po_ising_destroy(m);
+  /* +/-1 path graph 0-1-2 with isolated spins 3, 4 (multispin, degree 0) */
+  const int32_t ei[2] = {0, 1}, ej[2] = {1, 2};
+  const double w[2] = {1, -1};
+  assert_int_equal(po_ising_from_edges(5, 2, ei, ej, w, NULL, NULL, &m), PO_OK);
+  assert_true(m->pm1);
+  for (int k = 0; k < 2; k++) {
+    po_backend *bk = open_cpu(k ? "multispin" : "general");
+    assert_int_equal(run(bk, m, "sa", 70, 20, 1, &s), PO_OK);
+    for (int r = 0; r < 70; r++) assert_true(s.energy[r] == -2.0);
+    check_energies(&s, m);
+    po_samples_free(&s);
+    po_backend_close(bk);
+  }
+  po_ising_destroy(m);
+  /* one spin with a field */
+  const double h1[1] = {-0.25};
+  assert_int_equal(po_ising_from_edges(1, 0, NULL, NULL, NULL, h1, NULL, &m), PO_OK);
+  assert_int_equal(run(b, m, "sa", 1, 5, 1, &s), PO_OK);
+  assert_true(check_energies(&s, m) == -0.25);
+  po_samples_free(&s);
+  po_ising_destroy(m);
+  /* QUBO-derived model: real fields and offset; SA matches enumeration */
+  po_qubo q = {.n = 8, .Q = calloc(64, sizeof(double)), .offset = 0.75};
+  for (int i = 0; i < 8; i++)
+    for (int j = i; j < 8; j++) q.Q[i * 8 + j] = sin(1.0 + i * 8 + j) * (i == j ? 2.0 : 1.0);
+  assert_int_equal(po_qubo_to_ising(&q, &m), PO_OK);
+  const double eg = exhaustive_ground(m);
+  assert_int_equal(run(b, m, "sa", 8, 100, 1, &s), PO_OK);
+  assert_true(fabs(check_energies(&s, m) - eg) < 1e-9);
+  po_samples_free(&s);
+  po_ising_destroy(m);
+  free(q.Q);
+  po_backend_close(b);
+}
+
 typedef struct prog {
   int calls;
   double last;
@@ -352,17 +404,12 @@ static void test_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_sk_ground_general),
-      cmocka_unit_test(test_sk_ground_multispin),
-      cmocka_unit_test(test_wishart_planted),
-      cmocka_unit_test(test_threads_sa_general),
-      cmocka_unit_test(test_threads_pt),
-      cmocka_unit_test(test_threads_multispin),
-      cmocka_unit_test(test_exhaustive_n16),
-      cmocka_unit_test(test_boltzmann_mean),
-      cmocka_unit_test(test_ledger),
-      cmocka_unit_test(test_progress),
-      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_sk_ground_general), cmocka_unit_test(test_sk_ground_multispin),
+      cmocka_unit_test(test_wishart_planted),   cmocka_unit_test(test_threads_sa_general),
+      cmocka_unit_test(test_threads_pt),        cmocka_unit_test(test_threads_multispin),
+      cmocka_unit_test(test_exhaustive_n16),    cmocka_unit_test(test_boltzmann_mean),
+      cmocka_unit_test(test_edge_cases),        cmocka_unit_test(test_ledger),
+      cmocka_unit_test(test_progress),          cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
