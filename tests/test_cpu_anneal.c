@@ -131,6 +131,7 @@ static void test_wishart_planted(void **state) {
   po_backend_close(b);
 }
 
+/* Work above SMALL_WORK (2.5e5 attempts) so that the 2-thread run does use 2 threads. */
 static void same_for_threads(const char *kernel, const char *alg, const char *spec, int R, long K) {
   po_ising *m;
   if (po_problem_open(spec, NULL, &m) != PO_OK) fail_msg("%s", po_last_error());
@@ -139,7 +140,10 @@ static void same_for_threads(const char *kernel, const char *alg, const char *sp
   omp_set_num_threads(1);
   if (run(b, m, alg, R, K, 42, &s1) != PO_OK) fail_msg("%s", po_last_error());
   omp_set_num_threads(2);
+  po_backend_ledger_reset(b);
   if (run(b, m, alg, R, K, 42, &s2) != PO_OK) fail_msg("%s", po_last_error());
+  const po_ledger *l = po_backend_ledger(b); /* run_s = wall_s x threads used / R */
+  assert_true(fabs(l->run_s * R / l->wall_s - 2.0) < 1e-9);
   assert_int_equal(s1.replicas, R);
   assert_memory_equal(s1.spins, s2.spins, (size_t)R * m->n);
   assert_memory_equal(s1.energy, s2.energy, (size_t)R * sizeof(double));
@@ -152,15 +156,15 @@ static void same_for_threads(const char *kernel, const char *alg, const char *sp
 
 static void test_threads_sa_general(void **state) {
   (void)state;
-  same_for_threads("general", "sa", "sk:60:3:gauss", 6, 200);
-  same_for_threads("general", "sa", "sk:40:3:pm", 5, 100);
+  same_for_threads("general", "sa", "sk:60:3:gauss", 6, 1000);
+  same_for_threads("general", "sa", "sk:40:3:pm", 5, 2000);
 }
 
 static void test_threads_pt(void **state) {
   (void)state;
-  same_for_threads("general", "pt", "sk:40:5:gauss", 3, 100);
+  same_for_threads("general", "pt", "sk:40:5:gauss", 3, 200);
   /* one run: 2 threads share its chains sweep by sweep, 1 thread runs it whole */
-  same_for_threads("general", "pt", "sk:30:6:pm", 1, 100);
+  same_for_threads("general", "pt", "sk:30:6:pm", 1, 600);
 }
 
 static void test_threads_multispin(void **state) {

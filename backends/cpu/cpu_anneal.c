@@ -29,7 +29,10 @@
 
 #define PT_STREAM_BITS 20    /* pt: stream = run << 20 | chain */
 #define MAX_TABLE_K    65536 /* integer acceptance table up to this kmax */
-#define REFRESH_SWEEPS 64    /* real couplings: recompute fields every ... sweeps */
+#define REFRESH_SWEEPS 64
+#define SMALL_WORK                                                                                 \
+  2.5e5 /* spin-update attempts below which one thread runs */ /* real couplings: recompute fields \
+                                                                  every ... sweeps */
 
 typedef struct model {
   int n;
@@ -523,7 +526,19 @@ int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
     }
   }
 
-  const int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
+  /* Threads: o->threads, or the OpenMP default capped by the independent
+   * units of work (replicas, PT chains, 64-replica words), and 1 for calls
+   * below SMALL_WORK attempts, where thread start-up and barriers cost more
+   * than they save.  Results never depend on this choice. */
+  int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
+  if (o->threads <= 0) {
+    const double units = multispin ? (o->replicas + 63) / 64
+                         : pt      ? (double)o->replicas * T
+                                   : o->replicas;
+    const double work = (double)o->replicas * (pt ? T : 1) * m->n * (double)K;
+    if (nt > units) nt = (int)units;
+    if (work < SMALL_WORK) nt = 1;
+  }
   po_cpu_counts cnt = {0};
   const double t0 = omp_get_wtime();
   if (multispin)
