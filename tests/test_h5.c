@@ -342,8 +342,8 @@ static void test_h5py_reads_layout(void **state) {
   for (int r = 0; r < s->replicas; r++) esum += s->energy[r];
   char expect[1024];
   /* numpy sums pairwise; compare the energy sum to 12 digits below. */
-  snprintf(expect, sizeof expect, "int8 %d %d %d %d gzip\n", s->replicas, s->n,
-           s->replicas * s->n, plus);
+  snprintf(expect, sizeof expect, "int8 %d %d %d %d gzip\n", s->replicas, s->n, s->replicas * s->n,
+           plus);
   assert_true(strncmp(out, expect, strlen(expect)) == 0);
   const char *line2 = out + strlen(expect);
   assert_true(fabs(strtod(line2, NULL) - esum) < 1e-9 * fabs(esum));
