@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <omp.h>
 #include <unistd.h>
 #include "cli/common.h"
 #include "io/h5.h"
@@ -91,7 +92,8 @@ static const po_cli_spec spec = {
     "unless --target-energy/--target-cut is given), TTS99, wall and device time and the\n"
     "energy ledger.  With no options it runs the demonstration (G22 from the shared\n"
     "data, else sk:800:1).  The backend's own parameters are set with\n"
-    "--set BACKEND.KEY=VALUE (physopt backends lists them).",
+    "--set BACKEND.KEY=VALUE (physopt backends lists them); besides the sections below,\n"
+    "[BACKEND] and [energy.BACKEND] of the chosen backend are valid config sections.",
     opts,
     base_secs,
     PO_CLI_N(base_secs),
@@ -306,7 +308,7 @@ int po_cmd_solve(int argc, char **argv) {
   po_samples samples = {0};
   po_schedule sched = {0};
   char *cmdline = NULL, *config = NULL;
-  char demo_buf[1024], algorithm[64], sched_desc[256], num[64], steps_text[32];
+  char demo_buf[1024], algorithm[64], sched_desc[256], num[96], steps_text[32];
   const char *backend_name, *problem;
   const char *target_note = "";
   int rc = po_cli_parse(&cli, &spec, argc, argv);
@@ -353,10 +355,22 @@ int po_cmd_solve(int argc, char **argv) {
       (rc = po_params_string(cli.params, &problem_sec, "storage", &storage)))
     goto done;
   problem = po_params_get(cli.params, "problem", "spec");
+  int demo_g22 = 0;
   if (!problem || !*problem) {
+    /* The demonstration: G22 with the best-known cut 13359 (Benlic & Hao
+     * 2013, ../shared/data/README.md) as the target unless one is given. */
     problem = demo_problem(demo_buf, sizeof demo_buf);
+    demo_g22 = strcmp(problem, "sk:800:1") != 0;
+    if (demo_g22 && !has_te && !has_tc) {
+      has_tc = 1;
+      target_c = 13359;
+      if ((rc = po_params_set(cli.params, "run.target_cut", "13359"))) goto done;
+    }
     if (!cli.json)
-      fprintf(stderr, "physopt: no --problem given: running the demonstration on %s\n", problem);
+      fprintf(stderr,
+              "physopt: no --problem given: running the demonstration, as\n"
+              "  physopt solve --problem %s%s\n",
+              problem, demo_g22 && has_tc && target_c == 13359 ? " --target-cut 13359" : "");
   }
   po_load_opts lo = {!strcmp(dup, "sum") ? PO_DUP_SUM : PO_DUP_REJECT,
                      !strcmp(storage, "dense") ? PO_STORAGE_DENSE
@@ -380,7 +394,8 @@ int po_cmd_solve(int argc, char **argv) {
     }
     has_target = 1;
     target = po_ising_energy_of_cut(m, target_c);
-    snprintf(num, sizeof num, "cut >= %.10g", target_c);
+    snprintf(num, sizeof num, "cut >= %.10g%s", target_c,
+             demo_g22 && target_c == 13359 ? ", the best-known cut of G22" : "");
     target_note = num;
   } else if (m->has_ground) {
     has_target = 1;
@@ -399,6 +414,8 @@ int po_cmd_solve(int argc, char **argv) {
 
   if ((rc = po_backend_open(ops->name, cli.params, &b))) goto done;
 
+  /* Report the thread count actually used. */
+  int threads = cli.threads > 0 ? cli.threads : omp_get_max_threads();
   po_cli_progress bar;
   po_cli_progress_init(&bar, "solve");
   po_anneal_opts ao = {.algorithm = algorithm,
@@ -406,7 +423,7 @@ int po_cmd_solve(int argc, char **argv) {
                        .steps = steps,
                        .seed = cli.seed,
                        .run_id = (uint64_t)run_id,
-                       .threads = cli.threads,
+                       .threads = threads,
                        .progress = po_cli_progress_update,
                        .progress_ctx = &bar};
   double t0 = po_cli_now();
@@ -427,7 +444,7 @@ int po_cmd_solve(int argc, char **argv) {
                     .schedule = sched_desc,
                     .out = cli.out,
                     .steps = steps,
-                    .threads = cli.threads,
+                    .threads = threads,
                     .seed = cli.seed,
                     .target_note = target_note,
                     .led = led};
@@ -438,7 +455,7 @@ int po_cmd_solve(int argc, char **argv) {
     config = effective_config(cli.params, secs, PO_CLI_N(secs));
     po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli.seed};
     po_h5_run run = {.steps = steps,
-                     .threads = cli.threads,
+                     .threads = threads,
                      .seed = cli.seed,
                      .run_id = (uint64_t)run_id,
                      .samples = samples,

@@ -239,8 +239,9 @@ static void describe_key(char *buf, size_t size, const po_cli_spec *spec, const 
     if (n < size) n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__);                           \
   } while (0)
   if (ps->def) ADD(" default %s", ps->def);
-  if (ps->type == PO_PARAM_INT || ps->type == PO_PARAM_DOUBLE)
-    if (ps->min < ps->max) ADD("%s range [%g, %g]", ps->def ? "," : "", ps->min, ps->max);
+  if ((ps->type == PO_PARAM_INT || ps->type == PO_PARAM_DOUBLE) && ps->min < ps->max &&
+      fabs(ps->min) < 1e300 && fabs(ps->max) < 1e300)
+    ADD("%s range [%.16g, %.16g]", ps->def ? "," : "", ps->min, ps->max);
   if (ps->choices) ADD("%s one of %s", (ps->def || n) ? "," : "", ps->choices);
   if (ps->unit && strcmp(ps->unit, "1") && ps->type != PO_PARAM_STRING)
     ADD("%s unit %s", n ? "," : "", ps->unit);
