@@ -190,27 +190,6 @@ static int optional_double(const po_params *p, const char *key, int *has, double
   return *has ? po_params_double(p, &run_sec, key, v) : PO_OK;
 }
 
-/* The full effective configuration: explicit values plus every default of
- * the given sections, as INI text (for the HDF5 provenance). */
-static char *effective_config(const po_params *p, const po_param_section *const *secs, size_t n) {
-  po_params *eff;
-  if (po_params_clone(p, &eff)) return NULL;
-  for (size_t s = 0; s < n; s++) {
-    if (!secs[s]) continue;
-    for (size_t k = 0; k < secs[s]->n_specs; k++) {
-      const po_param_spec *ps = &secs[s]->specs[k];
-      if (ps->def && !po_params_get(eff, secs[s]->name, ps->key)) {
-        char name[256];
-        snprintf(name, sizeof name, "%s.%s", secs[s]->name, ps->key);
-        po_params_set(eff, name, ps->def);
-      }
-    }
-  }
-  char *text = po_params_to_ini(eff);
-  po_params_destroy(eff);
-  return text;
-}
-
 typedef struct solve_result {
   const po_ising *m;
   const char *backend, *algorithm, *schedule, *out;
@@ -452,7 +431,7 @@ int po_cmd_solve(int argc, char **argv) {
 
   if (cli.out) {
     cmdline = po_cli_command_line();
-    config = effective_config(cli.params, secs, PO_CLI_N(secs));
+    config = po_cli_config_text(cli.params, secs, PO_CLI_N(secs));
     po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli.seed};
     po_h5_run run = {.steps = steps,
                      .threads = threads,

@@ -279,6 +279,27 @@ void po_cli_usage(FILE *f, const po_cli_spec *spec) {
   }
 }
 
+/* The full effective configuration: explicit values plus every default of
+ * the given sections, as INI text (for the HDF5 provenance). */
+char *po_cli_config_text(const po_params *p, const po_param_section *const *secs, size_t n) {
+  po_params *eff;
+  if (po_params_clone(p, &eff)) return NULL;
+  for (size_t s = 0; s < n; s++) {
+    if (!secs[s]) continue;
+    for (size_t k = 0; k < secs[s]->n_specs; k++) {
+      const po_param_spec *ps = &secs[s]->specs[k];
+      if (ps->def && !po_params_get(eff, secs[s]->name, ps->key)) {
+        char name[256];
+        snprintf(name, sizeof name, "%s.%s", secs[s]->name, ps->key);
+        po_params_set(eff, name, ps->def);
+      }
+    }
+  }
+  char *text = po_params_to_ini(eff);
+  po_params_destroy(eff);
+  return text;
+}
+
 /* ---- errors ---------------------------------------------------------------- */
 
 int po_cli_exit_code(int status) {

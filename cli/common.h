@@ -115,6 +115,11 @@ void po_cli_free(po_cli *cli);
  * and ranges, and the common options. */
 void po_cli_usage(FILE *f, const po_cli_spec *spec);
 
+/* The full effective configuration as INI text (for HDF5 provenance): the
+ * values in p plus the default of every other key of the given sections,
+ * so that `--config` with this text repeats the run.  Caller frees. */
+char *po_cli_config_text(const po_params *p, const po_param_section *const *secs, size_t n);
+
 /* Exit code of a status (table above). */
 int po_cli_exit_code(int status);
 /* For status != 0 prints "physopt: error: <po_last_error()>" on stderr;
