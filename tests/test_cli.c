@@ -420,12 +420,38 @@ static void test_progress_bar_only_on_terminal(void **state) {
   assert_non_null(strstr(buf, "solve ["));
 }
 
+/* JSON strings are escaped: a problem file whose name holds a quote, a
+ * backslash and a tab. */
+static void test_json_escapes_strings(void **state) {
+  (void)state;
+  char path[256];
+  snprintf(path, sizeof path, "%s/we\"ird\\na\tme.txt", tmpdir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("3 3\n1 2 1\n2 3 1\n1 3 1\n", f);
+  fclose(f);
+  char *out, *err;
+  assert_int_equal(
+      run("solve --problem '{TMP}/we\"ird\\na\tme.txt' --replicas 2 --sweeps 10 --json", &out,
+          &err),
+      0);
+  char want[256];
+  snprintf(want, sizeof want, "\"problem\": \"%s/we\\\"ird\\\\na\\tme.txt\",", tmpdir);
+  assert_non_null(strstr(out, want));
+  /* Triangle: the best cut is 2 of 3 edges (E = -1). */
+  assert_true(json_number(out, "best_energy") == -1);
+  assert_true(json_number(out, "best_cut") == 2);
+  free(out);
+  free(err);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cases),
       cmocka_unit_test(test_solve_finds_exhaustive_ground),
       cmocka_unit_test(test_solve_known_ground_default_target),
       cmocka_unit_test(test_solve_out_and_threads),
+      cmocka_unit_test(test_json_escapes_strings),
       cmocka_unit_test(test_progress_bar_only_on_terminal),
   };
   if (access(bin_path(), X_OK) != 0) {
