@@ -465,13 +465,15 @@ void po_cli_progress_init(po_cli_progress *p, const char *label) {
   p->label = label ? label : "";
   p->t0 = po_cli_now();
   p->enabled = isatty(STDERR_FILENO);
+  const char *after = getenv("PHYSOPT_PROGRESS_AFTER"); /* test hook, seconds */
+  p->after = after && *after ? atof(after) : 1.0;
 }
 
 void po_cli_progress_update(void *ctx, double fraction) {
   po_cli_progress *p = ctx;
   if (!p || !p->enabled) return;
   double now = po_cli_now();
-  if (now - p->t0 < 1.0 || now - p->last < 0.1) return;
+  if (now - p->t0 < p->after || now - p->last < 0.1) return;
   p->last = now;
   if (!(fraction >= 0)) fraction = 0;
   if (fraction > 1) fraction = 1;

@@ -389,35 +389,42 @@ static void test_solve_out_and_threads(void **state) {
   po_h5_run_free(&runs[1]);
 }
 
-/* The progress bar appears only on a terminal: none through a pipe; with a
- * pseudo-terminal from script(1) (skipped without it) a run of over a
- * second draws it. */
+/* The progress bar appears only on a terminal and only after the delay
+ * (1 s; PHYSOPT_PROGRESS_AFTER=0 removes it for the test): none through a
+ * pipe even without delay; on a pseudo-terminal from script(1) (skipped
+ * without it) a bar with no delay, none for a short run with the default. */
 static void test_progress_bar_only_on_terminal(void **state) {
   (void)state;
-  const char *args = "solve --problem sk:200:1:pm --replicas 64 --sweeps 4000 --json";
+  const char *args = "solve --problem sk:200:1:pm --replicas 64 --sweeps 300 --json";
   char *out, *err;
+  setenv("PHYSOPT_PROGRESS_AFTER", "0", 1);
   assert_int_equal(run(args, &out, &err), 0);
-  double wall = json_number(out, "wall_s");
   assert_null(strstr(err, "solve ["));
   free(out);
   free(err);
-  if (wall < 1.3 || system("command -v script >/dev/null 2>&1") != 0) {
-    fprintf(stderr, "run too short (%.2f s < 1.3 s) or no script(1): skipping the terminal half\n",
-            wall);
+  if (system("command -v script >/dev/null 2>&1") != 0) {
+    unsetenv("PHYSOPT_PROGRESS_AFTER");
+    fprintf(stderr, "no script(1): skipping the terminal half\n");
     return;
   }
-  char cmd[1024], log[128];
-  snprintf(log, sizeof log, "%s/tty.txt", tmpdir);
-  snprintf(cmd, sizeof cmd, "script -qec '%s %s >/dev/null' %s >/dev/null 2>&1", bin_path(), args,
-           log);
-  assert_int_equal(system(cmd), 0);
-  FILE *f = fopen(log, "r");
-  assert_non_null(f);
-  char buf[8192];
-  size_t len = fread(buf, 1, sizeof buf - 1, f);
-  buf[len] = '\0';
-  fclose(f);
-  assert_non_null(strstr(buf, "solve ["));
+  for (int delay = 0; delay < 2; delay++) {
+    if (delay) unsetenv("PHYSOPT_PROGRESS_AFTER");
+    char cmd[1024], log[128];
+    snprintf(log, sizeof log, "%s/tty%d.txt", tmpdir, delay);
+    snprintf(cmd, sizeof cmd, "script -qec '%s %s >/dev/null' %s >/dev/null 2>&1", bin_path(),
+             delay ? "solve --problem sk:20:1 --replicas 4 --sweeps 20" : args, log);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    char buf[8192];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    buf[len] = '\0';
+    fclose(f);
+    if (delay)
+      assert_null(strstr(buf, "solve ["));
+    else
+      assert_non_null(strstr(buf, "solve ["));
+  }
 }
 
 /* JSON strings are escaped: a problem file whose name holds a quote, a
