@@ -427,6 +427,33 @@ static void test_progress_bar_only_on_terminal(void **state) {
   }
 }
 
+/* Without --problem, solve runs the demonstration: G22 with the target cut
+ * 13359 (E = 19990 - 2 x 13359 = -6728), here with a tiny budget. */
+static void test_demo_defaults(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/gset/G22.txt", data_dir);
+  if (access(path, R_OK) != 0) {
+    fprintf(stderr, "%s missing: skipping\n", path);
+    skip();
+  }
+  char *out, *err;
+  assert_int_equal(run("solve --replicas 2 --sweeps 10 --json", &out, &err), 0);
+  assert_non_null(strstr(out, "G22.txt\","));
+  assert_true(json_number(out, "n") == 2000);
+  assert_true(json_number(out, "n_edges") == 19990);
+  assert_true(json_number(out, "target_energy") == -6728);
+  assert_true(json_number(out, "best_cut") > 10000);
+  free(out);
+  free(err);
+  /* The table names the equivalent command. */
+  assert_int_equal(run("solve --replicas 2 --sweeps 10", &out, &err), 0);
+  assert_non_null(strstr(err, "--target-cut 13359"));
+  assert_non_null(strstr(out, "the best-known cut of G22"));
+  free(out);
+  free(err);
+}
+
 /* JSON strings are escaped: a problem file whose name holds a quote, a
  * backslash and a tab. */
 static void test_json_escapes_strings(void **state) {
@@ -458,6 +485,7 @@ int main(void) {
       cmocka_unit_test(test_solve_finds_exhaustive_ground),
       cmocka_unit_test(test_solve_known_ground_default_target),
       cmocka_unit_test(test_solve_out_and_threads),
+      cmocka_unit_test(test_demo_defaults),
       cmocka_unit_test(test_json_escapes_strings),
       cmocka_unit_test(test_progress_bar_only_on_terminal),
   };
