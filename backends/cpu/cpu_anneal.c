@@ -458,7 +458,7 @@ int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const 
 
 int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, const po_cpu_extra *x, po_samples *out) {
-  const int final_state = x ? x->final_state : 0;
+  int final_state = x ? x->final_state : 0;
   if (!m || !o || !out) return po_error(PO_ERR_ARG, "cpu anneal: model, options and output needed");
   if (m->n < 1) return po_error(PO_ERR_ARG, "cpu anneal: the model has no spins");
   if (o->replicas < 1) return po_error(PO_ERR_ARG, "replicas = %d must be >= 1", o->replicas);
@@ -483,6 +483,15 @@ int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
   if (rc) return rc;
   rc = param_int(b, "pt_temperatures", 16, &T);
   if (rc) return rc;
+  if (!x) {
+    const char *sample;
+    rc = param_string(b, "sample", "best", &sample);
+    if (rc) return rc;
+    if (!strcmp(sample, "final"))
+      final_state = 1;
+    else if (strcmp(sample, "best"))
+      return po_error(PO_ERR_ARG, "cpu.sample = %s is not one of best|final", sample);
+  }
   int multispin;
   if (!strcmp(kernel, "multispin")) {
     if (!m->pm1)
