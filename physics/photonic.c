@@ -132,6 +132,10 @@ void po_photonic_ws_free(po_photonic_ws *ws) {
   ws->cap = 0;
 }
 
+/* Loops smaller than this run on one thread: on a loaded machine a parallel
+ * region costs more than it saves (the output never depends on it). */
+#define PAR_MIN ((size_t)1 << 18)
+
 /* ---- operand encoding -------------------------------------------------- */
 
 static inline float quantise(float v, float levels) {
@@ -143,7 +147,10 @@ static void scan(const float *X, int ld, int rows, int cols, int trans, float *a
   float mx = 0.0f;
   int ng = 0;
   int R = trans ? cols : rows, Cc = trans ? rows : cols; /* stored shape */
-#pragma omp parallel for reduction(max : mx) reduction(| : ng) schedule(static)
+#pragma omp parallel for reduction(max                                                             \
+                                   : mx) reduction(|                                               \
+                                                   : ng)                                           \
+    schedule(static) if ((size_t)R * Cc >= PAR_MIN)
   for (int r = 0; r < R; r++) {
     const float *x = X + (size_t)r * ld;
     for (int c = 0; c < Cc; c++) {
@@ -164,7 +171,7 @@ static void scan(const float *X, int ld, int rows, int cols, int trans, float *a
 static void encode(const float *X, int ld, int rows, int cols, int trans, float scale, int bits,
                    int offset, float *E, float *Eabs) {
   const float levels = bits ? (float)((1u << bits) - 1u) : 0.0f;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((size_t)rows * cols >= PAR_MIN)
   for (int r = 0; r < rows; r++) {
     float *e = E + (size_t)r * cols;
     for (int c = 0; c < cols; c++) {
@@ -348,7 +355,7 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     double dmax = 0;
     for (size_t t = 0; t < MN; t++) dmax = fmax(dmax, fabs((double)D[t]));
     adc ad = adc_make(m->bits_out, m->adc_headroom * g * dmax);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (MN >= PAR_MIN / 4)
     for (int i = 0; i < M; i++) {
       po_rng r;
       po_rng_init(&r, seed, call, (uint64_t)i);
@@ -368,7 +375,7 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     adc ad = adc_make(m->bits_out, m->adc_headroom * (s * smax + dark));
     /* sum a'b' = aa ab S + aa bb Cb_j + ba ab Ra_i + ba bb K with a' = aa a~ + ba */
     const double aa = off_a ? 2 : 1, ba = off_a ? -1 : 0, ab = off_b ? 2 : 1, bb = off_b ? -1 : 0;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (MN >= PAR_MIN / 4)
     for (int i = 0; i < M; i++) {
       po_rng r;
       po_rng_init(&r, seed, call, (uint64_t)i);
@@ -389,7 +396,7 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     /* S+ and S- are each at most T: one full scale for both detectors */
     adc ad = adc_make(m->bits_out, m->adc_headroom * (s * tmax + dark));
     const int two = T != D;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (MN >= PAR_MIN / 4)
     for (int i = 0; i < M; i++) {
       po_rng r;
       po_rng_init(&r, seed, call, (uint64_t)i);
