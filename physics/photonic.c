@@ -62,6 +62,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 #include "physopt/error.h"
@@ -132,10 +133,6 @@ void po_photonic_ws_free(po_photonic_ws *ws) {
   ws->cap = 0;
 }
 
-/* Loops smaller than this run on one thread: on a loaded machine a parallel
- * region costs more than it saves (the output never depends on it). */
-#define PAR_MIN ((size_t)1 << 18)
-
 /* ---- operand encoding -------------------------------------------------- */
 
 static inline float quantise(float v, float levels) {
@@ -143,14 +140,12 @@ static inline float quantise(float v, float levels) {
 }
 
 /* Largest |op(X)| and whether op(X) has a negative element. */
-static void scan(const float *X, int ld, int rows, int cols, int trans, float *amax, int *neg) {
+static void scan(const float *X, int ld, int rows, int cols, int trans, int par, float *amax,
+                 int *neg) {
   float mx = 0.0f;
   int ng = 0;
   int R = trans ? cols : rows, Cc = trans ? rows : cols; /* stored shape */
-#pragma omp parallel for reduction(max                                                             \
-                                   : mx) reduction(|                                               \
-                                                   : ng)                                           \
-    schedule(static) if ((size_t)R * Cc >= PAR_MIN)
+#pragma omp parallel for reduction(max : mx) reduction(| : ng) schedule(static) if (par)
   for (int r = 0; r < R; r++) {
     const float *x = X + (size_t)r * ld;
     for (int c = 0; c < Cc; c++) {
@@ -164,25 +159,24 @@ static void scan(const float *X, int ld, int rows, int cols, int trans, float *a
   *neg = ng;
 }
 
-/* Writes op(X) (rows x cols) as encoded values into E (rows x cols,
- * contiguous): mode 0 = signed quantised magnitude (differential, homodyne),
- * mode 1 = offset transmission (x'+1)/2.  A non-negative operand is always
- * written as x' (no offset needed).  If Eabs != NULL, |E| is written too. */
-static void encode(const float *X, int ld, int rows, int cols, int trans, float scale, int bits,
-                   int offset, float *E, float *Eabs) {
+/* Writes rows [r0, r1) of op(X) (rows x cols) as encoded values into E
+ * (rows x cols, contiguous): signed quantised magnitude (differential,
+ * homodyne) or, with offset, the transmission (x' + 1)/2.  A non-negative
+ * operand is always written as x' (no offset needed).  If Eabs != NULL,
+ * |E| is written too. */
+static void encode_rows(const float *X, int ld, int cols, int trans, float scale, int bits,
+                        int offset, float *E, float *Eabs, int r0, int r1) {
   const float levels = bits ? (float)((1u << bits) - 1u) : 0.0f;
-#pragma omp parallel for schedule(static) if ((size_t)rows * cols >= PAR_MIN)
-  for (int r = 0; r < rows; r++) {
+  for (int r = r0; r < r1; r++) {
     float *e = E + (size_t)r * cols;
-    for (int c = 0; c < cols; c++) {
-      float v = (trans ? X[(size_t)c * ld + r] : X[(size_t)r * ld + c]) * scale;
-      float q;
-      if (offset)
-        q = quantise(0.5f * (v + 1.0f), levels);
-      else
-        q = copysignf(quantise(fabsf(v), levels), v);
-      e[c] = q;
-    }
+    if (trans)
+      for (int c = 0; c < cols; c++) e[c] = X[(size_t)c * ld + r] * scale;
+    else
+      for (int c = 0; c < cols; c++) e[c] = X[(size_t)r * ld + c] * scale;
+    if (offset)
+      for (int c = 0; c < cols; c++) e[c] = quantise(0.5f * (e[c] + 1.0f), levels);
+    else if (levels > 0)
+      for (int c = 0; c < cols; c++) e[c] = copysignf(quantise(fabsf(e[c]), levels), e[c]);
     if (Eabs)
       for (int c = 0; c < cols; c++) Eabs[(size_t)r * cols + c] = fabsf(e[c]);
   }
@@ -255,6 +249,154 @@ static inline void store(float *c, float alpha, float beta, double y) {
 
 /* ---- the product ---------------------------------------------------------- */
 
+/* Parallel layout: one OpenMP region; thread t owns the rows
+ * [M t / nt, M (t+1) / nt) of C and runs a single-threaded SGEMM on them
+ * (OpenBLAS threads are set to 1 for the region and restored), so BLAS
+ * and OpenMP threads never compete for cores.  Every reduction that feeds
+ * the output is done in a fixed order (per row, then rows in order), and
+ * noise streams are per row, so the result is bit-identical for any
+ * thread count.  Small products run on the calling thread. */
+#define PAR_MIN_MACS ((double)(1 << 24))
+
+typedef struct prod {
+  const po_photonic_model *m;
+  int M, N, K;
+  int homodyne, offset, off_a, off_b, need_abs, two;
+  float *Ae, *Be, *Aa, *Ba, *D, *T;
+  double *ra, *cb, *rowsum, *rowmax;
+} prod;
+
+/* Encodes A rows [i0, i1), multiplies them by the encoded B and records
+ * per-row sums and maxima. */
+static void block_product(prod *p, const float *A, int lda, int ta, float amax, int i0, int i1) {
+  const po_photonic_model *m = p->m;
+  const int N = p->N, K = p->K, rows = i1 - i0;
+  if (rows <= 0) return;
+  encode_rows(A, lda, K, ta, 1.0f / amax, m->bits_w, p->off_a, p->Ae,
+              p->need_abs && p->Aa != p->Ae ? p->Aa : NULL, i0, i1);
+  float *Ab = p->Ae + (size_t)i0 * K, *Db = p->D + (size_t)i0 * N;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f, Ab, K, p->Be, N, 0.0f,
+              Db, N);
+  if (p->need_abs)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f, p->Aa + (size_t)i0 * K,
+                K, p->Ba, N, 0.0f, p->T + (size_t)i0 * N, N);
+  for (int i = i0; i < i1; i++) {
+    const float *a = p->Ae + (size_t)i * K;
+    double r = 0;
+    if (p->homodyne)
+      for (int k = 0; k < K; k++) r += (double)a[k] * a[k];
+    else
+      for (int k = 0; k < K; k++) r += a[k];
+    p->ra[i] = r;
+    /* photon total and ADC range: T (differential), D (offset), |D| (homodyne) */
+    const float *x = (p->homodyne || p->offset || !p->two ? p->D : p->T) + (size_t)i * N;
+    double sum = 0;
+    float mx = 0;
+    for (int j = 0; j < N; j++) {
+      sum += x[j];
+      float v = fabsf(x[j]);
+      mx = v > mx ? v : mx;
+    }
+    p->rowsum[i] = sum;
+    p->rowmax[i] = mx;
+  }
+}
+
+typedef struct noise {
+  double s; /* photons per unit encoded product (incoherent) */
+  double ga2, gb2, g;
+  adc ad;
+  double scale; /* output units per count */
+} noise;
+
+static void block_noise(const prod *p, const noise *z, uint64_t seed, uint64_t call, float alpha,
+                        float beta, float *C, int ldc, int i0, int i1) {
+  const po_photonic_model *m = p->m;
+  const int N = p->N, K = p->K;
+  const double dark = m->dark_counts, sig = m->read_noise, thr = m->gauss_threshold;
+  const double s = z->s;
+  if (!p->homodyne && !(s > 0)) { /* all products vanish: no light */
+    for (int i = i0; i < i1; i++)
+      for (int j = 0; j < N; j++) store(C + (size_t)i * ldc + j, alpha, beta, 0.0);
+    return;
+  }
+  for (int i = i0; i < i1; i++) {
+    po_rng r;
+    po_rng_init(&r, seed, call, (uint64_t)i);
+    const float *Dr = p->D + (size_t)i * N, *Tr = p->T ? p->T + (size_t)i * N : NULL;
+    float *Cr = C + (size_t)i * ldc;
+    if (p->homodyne) {
+      for (int j = 0; j < N; j++) {
+        double var = z->ga2 * p->ra[i] + z->gb2 * p->cb[j] + 2.0 * sig * sig;
+        double q = adc_read_signed(&z->ad, z->g * Dr[j] + sqrt(var) * po_rng_normal(&r));
+        store(Cr + j, alpha, beta, q * z->scale);
+      }
+    } else if (p->offset) {
+      /* sum a'b' = aa ab S + aa bb Cb_j + ba ab Ra_i + ba bb K, a' = aa a~ + ba */
+      const double aa = p->off_a ? 2 : 1, ba = p->off_a ? -1 : 0;
+      const double ab = p->off_b ? 2 : 1, bb = p->off_b ? -1 : 0;
+      for (int j = 0; j < N; j++) {
+        double c = adc_read(&z->ad, detect(&r, s * Dr[j], dark, sig, thr));
+        double Sh = (c - dark) / s;
+        double y = aa * ab * Sh + aa * bb * p->ra[i] + ba * ab * p->cb[j] + ba * bb * K;
+        store(Cr + j, alpha, beta, y * z->scale);
+      }
+    } else {
+      /* differential: S+- = (T +- D)/2 */
+      for (int j = 0; j < N; j++) {
+        double lp, lm;
+        if (p->two) {
+          lp = 0.5 * s * ((double)Tr[j] + Dr[j]);
+          lm = 0.5 * s * ((double)Tr[j] - Dr[j]);
+          if (lp < 0) lp = 0;
+          if (lm < 0) lm = 0;
+        } else {
+          lp = s * Dr[j];
+          lm = 0;
+        }
+        double y;
+        if (z->ad.full <= 0 && lp + dark > thr && (!p->two || lm + dark > thr)) {
+          double var = lp + dark + sig * sig + (p->two ? lm + dark + sig * sig : 0);
+          y = lp - lm + sqrt(var) * po_rng_normal(&r);
+        } else {
+          double cp = adc_read(&z->ad, detect(&r, lp, dark, sig, thr)) - dark;
+          double cm = p->two ? adc_read(&z->ad, detect(&r, lm, dark, sig, thr)) - dark : 0.0;
+          y = cp - cm;
+        }
+        store(Cr + j, alpha, beta, y / s * z->scale);
+      }
+    }
+  }
+}
+
+/* Everything that needs all rows: calibration and ADC range. */
+static void calibrate(const prod *p, double amax, double bmax, noise *z) {
+  const po_photonic_model *m = p->m;
+  const double n = m->photons_per_mac, macs = (double)p->M * p->N * p->K;
+  double tot = 0, mx = 0;
+  for (int i = 0; i < p->M; i++) {
+    tot += p->rowsum[i];
+    mx = p->rowmax[i] > mx ? p->rowmax[i] : mx;
+  }
+  memset(z, 0, sizeof *z);
+  z->scale = amax * bmax;
+  if (p->homodyne) {
+    double sa = 0, sb = 0;
+    for (int i = 0; i < p->M; i++) sa += p->ra[i];
+    for (int j = 0; j < p->N; j++) sb += p->cb[j];
+    /* N ga^2 sa = M gb^2 sb = n M N K / 2 */
+    z->ga2 = sa > 0 ? n * p->M * p->K / (2.0 * sa) : 0;
+    z->gb2 = sb > 0 ? n * p->N * p->K / (2.0 * sb) : 0;
+    z->g = 2.0 * sqrt(z->ga2 * z->gb2);
+    z->ad = adc_make(m->bits_out, m->adc_headroom * z->g * mx);
+    z->scale /= z->g > 0 ? z->g : 1;
+  } else {
+    z->s = tot > 0 ? n * macs / tot : 0;
+    /* S+ and S- are each at most T: one full scale for both detectors */
+    z->ad = adc_make(m->bits_out, m->adc_headroom * (z->s * mx + m->dark_counts));
+  }
+}
+
 int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call, int trans_a,
                        int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
                        const float *B, int ldb, float beta, float *C, int ldc, po_photonic_ws *ws,
@@ -266,175 +408,95 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
   if (st) memset(st, 0, sizeof *st);
   if (M == 0 || N == 0) return PO_OK;
 
-  float amax, bmax;
-  int aneg, bneg;
+  const int par = (double)M * N * K >= PAR_MIN_MACS && omp_get_max_threads() > 1;
+  float amax = 0.0f, bmax = 0.0f;
+  int aneg = 0, bneg = 0;
   if (K > 0) {
-    scan(A, lda, M, K, trans_a, &amax, &aneg);
-    scan(B, ldb, K, N, trans_b, &bmax, &bneg);
-  } else {
-    amax = bmax = 0.0f;
-    aneg = bneg = 0;
+    scan(A, lda, M, K, trans_a, par, &amax, &aneg);
+    scan(B, ldb, K, N, trans_b, par, &bmax, &bneg);
   }
-  if (amax == 0.0f || bmax == 0.0f || !isfinite(amax) || !isfinite(bmax)) {
-    if (!isfinite(amax) || !isfinite(bmax))
-      return po_error(PO_ERR_NUMERIC, "photonic matmul: non-finite operand");
+  if (!isfinite(amax) || !isfinite(bmax))
+    return po_error(PO_ERR_NUMERIC, "photonic matmul: non-finite operand");
+  if (amax == 0.0f || bmax == 0.0f) {
     /* The exact product is zero: no light reaches the detectors. */
     for (int i = 0; i < M; i++)
       for (int j = 0; j < N; j++) store(C + (size_t)i * ldc + j, alpha, beta, 0.0);
     return PO_OK;
   }
 
-  const int homodyne = m->detection == PO_PH_HOMODYNE;
-  const int offset = !homodyne && m->encoding == PO_PH_OFFSET;
-  const int off_a = offset && aneg, off_b = offset && bneg;
+  prod p = {.m = m, .M = M, .N = N, .K = K};
+  p.homodyne = m->detection == PO_PH_HOMODYNE;
+  p.offset = !p.homodyne && m->encoding == PO_PH_OFFSET;
+  p.off_a = p.offset && aneg;
+  p.off_b = p.offset && bneg;
   /* differential needs |A||B| only if some operand is signed */
-  const int need_abs = !homodyne && !offset && (aneg || bneg);
+  p.need_abs = !p.homodyne && !p.offset && (aneg || bneg);
+  p.two = p.need_abs;
   const size_t MK = (size_t)M * K, KN = (size_t)K * N, MN = (size_t)M * N;
-  size_t total = MK + KN + MN + (need_abs ? MK + KN + MN : 0);
+  size_t total = MK + KN + MN + (p.need_abs ? MK + KN + MN : 0);
   po_photonic_ws tmp = {NULL, 0};
   po_photonic_ws *w = ws ? ws : &tmp;
   float *buf = NULL;
   if ((rc = reserve(w, total, &buf))) return rc;
-  float *Ae = buf, *Be = Ae + MK, *D = Be + KN;
-  float *Aa = NULL, *Ba = NULL, *T = NULL;
-  if (need_abs) {
-    T = D + MN;
-    Aa = aneg ? T + MN : Ae;
-    Ba = bneg ? T + MN + MK : Be;
-  }
-  encode(A, lda, M, K, trans_a, 1.0f / amax, m->bits_w, off_a, Ae, aneg && need_abs ? Aa : NULL);
-  encode(B, ldb, K, N, trans_b, 1.0f / bmax, m->bits_in, off_b, Be, bneg && need_abs ? Ba : NULL);
-
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, Ae, K, Be, N, 0.0f, D, N);
-  if (need_abs)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, Aa, K, Ba, N, 0.0f, T, N);
-  else if (!homodyne && !offset)
-    T = D; /* both operands non-negative: S- = 0 */
-
-  /* Column sums of the A-encoding and row sums of the B-encoding (for the
-   * photon total and the offset correction), or squared norms (homodyne). */
-  double *ra = calloc((size_t)M + N + 2 * (size_t)K, sizeof(double));
-  if (!ra) {
+  double *dbuf = malloc(sizeof(double) * (3 * (size_t)M + N));
+  if (!dbuf) {
     po_photonic_ws_free(&tmp);
     return po_error(PO_ERR_NOMEM, "photonic matmul: out of memory");
   }
-  double *cb = ra + M, *ka = cb + N, *kb = ka + K;
-  const float *As = need_abs ? Aa : Ae, *Bs = need_abs ? Ba : Be;
-  for (int i = 0; i < M; i++) {
-    const float *a = As + (size_t)i * K;
-    double s = 0;
-    for (int k = 0; k < K; k++) {
-      double v = homodyne ? (double)a[k] * a[k] : a[k];
-      s += v;
-      ka[k] += v;
-    }
-    ra[i] = s;
+  p.ra = dbuf;
+  p.rowsum = p.ra + M;
+  p.rowmax = p.rowsum + M;
+  p.cb = p.rowmax + M;
+  p.Ae = buf;
+  p.Be = p.Ae + MK;
+  p.D = p.Be + KN;
+  p.Aa = p.Ae;
+  p.Ba = p.Be;
+  if (p.need_abs) {
+    p.T = p.D + MN;
+    if (aneg) p.Aa = p.T + MN;
+    if (bneg) p.Ba = p.T + MN + MK;
   }
-  for (int k = 0; k < K; k++) {
-    const float *b = Bs + (size_t)k * N;
-    double s = 0;
-    for (int j = 0; j < N; j++) {
-      double v = homodyne ? (double)b[j] * b[j] : b[j];
-      s += v;
-      cb[j] += v;
-    }
-    kb[k] = s;
-  }
-  const double n = m->photons_per_mac, dark = m->dark_counts, sig = m->read_noise;
-  const double thr = m->gauss_threshold;
-  const double macs = (double)M * N * K;
-  const double outscale = (double)amax * bmax;
 
-  if (homodyne) {
-    double sa = 0, sb = 0;
-    for (int i = 0; i < M; i++) sa += ra[i];
-    for (int j = 0; j < N; j++) sb += cb[j];
-    /* N ga^2 sa = M gb^2 sb = n M N K / 2 */
-    double ga2 = sa > 0 ? n * M * K / (2.0 * sa) : 0, gb2 = sb > 0 ? n * N * K / (2.0 * sb) : 0;
-    double g = 2.0 * sqrt(ga2 * gb2);
-    double dmax = 0;
-    for (size_t t = 0; t < MN; t++) dmax = fmax(dmax, fabs((double)D[t]));
-    adc ad = adc_make(m->bits_out, m->adc_headroom * g * dmax);
-#pragma omp parallel for schedule(static) if (MN >= PAR_MIN / 4)
-    for (int i = 0; i < M; i++) {
-      po_rng r;
-      po_rng_init(&r, seed, call, (uint64_t)i);
-      for (int j = 0; j < N; j++) {
-        double mean = g * D[(size_t)i * N + j];
-        double var = ga2 * ra[i] + gb2 * cb[j] + 2.0 * sig * sig;
-        double q = adc_read_signed(&ad, mean + sqrt(var) * po_rng_normal(&r));
-        store(C + (size_t)i * ldc + j, alpha, beta, q / g * outscale);
+  const int blas_threads = par ? openblas_get_num_threads() : 0;
+  if (par) openblas_set_num_threads(1);
+  noise z;
+#pragma omp parallel if (par)
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    /* B: encode rows, then column sums (signed / squares) in fixed k order */
+#pragma omp for schedule(static)
+    for (int k = 0; k < K; k++)
+      encode_rows(B, ldb, N, trans_b, 1.0f / bmax, m->bits_in, p.off_b, p.Be,
+                  p.need_abs && bneg ? p.Ba : NULL, k, k + 1);
+#pragma omp for schedule(static)
+    for (int j = 0; j < N; j++) {
+      double c = 0;
+      for (int k = 0; k < K; k++) {
+        double v = p.Be[(size_t)k * N + j];
+        c += p.homodyne ? v * v : v;
       }
+      p.cb[j] = c;
     }
-  } else if (offset) {
-    double S = 0;
-    for (int k = 0; k < K; k++) S += ka[k] * kb[k];
-    double s = n * macs / S;
-    float smax = 0;
-    for (size_t t = 0; t < MN; t++) smax = fmaxf(smax, D[t]);
-    adc ad = adc_make(m->bits_out, m->adc_headroom * (s * smax + dark));
-    /* sum a'b' = aa ab S + aa bb Cb_j + ba ab Ra_i + ba bb K with a' = aa a~ + ba */
-    const double aa = off_a ? 2 : 1, ba = off_a ? -1 : 0, ab = off_b ? 2 : 1, bb = off_b ? -1 : 0;
-#pragma omp parallel for schedule(static) if (MN >= PAR_MIN / 4)
-    for (int i = 0; i < M; i++) {
-      po_rng r;
-      po_rng_init(&r, seed, call, (uint64_t)i);
-      for (int j = 0; j < N; j++) {
-        double c = adc_read(&ad, detect(&r, s * D[(size_t)i * N + j], dark, sig, thr));
-        double Sh = (c - dark) / s;
-        double y = aa * ab * Sh + aa * bb * ra[i] + ba * ab * cb[j] + ba * bb * K;
-        store(C + (size_t)i * ldc + j, alpha, beta, y * outscale);
-      }
-    }
-  } else {
-    /* differential: S+- = (T +- D)/2 */
-    double S = 0;
-    for (int k = 0; k < K; k++) S += ka[k] * kb[k];
-    double s = n * macs / S;
-    float tmax = 0;
-    for (size_t t = 0; t < MN; t++) tmax = fmaxf(tmax, T[t]);
-    /* S+ and S- are each at most T: one full scale for both detectors */
-    adc ad = adc_make(m->bits_out, m->adc_headroom * (s * tmax + dark));
-    const int two = T != D;
-#pragma omp parallel for schedule(static) if (MN >= PAR_MIN / 4)
-    for (int i = 0; i < M; i++) {
-      po_rng r;
-      po_rng_init(&r, seed, call, (uint64_t)i);
-      for (int j = 0; j < N; j++) {
-        size_t t = (size_t)i * N + j;
-        double lp, lm;
-        if (two) {
-          lp = 0.5 * s * ((double)T[t] + D[t]);
-          lm = 0.5 * s * ((double)T[t] - D[t]);
-          if (lp < 0) lp = 0;
-          if (lm < 0) lm = 0;
-        } else {
-          lp = s * D[t];
-          lm = 0;
-        }
-        double y;
-        if (ad.full <= 0 && lp + dark > thr && (!two || lm + dark > thr)) {
-          double var = lp + dark + sig * sig + (two ? lm + dark + sig * sig : 0);
-          y = lp - lm + sqrt(var) * po_rng_normal(&r);
-        } else {
-          double cp = adc_read(&ad, detect(&r, lp, dark, sig, thr)) - dark;
-          double cm = two ? adc_read(&ad, detect(&r, lm, dark, sig, thr)) - dark : 0.0;
-          y = cp - cm;
-        }
-        store(C + (size_t)i * ldc + j, alpha, beta, y / s * outscale);
-      }
-    }
+    const int i0 = (int)((long)M * t / nt), i1 = (int)((long)M * (t + 1) / nt);
+    block_product(&p, A, lda, trans_a, amax, i0, i1);
+#pragma omp barrier
+#pragma omp single
+    calibrate(&p, amax, bmax, &z);
+    block_noise(&p, &z, seed, call, alpha, beta, C, ldc, i0, i1);
   }
-  free(ra);
+  if (par) openblas_set_num_threads(blas_threads);
+  free(dbuf);
   po_photonic_ws_free(&tmp);
 
   if (st) {
+    double macs = (double)M * N * K;
     st->macs = macs;
-    st->detected_photons = n * macs;
+    st->detected_photons = m->photons_per_mac * macs;
     st->dac_inputs = (double)K * N;
     st->dac_weights = (double)M * K;
     st->modulations = (double)K * N + (double)M * K;
-    st->adc = (double)M * N * (need_abs ? 2 : 1); /* homodyne: one balanced pair, one ADC */
+    st->adc = (double)MN * (p.need_abs ? 2 : 1); /* homodyne: one balanced pair, one ADC */
   }
   return PO_OK;
 }
