@@ -251,6 +251,22 @@ static void test_determinism_and_quantisation(void **state) {
     for (int k = 0; k < K; k++) At[k * M + i] = A[i * K + k];
   po_photonic_matmul(&m, 9, 4, 1, 0, M, N, K, 1, At, M, B, N, 0, C2, N, NULL, NULL);
   assert_memory_equal(C1, C2, sizeof(float) * M * N);
+  /* a product large enough for the parallel path (>= 2^24 MACs): row blocks
+   * with single-threaded SGEMM, bit-identical for 1 and 2 threads */
+  {
+    const int P = 256;
+    float *Ap = uniform(P * P, 3, -1, 1), *Bp = uniform(P * P, 4, -1, 1);
+    float *P1 = malloc(sizeof(float) * P * P), *P2 = malloc(sizeof(float) * P * P);
+    omp_set_num_threads(1);
+    po_photonic_matmul(&m, 9, 4, 0, 1, P, P, P, 1, Ap, P, Bp, P, 0, P1, P, NULL, NULL);
+    omp_set_num_threads(2);
+    po_photonic_matmul(&m, 9, 4, 0, 1, P, P, P, 1, Ap, P, Bp, P, 0, P2, P, NULL, NULL);
+    assert_memory_equal(P1, P2, sizeof(float) * P * P);
+    free(Ap);
+    free(Bp);
+    free(P1);
+    free(P2);
+  }
   /* 2-bit ADC at a huge budget: at most 4 levels per detector */
   po_photonic_model q = ideal(1e6);
   q.bits_out = 2;
