@@ -23,6 +23,8 @@ static const po_param_spec run_specs[] = {
     {"sweep_photons", PO_PARAM_STRING, NULL, 0, 0, NULL, "photons",
      "comma-separated photons/MAC values: sweep on the photonic backend"},
     {"plot", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "PNG plot of the sweep (gnuplot)"},
+    {"repeats", PO_PARAM_INT, "1", 1, 1000, NULL, "1",
+     "noise realisations (seeds seed, seed+1, ...) averaged per point"},
 };
 static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
 static const po_param_section *const base_secs[] = {&run_sec};
@@ -35,6 +37,7 @@ static const po_cli_option options[] = {
     {"batch", "run.batch", "B", "images per product"},
     {"sweep-photons", "run.sweep_photons", "LIST", "e.g. 0.1,0.3,1,3,10,30,100"},
     {"plot", "run.plot", "FILE.png", "plot of the sweep"},
+    {"repeats", "run.repeats", "R", "average over R noise realisations"},
     {NULL, NULL, NULL, NULL}};
 
 static const po_cli_spec spec = {
@@ -50,17 +53,26 @@ static const po_cli_spec spec = {
     0};
 
 typedef struct point {
-  double photons, accuracy, loss, e_mac, e_optical, wall;
+  double photons, accuracy, loss, e_mac, e_optical, wall, accuracy_sd;
 } point;
 
-static int eval_on(const char *backend, const po_params *p, uint64_t seed, const po_mlp *m,
-                   const po_dataset *te, int batch, point *out) {
+static int eval_on(const char *backend, const po_params *p, uint64_t seed, int repeats,
+                   const po_mlp *m, const po_dataset *te, int batch, point *out) {
   po_backend *b;
   int rc = po_backend_open(backend, p, &b);
   if (rc) return rc;
-  po_backend_set_seed(b, seed);
-  double t0 = po_cli_now();
-  rc = po_mlp_evaluate(m, b, te, batch, &out->accuracy, &out->loss);
+  double t0 = po_cli_now(), sa = 0, sa2 = 0, sl = 0;
+  for (int r = 0; r < repeats && !rc; r++) {
+    double acc, loss;
+    po_backend_set_seed(b, seed + (uint64_t)r);
+    rc = po_mlp_evaluate(m, b, te, batch, &acc, &loss);
+    sa += acc;
+    sa2 += acc * acc;
+    sl += loss;
+  }
+  out->accuracy = sa / repeats;
+  out->loss = sl / repeats;
+  out->accuracy_sd = repeats > 1 ? sqrt(fmax(0.0, (sa2 - sa * sa / repeats) / (repeats - 1))) : NAN;
   out->wall = po_cli_now() - t0;
   const po_ledger *l = po_backend_ledger(b);
   const po_ledger_entry *macs = po_ledger_find(l, "macs");
@@ -169,6 +181,7 @@ static int write_sweep(const char *path, const char *model, const char *cmdline,
   int bad = 0;
   bad |= h5_col(f, "photons_per_mac", pts, n, offsetof(point, photons));
   bad |= h5_col(f, "test_accuracy", pts, n, offsetof(point, accuracy));
+  bad |= h5_col(f, "test_accuracy_sd", pts, n, offsetof(point, accuracy_sd));
   bad |= h5_col(f, "test_loss", pts, n, offsetof(point, loss));
   bad |= h5_col(f, "energy_per_mac_j", pts, n, offsetof(point, e_mac));
   bad |= h5_col(f, "optical_energy_per_mac_j", pts, n, offsetof(point, e_optical));
@@ -250,7 +263,7 @@ int po_cmd_eval(int argc, char **argv) {
   if (rc == PO_CLI_HELP) return 0;
   if (rc) return po_cli_exit(rc);
   const char *model, *backend, *data, *sweep = NULL, *plot = NULL;
-  long ntest, batch;
+  long ntest, batch, repeats;
   /* every backend's sections are valid: the sweep uses photonic and cpu */
   const po_param_section *vsecs[1 + 2 * 16];
   size_t nsec = 0;
@@ -265,7 +278,8 @@ int po_cmd_eval(int argc, char **argv) {
   if ((rc = po_params_string(cli.params, &run_sec, "backend", &backend)) ||
       (rc = po_params_string(cli.params, &run_sec, "data", &data)) ||
       (rc = po_params_int(cli.params, &run_sec, "test_samples", &ntest)) ||
-      (rc = po_params_int(cli.params, &run_sec, "batch", &batch)))
+      (rc = po_params_int(cli.params, &run_sec, "batch", &batch)) ||
+      (rc = po_params_int(cli.params, &run_sec, "repeats", &repeats)))
     goto done;
   if (!po_params_get(cli.params, "run", "model")) {
     rc = po_error(PO_ERR_ARG, "no model: pass --model FILE.h5 (from physopt train --out)");
@@ -286,7 +300,8 @@ int po_cmd_eval(int argc, char **argv) {
   double t0 = po_cli_now();
   if (!sweep) {
     point r;
-    if ((rc = eval_on(backend, cli.params, cli.seed, m, te, (int)batch, &r))) goto done;
+    if ((rc = eval_on(backend, cli.params, cli.seed, (int)repeats, m, te, (int)batch, &r)))
+      goto done;
     if (cli.json) {
       po_json j;
       po_json_begin(&j, stdout);
@@ -295,6 +310,7 @@ int po_cmd_eval(int argc, char **argv) {
       po_json_string(&j, "backend", backend);
       po_json_int(&j, "test_samples", te->n);
       po_json_number(&j, "test_accuracy", r.accuracy);
+      po_json_number(&j, "test_accuracy_sd", r.accuracy_sd);
       po_json_number(&j, "test_loss", r.loss);
       po_json_number(&j, "photons_per_mac", r.photons);
       po_json_number(&j, "energy_per_mac_j", r.e_mac);
@@ -324,21 +340,22 @@ int po_cmd_eval(int argc, char **argv) {
     goto done;
   }
   point cpu;
-  if ((rc = eval_on("cpu", cli.params, cli.seed, m, te, (int)batch, &cpu))) goto done;
+  if ((rc = eval_on("cpu", cli.params, cli.seed, 1, m, te, (int)batch, &cpu))) goto done;
   if (!cli.json)
-    printf("%12s %10s %10s %14s %14s %8s\n", "photons/MAC", "accuracy", "loss", "energy/MAC J",
-           "optical J", "wall s");
+    printf("%12s %10s %8s %10s %14s %14s %8s\n", "photons/MAC", "accuracy", "sd", "loss",
+           "energy/MAC J", "optical J", "wall s");
   for (int i = 0; i < n; i++) {
     char v[64];
     snprintf(v, sizeof v, "%.17g", budgets[i]);
     if ((rc = po_params_set(p, "photonic.photons_per_mac", v))) goto done;
-    if ((rc = eval_on("photonic", p, cli.seed, m, te, (int)batch, &pts[i]))) goto done;
+    if ((rc = eval_on("photonic", p, cli.seed, (int)repeats, m, te, (int)batch, &pts[i])))
+      goto done;
     if (!cli.json)
-      printf("%12g %10.4f %10.4f %14.3g %14.3g %8.2f\n", pts[i].photons, pts[i].accuracy,
-             pts[i].loss, pts[i].e_mac, pts[i].e_optical, pts[i].wall);
+      printf("%12g %10.4f %8.4f %10.4f %14.3g %14.3g %8.2f\n", pts[i].photons, pts[i].accuracy,
+             pts[i].accuracy_sd, pts[i].loss, pts[i].e_mac, pts[i].e_optical, pts[i].wall);
   }
   if (!cli.json)
-    printf("%12s %10.4f %10.4f %14.3g %14s %8.2f\n", "cpu (exact)", cpu.accuracy, cpu.loss,
+    printf("%12s %10.4f %8s %10.4f %14.3g %14s %8.2f\n", "cpu (exact)", cpu.accuracy, "-", cpu.loss,
            cpu.e_mac, "-", cpu.wall);
   if (cli.out) {
     cfg = po_cli_config_text(cli.params, vsecs, nsec);
@@ -359,6 +376,7 @@ int po_cmd_eval(int argc, char **argv) {
       po_json_object(&j, NULL);
       po_json_number(&j, "photons_per_mac", pts[i].photons);
       po_json_number(&j, "test_accuracy", pts[i].accuracy);
+      po_json_number(&j, "test_accuracy_sd", pts[i].accuracy_sd);
       po_json_number(&j, "test_loss", pts[i].loss);
       po_json_number(&j, "energy_per_mac_j", pts[i].e_mac);
       po_json_number(&j, "optical_energy_per_mac_j", pts[i].e_optical);
