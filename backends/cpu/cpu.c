@@ -4,6 +4,7 @@
 #include <omp.h>
 #include "physopt/backend.h"
 #include "physopt/error.h"
+#include "backends/cpu/cpu_recall.h"
 
 static const po_param_spec cpu_specs[] = {
     {"kernel", PO_PARAM_STRING, "auto", 0, 0, "auto|general|multispin", "",
@@ -50,10 +51,11 @@ static int cpu_matmul(po_backend *b, po_trans ta, po_trans tb, int M, int N, int
 const po_backend_ops po_backend_ops_cpu = {
     .name = "cpu",
     .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA and parallel tempering",
-    .caps = PO_CAP_MATMUL,
+    .caps = PO_CAP_MATMUL | PO_CAP_RECALL,
     .fallback = NULL,
     .algorithms = "sa|pt",
     .params = &po_cpu_params,
     .energy = &po_cpu_energy,
     .matmul = cpu_matmul,
+    .recall = po_cpu_recall,
 };
