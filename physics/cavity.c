@@ -271,3 +271,32 @@ double po_cavity_frustration(int n, const double *K) {
       }
   return tot ? (double)fr / tot : 0.0;
 }
+
+void po_cavity_spin_rhs(int n, const double *Wd, double g, double omega_z, double damping,
+                        const double *state, double *out) {
+  for (int i = 0; i < n; i++) {
+    const double *w = Wd + (long)i * n;
+    double h = 0;
+    for (int j = 0; j < n; j++) h += w[j] * state[3 * j];
+    const double x = state[3 * i], y = state[3 * i + 1], z = state[3 * i + 2];
+    const double bx = g * h, by = 0, bz = -omega_z;
+    const double nb = x * bx + y * by + z * bz, r2 = x * x + y * y + z * z;
+    /* -Gamma n x (n x B) = Gamma (|n|^2 B - (n.B) n): equal to the form in
+     * the header on the unit sphere, and it conserves |n| exactly, so the
+     * norm of a spin opposed to its field does not drift numerically. */
+    out[3 * i] = (y * bz - z * by) + damping * (r2 * bx - nb * x);
+    out[3 * i + 1] = (z * bx - x * bz) + damping * (r2 * by - nb * y);
+    out[3 * i + 2] = (x * by - y * bx) + damping * (r2 * bz - nb * z);
+  }
+}
+
+double po_cavity_spin_energy(int n, const double *Wd, double g, double omega_z,
+                             const double *state) {
+  double e = 0;
+  for (int i = 0; i < n; i++) {
+    double h = 0;
+    for (int j = 0; j < n; j++) h += Wd[(long)i * n + j] * state[3 * j];
+    e += omega_z * state[3 * i + 2] - 0.5 * g * h * state[3 * i];
+  }
+  return e;
+}

@@ -65,3 +65,23 @@ int po_cavity_readin(const po_cavity_geom *g, const double *field, int M, double
 double po_cavity_frustration(int n, const double *K);
 
 #endif
+
+/* Semiclassical driven-dissipative collective-spin dynamics with the cavity
+ * adiabatically eliminated (docs/cavity.md).  Ensemble i is a classical
+ * collective spin of N_atoms/2, unit Bloch vector n_i = (x_i, y_i, z_i);
+ * with the cavity field eliminated the mean-field energy is
+ *     E = omega_z sum_i z_i - (g/2) sum_ij W_ij x_i x_j,
+ * g the cavity-mediated coupling set by the transverse pump (g ~ Omega^2 ~
+ * pump power; the schedule ramps it).  The local field is
+ *     B_i = -dE/dn_i = (g h_i, 0, -omega_z),   h_i = sum_j W_ij x_j,
+ * and the spins obey the Landau-Lifshitz-Gilbert form
+ *     dn_i/dt = n_i x B_i + Gamma [B_i - (n_i . B_i) n_i],
+ * precession plus relaxation toward the local field at rate Gamma (the
+ * cavity-loss-induced dissipation; Gamma >> 1 is the strong-dissipation
+ * limit, where the flow is the gradient descent of E on the spheres).
+ * state and out: 3n doubles (x, y, z per ensemble), Wd dense n x n. */
+void po_cavity_spin_rhs(int n, const double *Wd, double g, double omega_z, double damping,
+                        const double *state, double *out);
+/* Energy E of the above for a state (3n doubles). */
+double po_cavity_spin_energy(int n, const double *Wd, double g, double omega_z,
+                             const double *state);
