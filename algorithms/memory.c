@@ -54,6 +54,12 @@ int po_memory_patterns_random(int n, int P, uint64_t seed, int8_t *xi) {
 int po_memory_store(po_memory_rule rule, int n, int P, const int8_t *xi, float *W) {
   if (n < 2 || P < 1)
     return po_error(PO_ERR_ARG, "store: need n >= 2 and P >= 1 (n=%d P=%d)", n, P);
+  if (rule == PO_RULE_PSEUDOINVERSE && P >= n)
+    return po_error(PO_ERR_ARG, "store: pseudoinverse rule needs P < n (P=%d n=%d)", P, n);
+  if (rule != PO_RULE_HEBBIAN && rule != PO_RULE_PSEUDOINVERSE)
+    return po_error(PO_ERR_ARG,
+                    "store: rule %s does not store given patterns (use po_memory_native)",
+                    po_memory_rule_name(rule));
   const long nn = (long)n * n;
   double *X = malloc(sizeof(double) * (size_t)P * n); /* P x n */
   double *Wd = malloc(sizeof(double) * nn);
