@@ -3,4 +3,4 @@
  * table.  Adding a command is one line here plus cli/cmd_<name>.c. */
 PO_COMMAND(solve, "anneal an Ising/MaxCut problem on a backend")
 PO_COMMAND(backends, "list backends, their capabilities and parameters")
-PO_COMMAND(recall, "associative-memory recall and capacity sweeps (Hebbian, projection, cavity-native)")
+PO_COMMAND(recall, "associative-memory recall and capacity sweeps (cpu, cavity)")
