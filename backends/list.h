@@ -4,3 +4,4 @@
  * one line here plus one folder backends/<name>/. */
 PO_BACKEND(cpu)
 PO_BACKEND(photonic)
+PO_BACKEND(cavity)

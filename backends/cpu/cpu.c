@@ -5,6 +5,7 @@
 #include "physopt/backend.h"
 #include "physopt/error.h"
 #include "backends/cpu/cpu_anneal.h"
+#include "backends/cpu/cpu_recall.h"
 
 static const po_param_spec cpu_specs[] = {
     {"kernel", PO_PARAM_STRING, "auto", 0, 0, "auto|general|multispin", "",
@@ -57,11 +58,12 @@ static int cpu_matmul(po_backend *b, po_trans ta, po_trans tb, int M, int N, int
 const po_backend_ops po_backend_ops_cpu = {
     .name = "cpu",
     .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA and parallel tempering",
-    .caps = PO_CAP_MATMUL | PO_CAP_ISING,
+    .caps = PO_CAP_MATMUL | PO_CAP_ISING | PO_CAP_RECALL,
     .fallback = NULL,
     .algorithms = "sa|pt",
     .params = &po_cpu_params,
     .energy = &po_cpu_energy,
     .matmul = cpu_matmul,
     .ising_anneal = po_cpu_anneal,
+    .recall = po_cpu_recall,
 };
