@@ -5,3 +5,4 @@
 PO_BACKEND(cpu)
 PO_BACKEND(photonic)
 PO_BACKEND(cavity)
+PO_BACKEND(cim)
