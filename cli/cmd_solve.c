@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "cli/common.h"
 #include "io/h5.h"
+#include "io/h5_trajectory.h"
 
 /* Defaults for the CPU reference backend on G22 (N = 2000, 19990 edges,
  * +/-1 couplings -> multi-spin kernel): 128 replicas (two 64-bit words per
@@ -40,6 +41,12 @@ static const po_param_spec run_specs[] = {
      "success when cut >= target (MaxCut problems without fields)"},
     {"run_id", PO_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "1",
      "run id: random streams are (seed, run_id, replica)"},
+    {"save_trajectories", PO_PARAM_BOOL, "false", 0, 0, NULL, "",
+     "record the device state of one replica (cim: amplitudes x(t)) into /trajectory of --out"},
+    {"trajectory_every", PO_PARAM_INT, "10", 1, 1e12, NULL, "steps",
+     "steps between trajectory records"},
+    {"trajectory_replica", PO_PARAM_INT, "0", 0, 16777215, NULL, "1",
+     "replica whose trajectory is recorded"},
 };
 static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
 
@@ -80,6 +87,10 @@ static const po_cli_option opts[] = {
     {"target-energy", "run.target_energy", "E", "success threshold on the energy"},
     {"target-cut", "run.target_cut", "C", "success threshold on the cut"},
     {"duplicates", "problem.duplicates", "reject|sum", "duplicate edges in problem files"},
+    {"save-trajectories", "run.save_trajectories", NULL,
+     "write x(t) of one replica to /trajectory in --out (cim; chunked, compressed)"},
+    {"trajectory-every", "run.trajectory_every", "K", "record every K steps"},
+    {"trajectory-replica", "run.trajectory_replica", "R", "replica to record"},
     {NULL, NULL, NULL, NULL}};
 
 static const po_cli_spec spec = {
@@ -286,6 +297,7 @@ int po_cmd_solve(int argc, char **argv) {
   po_ising *m = NULL;
   po_backend *b = NULL;
   po_samples samples = {0};
+  po_traj_buffer traj = {0};
   po_schedule sched = {0};
   char *cmdline = NULL, *config = NULL;
   char demo_buf[1024], algorithm[64], sched_desc[256], num[96], steps_text[32];
@@ -398,6 +410,21 @@ int po_cmd_solve(int argc, char **argv) {
   int threads = cli.threads > 0 ? cli.threads : omp_get_max_threads();
   po_cli_progress bar;
   po_cli_progress_init(&bar, "solve");
+  int save_traj = 0;
+  long traj_every = 10, traj_replica = 0;
+  if ((rc = po_params_bool(cli.params, &run_sec, "save_trajectories", &save_traj)) ||
+      (rc = po_params_int(cli.params, &run_sec, "trajectory_every", &traj_every)) ||
+      (rc = po_params_int(cli.params, &run_sec, "trajectory_replica", &traj_replica)))
+    goto done;
+  if (save_traj && !cli.out) {
+    rc = po_error(PO_ERR_ARG, "--save-trajectories needs --out FILE.h5");
+    goto done;
+  }
+  if (save_traj && traj_replica >= replicas) {
+    rc = po_error(PO_ERR_ARG, "run.trajectory_replica = %ld must be below run.replicas = %ld",
+                  traj_replica, replicas);
+    goto done;
+  }
   po_anneal_opts ao = {.algorithm = algorithm,
                        .replicas = (int)replicas,
                        .steps = steps,
@@ -406,6 +433,12 @@ int po_cmd_solve(int argc, char **argv) {
                        .threads = threads,
                        .progress = po_cli_progress_update,
                        .progress_ctx = &bar};
+  if (save_traj) {
+    ao.trajectory = po_traj_buffer_add;
+    ao.trajectory_ctx = &traj;
+    ao.trajectory_every = traj_every;
+    ao.trajectory_replica = (int)traj_replica;
+  }
   double t0 = po_cli_now();
   rc = po_backend_ising_anneal(b, m, &sched, &ao, &samples);
   double wall = po_cli_now() - t0;
@@ -446,6 +479,13 @@ int po_cmd_solve(int argc, char **argv) {
     snprintf(run.schedule, sizeof run.schedule, "%s", sched_desc);
     po_h5_problem_from_ising(&run.problem, m);
     if ((rc = po_h5_save_run(cli.out, &prov, &run))) goto done;
+    if (save_traj) {
+      if (traj.records == 0) {
+        rc = po_error(PO_ERR_UNSUPPORTED, "backend %s does not record trajectories", ops->name);
+        goto done;
+      }
+      if ((rc = po_h5_append_trajectory(cli.out, &traj, (int)traj_replica, traj_every))) goto done;
+    }
   }
   if (cli.json)
     print_json(&r);
@@ -453,6 +493,7 @@ int po_cmd_solve(int argc, char **argv) {
     print_table(&r);
 
 done:
+  po_traj_buffer_free(&traj);
   free(cmdline);
   free(config);
   po_samples_free(&samples);

@@ -46,6 +46,10 @@ typedef struct shared {
   int exact_fields;
   po_progress_fn progress;
   void *pctx;
+  po_trajectory_fn traj;
+  void *tctx;
+  long traj_every;
+  int traj_replica;
   /* per replica, replica-major: spins, best spins, fields, flip lists */
   int8_t *s, *best;
   double *f, *E, *Ebest;
@@ -190,6 +194,15 @@ static int block_alloc(block *b) {
          b->target && b->rng && (sh->alg == ALG_PLAIN || b->e) && (sh->cfg->sigma <= 0 || b->dw);
 }
 
+/* Hands replica traj_replica's amplitudes (column q of the block) to the
+ * trajectory callback. */
+static void record(block *b, int q, long k, double t) {
+  const long n = b->sh->n;
+  float *buf = b->c; /* c is recomputed at the start of every step */
+  for (long i = 0; i < n; i++) buf[i] = b->x[i * b->Rb + q];
+  b->sh->traj(b->sh->tctx, k, t, buf, (int)n);
+}
+
 /* The whole time loop of one block of replicas. */
 static void run_block(block *b) {
   shared *sh = b->sh;
@@ -239,6 +252,9 @@ static void run_block(block *b) {
 
   const double dt = cfg->dt;
   const float sq = (float)sqrt(dt);
+  const int tq =
+      sh->traj && sh->traj_replica >= r0 && sh->traj_replica < r0 + Rb ? sh->traj_replica - r0 : -1;
+  if (tq >= 0) record(b, tq, 0, 0.0);
   const long progress_every = K / 100 > 0 ? K / 100 : 1;
   for (long k = 0; k < K; k++) {
     const double t = (double)k * dt;
@@ -301,6 +317,7 @@ static void run_block(block *b) {
             (float)po_cac_target(cfg->alpha, cfg->rho, cfg->delta, sh->E[r], sh->Ebest[r]);
       }
     }
+    if (tq >= 0 && (k + 1) % sh->traj_every == 0) record(b, tq, k + 1, tn);
     if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % progress_every == 0) {
       int done;
 #pragma omp atomic read
@@ -367,6 +384,12 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   sh.exact_fields = m->integer_weights;
   sh.progress = o->progress;
   sh.pctx = o->progress_ctx;
+  sh.traj = o->trajectory;
+  sh.tctx = o->trajectory_ctx;
+  sh.traj_every = o->trajectory_every > 0 ? o->trajectory_every : 1;
+  sh.traj_replica = o->trajectory_replica;
+  if (sh.traj && (sh.traj_replica < 0 || sh.traj_replica >= R))
+    return po_error(PO_ERR_ARG, "trajectory replica %d is outside [0, %d]", sh.traj_replica, R - 1);
   double eps_scale;
   if ((rc = po_backend_param_double(be,
                                     alg == ALG_CAC   ? "cac_pump"
