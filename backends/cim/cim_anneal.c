@@ -29,7 +29,7 @@
 typedef enum { ALG_PLAIN, ALG_AHC, ALG_CAC } cim_alg;
 
 /* Replicas per block (one SGEMM / SpMM column block). */
-#define CIM_BLOCK 32
+#define CIM_BLOCK 64
 
 /* Shared, read-only during the run except for the per-replica rows. */
 typedef struct shared {
@@ -483,6 +483,7 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
 
   /* Results: best state visited by each replica, energies recomputed exactly. */
   if ((rc = po_samples_alloc(out, R, (int)n))) goto done;
+#pragma omp parallel for schedule(dynamic, 1)
   for (int r = 0; r < R; r++) {
     memcpy(out->spins + (size_t)r * n, sh.best + (size_t)r * n, (size_t)n);
     out->energy[r] = po_ising_energy(m, out->spins + (size_t)r * n);
