@@ -55,6 +55,7 @@ typedef struct shared {
   double *f, *E, *Ebest;
   int32_t *fl;
   int n_blocks, blocks_done; /* progress: blocks_done updated atomically */
+  int kernel_threads;        /* > 1: kernels and per-replica loops threaded */
 } shared;
 
 typedef struct block {
@@ -297,6 +298,9 @@ static void run_block(block *b) {
     collect_flips(b);
     const int refresh = !sh->exact_fields && (k + 1) % cfg->refresh == 0;
     const double tn = t + dt;
+    /* replicas are independent: threaded when the kernels are (single
+     * block), serial inside a block-parallel region (nested inactive) */
+#pragma omp parallel for schedule(dynamic, 4) if (sh->kernel_threads > 1)
     for (int q = 0; q < Rb; q++) {
       const int r = r0 + q;
       if (b->nfl[q]) apply_flips(sh, r, b->nfl[q]);
@@ -468,6 +472,7 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     const int kt = work >= 1e7 ? (o->threads > 0 ? o->threads : omp_saved) : 1;
     omp_set_num_threads(kt);
     openblas_set_num_threads(kt);
+    sh.kernel_threads = kt;
     for (int t = 0; t < nb; t++) run_block(&blocks[t]);
   }
   openblas_set_num_threads(blas_saved);
