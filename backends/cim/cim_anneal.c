@@ -1,7 +1,8 @@
 /* The CIM anneal engine: integrates the OPO network (physics/opo.h) for a
  * batch of replicas and tracks the Ising energy of sign(x) incrementally.
  *
- * Replicas are split into blocks of CIM_BLOCK; each thread runs the whole
+ * Replicas are split into blocks (64 replicas for dense J: one SGEMM shape;
+ * 32 for sparse J, whose steps are cheap); each thread runs the whole
  * time loop of a block without synchronising with the others (replicas are
  * independent runs, so no barrier per step is needed).  Per
  * step and block: the coupling c = K X (K = -J) of the n x Rb block matrix
@@ -28,8 +29,10 @@
 
 typedef enum { ALG_PLAIN, ALG_AHC, ALG_CAC, ALG_ADIABATIC } cim_alg;
 
-/* Replicas per block (one SGEMM / SpMM column block). */
-#define CIM_BLOCK 64
+/* Replicas per block (one SGEMM / SpMM column block); a property of the
+ * problem, never of the thread count. */
+#define CIM_BLOCK_DENSE  64
+#define CIM_BLOCK_SPARSE 32
 
 /* Shared, read-only during the run except for the per-replica rows. */
 typedef struct shared {
@@ -436,6 +439,7 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   /* Fixed-size blocks of replicas (independent of the thread count, so that
    * every replica's arithmetic, including the SGEMM shape, is the same for
    * any number of threads); threads take whole blocks. */
+  const int CIM_BLOCK = m->storage == PO_STORAGE_DENSE ? CIM_BLOCK_DENSE : CIM_BLOCK_SPARSE;
   const int nb = (R + CIM_BLOCK - 1) / CIM_BLOCK;
   int T = o->threads > 0 ? o->threads : omp_get_max_threads();
   if (T > nb) T = nb;
