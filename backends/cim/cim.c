@@ -182,14 +182,14 @@ int cim_config_read(const po_backend *b, cim_config *c) {
   return PO_OK;
 }
 
-/* Per-algorithm pump and coupling scale (read lazily by the engine). */
 const po_backend_ops po_backend_ops_cim = {
     .name = "cim",
-    .summary = "coherent Ising machine: OPO network with plain, AHC or CAC feedback "
-               "(fibre-ring device time and energy)",
+    .summary = "coherent Ising machine: OPO network with CAC, AHC or no feedback, adiabatic "
+               "landscape annealing (fibre-ring device time and energy)",
     .caps = PO_CAP_ISING,
     .fallback = "cpu",
-    .algorithms = "cac|ahc|plain|cfc|sfc|mfcim|adiabatic",
+    /* cfc, sfc and mfcim are recognised and return PO_ERR_UNSUPPORTED */
+    .algorithms = "cac|ahc|plain|adiabatic",
     .params = &po_cim_params,
     .energy = &po_cim_energy,
     .ising_anneal = cim_ising_anneal,
