@@ -15,11 +15,11 @@
 #include "cli/common.h"
 #include "io/h5.h"
 
-/* Defaults for the CPU reference backend, as recommended in
- * docs/cpu-backend.md: 128 replicas (two 64-bit words of the multi-spin
- * kernel, one per core) x 5000 sweeps of the default geometric schedule
- * reach G22 cuts of 13358-13359 (best known 13359) in about 5 s on 2
- * cores. */
+/* Defaults for the CPU reference backend on G22 (N = 2000, 19990 edges,
+ * +/-1 couplings -> multi-spin kernel): 128 replicas (two 64-bit words per
+ * spin, one per core) and 5000 sweeps of the default geometric schedule
+ * reach the best-known cut 13359 in about 5-10 s on 2 cores
+ * (docs/cpu-backend.md). */
 #define SOLVE_DEFAULT_REPLICAS "128"
 static long default_steps(const char *backend) {
   return !strcmp(backend, "cpu") ? 5000 : 1000;
@@ -31,7 +31,7 @@ static const po_param_spec run_specs[] = {
     {"algorithm", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
      "annealing algorithm of the backend (cpu: sa|pt); default: the backend's first"},
     {"replicas", PO_PARAM_INT, SOLVE_DEFAULT_REPLICAS, 1, 1 << 24, NULL, "1",
-     "independent runs (pt: temperatures of the chain)"},
+     "independent runs (pt: independent tempering chains)"},
     {"steps", PO_PARAM_INT, NULL, 1, 1e12, NULL, "1",
      "sweeps (cpu) or integration steps (cim); default cpu 5000, other backends 1000"},
     {"target_energy", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
