@@ -116,7 +116,20 @@ static const char *demo_problem(char *buf, size_t size) {
 
 /* Picks the algorithm: the given one must be listed in ops->algorithms
  * ("sa|pt"); the default is the first listed. */
-static int pick_algorithm(const po_backend_ops *ops, const char *given, char *out, size_t size) {
+/* The backend that runs ising_anneal: ops itself, or its fallback when it
+ * leaves the op NULL (photonic anneals on the cpu reference). */
+static const po_backend_ops *annealer(const po_backend_ops *ops) {
+  for (int depth = 0; depth < 4 && ops && !ops->ising_anneal && ops->fallback; depth++) {
+    const po_backend_ops *fb = po_backend_find(ops->fallback);
+    if (!fb) break;
+    ops = fb;
+  }
+  return ops;
+}
+
+static int pick_algorithm(const po_backend_ops *requested, const char *given, char *out,
+                          size_t size) {
+  const po_backend_ops *ops = annealer(requested);
   const char *list = ops->algorithms;
   if (!list || !*list) {
     if (given)
@@ -139,8 +152,10 @@ static int pick_algorithm(const po_backend_ops *ops, const char *given, char *ou
     c += len;
     if (*c) c++;
   }
-  return po_error(PO_ERR_ARG, "run.algorithm = '%s' is not an algorithm of backend %s (valid: %s)",
-                  given, ops->name, list);
+  return po_error(PO_ERR_ARG,
+                  "run.algorithm = '%s' is not an algorithm of backend %s%s%s (valid: %s)", given,
+                  requested->name, ops != requested ? ", which anneals on " : "",
+                  ops != requested ? ops->name : "", list);
 }
 
 /* Builds the schedule from schedule.spec or from kind/start/end/... */
@@ -320,7 +335,7 @@ int po_cmd_solve(int argc, char **argv) {
   if (po_params_get(cli.params, "run", "steps")) {
     if ((rc = po_params_int(cli.params, &run_sec, "steps", &steps))) goto done;
   } else {
-    steps = default_steps(ops->name);
+    steps = default_steps(annealer(ops)->name);
   }
   int has_te, has_tc;
   double target_e = 0, target_c = 0;
