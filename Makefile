@@ -15,7 +15,8 @@ T        ?=
 
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-san
-OPT      ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+OPT      ?= -O1 -g -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CPPFLAGS += -DPO_SANITIZE=1
 LDSAN    := -fsanitize=address,undefined
 else
 BUILD    ?= build
