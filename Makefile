@@ -61,7 +61,7 @@ BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
 .PHONY: all test bench deps install clean format check-format FORCE
-all: $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(BUILD)/physopt
+all: $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(if $(CLI_SRCS),$(BUILD)/physopt)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -92,10 +92,10 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libphysopt.a
 
 # Every test binary runs from the repository root (fixtures are found at
 # tests/... and ../shared/data); the summary line counts binaries.
-test: $(TEST_BINS) $(BUILD)/physopt
+test: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
 	@BUILD=$(BUILD) sh tests/run-all.sh $(TEST_BINS)
 
-bench: $(BENCH_BINS) $(BUILD)/physopt
+bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
 	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS)
 
 DEB_PKGS := build-essential pkg-config libfftw3-dev libgsl-dev libhdf5-dev libopenblas-dev \

@@ -4,5 +4,9 @@
 #define PO_GIT_REV "unknown"
 #endif
 
-const char *po_version(void) { return PO_VERSION; }
-const char *po_git_revision(void) { return PO_GIT_REV; }
+const char *po_version(void) {
+  return PO_VERSION;
+}
+const char *po_git_revision(void) {
+  return PO_GIT_REV;
+}

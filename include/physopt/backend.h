@@ -24,11 +24,7 @@
 extern "C" {
 #endif
 
-enum {
-  PO_CAP_MATMUL = 1u << 0,
-  PO_CAP_ISING = 1u << 1,
-  PO_CAP_RECALL = 1u << 2
-};
+enum { PO_CAP_MATMUL = 1u << 0, PO_CAP_ISING = 1u << 1, PO_CAP_RECALL = 1u << 2 };
 
 typedef enum { PO_NO_TRANS = 0, PO_TRANS = 1 } po_trans;
 
@@ -42,8 +38,8 @@ typedef struct po_anneal_opts {
   int replicas;          /* independent runs (PT: number of temperatures) */
   long steps;            /* sweeps (cpu) or integration steps (cim) */
   uint64_t seed;
-  uint64_t run_id;       /* sweep run id; streams are (seed, run_id, replica) */
-  int threads;           /* 0 = OpenMP default */
+  uint64_t run_id; /* sweep run id; streams are (seed, run_id, replica) */
+  int threads;     /* 0 = OpenMP default */
   po_progress_fn progress;
   void *progress_ctx;
 } po_anneal_opts;
@@ -53,9 +49,9 @@ typedef struct po_recall_task po_recall_task;
 
 typedef struct po_backend_ops {
   const char *name;
-  const char *summary;  /* one line for `physopt backends` */
-  unsigned caps;        /* PO_CAP_* this backend implements itself */
-  const char *fallback; /* backend that serves NULL ops, or NULL */
+  const char *summary;    /* one line for `physopt backends` */
+  unsigned caps;          /* PO_CAP_* this backend implements itself */
+  const char *fallback;   /* backend that serves NULL ops, or NULL */
   const char *algorithms; /* ising_anneal algorithms, "sa|pt", or NULL */
   /* Device parameters ([name] section) and cost model ([energy.name]). */
   const po_param_section *params;
@@ -77,12 +73,12 @@ typedef struct po_backend_ops {
  * library; users treat it as opaque and use the functions below). */
 struct po_backend {
   const po_backend_ops *ops;
-  void *data;            /* private state of the implementation */
-  po_backend *fallback;  /* opened on demand for NULL ops */
-  po_params *params;     /* owned copy */
-  po_ledger ledger;      /* accumulates over calls; po_backend_ledger_reset() */
-  uint64_t seed;         /* for device noise in ops without opts (matmul) */
-  uint64_t calls;        /* counter for per-call noise streams */
+  void *data;           /* private state of the implementation */
+  po_backend *fallback; /* opened on demand for NULL ops */
+  po_params *params;    /* owned copy */
+  po_ledger ledger;     /* accumulates over calls; po_backend_ledger_reset() */
+  uint64_t seed;        /* for device noise in ops without opts (matmul) */
+  uint64_t calls;       /* counter for per-call noise streams */
 };
 
 /* Opens backend `name` with parameters p (may be NULL: defaults).  Unknown

@@ -21,8 +21,8 @@ typedef struct po_ledger_entry {
 } po_ledger_entry;
 
 typedef struct po_ledger {
-  double wall_s;     /* measured wall-clock seconds on this machine */
-  double device_s;   /* simulated device seconds (cpu: = wall_s) */
+  double wall_s;   /* measured wall-clock seconds on this machine */
+  double device_s; /* simulated device seconds (cpu: = wall_s) */
   /* Time one replica's run takes on the device, the t of TTS99.  cpu: wall
    * time x threads / replicas (replicas run threads-wide in parallel). */
   double run_s;

@@ -25,8 +25,8 @@ typedef enum {
 typedef struct po_param_spec {
   const char *key;
   po_param_type type;
-  const char *def; /* default, as text; NULL = no default (required or optional) */
-  double min, max; /* inclusive range for INT/DOUBLE */
+  const char *def;     /* default, as text; NULL = no default (required or optional) */
+  double min, max;     /* inclusive range for INT/DOUBLE */
   const char *choices; /* STRING: "a|b|c", or NULL for free text */
   const char *unit;    /* "s", "J", "photons", "1" ... */
   const char *help;    /* one line; cites where the default comes from */
@@ -57,8 +57,7 @@ int po_params_has_section(const po_params *p, const char *section);
  * unset; validate type and range.  Errors: "cim.pump_max = 5 is outside the
  * accepted range [0, 3]", "unknown parameter cim.foo (valid: ...)". */
 int po_params_int(const po_params *p, const po_param_section *sec, const char *key, long *out);
-int po_params_double(const po_params *p, const po_param_section *sec, const char *key,
-                     double *out);
+int po_params_double(const po_params *p, const po_param_section *sec, const char *key, double *out);
 int po_params_string(const po_params *p, const po_param_section *sec, const char *key,
                      const char **out);
 int po_params_bool(const po_params *p, const po_param_section *sec, const char *key, int *out);

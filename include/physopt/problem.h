@@ -34,8 +34,8 @@ typedef struct po_ising {
   float *h;         /* n fields, or NULL when all are zero */
   double offset;    /* constant added to E (QUBO conversions) */
 
-  long n_edges;       /* undirected pairs i<j with nonzero J_ij */
-  double weight_sum;  /* sum over those pairs of J_ij (MaxCut: total weight) */
+  long n_edges;        /* undirected pairs i<j with nonzero J_ij */
+  double weight_sum;   /* sum over those pairs of J_ij (MaxCut: total weight) */
   int integer_weights; /* every J_ij and h_i is an integer */
   int pm1;             /* every nonzero |J_ij| == 1 and h == NULL */
 
@@ -45,7 +45,7 @@ typedef struct po_ising {
   double ground_energy;
   int8_t *ground_state; /* n spins, or NULL */
 
-  char source[512]; /* file path or generator spec */
+  char source[512];      /* file path or generator spec */
   uint64_t content_hash; /* FNV-1a over n, couplings and fields */
 } po_ising;
 

@@ -28,7 +28,9 @@ uint64_t po_hash2(uint64_t x, uint64_t y);
 /* 64-bit FNV-1a hash of bytes, for content hashes and run ids. */
 uint64_t po_hash_bytes(const void *data, unsigned long len, uint64_t h);
 
-static inline uint64_t po_rng_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t po_rng_rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 static inline uint64_t po_rng_u64(po_rng *r) {
   uint64_t *s = r->s;
@@ -49,7 +51,9 @@ static inline double po_rng_uniform(po_rng *r) {
 }
 
 /* Uniform float in [0, 1) with 24 random bits. */
-static inline float po_rng_uniformf(po_rng *r) { return (float)(po_rng_u64(r) >> 40) * 0x1.0p-24f; }
+static inline float po_rng_uniformf(po_rng *r) {
+  return (float)(po_rng_u64(r) >> 40) * 0x1.0p-24f;
+}
 
 /* Uniform integer in [0, n) without modulo bias (Lemire's method). */
 uint64_t po_rng_below(po_rng *r, uint64_t n);

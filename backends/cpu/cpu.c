@@ -1,0 +1,59 @@
+/* The CPU reference backend: exact arithmetic.  matmul is OpenBLAS SGEMM;
+ * ising_anneal runs Metropolis SA / parallel tempering (cpu_anneal.c). */
+#include <cblas.h>
+#include <omp.h>
+#include "physopt/backend.h"
+#include "physopt/error.h"
+
+static const po_param_spec cpu_specs[] = {
+    {"kernel", PO_PARAM_STRING, "auto", 0, 0, "auto|general|multispin", "",
+     "SA kernel: multispin (64 replicas per word) is chosen automatically for +/-1 "
+     "couplings without fields"},
+    {"pt_temperatures", PO_PARAM_INT, "16", 2, 1024, NULL, "1",
+     "temperatures per parallel-tempering chain, geometric between the default hot and cold "
+     "betas"},
+};
+
+/* Per-operation energies at 45 nm, 0.9 V: M. Horowitz, "Computing's energy
+ * problem (and what we can do about it)", ISSCC 2014, Fig. 1.1.9. */
+static const po_param_spec cpu_energy_specs[] = {
+    {"mac_j", PO_PARAM_DOUBLE, "4.6e-12", 0, 1, NULL, "J",
+     "one fp32 multiply-accumulate: 3.7 pJ multiply + 0.9 pJ add (Horowitz, ISSCC 2014)"},
+    {"spin_attempt_j", PO_PARAM_DOUBLE, "6.0e-12", 0, 1, NULL, "J",
+     "one Metropolis attempt: 32-bit read from an 8 KB SRAM (5 pJ) + ~10 integer ops for the "
+     "random number and comparison (0.1 pJ each) (Horowitz, ISSCC 2014)"},
+    {"dram_word_j", PO_PARAM_DOUBLE, "640e-12", 0, 1, NULL, "J",
+     "one 32-bit DRAM access (Horowitz, ISSCC 2014); charged per operand word streamed from "
+     "memory when the working set exceeds the caches"},
+};
+
+const po_param_section po_cpu_params = {"cpu", cpu_specs, sizeof cpu_specs / sizeof cpu_specs[0]};
+const po_param_section po_cpu_energy = {"energy.cpu", cpu_energy_specs,
+                                        sizeof cpu_energy_specs / sizeof cpu_energy_specs[0]};
+
+static int cpu_matmul(po_backend *b, po_trans ta, po_trans tb, int M, int N, int K, float alpha,
+                      const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                      int ldc) {
+  double mac_j;
+  int rc = po_backend_energy_cost(b, "mac_j", &mac_j);
+  if (rc) return rc;
+  double t0 = omp_get_wtime();
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N,
+              K, alpha, A, lda, B, ldb, beta, C, ldc);
+  double dt = omp_get_wtime() - t0;
+  b->ledger.wall_s += dt;
+  b->ledger.device_s += dt;
+  po_ledger_add(&b->ledger, "macs", "MAC", (double)M * N * K, mac_j);
+  return PO_OK;
+}
+
+const po_backend_ops po_backend_ops_cpu = {
+    .name = "cpu",
+    .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA and parallel tempering",
+    .caps = PO_CAP_MATMUL,
+    .fallback = NULL,
+    .algorithms = "sa|pt",
+    .params = &po_cpu_params,
+    .energy = &po_cpu_energy,
+    .matmul = cpu_matmul,
+};

@@ -1,0 +1,343 @@
+/* Run parameters: "section.key" -> text, read from INI files with libinih
+ * and overridden from the command line; typed, range-checked getters driven
+ * by per-module po_param_spec tables. */
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "physopt/error.h"
+#include "physopt/params.h"
+
+typedef struct entry {
+  char *section, *key, *value;
+} entry;
+
+struct po_params {
+  entry *e;
+  size_t n, cap;
+};
+
+int po_params_create(po_params **out) {
+  *out = calloc(1, sizeof **out);
+  return *out ? PO_OK : po_error(PO_ERR_NOMEM, "out of memory");
+}
+
+void po_params_destroy(po_params *p) {
+  if (!p) return;
+  for (size_t i = 0; i < p->n; i++) {
+    free(p->e[i].section);
+    free(p->e[i].key);
+    free(p->e[i].value);
+  }
+  free(p->e);
+  free(p);
+}
+
+static entry *find_entry(const po_params *p, const char *section, const char *key) {
+  for (size_t i = 0; i < p->n; i++)
+    if (!strcmp(p->e[i].section, section) && !strcmp(p->e[i].key, key)) return &p->e[i];
+  return NULL;
+}
+
+static char *trimmed_copy(const char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  size_t len = strlen(s);
+  while (len > 0 && isspace((unsigned char)s[len - 1])) len--;
+  char *c = malloc(len + 1);
+  if (c) {
+    memcpy(c, s, len);
+    c[len] = '\0';
+  }
+  return c;
+}
+
+static int set_entry(po_params *p, const char *section, const char *key, const char *value) {
+  char *v = trimmed_copy(value);
+  if (!v) return po_error(PO_ERR_NOMEM, "out of memory");
+  entry *e = find_entry(p, section, key);
+  if (e) {
+    free(e->value);
+    e->value = v;
+    return PO_OK;
+  }
+  if (p->n == p->cap) {
+    size_t cap = p->cap ? 2 * p->cap : 16;
+    entry *ne = realloc(p->e, cap * sizeof *ne);
+    if (!ne) {
+      free(v);
+      return po_error(PO_ERR_NOMEM, "out of memory");
+    }
+    p->e = ne;
+    p->cap = cap;
+  }
+  e = &p->e[p->n];
+  e->section = trimmed_copy(section);
+  e->key = trimmed_copy(key);
+  e->value = v;
+  if (!e->section || !e->key) {
+    free(e->section);
+    free(e->key);
+    free(v);
+    return po_error(PO_ERR_NOMEM, "out of memory");
+  }
+  p->n++;
+  return PO_OK;
+}
+
+typedef struct ini_ctx {
+  po_params *p;
+  int status;
+} ini_ctx;
+
+static int params_ini_handler(void *user, const char *section, const char *name,
+                              const char *value) {
+  ini_ctx *c = user;
+  if (!name) return 1; /* section header alone */
+  if (!section || !*section) {
+    c->status = po_error(PO_ERR_PARSE, "key '%s' appears before any [section]", name);
+    return 0;
+  }
+  c->status = set_entry(c->p, section, name, value ? value : "");
+  return c->status == PO_OK;
+}
+
+int po_params_load_ini(po_params *p, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return po_error(PO_ERR_IO, "cannot open config file %s: %s", path, strerror(errno));
+  ini_ctx c = {p, PO_OK};
+  int line = ini_parse_file(f, params_ini_handler, &c);
+  fclose(f);
+  if (line > 0) {
+    if (c.status != PO_OK) return po_error_wrap(PO_ERR_PARSE, "%s:%d", path, line);
+    return po_error(PO_ERR_PARSE, "%s:%d: syntax error (expected [section] or key = value)", path,
+                    line);
+  }
+  if (line < 0) return po_error(PO_ERR_IO, "cannot read config file %s", path);
+  return PO_OK;
+}
+
+int po_params_set(po_params *p, const char *section_key, const char *value) {
+  const char *dot = strrchr(section_key, '.');
+  if (!dot || dot == section_key || !dot[1])
+    return po_error(PO_ERR_ARG, "parameter name '%s' must have the form section.key", section_key);
+  size_t slen = (size_t)(dot - section_key);
+  char section[256];
+  if (slen >= sizeof section) return po_error(PO_ERR_ARG, "section name too long");
+  memcpy(section, section_key, slen);
+  section[slen] = '\0';
+  return set_entry(p, section, dot + 1, value);
+}
+
+int po_params_assign(po_params *p, const char *assignment) {
+  const char *eq = strchr(assignment, '=');
+  if (!eq)
+    return po_error(PO_ERR_ARG, "'%s' is not an assignment of the form section.key=value",
+                    assignment);
+  char name[512];
+  size_t len = (size_t)(eq - assignment);
+  if (len >= sizeof name) return po_error(PO_ERR_ARG, "parameter name too long");
+  memcpy(name, assignment, len);
+  name[len] = '\0';
+  char *t = trimmed_copy(name);
+  if (!t) return po_error(PO_ERR_NOMEM, "out of memory");
+  int rc = po_params_set(p, t, eq + 1);
+  free(t);
+  return rc;
+}
+
+const char *po_params_get(const po_params *p, const char *section, const char *key) {
+  if (!p) return NULL;
+  entry *e = find_entry(p, section, key);
+  return e ? e->value : NULL;
+}
+
+int po_params_has_section(const po_params *p, const char *section) {
+  if (!p) return 0;
+  for (size_t i = 0; i < p->n; i++)
+    if (!strcmp(p->e[i].section, section)) return 1;
+  return 0;
+}
+
+static const po_param_spec *find_spec(const po_param_section *sec, const char *key) {
+  for (size_t i = 0; i < sec->n_specs; i++)
+    if (!strcmp(sec->specs[i].key, key)) return &sec->specs[i];
+  return NULL;
+}
+
+/* "a, b, c" list of a section's keys, for error messages. */
+static void list_keys(const po_param_section *sec, char *buf, size_t size) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < sec->n_specs && used + 1 < size; i++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "", sec->specs[i].key);
+}
+
+static int lookup(const po_params *p, const po_param_section *sec, const char *key,
+                  po_param_type type, const po_param_spec **spec, const char **text) {
+  *spec = find_spec(sec, key);
+  if (!*spec) {
+    char keys[1024];
+    list_keys(sec, keys, sizeof keys);
+    return po_error(PO_ERR_NOT_FOUND, "unknown parameter %s.%s (valid: %s)", sec->name, key, keys);
+  }
+  if ((*spec)->type != type)
+    return po_error(PO_ERR_ARG, "internal: parameter %s.%s read with the wrong type", sec->name,
+                    key);
+  *text = po_params_get(p, sec->name, key);
+  if (!*text) *text = (*spec)->def;
+  return PO_OK;
+}
+
+static int range_error(const po_param_section *sec, const po_param_spec *s, const char *text) {
+  return po_error(PO_ERR_ARG, "%s.%s = %s is outside the accepted range [%g, %g]%s%s", sec->name,
+                  s->key, text, s->min, s->max, s->unit && *s->unit ? " " : "",
+                  s->unit ? s->unit : "");
+}
+
+int po_params_int(const po_params *p, const po_param_section *sec, const char *key, long *out) {
+  const po_param_spec *s;
+  const char *text;
+  int rc = lookup(p, sec, key, PO_PARAM_INT, &s, &text);
+  if (rc) return rc;
+  if (!text) return po_error(PO_ERR_ARG, "parameter %s.%s is required", sec->name, key);
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (end == text || *end || errno || v != floor(v) || fabs(v) > 9e15)
+    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not an integer (accepted range [%g, %g])",
+                    sec->name, key, text, s->min, s->max);
+  if (v < s->min || v > s->max) return range_error(sec, s, text);
+  *out = (long)v;
+  return PO_OK;
+}
+
+int po_params_double(const po_params *p, const po_param_section *sec, const char *key,
+                     double *out) {
+  const po_param_spec *s;
+  const char *text;
+  int rc = lookup(p, sec, key, PO_PARAM_DOUBLE, &s, &text);
+  if (rc) return rc;
+  if (!text) return po_error(PO_ERR_ARG, "parameter %s.%s is required", sec->name, key);
+  char *end;
+  errno = 0;
+  double v = strtod(text, &end);
+  if (end == text || *end || errno || !isfinite(v))
+    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not a finite number (accepted range [%g, %g])",
+                    sec->name, key, text, s->min, s->max);
+  if (v < s->min || v > s->max) return range_error(sec, s, text);
+  *out = v;
+  return PO_OK;
+}
+
+/* Is `word` one of the '|'-separated `choices`? */
+static int is_choice(const char *choices, const char *word) {
+  size_t wl = strlen(word);
+  for (const char *c = choices; *c;) {
+    const char *bar = strchr(c, '|');
+    size_t len = bar ? (size_t)(bar - c) : strlen(c);
+    if (len == wl && !strncmp(c, word, len)) return 1;
+    if (!bar) break;
+    c = bar + 1;
+  }
+  return 0;
+}
+
+int po_params_string(const po_params *p, const po_param_section *sec, const char *key,
+                     const char **out) {
+  const po_param_spec *s;
+  const char *text;
+  int rc = lookup(p, sec, key, PO_PARAM_STRING, &s, &text);
+  if (rc) return rc;
+  if (text && s->choices && !is_choice(s->choices, text))
+    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not one of %s", sec->name, key, text, s->choices);
+  *out = text;
+  return PO_OK;
+}
+
+int po_params_bool(const po_params *p, const po_param_section *sec, const char *key, int *out) {
+  const po_param_spec *s;
+  const char *text;
+  int rc = lookup(p, sec, key, PO_PARAM_BOOL, &s, &text);
+  if (rc) return rc;
+  if (!text) return po_error(PO_ERR_ARG, "parameter %s.%s is required", sec->name, key);
+  static const char *yes[] = {"1", "true", "yes", "on"}, *no[] = {"0", "false", "no", "off"};
+  for (int i = 0; i < 4; i++) {
+    if (!strcasecmp(text, yes[i])) return *out = 1, PO_OK;
+    if (!strcasecmp(text, no[i])) return *out = 0, PO_OK;
+  }
+  return po_error(PO_ERR_ARG, "%s.%s = '%s' is not a boolean (true|false)", sec->name, key, text);
+}
+
+int po_params_check(const po_params *p, const po_param_section *const *secs, size_t n_secs) {
+  if (!p) return PO_OK;
+  for (size_t i = 0; i < p->n; i++) {
+    const entry *e = &p->e[i];
+    const po_param_section *sec = NULL;
+    for (size_t k = 0; k < n_secs && !sec; k++)
+      if (secs[k] && !strcmp(secs[k]->name, e->section)) sec = secs[k];
+    if (!sec) {
+      char names[1024];
+      size_t used = 0;
+      names[0] = '\0';
+      for (size_t k = 0; k < n_secs && used + 1 < sizeof names; k++)
+        if (secs[k])
+          used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
+                                   secs[k]->name);
+      return po_error(PO_ERR_NOT_FOUND, "unknown section [%s] (key %s.%s; valid sections: %s)",
+                      e->section, e->section, e->key, names);
+    }
+    if (!find_spec(sec, e->key)) {
+      char keys[1024];
+      list_keys(sec, keys, sizeof keys);
+      return po_error(PO_ERR_NOT_FOUND, "unknown parameter %s.%s (valid: %s)", e->section, e->key,
+                      keys);
+    }
+  }
+  return PO_OK;
+}
+
+char *po_params_to_ini(const po_params *p) {
+  size_t size = 1;
+  for (size_t i = 0; p && i < p->n; i++)
+    size += strlen(p->e[i].section) * 2 + strlen(p->e[i].key) + strlen(p->e[i].value) + 16;
+  char *buf = malloc(size), *w = buf;
+  if (!buf) return NULL;
+  *w = '\0';
+  /* Group by section in order of first appearance. */
+  for (size_t i = 0; p && i < p->n; i++) {
+    int seen = 0;
+    for (size_t k = 0; k < i && !seen; k++) seen = !strcmp(p->e[k].section, p->e[i].section);
+    if (seen) continue;
+    w += sprintf(w, "[%s]\n", p->e[i].section);
+    for (size_t k = i; k < p->n; k++)
+      if (!strcmp(p->e[k].section, p->e[i].section))
+        w += sprintf(w, "%s = %s\n", p->e[k].key, p->e[k].value);
+  }
+  return buf;
+}
+
+size_t po_params_count(const po_params *p) {
+  return p ? p->n : 0;
+}
+
+void po_params_entry(const po_params *p, size_t i, const char **section, const char **key,
+                     const char **value) {
+  *section = p->e[i].section;
+  *key = p->e[i].key;
+  *value = p->e[i].value;
+}
+
+int po_params_clone(const po_params *p, po_params **out) {
+  int rc = po_params_create(out);
+  for (size_t i = 0; !rc && p && i < p->n; i++)
+    rc = set_entry(*out, p->e[i].section, p->e[i].key, p->e[i].value);
+  if (rc) {
+    po_params_destroy(*out);
+    *out = NULL;
+  }
+  return rc;
+}
