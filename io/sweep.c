@@ -50,8 +50,10 @@ int po_sweep_split(const char *value, char ***items, size_t *n) {
   size_t len = strlen(value), count = 1;
   int inq = 0;
   for (size_t i = 0; i < len; i++) {
-    if (value[i] == '"') inq = !inq;
-    else if (value[i] == ',' && !inq) count++;
+    if (value[i] == '"')
+      inq = !inq;
+    else if (value[i] == ',' && !inq)
+      count++;
   }
   if (inq) return po_error(PO_ERR_PARSE, "unterminated quote in list value '%s'", value);
   /* One block: pointer array then a copy of the text. */
@@ -86,8 +88,10 @@ int po_sweep_split(const char *value, char ***items, size_t *n) {
       return po_error(PO_ERR_PARSE, "empty item in list value '%s'", value);
     }
     out[k++] = start;
-    if (*p == ',') p++;
-    else break;
+    if (*p == ',')
+      p++;
+    else
+      break;
   }
   *items = out;
   *n = k;
@@ -106,11 +110,15 @@ static const char *canonical(const char *v, char buf[40]) {
   return buf;
 }
 
-static uint64_t hash_str(uint64_t h, const char *s) { return po_hash_bytes(s, strlen(s), h); }
+static uint64_t hash_str(uint64_t h, const char *s) {
+  return po_hash_bytes(s, strlen(s), h);
+}
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
 
-static uint64_t finish_id(uint64_t h, int repeat) { return po_hash2(h, (uint64_t)repeat); }
+static uint64_t finish_id(uint64_t h, int repeat) {
+  return po_hash2(h, (uint64_t)repeat);
+}
 
 static int is_excluded(const char *name) {
   for (size_t i = 0; i < sizeof id_excluded / sizeof *id_excluded; i++)
@@ -281,7 +289,7 @@ int po_sweep_expand(const po_params *p, po_sweep **out) {
         s->seed = x;
         have_seed = 1;
       } else if (!strcmp(key, "repeats")) {
-        long r;
+        long r = 1;
         if ((rc = parse_long(val, "sweep.repeats", 1, 1000000, &r))) goto fail;
         s->repeats = (int)r;
       } else if (strncmp(key, "zip", 3) != 0) {
@@ -385,8 +393,7 @@ int po_sweep_expand(const po_params *p, po_sweep **out) {
   for (size_t pt = 0; pt < s->n_points; pt++) {
     decompose(s, pt, choice, NULL);
     uint64_t h = run_hash(s, pt, choice);
-    for (int r = 0; r < s->repeats; r++)
-      s->ids[(size_t)r * s->n_points + pt] = finish_id(h, r);
+    for (int r = 0; r < s->repeats; r++) s->ids[(size_t)r * s->n_points + pt] = finish_id(h, r);
   }
   free(choice);
   {
@@ -422,16 +429,30 @@ fail:
   return rc;
 }
 
-size_t po_sweep_size(const po_sweep *s) { return s->n_runs; }
-uint64_t po_sweep_seed(const po_sweep *s) { return s->seed; }
-int po_sweep_repeats(const po_sweep *s) { return s->repeats; }
-size_t po_sweep_n_keys(const po_sweep *s) { return s->n_keys; }
+size_t po_sweep_size(const po_sweep *s) {
+  return s->n_runs;
+}
+uint64_t po_sweep_seed(const po_sweep *s) {
+  return s->seed;
+}
+int po_sweep_repeats(const po_sweep *s) {
+  return s->repeats;
+}
+size_t po_sweep_n_keys(const po_sweep *s) {
+  return s->n_keys;
+}
 const char *po_sweep_key(const po_sweep *s, size_t i) {
   return i < s->n_keys ? s->entries[s->keys[i]].name : NULL;
 }
-uint64_t po_sweep_run_id(const po_sweep *s, size_t run) { return s->ids[run]; }
-uint64_t po_sweep_run_seed(const po_sweep *s, size_t run) { return po_hash2(s->seed, s->ids[run]); }
-int po_sweep_run_repeat(const po_sweep *s, size_t run) { return (int)(run / s->n_points); }
+uint64_t po_sweep_run_id(const po_sweep *s, size_t run) {
+  return s->ids[run];
+}
+uint64_t po_sweep_run_seed(const po_sweep *s, size_t run) {
+  return po_hash2(s->seed, s->ids[run]);
+}
+int po_sweep_run_repeat(const po_sweep *s, size_t run) {
+  return (int)(run / s->n_points);
+}
 
 const char *po_sweep_run_value(const po_sweep *s, size_t run, size_t key) {
   if (key >= s->n_keys || run >= s->n_runs) return NULL;
@@ -472,8 +493,10 @@ size_t po_sweep_find(const po_sweep *s, uint64_t id) {
     size_t mid = lo + (hi - lo) / 2;
     uint64_t x = s->ids[s->by_id[mid]];
     if (x == id) return s->by_id[mid];
-    if (x < id) lo = mid + 1;
-    else hi = mid;
+    if (x < id)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return (size_t)-1;
 }
@@ -504,7 +527,7 @@ uint64_t po_sweep_config_id(const po_params *run, int repeat) {
   uint64_t h = FNV_OFFSET;
   char buf[40];
   for (size_t i = 0; i < m; i++) {
-    char *dot = strchr(names[i], '.');
+    char *dot = strrchr(names[i], '.');
     *dot = '\0';
     const char *v = po_params_get(run, names[i], dot + 1);
     *dot = '.';
@@ -527,9 +550,12 @@ int po_sweep_id_parse(const char *text, uint64_t *id) {
   uint64_t x = 0;
   for (int i = 0; i < 16; i++) {
     int c = tolower((unsigned char)text[i]), d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else return po_error(PO_ERR_PARSE, "run id '%s' is not 16 hex digits", text);
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else
+      return po_error(PO_ERR_PARSE, "run id '%s' is not 16 hex digits", text);
     x = x << 4 | (uint64_t)d;
   }
   *id = x;
