@@ -60,7 +60,7 @@ BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
-.PHONY: all test bench deps install clean format check-format FORCE
+.PHONY: all test check demo bench deps ensure-deps install clean format check-format FORCE
 all: $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(if $(CLI_SRCS),$(BUILD)/physopt)
 
 $(BUILD)/%.o: %.c
@@ -90,9 +90,18 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(TEST_UTIL_OBJS) $(BUILD)/libphysopt.a
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libphysopt.a
 	$(CC) -o $@ $< $(BUILD)/libphysopt.a $(LDLIBS)
 
+# `make test` and `make demo` first install missing Debian packages, then
+# re-run make so that pkg-config sees them.
+test: ensure-deps
+	@$(MAKE) --no-print-directory check
+
+demo: ensure-deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/physopt solve
+
 # Every test binary runs from the repository root (fixtures are found at
 # tests/... and ../shared/data); the summary line counts binaries.
-test: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
+check: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
 	@BUILD=$(BUILD) sh tests/run-all.sh $(TEST_BINS)
 
 bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
@@ -110,6 +119,10 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "all Debian dependencies present"; fi
+
+ensure-deps:
+	@pkg-config --exists $(PKGS) cmocka 2>/dev/null && [ -e /usr/include/cvode/cvode.h ] || \
+	  $(MAKE) --no-print-directory deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/physopt \
