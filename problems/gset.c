@@ -1,0 +1,410 @@
+/* G-set / rudy edge-list reader and po_problem_open.
+ *
+ * Format (../shared/data/README.md): the first non-comment line is "N M"
+ * (spins, edges, both positive integers), then exactly M lines "i j w" with
+ * 1-based spin indices i != j in [1, N] (either order) and a finite integer or
+ * real weight (strtod syntax).  Lines whose first non-blank character is '#'
+ * are comments and may appear anywhere.  Blank lines are accepted only after
+ * the M-th edge (trailing newlines); a blank line inside the data is an error,
+ * so a truncated or concatenated file is not silently accepted.
+ *
+ * Duplicate pairs ((i,j) twice, or (i,j) and (j,i)) are rejected by default
+ * (PO_DUP_REJECT): the G-set and rudy files never contain them, so one is a
+ * sign of a corrupted or wrongly converted file.  PO_DUP_SUM adds the weights.
+ *
+ * Every error is "PATH:LINE: what is wrong" (PO_ERR_PARSE), or names the path
+ * (PO_ERR_IO) when the file cannot be opened or read. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "physopt/error.h"
+#include "physopt/problem.h"
+#include "problems/ising_internal.h"
+
+/* Strict decimal integer: optional '-', digits only, no overflow. */
+static int parse_ll(const char *s, long long *v) {
+  const char *p = s;
+  if (*p == '-') p++;
+  if (!isdigit((unsigned char)*p)) return -1;
+  for (const char *q = p; *q; q++)
+    if (!isdigit((unsigned char)*q)) return -1;
+  errno = 0;
+  char *end;
+  long long x = strtoll(s, &end, 10);
+  if (errno == ERANGE || *end) return -1;
+  *v = x;
+  return 0;
+}
+
+/* Strict unsigned 64-bit decimal integer. */
+static int parse_u64(const char *s, uint64_t *v) {
+  if (!isdigit((unsigned char)*s)) return -1;
+  for (const char *q = s; *q; q++)
+    if (!isdigit((unsigned char)*q)) return -1;
+  errno = 0;
+  char *end;
+  unsigned long long x = strtoull(s, &end, 10);
+  if (errno == ERANGE || *end) return -1;
+  *v = (uint64_t)x;
+  return 0;
+}
+
+/* Finite real number, the whole token consumed. */
+static int parse_real(const char *s, double *v) {
+  if (!*s) return -1;
+  errno = 0;
+  char *end;
+  double x = strtod(s, &end);
+  if (*end || end == s || !isfinite(x) || errno == ERANGE) {
+    /* ERANGE also flags underflow to a subnormal/zero; accept that. */
+    if (!*end && end != s && isfinite(x) && fabs(x) < 1.0) {
+      *v = x;
+      return 0;
+    }
+    return -1;
+  }
+  *v = x;
+  return 0;
+}
+
+/* Splits line into at most max tokens (in place); returns the token count,
+ * which may exceed max (the extra tokens are not stored past max). */
+static int split(char *line, char **tok, int max) {
+  int nt = 0;
+  char *p = line;
+  for (;;) {
+    while (*p && isspace((unsigned char)*p)) p++;
+    if (!*p) break;
+    char *start = p;
+    while (*p && !isspace((unsigned char)*p)) p++;
+    if (nt < max) tok[nt] = start;
+    nt++;
+    if (*p) *p++ = '\0';
+  }
+  return nt;
+}
+
+typedef struct {
+  int32_t *ei, *ej;
+  double *w;
+  long *line;
+  long n, cap;
+} edge_buf;
+
+static int edge_push(edge_buf *b, int32_t i, int32_t j, double w, long line) {
+  if (b->n == b->cap) {
+    long cap = b->cap ? 2 * b->cap : 1024;
+    int32_t *ei = realloc(b->ei, (size_t)cap * sizeof *ei);
+    if (ei) b->ei = ei;
+    int32_t *ej = realloc(b->ej, (size_t)cap * sizeof *ej);
+    if (ej) b->ej = ej;
+    double *w2 = realloc(b->w, (size_t)cap * sizeof *w2);
+    if (w2) b->w = w2;
+    long *l2 = realloc(b->line, (size_t)cap * sizeof *l2);
+    if (l2) b->line = l2;
+    if (!ei || !ej || !w2 || !l2) return -1;
+    b->cap = cap;
+  }
+  b->ei[b->n] = i;
+  b->ej[b->n] = j;
+  b->w[b->n] = w;
+  b->line[b->n] = line;
+  b->n++;
+  return 0;
+}
+
+static void edge_free(edge_buf *b) {
+  free(b->ei);
+  free(b->ej);
+  free(b->w);
+  free(b->line);
+}
+
+int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **out) {
+  po_load_opts def = {PO_DUP_REJECT, -1};
+  if (!opts) opts = &def;
+  if (!out) return po_error(PO_ERR_ARG, "po_ising_read_file: out is NULL");
+  *out = NULL;
+  if (!path) return po_error(PO_ERR_ARG, "po_ising_read_file: path is NULL");
+  FILE *f = fopen(path, "r");
+  if (!f) return po_error(PO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+
+  char *buf = NULL;
+  size_t bufcap = 0;
+  ssize_t len;
+  long ln = 0, header_line = 0, n_expect = 0;
+  int n = 0, have_header = 0;
+  edge_buf eb = {0};
+  int rc = PO_OK;
+  char *tok[4];
+
+  while ((len = getline(&buf, &bufcap, f)) != -1) {
+    ln++;
+    if ((size_t)len != strlen(buf)) {
+      rc = po_error(PO_ERR_PARSE, "%s:%ld: NUL byte in line (not a text file?)", path, ln);
+      goto done;
+    }
+    const char *p = buf;
+    while (*p && isspace((unsigned char)*p)) p++;
+    if (*p == '#') continue;
+    if (!*p) {
+      if (!have_header) {
+        rc = po_error(PO_ERR_PARSE,
+                      "%s:%ld: blank line before the header 'N M' (blank lines are allowed "
+                      "only after the last edge)",
+                      path, ln);
+        goto done;
+      }
+      if (eb.n < n_expect) {
+        rc = po_error(PO_ERR_PARSE,
+                      "%s:%ld: blank line after %ld of %ld edges (blank lines are allowed only "
+                      "after the last edge)",
+                      path, ln, eb.n, n_expect);
+        goto done;
+      }
+      continue;
+    }
+    int nt = split(buf, tok, 4);
+    if (!have_header) {
+      long long vn, vm;
+      if (nt < 2) {
+        rc = po_error(PO_ERR_PARSE, "%s:%ld: header must be 'N M' (spins, edges), got 1 field",
+                      path, ln);
+        goto done;
+      }
+      if (nt > 2) {
+        rc = po_error(PO_ERR_PARSE, "%s:%ld: trailing garbage '%.40s' after header 'N M'", path, ln,
+                      tok[2]);
+        goto done;
+      }
+      if (parse_ll(tok[0], &vn) || vn < 1 || vn > PO_ISING_MAX_N) {
+        rc = po_error(PO_ERR_PARSE,
+                      "%s:%ld: header: N = '%.40s' must be an integer in [1, %d] (spins)", path, ln,
+                      tok[0], PO_ISING_MAX_N);
+        goto done;
+      }
+      if (parse_ll(tok[1], &vm) || vm < 1 || vm > LONG_MAX / 4) {
+        rc =
+            po_error(PO_ERR_PARSE, "%s:%ld: header: M = '%.40s' must be a positive integer (edges)",
+                     path, ln, tok[1]);
+        goto done;
+      }
+      double pairs = 0.5 * (double)vn * (double)(vn - 1);
+      if (opts->duplicates == PO_DUP_REJECT && (double)vm > pairs) {
+        rc = po_error(PO_ERR_PARSE,
+                      "%s:%ld: header: M = %lld edges exceeds the N(N-1)/2 = %.0f distinct pairs "
+                      "of N = %lld spins (duplicate edges are rejected)",
+                      path, ln, vm, pairs, vn);
+        goto done;
+      }
+      n = (int)vn;
+      n_expect = (long)vm;
+      header_line = ln;
+      have_header = 1;
+      continue;
+    }
+    if (eb.n == n_expect) {
+      rc = po_error(PO_ERR_PARSE, "%s:%ld: more than M = %ld edge lines (header at line %ld)", path,
+                    ln, n_expect, header_line);
+      goto done;
+    }
+    if (nt < 3) {
+      rc = po_error(PO_ERR_PARSE, "%s:%ld: expected 'i j w', got %d field%s", path, ln, nt,
+                    nt == 1 ? "" : "s");
+      goto done;
+    }
+    if (nt > 3) {
+      rc = po_error(PO_ERR_PARSE, "%s:%ld: trailing garbage '%.40s' after the weight", path, ln,
+                    tok[3]);
+      goto done;
+    }
+    long long v[2];
+    for (int t = 0; t < 2; t++) {
+      if (parse_ll(tok[t], &v[t])) {
+        rc = po_error(PO_ERR_PARSE, "%s:%ld: spin index '%.40s' is not an integer", path, ln,
+                      tok[t]);
+        goto done;
+      }
+      if (v[t] < 1 || v[t] > n) {
+        rc = po_error(PO_ERR_PARSE, "%s:%ld: spin index %lld out of range [1, %d]", path, ln, v[t],
+                      n);
+        goto done;
+      }
+    }
+    if (v[0] == v[1]) {
+      rc = po_error(PO_ERR_PARSE, "%s:%ld: self-loop (%lld, %lld): i and j must differ", path, ln,
+                    v[0], v[1]);
+      goto done;
+    }
+    double w;
+    if (parse_real(tok[2], &w)) {
+      rc =
+          po_error(PO_ERR_PARSE, "%s:%ld: weight '%.40s' is not a finite number", path, ln, tok[2]);
+      goto done;
+    }
+    if (edge_push(&eb, (int32_t)(v[0] - 1), (int32_t)(v[1] - 1), w, ln)) {
+      rc = po_error(PO_ERR_NOMEM, "%s:%ld: out of memory after %ld edges", path, ln, eb.n);
+      goto done;
+    }
+  }
+  if (ferror(f)) {
+    rc = po_error(PO_ERR_IO, "%s:%ld: read error: %s", path, ln, strerror(errno));
+    goto done;
+  }
+  if (!have_header) {
+    rc = po_error(PO_ERR_PARSE, "%s:%ld: no header 'N M' (empty file)", path, ln > 0 ? ln : 1);
+    goto done;
+  }
+  if (eb.n < n_expect) {
+    rc = po_error(PO_ERR_PARSE, "%s:%ld: file ends after %ld of M = %ld edges (header at line %ld)",
+                  path, ln, eb.n, n_expect, header_line);
+    goto done;
+  }
+  {
+    long dup[2];
+    rc = po__ising_build(n, eb.n, eb.ei, eb.ej, eb.w, NULL, opts, out, dup);
+    if (rc && dup[0] >= 0) {
+      rc = po_error(PO_ERR_PARSE,
+                    "%s:%ld: duplicate edge (%d, %d), first given at line %ld (duplicates "
+                    "policy: reject)",
+                    path, eb.line[dup[1]], (int)eb.ei[dup[1]] + 1, (int)eb.ej[dup[1]] + 1,
+                    eb.line[dup[0]]);
+    } else if (rc) {
+      rc = po_error_wrap(rc, "%s", path);
+    } else {
+      snprintf((*out)->source, sizeof(*out)->source, "%s", path);
+    }
+  }
+done:
+  free(buf);
+  edge_free(&eb);
+  fclose(f);
+  return rc;
+}
+
+/* Looks for "ground_energies.txt" beside path ("NAME ENERGY" lines, '#'
+ * comments) and, when it lists basename(path), records the ground energy. */
+static int lookup_ground_energy(const char *path, po_ising *m) {
+  const char *slash = strrchr(path, '/');
+  const char *base = slash ? slash + 1 : path;
+  size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+  char side[4096];
+  if (dirlen + sizeof "ground_energies.txt" > sizeof side) return PO_OK;
+  memcpy(side, path, dirlen);
+  memcpy(side + dirlen, "ground_energies.txt", sizeof "ground_energies.txt");
+  if (strcmp(base, "ground_energies.txt") == 0) return PO_OK;
+  FILE *f = fopen(side, "r");
+  if (!f) return PO_OK; /* no sidecar: nothing known */
+  char *buf = NULL;
+  size_t cap = 0;
+  long ln = 0;
+  int rc = PO_OK;
+  char *tok[3];
+  while (getline(&buf, &cap, f) != -1) {
+    ln++;
+    const char *p = buf;
+    while (*p && isspace((unsigned char)*p)) p++;
+    if (*p == '#' || !*p) continue;
+    int nt = split(buf, tok, 3);
+    if (strcmp(tok[0], base) != 0) continue;
+    double e;
+    if (nt != 2 || parse_real(tok[1], &e)) {
+      rc = po_error(PO_ERR_PARSE, "%s:%ld: expected '%s ENERGY' (a finite number)", side, ln, base);
+      break;
+    }
+    m->has_ground = 1;
+    m->ground_energy = e;
+    break;
+  }
+  free(buf);
+  fclose(f);
+  return rc;
+}
+
+static int gen_error(const char *spec, const char *usage, const char *what) {
+  return po_error(PO_ERR_ARG, "problem '%s': %s: %s", spec, usage, what);
+}
+
+int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out) {
+  if (!out) return po_error(PO_ERR_ARG, "po_problem_open: out is NULL");
+  *out = NULL;
+  if (!spec || !*spec) return po_error(PO_ERR_ARG, "po_problem_open: empty problem spec");
+  if (opts && (opts->storage < -1 || opts->storage > PO_STORAGE_CSR))
+    return po_error(PO_ERR_ARG,
+                    "po_problem_open: storage %d must be -1 (auto), 0 (dense) or 1 (csr)",
+                    opts->storage);
+  int is_sk = strncmp(spec, "sk:", 3) == 0, is_w = strncmp(spec, "wishart:", 8) == 0;
+  if (!is_sk && !is_w) {
+    int rc = po_ising_read_file(spec, opts, out);
+    if (rc) return rc;
+    rc = lookup_ground_energy(spec, *out);
+    if (rc) {
+      po_ising_destroy(*out);
+      *out = NULL;
+    }
+    return rc;
+  }
+  if (strlen(spec) >= 256)
+    return po_error(PO_ERR_ARG, "problem spec too long (%zu chars)", strlen(spec));
+  char copy[256];
+  strcpy(copy, spec);
+  char *part[6];
+  int np = 0;
+  for (char *p = copy;;) {
+    char *c = strchr(p, ':');
+    if (np < 6) part[np] = p;
+    np++;
+    if (!c) break;
+    *c = '\0';
+    p = c + 1;
+  }
+  po_ising *m = NULL;
+  int rc;
+  long long v;
+  uint64_t seed;
+  if (is_sk) {
+    const char *usage = "sk:N:SEED[:gauss|:pm]";
+    if (np < 3 || np > 4) return gen_error(spec, usage, "expected 2 or 3 fields after 'sk'");
+    if (parse_ll(part[1], &v) || v < 2 || v > 100000)
+      return gen_error(spec, usage, "N must be an integer in [2, 100000]");
+    if (parse_u64(part[2], &seed))
+      return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
+    int gaussian = 1;
+    if (np == 4) {
+      if (strcmp(part[3], "gauss") == 0)
+        gaussian = 1;
+      else if (strcmp(part[3], "pm") == 0)
+        gaussian = 0;
+      else
+        return gen_error(spec, usage, "the coupling distribution must be 'gauss' or 'pm'");
+    }
+    rc = po_ising_generate_sk((int)v, seed, gaussian, &m);
+  } else {
+    const char *usage = "wishart:N:M:SEED";
+    long long mc;
+    if (np != 4) return gen_error(spec, usage, "expected 3 fields after 'wishart'");
+    if (parse_ll(part[1], &v) || v < 2 || v > 100000)
+      return gen_error(spec, usage, "N must be an integer in [2, 100000]");
+    if (parse_ll(part[2], &mc) || mc < 1 || mc > 100000)
+      return gen_error(spec, usage, "M must be an integer in [1, 100000]");
+    if (parse_u64(part[3], &seed))
+      return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
+    rc = po_ising_generate_wishart((int)v, (int)mc, seed, &m);
+  }
+  if (rc) return rc;
+  snprintf(m->source, sizeof m->source, "%s", spec);
+  if (opts && opts->storage == PO_STORAGE_CSR) {
+    po_ising *c;
+    rc = po_ising_to_csr(m, &c);
+    po_ising_destroy(m);
+    if (rc) return rc;
+    m = c;
+  }
+  *out = m;
+  return PO_OK;
+}
