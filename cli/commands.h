@@ -3,3 +3,4 @@
  * table.  Adding a command is one line here plus cli/cmd_<name>.c. */
 PO_COMMAND(solve, "anneal an Ising/MaxCut problem on a backend")
 PO_COMMAND(backends, "list backends, their capabilities and parameters")
+PO_COMMAND(sweep, "run a parameter sweep (MPI ranks or Slurm array shards), resumable")

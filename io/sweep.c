@@ -11,9 +11,11 @@
 #include "physopt/sweep.h"
 
 /* Keys that cannot change a run's results (bit-identical for any thread
- * count, output location or verbosity) and so stay out of the run id. */
-static const char *const id_excluded[] = {"run.threads", "run.progress", "run.quiet",
-                                          "run.verbose", "run.out",      "run.json"};
+ * count, output location or verbosity) and so stay out of the run id; the
+ * run seed is derived from the id, so run.seed (the sweep seed when
+ * [sweep] seed is unset) stays out too. */
+static const char *const id_excluded[] = {"run.seed",    "run.threads", "run.progress", "run.quiet",
+                                          "run.verbose", "run.out",     "run.json"};
 
 typedef struct entry {
   char *section, *key, *name; /* name = "section.key" */
@@ -292,8 +294,12 @@ int po_sweep_expand(const po_params *p, po_sweep **out) {
         long r = 1;
         if ((rc = parse_long(val, "sweep.repeats", 1, 1000000, &r))) goto fail;
         s->repeats = (int)r;
-      } else if (strncmp(key, "zip", 3) != 0) {
-        rc = po_error(PO_ERR_ARG, "unknown parameter sweep.%s (valid: seed, repeats, zip...)", key);
+      } else if (strncmp(key, "zip", 3) != 0 && strcmp(key, "resume") && strcmp(key, "shard") &&
+                 strcmp(key, "flush_seconds") && strcmp(key, "dry_run")) {
+        rc = po_error(PO_ERR_ARG,
+                      "unknown parameter sweep.%s (valid: seed, repeats, zip..., resume, shard, "
+                      "flush_seconds, dry_run)",
+                      key);
         goto fail;
       }
       continue;
@@ -316,7 +322,17 @@ int po_sweep_expand(const po_params *p, po_sweep **out) {
     }
     e->axis = -1;
     e->excluded = is_excluded(e->name);
-    if (!strcmp(e->name, "run.seed")) run_seed = val;
+    if (!strcmp(e->name, "run.seed")) {
+      if (e->n_items > 1) {
+        rc = po_error(PO_ERR_ARG,
+                      "run.seed = '%s' cannot be a list: the seed of each run derives "
+                      "from the sweep seed and the run id (use sweep.repeats for "
+                      "independent repeats)",
+                      val);
+        goto fail;
+      }
+      run_seed = val;
+    }
   }
   if (!have_seed && run_seed) {
     char *end;

@@ -407,8 +407,8 @@ static int commit_file(hid_t f, const char *tmp, const char *path) {
   return PO_OK;
 }
 
-int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, const char *const *attrs,
-                          long runs_total) {
+int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, long runs_total,
+                          int (*root_cb)(hid_t root, void *ctx), void *ctx) {
   h5_quiet();
   char *tmp = tmp_next_to(out);
   if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
@@ -419,8 +419,7 @@ int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, const 
     return rc;
   }
   int rc = PO_OK;
-  for (size_t i = 0; !rc && attrs && attrs[i] && attrs[i + 1]; i += 2)
-    rc = attr_str(f, attrs[i], attrs[i + 1]);
+  if (root_cb) rc = root_cb(f, ctx);
   if (!rc) rc = attr_i64(f, "runs_total", runs_total);
   if (!rc) rc = attr_i64(f, "runs_present", (long long)r->n);
   if (!rc)

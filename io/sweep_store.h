@@ -53,11 +53,11 @@ void po_sweep_scan_free(po_sweep_scan_result *r);
 /* Index of id in r (sorted), or (size_t)-1. */
 size_t po_sweep_scan_find(const po_sweep_scan_result *r, uint64_t id);
 
-/* Writes the master file OUT: root attributes from `attrs` (NULL-terminated
- * name, value pairs of strings) and runs_total, runs_present; /runs/<id>
- * external links to every run of the scan. */
-int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, const char *const *attrs,
-                          long runs_total);
+/* Writes the master file OUT: root attributes written by root_cb (may be
+ * NULL) plus runs_total and runs_present; /runs/<id> external links to
+ * every run of the scan.  Temp + rename. */
+int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, long runs_total,
+                          int (*root_cb)(hid_t root, void *ctx), void *ctx);
 
 /* Copies the master's root attributes and every run (through its links, or
  * directly when OUT is already merged) into one self-contained file `dest`
