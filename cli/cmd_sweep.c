@@ -164,7 +164,7 @@ int po_cmd_sweep(int argc, char **argv) {
   po_sweep_store *store = NULL;
   po_sweep_cache *cache = NULL;
   long *pending = NULL;
-  dist d = {0, 1, 0, 1, 0, 0};
+  dist d = {.size = 1, .shards = 1};
   int mpi_inited = 0;
   if (cli.n_args != 1) {
     rc = po_error(PO_ERR_ARG, "sweep: expected one sweep file (physopt sweep SWEEP.ini)");
