@@ -4,3 +4,4 @@
 PO_COMMAND(solve, "anneal an Ising/MaxCut problem on a backend")
 PO_COMMAND(backends, "list backends, their capabilities and parameters")
 PO_COMMAND(sweep, "run a parameter sweep (MPI ranks or Slurm array shards), resumable")
+PO_COMMAND(merge, "merge a sweep's part files into one self-contained HDF5 file")

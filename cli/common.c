@@ -140,10 +140,12 @@ int po_cli_parse(po_cli *cli, const po_cli_spec *spec, int argc, char **argv) {
         continue;
       }
       if (a[1] != '-') {
-        if (!strcmp(a, "-h")) a = "--help";
+        if (!strcmp(a, "-h"))
+          a = "--help";
         else
-          return po_error(PO_ERR_ARG, "unknown option '%s' for 'physopt %s' (options are long: --name)",
-                          a, spec->name);
+          return po_error(PO_ERR_ARG,
+                          "unknown option '%s' for 'physopt %s' (options are long: --name)", a,
+                          spec->name);
       }
       const char *name = a + 2;
       const char *eq = strchr(name, '=');
@@ -232,9 +234,9 @@ static void describe_key(char *buf, size_t size, const po_cli_spec *spec, const 
   const po_param_spec *ps = po_cli_find_spec(spec->sections, spec->n_sections, sec, dot + 1);
   if (!ps) return;
   size_t n = 0;
-#define ADD(...)                                                                                  \
-  do {                                                                                            \
-    if (n < size) n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__);                          \
+#define ADD(...)                                                                                   \
+  do {                                                                                             \
+    if (n < size) n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__);                           \
   } while (0)
   if (ps->def) ADD(" default %s", ps->def);
   if (ps->type == PO_PARAM_INT || ps->type == PO_PARAM_DOUBLE)
@@ -281,15 +283,23 @@ void po_cli_usage(FILE *f, const po_cli_spec *spec) {
 int po_cli_exit_code(int status) {
   switch (status) {
   case PO_OK:
-  case PO_CLI_HELP: return 0;
+  case PO_CLI_HELP:
+    return 0;
   case PO_ERR_ARG:
-  case PO_ERR_NOT_FOUND: return 2;
-  case PO_ERR_PARSE: return 3;
-  case PO_ERR_IO: return 4;
-  case PO_ERR_NOMEM: return 5;
-  case PO_ERR_UNSUPPORTED: return 6;
-  case PO_ERR_NUMERIC: return 7;
-  default: return 1;
+  case PO_ERR_NOT_FOUND:
+    return 2;
+  case PO_ERR_PARSE:
+    return 3;
+  case PO_ERR_IO:
+    return 4;
+  case PO_ERR_NOMEM:
+    return 5;
+  case PO_ERR_UNSUPPORTED:
+    return 6;
+  case PO_ERR_NUMERIC:
+    return 7;
+  default:
+    return 1;
   }
 }
 
@@ -319,16 +329,32 @@ static void json_string_body(FILE *f, const char *s) {
   fputc('"', f);
   for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
     switch (*c) {
-    case '"': fputs("\\\"", f); break;
-    case '\\': fputs("\\\\", f); break;
-    case '\n': fputs("\\n", f); break;
-    case '\r': fputs("\\r", f); break;
-    case '\t': fputs("\\t", f); break;
-    case '\b': fputs("\\b", f); break;
-    case '\f': fputs("\\f", f); break;
+    case '"':
+      fputs("\\\"", f);
+      break;
+    case '\\':
+      fputs("\\\\", f);
+      break;
+    case '\n':
+      fputs("\\n", f);
+      break;
+    case '\r':
+      fputs("\\r", f);
+      break;
+    case '\t':
+      fputs("\\t", f);
+      break;
+    case '\b':
+      fputs("\\b", f);
+      break;
+    case '\f':
+      fputs("\\f", f);
+      break;
     default:
-      if (*c < 0x20) fprintf(f, "\\u%04x", *c);
-      else fputc(*c, f);
+      if (*c < 0x20)
+        fprintf(f, "\\u%04x", *c);
+      else
+        fputc(*c, f);
     }
   }
   fputc('"', f);
@@ -352,8 +378,12 @@ static void json_open(po_json *j, const char *key, char open, char close) {
   j->close[j->depth] = close;
 }
 
-void po_json_object(po_json *j, const char *key) { json_open(j, key, '{', '}'); }
-void po_json_array(po_json *j, const char *key) { json_open(j, key, '[', ']'); }
+void po_json_object(po_json *j, const char *key) {
+  json_open(j, key, '{', '}');
+}
+void po_json_array(po_json *j, const char *key) {
+  json_open(j, key, '[', ']');
+}
 
 void po_json_close(po_json *j) {
   if (j->depth == 0) return;
@@ -373,8 +403,10 @@ void po_json_end(po_json *j) {
 
 void po_json_string(po_json *j, const char *key, const char *v) {
   json_key(j, key);
-  if (v) json_string_body(j->f, v);
-  else fputs("null", j->f);
+  if (v)
+    json_string_body(j->f, v);
+  else
+    fputs("null", j->f);
 }
 
 void po_json_number(po_json *j, const char *key, double v) {

@@ -125,6 +125,7 @@ static int write_sweep_attrs(hid_t g, const po_params *run, const po_sweep_run_i
   for (size_t i = 0; !rc && i < n; i++) {
     const char *sec, *key, *val;
     po_params_entry(run, i, &sec, &key, &val);
+    if (!strcmp(sec, "run") && (!strcmp(key, "out") || !strcmp(key, "json"))) continue;
     char name[256];
     snprintf(name, sizeof name, "param.%s.%s", sec, key);
     rc = po_h5_attr_string(g, name, val ? val : "");
