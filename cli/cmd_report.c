@@ -440,7 +440,7 @@ static int plot_one(const rset *s, const char *dir, const char *name, const char
             "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\nset key outside right\n"
             "set grid\n%s%s%s",
             dir, name, title, xlabel, ylabel, logx ? "set logscale x\n" : "",
-            logy ? "set logscale y\n" : "", what == 0 ? "set yrange [0:1.05]\n" : "");
+            logy ? "set logscale y\nset format y '%.0e'\n" : "", what == 0 ? "set yrange [0:1.05]\n" : "");
     if (nk == 1) fprintf(q, "set xrange [0.5:%zu.5]\nset xtics ()\n", ng);
     fprintf(q, "plot ");
   }
