@@ -26,7 +26,8 @@
 #include "physopt/problem.h"
 #include "problems/ising_internal.h"
 
-/* Strict decimal integer: optional '-', digits only, no overflow. */
+/* Strict decimal integer: optional '-', digits only.  Returns 0, -1 when
+ * the token is not an integer, -2 when it overflows long long. */
 static int parse_ll(const char *s, long long *v) {
   const char *p = s;
   if (*p == '-') p++;
@@ -36,7 +37,8 @@ static int parse_ll(const char *s, long long *v) {
   errno = 0;
   char *end;
   long long x = strtoll(s, &end, 10);
-  if (errno == ERANGE || *end) return -1;
+  if (*end) return -1;
+  if (errno == ERANGE) return -2;
   *v = x;
   return 0;
 }
@@ -225,7 +227,13 @@ int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **ou
     }
     long long v[2];
     for (int t = 0; t < 2; t++) {
-      if (parse_ll(tok[t], &v[t])) {
+      int pr = parse_ll(tok[t], &v[t]);
+      if (pr == -2) {
+        rc = po_error(PO_ERR_PARSE, "%s:%ld: spin index '%.40s' out of range [1, %d]", path, ln,
+                      tok[t], n);
+        goto done;
+      }
+      if (pr) {
         rc = po_error(PO_ERR_PARSE, "%s:%ld: spin index '%.40s' is not an integer", path, ln,
                       tok[t]);
         goto done;

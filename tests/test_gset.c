@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -172,9 +173,17 @@ static int make_tmpdir(void **state) {
 
 static int remove_tmpdir(void **state) {
   (void)state;
-  char cmd[128];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  DIR *d = opendir(tmpdir);
+  if (!d) return -1;
+  struct dirent *e;
+  char p[512];
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+      snprintf(p, sizeof p, "%s/%s", tmpdir, e->d_name);
+      unlink(p);
+    }
+  closedir(d);
+  return rmdir(tmpdir);
 }
 
 static const char *write_file(const char *name, const char *text, size_t len) {
@@ -206,6 +215,9 @@ static const struct {
     {"index-zero.txt", "3 2\n1 2 1\n0 3 1\n", 3, "spin index 0 out of range [1, 3]"},
     {"index-negative.txt", "3 1\n-1 2 1\n", 2, "spin index -1 out of range"},
     {"index-real.txt", "3 1\n1.0 2 1\n", 2, "spin index '1.0' is not an integer"},
+    {"index-overflow.txt", "3 1\n1 99999999999999999999 1\n", 2,
+     "spin index '99999999999999999999' out of range [1, 3]"},
+    {"header-overflow.txt", "99999999999999999999 1\n", 1, "N = '99999999999999999999'"},
     {"self-loop.txt", "3 2\n1 2 1\n2 2 1\n", 3, "self-loop (2, 2)"},
     {"weight-text.txt", "3 1\n1 2 abc\n", 2, "weight 'abc' is not a finite number"},
     {"weight-partial.txt", "3 1\n1 2 1.5x\n", 2, "weight '1.5x'"},
@@ -248,6 +260,17 @@ static void test_malformed_files(void **state) {
   assert_int_equal(po_ising_read_file(missing, NULL, &m), PO_ERR_IO);
   assert_non_null(strstr(po_last_error(), missing));
   assert_int_equal(po_ising_read_file(tmpdir, NULL, &m), PO_ERR_IO); /* a directory */
+  /* A 1 MB line of garbage: the message quotes a bounded prefix. */
+  size_t big = 1 << 20;
+  char *text = malloc(big + 16);
+  memcpy(text, "3 1\n1 2 1 ", 10);
+  memset(text + 10, 'x', big);
+  memcpy(text + 10 + big, "\n", 2);
+  path = write_file("long-line.txt", text, strlen(text));
+  free(text);
+  assert_int_equal(po_ising_read_file(path, NULL, &m), PO_ERR_PARSE);
+  assert_non_null(strstr(po_last_error(), ":2: trailing garbage 'xxxx"));
+  assert_true(strlen(po_last_error()) < 400);
 }
 
 static void test_valid_variants(void **state) {
@@ -265,6 +288,14 @@ static void test_valid_variants(void **state) {
   assert_true(m->weight_sum == -0.5);
   assert_false(m->integer_weights);
   assert_false(m->pm1);
+  po_ising_destroy(m);
+
+  /* No newline at the end of the file; a zero weight is accepted but not stored. */
+  const char *nonl = "3 2\n1 2 0\n2 3 -1.5";
+  path = write_file("nonl.txt", nonl, strlen(nonl));
+  assert_int_equal(po_ising_read_file(path, NULL, &m), PO_OK);
+  assert_int_equal(m->n_edges, 1);
+  assert_true(po_ising_coupling(m, 1, 2) == -1.5f && po_ising_coupling(m, 0, 1) == 0.0f);
   po_ising_destroy(m);
 
   /* Duplicates are summed under PO_DUP_SUM (then M may exceed the pairs). */
@@ -310,11 +341,70 @@ static void test_ground_energy_sidecar(void **state) {
   po_ising_destroy(m);
 }
 
+/* Random byte mutations of a valid file: every outcome is a clean load or a
+ * PO_ERR_PARSE whose message starts with "PATH:LINE: " (no crash, no leak
+ * under SANITIZE=1). */
+static void test_mutated_files(void **state) {
+  (void)state;
+  const char *base = "# g\n5 6\n1 2 1\n2 3 -1\n3 4 2.5\n4 5 1\n5 1 1\n1 3 -2\n";
+  const size_t len = strlen(base);
+  const char alphabet[] = " \t\n#-+.0123456789ex\0";
+  char buf[128], path[300], prefix[320];
+  snprintf(path, sizeof path, "%s/mutant.txt", tmpdir);
+  po_rng r;
+  po_rng_init(&r, 2024, 0, 0);
+  int ok = 0, bad = 0;
+  for (int rep = 0; rep < 3000; rep++) {
+    memcpy(buf, base, len);
+    size_t n = len;
+    int edits = 1 + (int)po_rng_below(&r, 3);
+    for (int e = 0; e < edits; e++) {
+      size_t at = po_rng_below(&r, n);
+      char c = alphabet[po_rng_below(&r, sizeof alphabet - 1)];
+      switch (po_rng_below(&r, 3)) {
+      case 0:
+        buf[at] = c;
+        break; /* replace */
+      case 1:  /* delete */
+        memmove(buf + at, buf + at + 1, n - at - 1);
+        n--;
+        break;
+      default: /* insert */
+        if (n + 1 < sizeof buf) {
+          memmove(buf + at + 1, buf + at, n - at);
+          buf[at] = c;
+          n++;
+        }
+      }
+    }
+    write_file("mutant.txt", buf, n);
+    po_ising *m = NULL;
+    int rc = po_ising_read_file(path, NULL, &m);
+    if (rc == PO_OK) {
+      assert_non_null(m);
+      assert_true(m->n >= 1 && m->n_edges >= 0);
+      po_ising_destroy(m);
+      ok++;
+    } else {
+      assert_int_equal(rc, PO_ERR_PARSE);
+      assert_null(m);
+      snprintf(prefix, sizeof prefix, "%s:", path);
+      const char *msg = po_last_error();
+      assert_true(strncmp(msg, prefix, strlen(prefix)) == 0);
+      char *end;
+      long line = strtol(msg + strlen(prefix), &end, 10);
+      assert_true(line >= 1 && line <= 64 && strncmp(end, ": ", 2) == 0);
+      bad++;
+    }
+  }
+  assert_true(ok > 100 && bad > 1000); /* both outcomes exercised */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gset_files_load),       cmocka_unit_test(test_sk_files_ground_energies),
       cmocka_unit_test(test_malformed_files),       cmocka_unit_test(test_valid_variants),
-      cmocka_unit_test(test_ground_energy_sidecar),
+      cmocka_unit_test(test_ground_energy_sidecar), cmocka_unit_test(test_mutated_files),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <omp.h>
 #include "physopt/physopt.h"
 
 /* A random instance and its reference matrix (double, holds float-rounded values). */
@@ -475,16 +476,17 @@ static void test_sk_reproducible_and_statistics(void **state) {
 static double exhaustive_min(const po_ising *m, int8_t *best) {
   const int n = m->n;
   int8_t s[20];
+  if (n < 1 || n > 20) fail_msg("exhaustive_min: n = %d outside [1, 20]", n);
   for (int i = 0; i < n; i++) s[i] = -1;
   double e = po_ising_energy(m, s), emin = e;
-  memcpy(best, s, n);
+  for (int q = 0; q < n; q++) best[q] = s[q];
   for (uint64_t k = 1; k < (1ULL << n); k++) {
     int i = __builtin_ctzll(k);
     e += po_ising_flip_delta(m, s, i);
     s[i] = (int8_t)-s[i];
     if (e < emin) {
       emin = e;
-      memcpy(best, s, n);
+      for (int q = 0; q < n; q++) best[q] = s[q];
     }
   }
   return emin;
@@ -535,6 +537,45 @@ static void test_wishart_planted_ground_state(void **state) {
   assert_int_equal(po_ising_generate_wishart(10, 0, 1, &m), PO_ERR_ARG);
   assert_non_null(strstr(po_last_error(), "M = 0"));
   assert_int_equal(po_ising_generate_wishart(1, 3, 1, &m), PO_ERR_ARG);
+}
+
+/* Same seed, 1 or 2 threads: bit-identical instances (DESIGN.md). */
+static void test_generators_thread_independent(void **state) {
+  (void)state;
+  int saved = omp_get_max_threads();
+  po_ising *a[2], *b[2];
+  for (int t = 0; t < 2; t++) {
+    omp_set_num_threads(t + 1);
+    assert_int_equal(po_ising_generate_wishart(300, 77, 11, &a[t]), PO_OK);
+    assert_int_equal(po_ising_generate_sk(300, 11, 1, &b[t]), PO_OK);
+  }
+  omp_set_num_threads(saved);
+  assert_memory_equal(a[0]->dense, a[1]->dense, 300 * 300 * sizeof(float));
+  assert_true(a[0]->ground_energy == a[1]->ground_energy);
+  assert_memory_equal(b[0]->dense, b[1]->dense, 300 * 300 * sizeof(float));
+  /* Local fields of a large model (the OpenMP path, n >= 4096) too. */
+  po_ising *big;
+  assert_int_equal(po_ising_generate_sk(4096, 3, 0, &big), PO_OK);
+  int8_t *s = malloc(4096);
+  double *f1 = malloc(4096 * sizeof *f1), *f2 = malloc(4096 * sizeof *f2);
+  for (int i = 0; i < 4096; i++) s[i] = (int8_t)(i % 3 ? 1 : -1);
+  omp_set_num_threads(1);
+  po_ising_local_fields(big, s, f1);
+  omp_set_num_threads(2);
+  po_ising_local_fields(big, s, f2);
+  omp_set_num_threads(saved);
+  assert_memory_equal(f1, f2, 4096 * sizeof *f1);
+  double e = 0.0;
+  for (int i = 0; i < 4096; i++) e += 0.5 * s[i] * f1[i];
+  assert_true(e == po_ising_energy(big, s));
+  free(s);
+  free(f1);
+  free(f2);
+  po_ising_destroy(big);
+  for (int t = 0; t < 2; t++) {
+    po_ising_destroy(a[t]);
+    po_ising_destroy(b[t]);
+  }
 }
 
 static void test_problem_open_specs(void **state) {
@@ -601,6 +642,7 @@ int main(void) {
       cmocka_unit_test(test_qubo_ising_round_trip),
       cmocka_unit_test(test_sk_reproducible_and_statistics),
       cmocka_unit_test(test_wishart_planted_ground_state),
+      cmocka_unit_test(test_generators_thread_independent),
       cmocka_unit_test(test_problem_open_specs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,7 +69,7 @@ int po_ising_from_edges(int n, long m, const int32_t *ei, const int32_t *ej, con
 int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **out);
 
 /* Opens a problem by name: a file path, or a generator spec
- *   sk:N:SEED[:gauss|:pm]     Sherrington-Kirkpatrick, J_ij ~ N(0,1/N) or +/-1
+ *   sk:N:SEED[:gauss|:pm]     Sherrington-Kirkpatrick, J_ij ~ N(0,1/N) (default) or +/-1
  *   wishart:N:M:SEED          Wishart planted ensemble (Hamze et al. 2020),
  *                             M columns (alpha = M/N); ground state known. */
 int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out);
@@ -78,7 +78,8 @@ int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out);
 int po_ising_generate_sk(int n, uint64_t seed, int gaussian, po_ising **out);
 /* Wishart planted ensemble: W = n x m Gaussian matrix whose columns are
  * orthogonal to the planted state t (all +1 before the gauge transform),
- * J = -(1/n) W W^T with zero diagonal; E(t) is the ground energy. */
+ * J = -(1/n) W W^T with zero diagonal in the paper's convention
+ * H = -sum J s s, i.e. J_ij = +(1/n) (W W^T)_ij here; E(t) is the ground energy. */
 int po_ising_generate_wishart(int n, int m, uint64_t seed, po_ising **out);
 
 void po_ising_destroy(po_ising *m);
