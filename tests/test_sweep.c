@@ -9,6 +9,10 @@
 #include <cmocka.h>
 #include "physopt/physopt.h"
 #include "physopt/sweep.h"
+#include "algorithms/report_stats.h"
+#include <math.h>
+
+#define assert_close(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
 static po_params *params_from(const char *const *assign) {
   po_params *p;
@@ -206,10 +210,79 @@ static void test_errors(void **state) {
   }
 }
 
+/* Pooled statistics with hand-computed values. */
+static void test_report_stats(void **state) {
+  (void)state;
+  const double e1[] = {-10, -10, -9, -8}, e2[] = {-10, -7, -7, -7};
+  po_group_run r[2] = {{4, e1, 1, -10, 0.5, 4.0, 4.0}, {4, e2, 1, -10, 1.5, 8.0, 12.0}};
+  po_group_stats st;
+  assert_int_equal(po_group_stats_compute(r, 2, 2000, 1, &st), PO_OK);
+  assert_int_equal(st.runs, 2);
+  assert_int_equal(st.replicas, 8);
+  assert_int_equal(st.hits, 3);
+  assert_close(st.p, 0.375, 1e-15);
+  assert_close(st.t_run, 1.0, 1e-15);  /* (0.5*4 + 1.5*4) / 8 */
+  assert_close(st.t_wall, 1.5, 1e-15); /* 12 s / 8 replicas */
+  assert_close(st.j_rep, 2.0, 1e-15);  /* 16 J / 8 replicas */
+  double f = log(0.01) / log(1 - 0.375);
+  assert_close(st.tts, f, 1e-12);
+  assert_close(st.tts_wall, 1.5 * f, 1e-12);
+  assert_close(st.ets, 2.0 * f, 1e-12);
+  assert_close(st.e_median, -8.5, 0);
+  assert_close(st.e_best, -10, 0);
+  assert_close(st.e_mean, -8.5, 1e-15);
+  /* Binomial(8, 0.375)/8: the 2.5% and 97.5% quantiles are 1/8 and 6/8. */
+  assert_true(st.p_lo >= 0 && st.p_lo <= 0.25);
+  assert_true(st.p_hi >= 0.5 && st.p_hi <= 0.875);
+  assert_true(st.tts_lo <= st.tts && st.tts <= st.tts_hi);
+  assert_true(st.ets_lo <= st.ets && st.ets <= st.ets_hi);
+  /* Reproducible: same seed, same interval. */
+  po_group_stats st2;
+  po_group_stats_compute(r, 2, 2000, 1, &st2);
+  assert_true(st2.p_lo == st.p_lo && st2.p_hi == st.p_hi);
+  /* All succeed: p = 1 with a degenerate interval, TTS = t.  None: inf. */
+  const double ok[] = {-10, -10};
+  po_group_run all = {2, ok, 1, -10, 0.25, 1, 1};
+  po_group_stats_compute(&all, 1, 100, 1, &st);
+  assert_true(st.p == 1 && st.p_lo == 1 && st.p_hi == 1);
+  assert_close(st.tts, 0.25, 0);
+  po_group_run none = {2, ok, 1, -11, 0.25, 1, 1};
+  po_group_stats_compute(&none, 1, 100, 1, &st);
+  assert_true(st.p == 0 && isinf(st.tts) && isinf(st.ets));
+  /* No target: p and TTS undefined, energies still summarised. */
+  po_group_run nt = {2, ok, 0, 0, 0.25, 1, 1};
+  po_group_stats_compute(&nt, 1, 100, 1, &st);
+  assert_true(isnan(st.p) && isnan(st.tts));
+  assert_close(st.e_best, -10, 0);
+}
+
+/* Coverage of the 95% bootstrap interval: 200 groups of 100 Bernoulli(0.3)
+ * replicas; the interval should contain 0.3 in about 95% of them (a
+ * percentile bootstrap of a proportion undercovers slightly; >= 88% is a
+ * 4-sigma bound for 200 trials). */
+static void test_report_coverage(void **state) {
+  (void)state;
+  po_rng rng;
+  po_rng_init(&rng, 42, 0, 0);
+  double e[100];
+  int covered = 0;
+  for (int g = 0; g < 200; g++) {
+    for (int i = 0; i < 100; i++) e[i] = po_rng_uniform(&rng) < 0.3 ? -1 : 0;
+    po_group_run r = {100, e, 1, -1, 1, 1, 1};
+    po_group_stats st;
+    po_group_stats_compute(&r, 1, 400, (uint64_t)g, &st);
+    covered += st.p_lo <= 0.3 && 0.3 <= st.p_hi;
+  }
+  assert_true(covered >= 176);
+  assert_true(covered <= 200);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_split), cmocka_unit_test(test_cartesian), cmocka_unit_test(test_zip),
-      cmocka_unit_test(test_ids),   cmocka_unit_test(test_shard),     cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_split),        cmocka_unit_test(test_cartesian),
+      cmocka_unit_test(test_zip),          cmocka_unit_test(test_ids),
+      cmocka_unit_test(test_shard),        cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_report_stats), cmocka_unit_test(test_report_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
