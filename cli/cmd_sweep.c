@@ -47,7 +47,12 @@ static const po_cli_spec spec = {
     "handed out dynamically to the ranks; otherwise --shard I/N (default from Slurm array\n"
     "variables) runs every N-th run.  Results: OUT.d/<writer>-<batch>.h5 part files written\n"
     "by atomic rename, and OUT, a master file linking every run (physopt merge makes it\n"
-    "self-contained).  Results do not depend on the rank, shard or thread count.",
+    "self-contained).  Results do not depend on the rank, shard or thread count.\n"
+#ifdef PO_HAVE_MPI
+    "MPI: built with MPI (run under mpirun for dynamic distribution).",
+#else
+    "MPI: not in this build (make MPI=1); --shard works without it.",
+#endif
     opts,
     secs,
     2,
@@ -236,15 +241,6 @@ int po_cmd_sweep(int argc, char **argv) {
       fatal_all(&d, rc);
       goto out;
     }
-    if (scan.n && !resume) {
-      rc = po_error(PO_ERR_ARG,
-                    "%s.d already holds %zu runs: pass --resume to continue the sweep, or "
-                    "remove %s and %s.d",
-                    out, scan.n, out, out);
-      po_sweep_scan_free(&scan);
-      fatal_all(&d, rc);
-      goto out;
-    }
     for (size_t r = 0; r < n; r++) {
       if (!d.mpi && !po_sweep_shard_owns(r, d.shard, d.shards)) continue;
       if (po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1)
@@ -253,6 +249,14 @@ int po_cmd_sweep(int argc, char **argv) {
         pending[n_pending++] = (long)r;
     }
     po_sweep_scan_free(&scan);
+    if (n_done_before && !resume) {
+      rc = po_error(PO_ERR_ARG,
+                    "%s.d already holds %ld runs of this %s: pass --resume to continue, or "
+                    "remove %s and %s.d",
+                    out, n_done_before, d.shards > 1 ? "shard" : "sweep", out, out);
+      fatal_all(&d, rc);
+      goto out;
+    }
   }
 #ifdef PO_HAVE_MPI
   if (d.mpi) {
