@@ -239,8 +239,9 @@ static void describe_key(char *buf, size_t size, const po_cli_spec *spec, const 
     if (n < size) n += (size_t)snprintf(buf + n, size - n, __VA_ARGS__);                           \
   } while (0)
   if (ps->def) ADD(" default %s", ps->def);
-  if (ps->type == PO_PARAM_INT || ps->type == PO_PARAM_DOUBLE)
-    if (ps->min < ps->max) ADD("%s range [%g, %g]", ps->def ? "," : "", ps->min, ps->max);
+  if ((ps->type == PO_PARAM_INT || ps->type == PO_PARAM_DOUBLE) && ps->min < ps->max &&
+      fabs(ps->min) < 1e300 && fabs(ps->max) < 1e300)
+    ADD("%s range [%.16g, %.16g]", ps->def ? "," : "", ps->min, ps->max);
   if (ps->choices) ADD("%s one of %s", (ps->def || n) ? "," : "", ps->choices);
   if (ps->unit && strcmp(ps->unit, "1") && ps->type != PO_PARAM_STRING)
     ADD("%s unit %s", n ? "," : "", ps->unit);
@@ -276,6 +277,27 @@ void po_cli_usage(FILE *f, const po_cli_spec *spec) {
     for (size_t s = 0; s < spec->n_sections; s++) fprintf(f, " [%s]", spec->sections[s]->name);
     fprintf(f, "\n");
   }
+}
+
+/* The full effective configuration: explicit values plus every default of
+ * the given sections, as INI text (for the HDF5 provenance). */
+char *po_cli_config_text(const po_params *p, const po_param_section *const *secs, size_t n) {
+  po_params *eff;
+  if (po_params_clone(p, &eff)) return NULL;
+  for (size_t s = 0; s < n; s++) {
+    if (!secs[s]) continue;
+    for (size_t k = 0; k < secs[s]->n_specs; k++) {
+      const po_param_spec *ps = &secs[s]->specs[k];
+      if (ps->def && !po_params_get(eff, secs[s]->name, ps->key)) {
+        char name[256];
+        snprintf(name, sizeof name, "%s.%s", secs[s]->name, ps->key);
+        po_params_set(eff, name, ps->def);
+      }
+    }
+  }
+  char *text = po_params_to_ini(eff);
+  po_params_destroy(eff);
+  return text;
 }
 
 /* ---- errors ---------------------------------------------------------------- */

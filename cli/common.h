@@ -55,12 +55,19 @@
 
 /* The run-section specs of the common options; put them first in each
  * command's [run] table. */
-#define PO_CLI_COMMON_RUN_SPECS                                                                 \
-  {"seed", PO_PARAM_INT, "1", 0, 9007199254740992.0, NULL, "1",                                \
-   "master seed; streams derive from (seed, run, replica)"},                                    \
-      {"threads", PO_PARAM_INT, "0", 0, 4096, NULL, "1", "OpenMP threads (0 = OMP default)"},    \
-      {"out", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "HDF5 results file (none if unset)"},  \
-      {"json", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "print a JSON summary on stdout"}
+#define PO_CLI_COMMON_RUN_SPECS                                                                    \
+  {"seed",                                                                                         \
+   PO_PARAM_INT,                                                                                   \
+   "1",                                                                                            \
+   0,                                                                                              \
+   9007199254740992.0,                                                                             \
+   NULL,                                                                                           \
+   "1",                                                                                            \
+   "master seed; streams derive from (seed, run, replica)"},                                       \
+      {"threads", PO_PARAM_INT, "0", 0, 4096, NULL, "1", "OpenMP threads (0 = OMP default)"},      \
+      {"out", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "HDF5 results file (none if unset)"}, {   \
+    "json", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "print a JSON summary on stdout"              \
+  }
 
 typedef struct po_cli_option {
   const char *flag;    /* long option without dashes: "replicas" */
@@ -70,9 +77,9 @@ typedef struct po_cli_option {
 } po_cli_option;
 
 typedef struct po_cli_spec {
-  const char *name;        /* "solve" */
-  const char *synopsis;    /* "[--problem FILE|sk:N:SEED] [options]" */
-  const char *description; /* printed by --help under the synopsis */
+  const char *name;                        /* "solve" */
+  const char *synopsis;                    /* "[--problem FILE|sk:N:SEED] [options]" */
+  const char *description;                 /* printed by --help under the synopsis */
   const po_cli_option *options;            /* terminated by {NULL} */
   const po_param_section *const *sections; /* the command's config sections */
   size_t n_sections;
@@ -107,6 +114,11 @@ void po_cli_free(po_cli *cli);
 /* Usage text: synopsis, description, options with config keys, defaults
  * and ranges, and the common options. */
 void po_cli_usage(FILE *f, const po_cli_spec *spec);
+
+/* The full effective configuration as INI text (for HDF5 provenance): the
+ * values in p plus the default of every other key of the given sections,
+ * so that `--config` with this text repeats the run.  Caller frees. */
+char *po_cli_config_text(const po_params *p, const po_param_section *const *secs, size_t n);
 
 /* Exit code of a status (table above). */
 int po_cli_exit_code(int status);

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
-void po_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+void po_h5_quiet(void) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 /* "/metrics in out.h5.tmp.abc123" for error messages. */
 static const char *where(hid_t loc, char *buf, size_t size) {
@@ -346,8 +348,8 @@ done:
 static int check_run(const po_h5_run *run) {
   const po_samples *s = &run->samples;
   if (s->replicas < 1 || s->n < 1)
-    return po_error(PO_ERR_ARG, "HDF5 run record: samples are %d x %d (need >= 1 x 1)",
-                    s->replicas, s->n);
+    return po_error(PO_ERR_ARG, "HDF5 run record: samples are %d x %d (need >= 1 x 1)", s->replicas,
+                    s->n);
   if (s->n != run->problem.n)
     return po_error(PO_ERR_ARG, "HDF5 run record: samples have n = %d but the problem has n = %d",
                     s->n, run->problem.n);
