@@ -89,8 +89,8 @@ int main(void) {
   FILE *f = fopen(ini, "w");
   if (!f) return 1;
   /* 16 equal-cost runs: one SK instance, 16 repeats (different seeds). */
-  fprintf(f, "[sweep]\nseed = 1\nrepeats = 16\n[problem]\nfile = sk:128:5\n"
-             "[run]\nsweeps = 6000\nreplicas = 16\n");
+  fprintf(f, "[sweep]\nseed = 1\nrepeats = 16\n[problem]\nspec = sk:128:5\n"
+             "[run]\nsteps = 6000\nreplicas = 16\n");
   fclose(f);
   int mpi = mpi_build();
   printf("sweep scaling: 16 equal runs (SK N=128, 16 replicas x 6000 sweeps), 1 thread per "

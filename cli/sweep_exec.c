@@ -47,8 +47,7 @@ static const po_param_spec schedule_specs[] = {
 };
 static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
 static const po_param_section problem_sec = {"problem", problem_specs, PO_CLI_N(problem_specs)};
-static const po_param_section schedule_sec = {"schedule", schedule_specs,
-                                              PO_CLI_N(schedule_specs)};
+static const po_param_section schedule_sec = {"schedule", schedule_specs, PO_CLI_N(schedule_specs)};
 
 /* The backend's algorithm: the given one must be listed in ops->algorithms;
  * the default is the first listed (as solve does). */
@@ -107,8 +106,10 @@ static int make_schedule(const po_params *p, po_schedule *s, char *desc, size_t 
   po_schedule_kind k = !strcmp(kind, "linear")      ? PO_SCHED_LINEAR
                        : !strcmp(kind, "geometric") ? PO_SCHED_GEOMETRIC
                                                     : PO_SCHED_TANH;
-  if (k == PO_SCHED_TANH) snprintf(desc, size, "tanh:%g:%g:%g", a, b, c);
-  else snprintf(desc, size, "%s:%g:%g", kind, a, b);
+  if (k == PO_SCHED_TANH)
+    snprintf(desc, size, "tanh:%g:%g:%g", a, b, c);
+  else
+    snprintf(desc, size, "%s:%g:%g", kind, a, b);
   return po_schedule_init(s, k, a, b, c);
 }
 
@@ -165,7 +166,8 @@ static int cache_get(po_sweep_cache *c, const char *spec, const po_load_opts *lo
 int po_sweep_check_params(const po_params *run) {
   size_t nb = po_backend_count();
   if (po_params_get(run, "run", "run_id"))
-    return po_error(PO_ERR_ARG, "run.run_id is set by the sweep (the run id of each run); remove it");
+    return po_error(PO_ERR_ARG,
+                    "run.run_id is set by the sweep (the run id of each run); remove it");
   const po_param_section **secs = calloc(3 + 2 * nb, sizeof *secs);
   if (!secs) return po_error(PO_ERR_NOMEM, "out of memory");
   size_t n = 0;
@@ -205,8 +207,7 @@ static int write_sweep_attrs(hid_t g, const po_params *run, const po_sweep_run_i
   return rc;
 }
 
-int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info,
-                  hid_t group) {
+int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info, hid_t group) {
   double t0 = po_cli_now();
   const char *spec, *backend, *dup, *storage;
   long replicas, steps;
@@ -231,7 +232,8 @@ int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *in
     return rc;
   if (po_params_get(run, "run", "steps")) {
     if ((rc = po_params_int(run, &run_sec, "steps", &steps))) return rc;
-  } else steps = !strcmp(ops->name, "cpu") ? 20000 : 1000;
+  } else
+    steps = !strcmp(ops->name, "cpu") ? 20000 : 1000;
   po_load_opts lo = {!strcmp(dup, "sum") ? PO_DUP_SUM : PO_DUP_REJECT,
                      !strcmp(storage, "dense") ? PO_STORAGE_DENSE
                      : !strcmp(storage, "csr") ? PO_STORAGE_CSR

@@ -176,9 +176,9 @@ static int setup(void **state) {
   if (!data || !*data) data = "../shared/data";
   fprintf(f,
           "[sweep]\nseed = 7\nrepeats = 2\n"
-          "[problem]\nfile = %s/sk/SK1_N40_0.txt, %s/sk/SK1_N40_1.txt, %s/sk/SK1_N60_0.txt, "
+          "[problem]\nspec = %s/sk/SK1_N40_0.txt, %s/sk/SK1_N40_1.txt, %s/sk/SK1_N60_0.txt, "
           "%s/sk/SK1_N60_1.txt\n"
-          "[run]\nsweeps = 30, 1000\nreplicas = 16\n",
+          "[run]\nsteps = 30, 1000\nreplicas = 16\n",
           data, data, data, data);
   fclose(f);
   return 0;
