@@ -308,7 +308,7 @@ static void test_mpi(void **state) {
   }
   runs got;
   for (int np = 1; np <= 2; np++) {
-    char out[600], nps[8];
+    char out[600], nps[16];
     snprintf(out, sizeof out, "%s/mpi%d.h5", dir, np);
     snprintf(nps, sizeof nps, "%d", np);
     char *argv[] = {"/usr/bin/mpirun",
