@@ -3,3 +3,4 @@
  * (po_backend_ops_<name>), once for the registry array.  Adding a backend is
  * one line here plus one folder backends/<name>/. */
 PO_BACKEND(cpu)
+PO_BACKEND(cim)
