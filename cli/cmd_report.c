@@ -272,6 +272,12 @@ static void fmt_ci(char *buf, size_t len, double v, double lo, double hi) {
     snprintf(buf, len, "%s [%s, %s]", a, b, c);
 }
 
+/* Paths shortened to their last component in tables (JSON keeps them). */
+static const char *short_value(const char *v) {
+  const char *slash = strrchr(v, '/');
+  return slash && slash[1] ? slash + 1 : v;
+}
+
 static void print_table(const rset *s, const sorter *st, const size_t *idx, const group *g,
                         size_t ng) {
   char buf[64];
@@ -282,7 +288,7 @@ static void print_table(const rset *s, const sorter *st, const size_t *idx, cons
     const group *G = &g[i];
     const rrun *r0 = &s->r[idx[G->start]];
     for (size_t k = 0; k < st->n_keys; k++)
-      printf("%-14s ", key_value(r0, st->keys[k], buf, sizeof buf));
+      printf("%-14s ", short_value(key_value(r0, st->keys[k], buf, sizeof buf)));
     char p[128], t[128], tw[32], em[32], eb[32], e[128];
     fmt_ci(p, sizeof p, G->st.p, G->st.p_lo, G->st.p_hi);
     fmt_ci(t, sizeof t, G->st.tts, G->st.tts_lo, G->st.tts_hi);
@@ -300,7 +306,7 @@ static void print_table(const rset *s, const sorter *st, const size_t *idx, cons
     const rrun *r0 = &s->r[idx[G->start]];
     printf(" ");
     for (size_t k = 0; k < st->n_keys; k++)
-      printf(" %s=%s", st->keys[k], key_value(r0, st->keys[k], buf, sizeof buf));
+      printf(" %s=%s", st->keys[k], short_value(key_value(r0, st->keys[k], buf, sizeof buf)));
     printf(":");
     double f = G->st.has_target ? po_report_repeats99(G->st.p) : 1.0;
     for (int c = 0; c < G->n_cat; c++) {
