@@ -2,6 +2,7 @@
  * median and best energy, wall and device time-to-solution,
  * energy-to-solution with the ledger breakdown), --json with every run,
  * and gnuplot PNG plots (docs/sweeps.md). */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -148,11 +149,25 @@ static const char *key_value(const rrun *r, const char *key, char *buf, size_t l
   return "-";
 }
 
+/* Numbers by value; other strings in natural order (runs of digits
+ * compared as numbers: SK1_N40 before SK1_N100). */
 static int cmp_values(const char *a, const char *b) {
   char *ea, *eb;
   double x = strtod(a, &ea), y = strtod(b, &eb);
   if (ea != a && !*ea && eb != b && !*eb) return x < y ? -1 : x > y;
-  return strcmp(a, b);
+  while (*a && *b) {
+    if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+      unsigned long long u = strtoull(a, &ea, 10), v = strtoull(b, &eb, 10);
+      if (u != v) return u < v ? -1 : 1;
+      a = ea;
+      b = eb;
+      continue;
+    }
+    if (*a != *b) return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+    a++;
+    b++;
+  }
+  return *a ? 1 : *b ? -1 : 0;
 }
 
 typedef struct sorter {
