@@ -109,6 +109,12 @@ int main(void) {
   printf("  1 worker : %.3f s (best of 2)\n", best[1]);
   printf("  2 workers: %.3f s (best of 2)\n", best[2]);
   printf("  speed-up 1 -> 2 workers: %.2fx (ideal 2x; 2 shared cores)\n", best[1] / best[2]);
+  /* Other jobs on the machine make the figure meaningless: show the load. */
+  FILE *la = fopen("/proc/loadavg", "r");
+  double l1;
+  if (la && fscanf(la, "%lf", &l1) == 1)
+    printf("  load average during the benchmark: %.2f (a second busy core halves the gain)\n", l1);
+  if (la) fclose(la);
   char cmd[600];
   snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
   return system(cmd) == 0 ? 0 : 1;
