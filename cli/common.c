@@ -272,6 +272,25 @@ void po_cli_usage(FILE *f, const po_cli_spec *spec) {
   fprintf(f, "  %-24s %s\n", "--set SECTION.KEY=VALUE",
           "override one config key (repeatable; flags and --set override --config)");
   fprintf(f, "  %-24s %s\n", "--help", "this text");
+  /* Keys no flag sets: name, description, default and range. */
+  int header = 0;
+  for (size_t si = 0; si < spec->n_sections; si++) {
+    const po_param_section *sec = spec->sections[si];
+    for (size_t k = 0; sec && k < sec->n_specs; k++) {
+      char dotted[128], desc[256];
+      snprintf(dotted, sizeof dotted, "%s.%s", sec->name, sec->specs[k].key);
+      int mapped = 0;
+      const po_cli_option *tables[2] = {spec->options, common_opts};
+      for (int t = 0; t < 2 && !mapped; t++)
+        for (const po_cli_option *o = tables[t]; o && o->flag && !mapped; o++)
+          mapped = !strcmp(o->key, dotted);
+      if (mapped) continue;
+      if (!header++) fprintf(f, "\nconfig keys without a flag (--set KEY=VALUE or --config):\n");
+      describe_key(desc, sizeof desc, spec, dotted);
+      fprintf(f, "  %-24s %s\n", dotted, sec->specs[k].help ? sec->specs[k].help : "");
+      if (*desc) fprintf(f, "  %-24s  %s\n", "", desc);
+    }
+  }
   if (spec->n_sections) {
     fprintf(f, "\nconfig sections:");
     for (size_t s = 0; s < spec->n_sections; s++) fprintf(f, " [%s]", spec->sections[s]->name);
@@ -465,13 +484,15 @@ void po_cli_progress_init(po_cli_progress *p, const char *label) {
   p->label = label ? label : "";
   p->t0 = po_cli_now();
   p->enabled = isatty(STDERR_FILENO);
+  const char *after = getenv("PHYSOPT_PROGRESS_AFTER"); /* test hook, seconds */
+  p->after = after && *after ? atof(after) : 1.0;
 }
 
 void po_cli_progress_update(void *ctx, double fraction) {
   po_cli_progress *p = ctx;
   if (!p || !p->enabled) return;
   double now = po_cli_now();
-  if (now - p->t0 < 1.0 || now - p->last < 0.1) return;
+  if (now - p->t0 < p->after || now - p->last < 0.1) return;
   p->last = now;
   if (!(fraction >= 0)) fraction = 0;
   if (fraction > 1) fraction = 1;

@@ -159,10 +159,12 @@ void po_json_null(po_json *j, const char *key);
  * Draws "label [#####     ]  42%  3.1 s" on stderr, only when stderr is a
  * terminal and at least one second has passed since po_cli_progress_init,
  * at most ten times a second.  po_cli_progress_update has the signature of
- * po_progress_fn: pass it with &bar as the context. */
+ * po_progress_fn: pass it with &bar as the context.  The environment
+ * variable PHYSOPT_PROGRESS_AFTER (seconds, default 1) changes the delay;
+ * tests set it to 0. */
 typedef struct po_cli_progress {
   const char *label;
-  double t0, last;
+  double t0, last, after;
   int enabled, drawn;
 } po_cli_progress;
 

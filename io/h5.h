@@ -27,7 +27,9 @@
  * write never leaves a partial file or clobbers an existing one.
  *
  * Every function returns a po status and sets po_last_error(); the HDF5
- * error stack is never printed (po_h5_quiet()). */
+ * error stack is never printed (po_h5_quiet()).  The serial HDF5 library is
+ * not thread-safe: call these from one thread (outside OpenMP regions, or
+ * inside `omp critical`). */
 #ifndef PHYSOPT_IO_H5_H
 #define PHYSOPT_IO_H5_H
 

@@ -389,35 +389,94 @@ static void test_solve_out_and_threads(void **state) {
   po_h5_run_free(&runs[1]);
 }
 
-/* The progress bar appears only on a terminal: none through a pipe; with a
- * pseudo-terminal from script(1) (skipped without it) a run of over a
- * second draws it. */
+/* The progress bar appears only on a terminal and only after the delay
+ * (1 s; PHYSOPT_PROGRESS_AFTER=0 removes it for the test): none through a
+ * pipe even without delay; on a pseudo-terminal from script(1) (skipped
+ * without it) a bar with no delay, none for a short run with the default. */
 static void test_progress_bar_only_on_terminal(void **state) {
   (void)state;
-  const char *args = "solve --problem sk:200:1:pm --replicas 64 --sweeps 4000 --json";
+  const char *args = "solve --problem sk:200:1:pm --replicas 64 --sweeps 300 --json";
   char *out, *err;
+  setenv("PHYSOPT_PROGRESS_AFTER", "0", 1);
   assert_int_equal(run(args, &out, &err), 0);
-  double wall = json_number(out, "wall_s");
   assert_null(strstr(err, "solve ["));
   free(out);
   free(err);
-  if (wall < 1.3 || system("command -v script >/dev/null 2>&1") != 0) {
-    fprintf(stderr, "run too short (%.2f s < 1.3 s) or no script(1): skipping the terminal half\n",
-            wall);
+  if (system("command -v script >/dev/null 2>&1") != 0) {
+    unsetenv("PHYSOPT_PROGRESS_AFTER");
+    fprintf(stderr, "no script(1): skipping the terminal half\n");
     return;
   }
-  char cmd[1024], log[128];
-  snprintf(log, sizeof log, "%s/tty.txt", tmpdir);
-  snprintf(cmd, sizeof cmd, "script -qec '%s %s >/dev/null' %s >/dev/null 2>&1", bin_path(), args,
-           log);
-  assert_int_equal(system(cmd), 0);
-  FILE *f = fopen(log, "r");
+  for (int delay = 0; delay < 2; delay++) {
+    if (delay) unsetenv("PHYSOPT_PROGRESS_AFTER");
+    char cmd[1024], log[128];
+    snprintf(log, sizeof log, "%s/tty%d.txt", tmpdir, delay);
+    snprintf(cmd, sizeof cmd, "script -qec '%s %s >/dev/null' %s >/dev/null 2>&1", bin_path(),
+             delay ? "solve --problem sk:20:1 --replicas 4 --sweeps 20" : args, log);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    char buf[8192];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    buf[len] = '\0';
+    fclose(f);
+    if (delay)
+      assert_null(strstr(buf, "solve ["));
+    else
+      assert_non_null(strstr(buf, "solve ["));
+  }
+}
+
+/* Without --problem, solve runs the demonstration: G22 with the target cut
+ * 13359 (E = 19990 - 2 x 13359 = -6728), here with a tiny budget. */
+static void test_demo_defaults(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/gset/G22.txt", data_dir);
+  if (access(path, R_OK) != 0) {
+    fprintf(stderr, "%s missing: skipping\n", path);
+    skip();
+  }
+  char *out, *err;
+  assert_int_equal(run("solve --replicas 2 --sweeps 10 --json", &out, &err), 0);
+  assert_non_null(strstr(out, "G22.txt\","));
+  assert_true(json_number(out, "n") == 2000);
+  assert_true(json_number(out, "n_edges") == 19990);
+  assert_true(json_number(out, "target_energy") == -6728);
+  assert_true(json_number(out, "best_cut") > 10000);
+  free(out);
+  free(err);
+  /* The table names the equivalent command. */
+  assert_int_equal(run("solve --replicas 2 --sweeps 10", &out, &err), 0);
+  assert_non_null(strstr(err, "--target-cut 13359"));
+  assert_non_null(strstr(out, "the best-known cut of G22"));
+  free(out);
+  free(err);
+}
+
+/* JSON strings are escaped: a problem file whose name holds a quote, a
+ * backslash and a tab. */
+static void test_json_escapes_strings(void **state) {
+  (void)state;
+  char path[256];
+  snprintf(path, sizeof path, "%s/we\"ird\\na\tme.txt", tmpdir);
+  FILE *f = fopen(path, "w");
   assert_non_null(f);
-  char buf[8192];
-  size_t len = fread(buf, 1, sizeof buf - 1, f);
-  buf[len] = '\0';
+  fputs("3 3\n1 2 1\n2 3 1\n1 3 1\n", f);
   fclose(f);
-  assert_non_null(strstr(buf, "solve ["));
+  char *out, *err;
+  assert_int_equal(
+      run("solve --problem '{TMP}/we\"ird\\na\tme.txt' --replicas 2 --sweeps 10 --json", &out,
+          &err),
+      0);
+  char want[256];
+  snprintf(want, sizeof want, "\"problem\": \"%s/we\\\"ird\\\\na\\tme.txt\",", tmpdir);
+  assert_non_null(strstr(out, want));
+  /* Triangle: the best cut is 2 of 3 edges (E = -1). */
+  assert_true(json_number(out, "best_energy") == -1);
+  assert_true(json_number(out, "best_cut") == 2);
+  free(out);
+  free(err);
 }
 
 int main(void) {
@@ -426,6 +485,8 @@ int main(void) {
       cmocka_unit_test(test_solve_finds_exhaustive_ground),
       cmocka_unit_test(test_solve_known_ground_default_target),
       cmocka_unit_test(test_solve_out_and_threads),
+      cmocka_unit_test(test_demo_defaults),
+      cmocka_unit_test(test_json_escapes_strings),
       cmocka_unit_test(test_progress_bar_only_on_terminal),
   };
   if (access(bin_path(), X_OK) != 0) {

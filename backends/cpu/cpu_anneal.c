@@ -29,7 +29,10 @@
 
 #define PT_STREAM_BITS 20    /* pt: stream = run << 20 | chain */
 #define MAX_TABLE_K    65536 /* integer acceptance table up to this kmax */
-#define REFRESH_SWEEPS 64    /* real couplings: recompute fields every ... sweeps */
+#define REFRESH_SWEEPS 64
+#define SMALL_WORK                                                                                 \
+  2.5e5 /* spin-update attempts below which one thread runs */ /* real couplings: recompute fields \
+                                                                  every ... sweeps */
 
 typedef struct model {
   int n;
@@ -50,7 +53,7 @@ typedef struct walker {
   double e, ebest;
   po_rng rng;
   double accepted, macs;
-} walker;
+} __attribute__((aligned(128))) walker; /* one walker per pair of cache lines */
 
 /* ---- helpers ---- */
 
@@ -94,14 +97,18 @@ static inline __attribute__((always_inline)) void sweep_any(const model *m, walk
   float *restrict f = w->f;
   double e = w->e, acc = 0.0, macs = 0.0;
   const double b2 = 2.0 * beta;
+  /* Local copy: stores to s (int8_t, may alias anything) would otherwise
+   * force the generator state through memory at every draw, and walkers of
+   * different threads share cache lines. */
+  po_rng rng = w->rng;
   for (int i = 0; i < n; i++) {
     const float half = -(float)s[i] * f[i]; /* dE / 2 */
     if (half > 0.0f) {
       if (integer) {
-        if ((po_rng_u64(&w->rng) >> 11) >= thr[(int)half]) continue;
+        if ((po_rng_u64(&rng) >> 11) >= thr[(int)half]) continue;
       } else {
         const double x = b2 * half;
-        if (x > 40.0 || po_rng_uniform(&w->rng) >= exp(-x)) continue;
+        if (x > 40.0 || po_rng_uniform(&rng) >= exp(-x)) continue;
       }
     }
     e += 2.0 * half;
@@ -120,6 +127,7 @@ static inline __attribute__((always_inline)) void sweep_any(const model *m, walk
       macs += (double)(z - a);
     }
   }
+  w->rng = rng;
   w->e = e;
   w->accepted += acc;
   w->macs += macs;
@@ -176,7 +184,8 @@ static void walkers_free(walkers *ws) {
 
 static int walkers_alloc(walkers *ws, int count, int n) {
   memset(ws, 0, sizeof *ws);
-  ws->w = calloc((size_t)count, sizeof *ws->w);
+  ws->w = aligned_alloc(128, (size_t)count * sizeof *ws->w);
+  if (ws->w) memset(ws->w, 0, (size_t)count * sizeof *ws->w);
   ws->spins = malloc((size_t)2 * count * n);
   ws->fields = malloc((size_t)count * n * sizeof(float));
   if (!ws->w || !ws->spins || !ws->fields) {
@@ -196,7 +205,7 @@ static int walkers_alloc(walkers *ws, int count, int n) {
 /* ---- simulated annealing, general kernel ---- */
 
 static int anneal_sa(const model *m, const double *betas, long K, const po_anneal_opts *o, int nt,
-                     po_samples *out, po_cpu_counts *cnt) {
+                     int final_state, po_samples *out, po_cpu_counts *cnt) {
   const int n = m->n, R = o->replicas;
   walkers ws;
   int rc = walkers_alloc(&ws, R, n);
@@ -206,7 +215,7 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
   long chunk = 65536 / n;
   if (chunk < 1) chunk = 1;
   if (chunk > 4096) chunk = 4096;
-  if (chunk > K) chunk = K;
+  if (chunk > K / 32) chunk = K / 32 > 0 ? K / 32 : 1; /* >= 32 progress reports */
   const long kw = m->integer ? m->kmax + 1 : 0;
   if (kw && chunk * kw > (1L << 22)) chunk = (1L << 22) / kw > 0 ? (1L << 22) / kw : 1;
   uint64_t *tab = kw ? malloc((size_t)chunk * kw * sizeof *tab) : NULL;
@@ -242,7 +251,7 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
   }
   for (int r = 0; r < R; r++) {
     walker *w = &ws.w[r];
-    memcpy(out->spins + (size_t)r * n, w->best, (size_t)n);
+    memcpy(out->spins + (size_t)r * n, final_state ? w->s : w->best, (size_t)n);
     cnt->accepted += w->accepted;
     cnt->macs += w->macs;
   }
@@ -255,8 +264,29 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
 
 /* ---- parallel tempering ---- */
 
+static void pt_sweep_chain(const model *m, walkers *ws, const int *perm, long c, int t,
+                           const double *ladder, const uint64_t *tab, long kw, long k, int refresh,
+                           sweep_fn sweep) {
+  walker *w = &ws->w[perm[c]];
+  sweep(m, w, ladder[t], kw ? tab + t * kw : NULL);
+  if (refresh && (k + 1) % REFRESH_SWEEPS == 0) fields_exact(m, w);
+  walker_track(m, w);
+}
+
+/* Deterministic even-odd exchanges after sweep k between neighbours of one run. */
+static void pt_exchange(walkers *ws, int *p, int T, const double *ladder, po_rng *xr, long k) {
+  for (int t = (int)(k & 1); t + 1 < T; t += 2) {
+    const double d = (ladder[t] - ladder[t + 1]) * (ws->w[p[t]].e - ws->w[p[t + 1]].e);
+    if (d >= 0.0 || po_rng_uniform(xr) < exp(d)) {
+      int tmp = p[t];
+      p[t] = p[t + 1];
+      p[t + 1] = tmp;
+    }
+  }
+}
+
 static int anneal_pt(const model *m, const double *ladder, int T, long K, const po_anneal_opts *o,
-                     int nt, po_samples *out, po_cpu_counts *cnt) {
+                     int nt, int final_state, po_samples *out, po_cpu_counts *cnt) {
   const int n = m->n, R = o->replicas;
   const long C = (long)R * T;
   walkers ws;
@@ -282,43 +312,56 @@ static int anneal_pt(const model *m, const double *ladder, int T, long K, const 
   const int refresh = !m->integer;
   long pstep = K / 100 > 0 ? K / 100 : 1;
 
+  /* With at least as many runs as threads each thread runs whole PT runs
+   * (no barrier per sweep); otherwise the chains of a sweep are shared out
+   * and the exchanges follow a barrier.  Both orders give the same result:
+   * every chain and every run's exchanges have their own stream. */
+  const int by_run = R >= nt;
+  long done = 0;
+
 #pragma omp parallel num_threads(nt)
   {
 #pragma omp for schedule(static)
     for (long c = 0; c < C; c++)
       walker_start(m, &ws.w[c], o->seed, o->run_id,
                    ((uint64_t)(c / T) << PT_STREAM_BITS) | (uint64_t)(c % T));
-    for (long k = 0; k < K; k++) {
+    if (by_run) {
 #pragma omp for schedule(dynamic, 1)
-      for (long c = 0; c < C; c++) {
-        const int t = (int)(c % T);
-        walker *w = &ws.w[perm[c]];
-        sweep(m, w, ladder[t], kw ? tab + t * kw : NULL);
-        if (refresh && (k + 1) % REFRESH_SWEEPS == 0) fields_exact(m, w);
-        walker_track(m, w);
-      }
-#pragma omp for schedule(static)
       for (int r = 0; r < R; r++) {
-        int *p = perm + (long)r * T;
-        for (int t = (int)(k & 1); t + 1 < T; t += 2) {
-          const double d = (ladder[t] - ladder[t + 1]) * (ws.w[p[t]].e - ws.w[p[t + 1]].e);
-          if (d >= 0.0 || po_rng_uniform(&xr[r]) < exp(d)) {
-            int tmp = p[t];
-            p[t] = p[t + 1];
-            p[t + 1] = tmp;
+        for (long k = 0; k < K; k++) {
+          for (int t = 0; t < T; t++)
+            pt_sweep_chain(m, &ws, perm, (long)r * T + t, t, ladder, tab, kw, k, refresh, sweep);
+          pt_exchange(&ws, perm + (long)r * T, T, ladder, &xr[r], k);
+          if ((k + 1) % pstep == 0) {
+            long d;
+#pragma omp atomic capture
+            d = done += pstep;
+            if (o->progress && omp_get_thread_num() == 0)
+              o->progress(o->progress_ctx, (double)d / ((double)K * R));
           }
         }
       }
+    } else {
+      for (long k = 0; k < K; k++) {
+#pragma omp for schedule(dynamic, 1)
+        for (long c = 0; c < C; c++)
+          pt_sweep_chain(m, &ws, perm, c, (int)(c % T), ladder, tab, kw, k, refresh, sweep);
+#pragma omp for schedule(static)
+        for (int r = 0; r < R; r++) pt_exchange(&ws, perm + (long)r * T, T, ladder, &xr[r], k);
 #pragma omp master
-      if (o->progress && ((k + 1) % pstep == 0 || k + 1 == K))
-        o->progress(o->progress_ctx, (double)(k + 1) / (double)K);
+        if (o->progress && ((k + 1) % pstep == 0 || k + 1 == K))
+          o->progress(o->progress_ctx, (double)(k + 1) / (double)K);
+      }
     }
   }
+  if (o->progress) o->progress(o->progress_ctx, 1.0);
   for (int r = 0; r < R; r++) {
     const walker *bw = &ws.w[(long)r * T];
     for (int t = 1; t < T; t++)
       if (ws.w[(long)r * T + t].ebest < bw->ebest) bw = &ws.w[(long)r * T + t];
-    memcpy(out->spins + (size_t)r * n, bw->best, (size_t)n);
+    /* final_state: the state at the coldest temperature */
+    memcpy(out->spins + (size_t)r * n, final_state ? ws.w[perm[(long)r * T + T - 1]].s : bw->best,
+           (size_t)n);
   }
   for (long c = 0; c < C; c++) {
     cnt->accepted += ws.w[c].accepted;
@@ -344,6 +387,11 @@ static void default_betas(const po_ising *m, double *hot, double *cold) {
     return;
   }
   if (!(mn > 0.0)) mn = mx; /* fields only */
+  /* Real-valued couplings have arbitrarily small |J_ij| (min over N^2/2
+   * Gaussian entries ~ 1/N^2), which would put beta_cold decades beyond any
+   * useful temperature; moves smaller than 1% of the largest one are not
+   * worth freezing out, so the cold end uses max(min |J|, max_row / 100). */
+  if (mn < 0.01 * mx) mn = 0.01 * mx;
   *hot = log(2.0) / (2.0 * mx);
   *cold = log(100.0) / (2.0 * mn);
   if (*cold < *hot) *cold = *hot;
@@ -394,6 +442,12 @@ static double cost(po_backend *b, const char *key) {
 
 int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
                   po_samples *out) {
+  return po_cpu_anneal_ex(b, m, s, o, NULL, out);
+}
+
+int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
+                     const po_anneal_opts *o, const po_cpu_extra *x, po_samples *out) {
+  const int final_state = x ? x->final_state : 0;
   if (!m || !o || !out) return po_error(PO_ERR_ARG, "cpu anneal: model, options and output needed");
   if (m->n < 1) return po_error(PO_ERR_ARG, "cpu anneal: the model has no spins");
   if (o->replicas < 1) return po_error(PO_ERR_ARG, "replicas = %d must be >= 1", o->replicas);
@@ -410,7 +464,11 @@ int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const 
 
   const char *kernel;
   long T;
-  int rc = param_string(b, "kernel", "auto", &kernel);
+  int rc = PO_OK;
+  if (x && x->kernel)
+    kernel = x->kernel;
+  else
+    rc = param_string(b, "kernel", "auto", &kernel);
   if (rc) return rc;
   rc = param_int(b, "pt_temperatures", 16, &T);
   if (rc) return rc;
@@ -468,16 +526,28 @@ int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const 
     }
   }
 
-  const int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
+  /* Threads: o->threads, or the OpenMP default capped by the independent
+   * units of work (replicas, PT chains, 64-replica words), and 1 for calls
+   * below SMALL_WORK attempts, where thread start-up and barriers cost more
+   * than they save.  Results never depend on this choice. */
+  int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
+  if (o->threads <= 0) {
+    const double units = multispin ? (o->replicas + 63) / 64
+                         : pt      ? (double)o->replicas * T
+                                   : o->replicas;
+    const double work = (double)o->replicas * (pt ? T : 1) * m->n * (double)K;
+    if (nt > units) nt = (int)units;
+    if (work < SMALL_WORK) nt = 1;
+  }
   po_cpu_counts cnt = {0};
   const double t0 = omp_get_wtime();
   if (multispin)
     rc = po_cpu_multispin_sa(m, betas, K, o->replicas, o->seed, o->run_id, nt, o->progress,
-                             o->progress_ctx, out->spins, &cnt);
+                             o->progress_ctx, final_state, out->spins, &cnt);
   else if (pt)
-    rc = anneal_pt(&md, betas, (int)T, K, o, nt, out, &cnt);
+    rc = anneal_pt(&md, betas, (int)T, K, o, nt, final_state, out, &cnt);
   else
-    rc = anneal_sa(&md, betas, K, o, nt, out, &cnt);
+    rc = anneal_sa(&md, betas, K, o, nt, final_state, out, &cnt);
   const double wall = omp_get_wtime() - t0;
   free(betas);
   if (rc) {

@@ -42,7 +42,18 @@
 int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
                   po_samples *out);
 
-/* ---- internal to backends/cpu ---- */
+/* ---- internal to backends/cpu (and its tests) ---- */
+
+/* Overrides for tests and benchmarks: kernel (NULL = cpu.kernel) and
+ * final_state = 1 to return each replica's final state instead of the best
+ * seen (equilibrium tests at constant beta need unbiased final states). */
+typedef struct po_cpu_extra {
+  const char *kernel;
+  int final_state;
+} po_cpu_extra;
+
+int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
+                     const po_anneal_opts *o, const po_cpu_extra *x, po_samples *out);
 
 /* Work counters of one call, booked into the ledger by po_cpu_anneal. */
 typedef struct po_cpu_counts {
@@ -57,6 +68,6 @@ typedef struct po_cpu_counts {
  * spins of R replicas (R x n, +/-1) to spins. */
 int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, uint64_t seed,
                         uint64_t run_id, int threads, po_progress_fn progress, void *progress_ctx,
-                        int8_t *spins, po_cpu_counts *counts);
+                        int final_state, int8_t *spins, po_cpu_counts *counts);
 
 #endif

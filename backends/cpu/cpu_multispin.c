@@ -154,7 +154,7 @@ static int msmodel_build(const po_ising *m, msmodel *mm) {
 
 /* Adds the one-bit-per-lane word x at plane p of a bit-sliced counter. */
 static inline void add_at(uint64_t *c, int p, int B, uint64_t x) {
-  for (int b = p; b < B && x; b++) {
+  for (int b = p; b < B; b++) {
     const uint64_t t = c[b] & x;
     c[b] ^= x;
     x = t;
@@ -228,13 +228,13 @@ static inline uint64_t eq_const(const uint64_t *c, int B, uint64_t v) {
 }
 
 /* Bernoulli(t / 2^32) independently for each lane in `want` (others 0). */
-static inline uint64_t bern(po_rng *r, uint64_t t, uint64_t want, double *words) {
+static inline uint64_t bern(po_rng *r, uint64_t t, uint64_t want, long *words) {
   if (t >> 32) return want;
   if (t == 0) return 0;
   uint64_t lt = 0, und = want;
   for (int b = 31; b >= 0 && und; b--) {
     const uint64_t R = po_rng_u64(r);
-    *words += 1.0;
+    ++*words;
     if ((t >> b) & 1) {
       lt |= und & ~R;
       und &= R;
@@ -261,7 +261,8 @@ static void ms_sweep(const msmodel *mm, uint64_t *restrict X, msword *ws, uint64
                      uint64_t valid) {
   const int n = mm->n, B = mm->B;
   uint64_t c[MAXB];
-  double acc_count = 0.0;
+  long acc_count = 0, words = 0;
+  po_rng rng = ws->rng; /* local copy: stays in registers (X may alias it) */
   for (int i = 0; i < n; i++) {
     const int64_t a = mm->off[i], d = mm->off[i + 1] - a;
     const uint64_t xi = X[i];
@@ -271,7 +272,7 @@ static void ms_sweep(const msmodel *mm, uint64_t *restrict X, msword *ws, uint64
     uint64_t pending = ~acc;
     if (pending && h > 0) {
       /* first uphill level U = h - 1 has k = 1 (d odd) or 2 (d even) */
-      uint64_t P = bern(&ws->rng, (d & 1) ? t1 : t2, pending, &ws->rwords);
+      uint64_t P = bern(&rng, (d & 1) ? t1 : t2, pending, &words);
       uint64_t lev = h - 1;
       while (P) {
         const uint64_t lvl = eq_const(c, B, lev) & pending;
@@ -279,14 +280,16 @@ static void ms_sweep(const msmodel *mm, uint64_t *restrict X, msword *ws, uint64
         pending &= ~lvl;
         P &= pending;
         if (!P || lev == 0) break;
-        P = bern(&ws->rng, t2, P, &ws->rwords);
+        P = bern(&rng, t2, P, &words);
         lev--;
       }
     }
     X[i] = xi ^ acc;
     acc_count += __builtin_popcountll(acc & valid);
   }
-  ws->accepted += acc_count;
+  ws->rng = rng;
+  ws->accepted += (double)acc_count;
+  ws->rwords += (double)words;
 }
 
 /* Per-lane energies of the 64 lanes of X (exact integers). */
@@ -335,7 +338,7 @@ static void ms_track(const msmodel *mm, const uint64_t *X, uint64_t *BX, int64_t
 
 int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, uint64_t seed,
                         uint64_t run_id, int threads, po_progress_fn progress, void *progress_ctx,
-                        int8_t *spins, po_cpu_counts *counts) {
+                        int final_state, int8_t *spins, po_cpu_counts *counts) {
   if (!m->pm1) return po_error(PO_ERR_ARG, "multispin kernel needs +/-1 couplings without fields");
   msmodel mm;
   int rc = msmodel_build(m, &mm);
@@ -383,7 +386,7 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
         uint64_t *Xw = X + (size_t)w * n;
         for (long k = k0; k < k1; k++) {
           ms_sweep(&mm, Xw, &ws[w], t1[k], t2[k], valid);
-          if (k >= late || (k + 1) % 16 == 0 || k == K - 1)
+          if (!final_state && (k >= late || (k + 1) % 16 == 0 || k == K - 1))
             ms_track(&mm, Xw, BX + (size_t)w * n, Ebest + (size_t)w * 64);
         }
       }
@@ -392,7 +395,7 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
     }
   }
   for (int r = 0; r < R; r++) {
-    const uint64_t *Bw = BX + (size_t)(r / 64) * n;
+    const uint64_t *Bw = (final_state ? X : BX) + (size_t)(r / 64) * n;
     const int l = r % 64;
     int8_t *s = spins + (size_t)r * n;
     for (int i = 0; i < n; i++) s[i] = ((Bw[i] >> l) & 1) ? -1 : 1;
