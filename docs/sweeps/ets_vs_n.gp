@@ -8,4 +8,4 @@ set grid
 set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
 set logscale y
 set format y '%.0e'
-plot 'docs/sweeps/ets_vs_n.dat' index 0 using 1:2:3:4 with yerrorlines title 'cim', 'docs/sweeps/ets_vs_n.dat' index 1 using 1:2:3:4 with yerrorlines title 'cpu'
+plot 'docs/sweeps/ets_vs_n.dat' index 0 using 1:2:3:4 with yerrorlines title 'cavity', 'docs/sweeps/ets_vs_n.dat' index 1 using 1:2:3:4 with yerrorlines title 'cim', 'docs/sweeps/ets_vs_n.dat' index 2 using 1:2:3:4 with yerrorlines title 'cpu'
