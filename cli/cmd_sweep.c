@@ -2,6 +2,8 @@
  * ranks (dynamic, a shared counter) or Slurm array shards (static round
  * robin), into resumable per-writer HDF5 part files plus a master file
  * (docs/sweeps.md). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +131,24 @@ static void dry_run(const po_sweep *sw) {
     for (size_t k = 0; k < po_sweep_n_keys(sw); k++) printf("  %s", po_sweep_run_value(sw, r, k));
     printf("\n");
   }
+}
+
+/* Exclusive POSIX record lock on OUT.d/.master.lock (blocks until free);
+ * returns the descriptor to close, or -1 when locking is unavailable (the
+ * master is then rewritten unlocked; physopt merge repairs a lost race). */
+static int master_lock(const char *out) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s.d/.master.lock", out);
+  int fd = open(path, O_RDWR | O_CREAT, 0666);
+  if (fd < 0) return -1;
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  while (fcntl(fd, F_SETLKW, &fl) == -1) {
+    if (errno != EINTR) {
+      close(fd);
+      return -1;
+    }
+  }
+  return fd;
 }
 
 /* Next run to do: position in `pending`, or -1 when none is left. */
@@ -340,6 +360,9 @@ int po_cmd_sweep(int argc, char **argv) {
   pr.failed = failed;
   if (n_pending) progress_show(&pr, 1);
   if (d.rank == 0) {
+    /* Concurrent shards serialise scan + master rewrite on a lock file, so
+     * the shard that finishes last writes a master linking every run. */
+    int lock_fd = master_lock(out);
     po_sweep_scan_result scan;
     if (!(rc = po_sweep_scan(out, &scan))) {
       master_ctx mc = {config, po_sweep_seed(sw), sw};
@@ -370,6 +393,7 @@ int po_cmd_sweep(int argc, char **argv) {
       }
       po_sweep_scan_free(&scan);
     }
+    if (lock_fd >= 0) close(lock_fd); /* releases the lock */
   }
   if (!rc && failed)
     rc = po_error(last_err ? last_err : PO_ERR_IO,

@@ -133,7 +133,9 @@ static size_t check_parts(const char *out, int allow_tmp) {
   size_t n_seen = 0;
   struct dirent *de;
   while ((de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+        !strcmp(de->d_name, ".master.lock"))
+      continue;
     size_t ln = strlen(de->d_name);
     if (de->d_name[0] == '.') {
       /* A writer's temporary file: only ever left by a kill. */
@@ -287,6 +289,36 @@ static void test_shards(void **state) {
   assert_same_runs(&ref, &got);
 }
 
+/* Three shards at once (a Slurm array): the master written by the shard that
+ * finishes last links every run (scan + rewrite under a lock file). */
+static void test_concurrent_shards(void **state) {
+  (void)state;
+  char out[600];
+  snprintf(out, sizeof out, "%s/array.h5", dir);
+  pid_t pid[3];
+  for (int i = 0; i < 3; i++) {
+    char shard[32];
+    snprintf(shard, sizeof shard, "--shard=%d/3", i);
+    pid[i] = fork();
+    if (pid[i] == 0) {
+      if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+      execl(bin, bin, "sweep", sweep_ini, "--out", out, "--flush-seconds", "0", shard,
+            (char *)NULL);
+      _exit(127);
+    }
+    assert_true(pid[i] > 0);
+  }
+  for (int i = 0; i < 3; i++) {
+    int st;
+    assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
+  assert_int_equal(check_parts(out, 0), N_RUNS);
+  runs got;
+  assert_int_equal(read_runs(out, &got), 0); /* through the master's links */
+  assert_same_runs(&ref, &got);
+}
+
 static int has_mpi(void) {
   char out[600], line[256];
   snprintf(out, sizeof out, "%s/help.txt", dir);
@@ -363,8 +395,8 @@ static void test_report(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reference), cmocka_unit_test(test_kill_resume),
-      cmocka_unit_test(test_shards),    cmocka_unit_test(test_mpi),
-      cmocka_unit_test(test_report),
+      cmocka_unit_test(test_shards),    cmocka_unit_test(test_concurrent_shards),
+      cmocka_unit_test(test_mpi),       cmocka_unit_test(test_report),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
