@@ -65,6 +65,7 @@ typedef struct block {
   shared *sh;
   int r0, Rb;
   float *x, *e, *c, *dw, *beta, *target;
+  float *df; /* dense J: field changes of a bulk flip update */
   int8_t *sgn;
   uint8_t *flip;
   int32_t *nfl;
@@ -166,6 +167,22 @@ static void collect_flips(block *b) {
   }
 }
 
+/* Bulk update of replica q of the block: f += df (column q), new spins,
+ * E recomputed from the fields, E = (1/2) s.(f + h) + offset. */
+static void apply_bulk(shared *sh, const block *b, int q) {
+  const long n = sh->n;
+  const int Rb = b->Rb, r = b->r0 + q;
+  int8_t *s = sh->s + (size_t)r * n;
+  double *f = sh->f + (size_t)r * n;
+  double e = 0.0;
+  for (long i = 0; i < n; i++) {
+    f[i] += b->df[i * Rb + q];
+    s[i] = b->sgn[i * Rb + q];
+    e += s[i] * (f[i] + (sh->m->h ? sh->m->h[i] : 0.0));
+  }
+  sh->E[r] = 0.5 * e + sh->m->offset;
+}
+
 static int plain_drift(void *ctx, double t, const float *x, float *a) {
   (void)t;
   block *b = ctx;
@@ -175,7 +192,7 @@ static int plain_drift(void *ctx, double t, const float *x, float *a) {
 }
 
 static void block_free(block *b) {
-  free(b->x), free(b->e), free(b->c), free(b->dw), free(b->beta), free(b->target);
+  free(b->x), free(b->e), free(b->c), free(b->dw), free(b->beta), free(b->target), free(b->df);
   free(b->sgn), free(b->flip), free(b->nfl), free(b->xi), free(b->t_last), free(b->rng);
 }
 
@@ -194,8 +211,10 @@ static int block_alloc(block *b) {
   b->rng = malloc(Rb * sizeof *b->rng);
   if (sh->alg != ALG_PLAIN) b->e = malloc(nr * sizeof *b->e);
   if (sh->cfg->sigma > 0) b->dw = malloc(nr * sizeof *b->dw);
-  return b->x && b->c && b->sgn && b->flip && b->nfl && b->xi && b->t_last && b->beta &&
-         b->target && b->rng && (sh->alg == ALG_PLAIN || b->e) && (sh->cfg->sigma <= 0 || b->dw);
+  if (sh->m->storage == PO_STORAGE_DENSE) b->df = malloc(nr * sizeof *b->df);
+  return (sh->m->storage != PO_STORAGE_DENSE || b->df) && b->x && b->c && b->sgn && b->flip &&
+         b->nfl && b->xi && b->t_last && b->beta && b->target && b->rng &&
+         (sh->alg == ALG_PLAIN || b->e) && (sh->cfg->sigma <= 0 || b->dw);
 }
 
 /* Hands replica traj_replica's amplitudes (column q of the block) to the
@@ -231,9 +250,23 @@ static void run_block(block *b) {
     }
   if (b->e)
     for (size_t k = 0; k < nr; k++) b->e[k] = 1.0f;
+  /* initial fields: dense J as one SGEMM of the block's spins (a bulk
+   * update from f = h), sparse J per replica */
+  const int dense = sh->m->storage == PO_STORAGE_DENSE;
+  if (dense) {
+    for (size_t q = 0; q < nr; q++) b->c[q] = (float)b->sgn[q];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, Rb, (int)n, 1.0f, sh->m->dense,
+                (int)n, b->c, Rb, 0.0f, b->df, Rb);
+  }
   for (int q = 0; q < Rb; q++) {
     const int r = r0 + q;
-    refresh_replica(sh, r);
+    if (dense) {
+      double *f = sh->f + (size_t)r * n;
+      for (long i = 0; i < n; i++) f[i] = sh->m->h ? sh->m->h[i] : 0.0;
+      apply_bulk(sh, b, q);
+    } else {
+      refresh_replica(sh, r);
+    }
     sh->Ebest[r] = sh->E[r];
     memcpy(sh->best + (size_t)r * n, sh->s + (size_t)r * n, (size_t)n);
     b->beta[q] = sh->alg == ALG_AHC ? (float)cfg->beta : 0.0f;
@@ -301,12 +334,27 @@ static void run_block(block *b) {
     collect_flips(b);
     const int refresh = !sh->exact_fields && (k + 1) % cfg->refresh == 0;
     const double tn = t + dt;
+    /* Many flips at once (the bifurcation transient): update all fields with
+     * one SGEMM, df = J ds, ds = 2 s_new on flipped spins, instead of one
+     * row of J per flip.  Exact for integer J; else float-rounded, and the
+     * periodic refresh bounds the drift. */
+    long total = 0;
+    for (int q = 0; q < Rb; q++) total += b->nfl[q];
+    const int bulk = sh->m->storage == PO_STORAGE_DENSE && total * 8 > (long)Rb * n;
+    if (bulk) {
+      for (size_t q = 0; q < nr; q++) b->c[q] = b->flip[q] ? 2.0f * b->sgn[q] : 0.0f;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, Rb, (int)n, 1.0f, sh->m->dense,
+                  (int)n, b->c, Rb, 0.0f, b->df, Rb);
+    }
     /* replicas are independent: threaded when the kernels are (single
      * block), serial inside a block-parallel region (nested inactive) */
 #pragma omp parallel for schedule(dynamic, 4) if (sh->kernel_threads > 1)
     for (int q = 0; q < Rb; q++) {
       const int r = r0 + q;
-      if (b->nfl[q]) apply_flips(sh, r, b->nfl[q]);
+      if (bulk)
+        apply_bulk(sh, b, q);
+      else if (b->nfl[q])
+        apply_flips(sh, r, b->nfl[q]);
       if (refresh) refresh_replica(sh, r);
       if (sh->E[r] < sh->Ebest[r] - 1e-9 * (fabs(sh->Ebest[r]) + 1.0)) {
         sh->Ebest[r] = sh->E[r];
