@@ -328,7 +328,7 @@ int po_cmd_recall(int argc, char **argv) {
       po_json_number(&j, "alpha", (double)P / n);
       po_json_number(&j, "corruption", s.F);
       po_json_int(&j, "trials", st.trials);
-      po_json_int(&j, "seed", (long long)cli.seed);
+      po_json_uint(&j, "seed", cli.seed);
       po_json_number(&j, "overlap_mean", st.overlap_mean);
       po_json_number(&j, "overlap_std", st.overlap_std);
       po_json_number(&j, "recall_fraction", st.recall_fraction);
@@ -436,7 +436,7 @@ int po_cmd_recall(int argc, char **argv) {
     po_json_number(&j, "corruption", s.F);
     po_json_int(&j, "samples", s.samples);
     po_json_int(&j, "trials", s.trials);
-    po_json_int(&j, "seed", (long long)cli.seed);
+    po_json_uint(&j, "seed", cli.seed);
     po_json_array(&j, "alpha");
     for (int k = 0; k < na; k++) po_json_number(&j, NULL, alpha[k]);
     po_json_close(&j);

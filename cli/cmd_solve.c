@@ -126,7 +126,7 @@ static void print_json(const solve_result *r) {
   po_json_string(&j, "schedule", r->schedule);
   po_json_int(&j, "replicas", x->replicas);
   po_json_int(&j, "steps", r->steps);
-  po_json_int(&j, "seed", (long long)r->seed);
+  po_json_uint(&j, "seed", r->seed);
   po_json_int(&j, "threads", r->threads);
   po_json_number(&j, "best_energy", x->best_energy);
   po_json_number(&j, "best_cut", x->best_cut);

@@ -22,7 +22,7 @@ static const po_param_spec run_specs[] = {
      "success when E <= target; default: the problem's known ground energy"},
     {"target_cut", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
      "success when cut >= target (MaxCut problems without fields)"},
-    {"run_id", PO_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "1",
+    {"run_id", PO_PARAM_INT, "0", 0, 1.8446744073709552e19, NULL, "1",
      "run id: random streams are (seed, run_id, replica); physopt sweep sets it"},
 };
 const po_param_section po_run_section = {"run", run_specs, PO_CLI_N(run_specs)};
@@ -36,8 +36,7 @@ static const po_param_spec problem_specs[] = {
     {"storage", PO_PARAM_STRING, "auto", 0, 0, "auto|dense|csr", "",
      "coupling storage; auto = CSR below 25% density"},
 };
-const po_param_section po_run_problem_section = {"problem", problem_specs,
-                                                 PO_CLI_N(problem_specs)};
+const po_param_section po_run_problem_section = {"problem", problem_specs, PO_CLI_N(problem_specs)};
 
 static const po_param_spec schedule_specs[] = {
     {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
@@ -120,14 +119,12 @@ int po_run_config_read(const po_params *p, const po_backend_ops *ops, po_run_con
   memset(c, 0, sizeof *c);
   c->backend = ops;
   c->annealer = po_run_annealer(ops);
-  long run_id;
   int rc;
   if ((rc = po_params_int(p, &po_run_section, "replicas", &c->replicas)) ||
-      (rc = po_params_int(p, &po_run_section, "run_id", &run_id)) ||
+      (rc = po_cli_param_u64(p, &po_run_section, "run_id", &c->run_id)) ||
       (rc = pick_algorithm(ops, po_params_get(p, "run", "algorithm"), c->algorithm,
                            sizeof c->algorithm)))
     return rc;
-  c->run_id = (uint64_t)run_id;
   if (po_params_get(p, "run", "steps")) {
     if ((rc = po_params_int(p, &po_run_section, "steps", &c->steps))) return rc;
   } else {

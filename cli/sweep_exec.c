@@ -112,8 +112,7 @@ int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *in
   if (!spec) return po_error(PO_ERR_ARG, "problem.spec is not set (a file or sk:N:SEED)");
   const po_backend_ops *ops;
   po_run_config cfg;
-  if ((rc = po_run_find_backend(run, &ops)) || (rc = po_run_config_read(run, ops, &cfg)))
-    return rc;
+  if ((rc = po_run_find_backend(run, &ops)) || (rc = po_run_config_read(run, ops, &cfg))) return rc;
   cfg.run_id = info->id;
   po_ising *m = NULL;
   if ((rc = cache_get(c, spec, &cfg.load, &m)) || (rc = po_run_resolve_target(&cfg, m))) return rc;
