@@ -103,15 +103,20 @@ static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *d
   return 0;
 }
 
-static int read_runs(const char *path, runs *r) {
-  memset(r, 0, sizeof *r);
+/* Calls fn on every group of /runs in name order; H5Literate's status. */
+static herr_t iterate_runs(const char *path, H5L_iterate2_t fn, void *data) {
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return -1;
   hid_t g = H5Gopen2(f, "runs", H5P_DEFAULT);
-  herr_t st = g >= 0 ? H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect, r) : -1;
+  herr_t st = g >= 0 ? H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, fn, data) : -1;
   if (g >= 0) H5Gclose(g);
   H5Fclose(f);
-  return st < 0 ? -1 : 0;
+  return st;
+}
+
+static int read_runs(const char *path, runs *r) {
+  memset(r, 0, sizeof *r);
+  return iterate_runs(path, collect, r) < 0 ? -1 : 0;
 }
 
 static void assert_same_runs(const runs *a, const runs *b) {
@@ -404,13 +409,7 @@ static herr_t first_run(hid_t g, const char *name, const H5L_info_t *info, void 
 }
 
 static int read_one_run(const char *path, po_h5_run *rec) {
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return -1;
-  hid_t g = H5Gopen2(f, "runs", H5P_DEFAULT);
-  herr_t st = g >= 0 ? H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, first_run, rec) : -1;
-  if (g >= 0) H5Gclose(g);
-  H5Fclose(f);
-  return st == 1 ? 0 : -1;
+  return iterate_runs(path, first_run, rec) == 1 ? 0 : -1;
 }
 
 /* A sweep run is configured exactly like `physopt solve` (cli/run_config.c):
