@@ -104,7 +104,7 @@ static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *d
 }
 
 /* Calls fn on every group of /runs in name order; H5Literate's status. */
-static herr_t iterate_runs(const char *path, H5L_iterate2_t fn, void *data) {
+static herr_t iterate_runs(const char *path, H5L_iterate_t fn, void *data) {
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return -1;
   hid_t g = H5Gopen2(f, "runs", H5P_DEFAULT);
