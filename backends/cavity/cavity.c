@@ -53,12 +53,19 @@ static const po_param_spec cavity_specs[] = {
     {"damping", PO_PARAM_DOUBLE, "20", 0, 1e6, NULL, "1",
      "cavity-loss-induced relaxation rate Gamma relative to the coherent precession; >> 1 is the "
      "strong-dissipation regime of Marsh et al. 2021 (choice)"},
-    {"pump_start", PO_PARAM_DOUBLE, "1", 0, 1e3, NULL, "1",
-     "coupling g (proportional to transverse pump power) at the start of a recall when the "
-     "schedule is 'default'"},
-    {"pump_end", PO_PARAM_DOUBLE, "2", 0, 1e3, NULL, "1",
-     "coupling g at the end of a recall when the schedule is 'default'"},
-    {"duration", PO_PARAM_DOUBLE, "40", 1e-3, 1e6, NULL, "1/(2 pi j0)",
+    {"self_coupling", PO_PARAM_DOUBLE, "0.2", 0, 100, NULL, "max_i sum_j |W_ij|",
+     "self-interaction W_self of each ensemble (the local part of the cavity Green's function, "
+     "which makes every ensemble a bistable superradiant neuron), in units of the largest row "
+     "sum of |W| (choice, tuned so that the pump ramp reproduces steepest descent: "
+     "docs/cavity.md; 0 = no self-interaction)"},
+    {"pump_start", PO_PARAM_DOUBLE, "20", 0, 1e4, NULL, "g_c",
+     "recall: coupling g (proportional to transverse pump power) at the start, in units of the "
+     "superradiant threshold g_c = omega_z / W_self of one ensemble, when the schedule is "
+     "'default' (geometric ramp)"},
+    {"pump_end", PO_PARAM_DOUBLE, "1.01", 0, 1e4, NULL, "g_c",
+     "recall: g / g_c at the end of the default ramp; lowering the pump toward threshold lowers "
+     "the barriers of the bistable ensembles, so misaligned spins flip most-unstable first"},
+    {"duration", PO_PARAM_DOUBLE, "200", 1e-3, 1e6, NULL, "1/(2 pi j0)",
      "length of one recall or anneal shot in units of 1/(2 pi j0)"},
     {"j0_hz", PO_PARAM_DOUBLE, "1e4", 1, 1e9, NULL, "Hz",
      "cavity-mediated coupling scale j0 (order 10 kHz: Guo et al., PRL 122, 193601, 2019, "
@@ -97,8 +104,8 @@ const po_param_section po_cavity_energy = {"energy.cavity", cavity_energy_specs,
                                                sizeof cavity_energy_specs[0]};
 
 typedef struct cav_cfg {
-  double n_atoms, omega_z, damping, pump_start, pump_end, duration, j0_hz, rtol, kappa_khz,
-      n_photons;
+  double n_atoms, omega_z, damping, self_coupling, pump_start, pump_end, duration, j0_hz, rtol,
+      kappa_khz, n_photons;
   int sde;
   long sde_steps;
 } cav_cfg;
@@ -109,6 +116,7 @@ static int read_cfg(po_backend *b, cav_cfg *c) {
   rc = rc ? rc : po_backend_param_double(b, "n_atoms", &c->n_atoms);
   rc = rc ? rc : po_backend_param_double(b, "omega_z", &c->omega_z);
   rc = rc ? rc : po_backend_param_double(b, "damping", &c->damping);
+  rc = rc ? rc : po_backend_param_double(b, "self_coupling", &c->self_coupling);
   rc = rc ? rc : po_backend_param_double(b, "pump_start", &c->pump_start);
   rc = rc ? rc : po_backend_param_double(b, "pump_end", &c->pump_end);
   rc = rc ? rc : po_backend_param_double(b, "duration", &c->duration);
@@ -127,8 +135,10 @@ typedef struct shot {
   int n;
   const double *Wd;
   const cav_cfg *c;
-  const po_schedule *sched; /* NULL or DEFAULT: linear pump_start -> pump_end */
-  double g_start, g_end;
+  const po_schedule *sched; /* NULL or DEFAULT: the backend's default ramp */
+  double g_c;               /* unit of the schedule value: g = g_c v(t) */
+  double v_start, v_end;    /* default ramp of v */
+  int geometric;            /* default ramp geometric (else linear) */
 } shot;
 
 static double pump_at(const shot *s, double t) {
@@ -136,8 +146,10 @@ static double pump_at(const shot *s, double t) {
   if (f > 1) f = 1;
   if (f < 0) f = 0;
   if (s->sched && s->sched->kind != PO_SCHED_DEFAULT)
-    return po_schedule_value(s->sched, lround(f * 1e6), 1000001);
-  return s->g_start + (s->g_end - s->g_start) * f;
+    return s->g_c * po_schedule_value(s->sched, lround(f * 1e6), 1000001);
+  if (s->geometric && s->v_start > 0 && s->v_end > 0)
+    return s->g_c * s->v_start * pow(s->v_end / s->v_start, f);
+  return s->g_c * (s->v_start + (s->v_end - s->v_start) * f);
 }
 
 static int rhs_cv(sunrealtype t, N_Vector y, N_Vector ydot, void *user) {
@@ -287,8 +299,20 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
   double *Wd = malloc(sizeof(double) * (size_t)n * n);
   if (!Wd) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
   for (long k = 0; k < (long)n * n; k++) Wd[k] = t->W[k];
-  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = 0;
-  shot s = {n, Wd, &c, t->schedule, c.pump_start, c.pump_end};
+  double rowmax = 0;
+  for (int i = 0; i < n; i++) {
+    double r = 0;
+    Wd[(long)i * n + i] = 0;
+    for (int j = 0; j < n; j++) r += fabs(Wd[(long)i * n + j]);
+    rowmax = fmax(rowmax, r);
+  }
+  if (!(rowmax > 0)) rowmax = 1;
+  /* The diagonal carries the self-interaction W_self of each ensemble. */
+  const double w_self = c.self_coupling * rowmax;
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = w_self;
+  const double omz = c.omega_z > 0 ? c.omega_z : 1e-3 * rowmax;
+  shot s = {n,          Wd, &c, t->schedule, omz / (w_self > 0 ? w_self : rowmax), c.pump_start,
+            c.pump_end, 1};
   double flips_all = 0;
   int err = PO_OK;
   const int threads = t->threads > 0 ? t->threads : omp_get_max_threads();
@@ -316,8 +340,8 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
       for (int i = 0; i < n; i++) sr[i] = state[3 * i] >= 0 ? 1 : -1;
       for (int i = 0; i < n; i++) {
         double h = 0;
-        for (int j = 0; j < n; j++) h += Wd[(long)i * n + j] * sr[j];
-        if (sr[i] * h < -1e-9) conv = 0;
+        for (int j = 0; j < n; j++) h += j == i ? 0.0 : Wd[(long)i * n + j] * sr[j];
+        if (sr[i] * h < -1e-9 * rowmax) conv = 0;
       }
       if (t->flips) t->flips[r] = nf;
       if (t->converged) t->converged[r] = conv;
@@ -357,8 +381,15 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
       for (int64_t k = m->row_ptr[i]; k < m->row_ptr[i + 1]; k++)
         Wd[(long)i * n + m->col[k]] = -m->val[k];
   }
-  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = 0;
-  /* Threshold of the normal phase: g lambda_max(W) = omega_z. */
+  double rowmax = 0;
+  for (int i = 0; i < n; i++) {
+    double r = 0;
+    Wd[(long)i * n + i] = 0;
+    for (int j = 0; j < n; j++) r += fabs(Wd[(long)i * n + j]);
+    rowmax = fmax(rowmax, r);
+  }
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = c.self_coupling * rowmax;
+  /* Threshold of the normal phase: g lambda_max(W + W_self) = omega_z. */
   double lam = 0, *v = malloc(sizeof(double) * n), *w = malloc(sizeof(double) * n);
   if (!v || !w) {
     free(Wd);
@@ -386,8 +417,9 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
   cav_cfg ca = c;
   ca.omega_z = omz;
   if (o->steps > 1 && c.sde) ca.sde_steps = o->steps;
-  /* Default ramp: g from 0 to 3 g_c, g_c = omega_z / lambda_max. */
-  shot s = {n, Wd, &ca, sched, 0.0, 3 * omz / lam};
+  /* Schedule values in units of the collective threshold
+   * g_c = omega_z / lambda_max(W + W_self); default ramp linear 0 -> 3. */
+  shot s = {n, Wd, &ca, sched, omz / lam, 0.0, 3.0, 0};
   /* Allocated as po_samples_alloc does (free with po_samples_free). */
   out->replicas = o->replicas;
   out->n = n;
@@ -418,7 +450,7 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
       int8_t *sp = out->spins + (long)r * n;
       double e = m->offset;
       for (int i = 0; i < n; i++) sp[i] = state[3 * i] >= 0 ? 1 : -1;
-      for (int i = 0; i < n; i++)
+      for (int i = 0; i < n; i++) /* off-diagonal only: E of the Ising problem */
         for (int j = i + 1; j < n; j++) e -= Wd[(long)i * n + j] * sp[i] * sp[j];
       out->energy[r] = e;
     } else {
