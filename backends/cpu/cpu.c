@@ -14,6 +14,9 @@ static const po_param_spec cpu_specs[] = {
     {"pt_temperatures", PO_PARAM_INT, "16", 2, 1024, NULL, "1",
      "temperatures per parallel-tempering chain, geometric between the default hot and cold "
      "betas"},
+    {"sample", PO_PARAM_STRING, "best", 0, 0, "best|final", "",
+     "returned state per replica: the lowest-energy state seen at a sweep end, or the final "
+     "state (for sampling at a fixed temperature)"},
 };
 
 /* Per-operation energies at 45 nm, 0.9 V: M. Horowitz, "Computing's energy
