@@ -125,6 +125,36 @@ static void recall_through_registry_and_ledger(void **state) {
   po_backend_close(b);
 }
 
+static void sde_integrator(void **state) {
+  (void)state;
+  /* The stochastic Heun path (solvers/sde.c): easy recall succeeds, and the
+   * result is the same for 1 and 2 threads (streams per trial). */
+  po_params *p;
+  assert_int_equal(po_params_create(&p), PO_OK);
+  po_params_set(p, "cavity.integrator", "sde");
+  po_params_set(p, "cavity.sde_steps", "4000");
+  po_backend *b = NULL;
+  assert_int_equal(po_backend_open("cavity", p, &b), PO_OK);
+  po_params_destroy(p);
+  const int n = 32, P = 2, T = 6;
+  int8_t xi[2 * 32], a[6 * 32], c[6 * 32];
+  float W[32 * 32];
+  assert_int_equal(po_memory_patterns_random(n, P, 3, xi), PO_OK);
+  assert_int_equal(po_memory_store(PO_RULE_HEBBIAN, n, P, xi, W), PO_OK);
+  po_rng r;
+  po_rng_init(&r, 4, 0, 0);
+  for (int k = 0; k < T; k++)
+    assert_int_equal(po_memory_corrupt(n, xi + (k % P) * n, 0.15, &r, a + k * n), PO_OK);
+  memcpy(c, a, sizeof a);
+  po_recall_task t = {.n = n, .W = W, .dynamics = PO_DYN_SEMICLASSICAL, .seed = 2, .threads = 1};
+  assert_int_equal(po_backend_recall(b, &t, a, T), PO_OK);
+  t.threads = 2;
+  assert_int_equal(po_backend_recall(b, &t, c, T), PO_OK);
+  assert_memory_equal(a, c, sizeof a);
+  for (int k = 0; k < T; k++) assert_true(po_memory_overlap(n, xi + (k % P) * n, a + k * n) == 1.0);
+  po_backend_close(b);
+}
+
 static void anneal_ferromagnet(void **state) {
   (void)state;
   /* Ensembles near the axis couple ferromagnetically: ramping the pump
@@ -156,6 +186,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(semiclassical_follows_steepest_descent),
       cmocka_unit_test(recall_through_registry_and_ledger),
+      cmocka_unit_test(sde_integrator),
       cmocka_unit_test(anneal_ferromagnet),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

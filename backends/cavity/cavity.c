@@ -5,8 +5,9 @@
  *                (collective-spin Landau-Lifshitz-Gilbert dynamics with the
  *                cavity adiabatically eliminated, physics/cavity.h),
  *                integrated with CVODE (BDF, Newton-Krylov; deterministic
- *                after the atom-projection noise of the initial state) or an
- *                Euler-Maruyama stepper with Langevin noise ~ 1/sqrt(N_atoms).
+ *                after the atom-projection noise of the initial state) or the
+ *                stochastic Heun stepper of solvers/sde.c with Langevin noise
+ *                ~ 1/sqrt(N_atoms).
  * ising_anneal:  the same semiclassical dynamics from the normal phase
  *                (all spins along -z) under a transverse-pump ramp taken from
  *                the shared schedule; spins are read out as sign(x_i).
@@ -29,6 +30,7 @@
 #include "physopt/backend.h"
 #include "physopt/error.h"
 #include "physopt/memory.h"
+#include "solvers/sde.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -72,9 +74,9 @@ static const po_param_spec cavity_specs[] = {
      "interaction strengths of order the recoil-scale kHz-10 kHz; estimate)"},
     {"integrator", PO_PARAM_STRING, "cvode", 0, 0, "cvode|sde", "",
      "semiclassical integrator: CVODE (deterministic after the initial projection noise) or "
-     "Euler-Maruyama with Langevin noise of strength damping/N_atoms"},
+     "stochastic Heun (solvers/sde.c) with Langevin noise of diffusion damping/N_atoms"},
     {"sde_steps", PO_PARAM_INT, "20000", 10, 100000000, NULL, "1",
-     "Euler-Maruyama steps per shot (integrator = sde)"},
+     "stochastic Heun steps per shot (integrator = sde)"},
     {"rtol", PO_PARAM_DOUBLE, "1e-8", 1e-14, 1e-2, NULL, "1", "CVODE relative tolerance"},
     {"kappa_khz", PO_PARAM_DOUBLE, "150", 1, 1e5, NULL, "kHz",
      "cavity field decay rate kappa/2pi (order 150 kHz for the Stanford confocal cavity: Vaidya "
@@ -168,7 +170,24 @@ static int roots_cv(sunrealtype t, N_Vector y, sunrealtype *gout, void *user) {
 
 /* Integrates state (3n, unit vectors) over [0, duration]; logs the order of
  * sign changes of x_i.  Returns PO_OK or an error. */
-static int run_shot(const shot *s, double *state, po_rng *rng, int *log, int log_len, long *flips) {
+typedef struct sde_ctx {
+  const shot *s;
+  double *in, *out;
+} sde_ctx;
+
+/* Drift for solvers/sde.c: the same equations in double, state in float. */
+static int drift_sde(void *vctx, double t, const float *x, float *out) {
+  sde_ctx *c = vctx;
+  const int n3 = 3 * c->s->n;
+  for (int k = 0; k < n3; k++) c->in[k] = x[k];
+  po_cavity_spin_rhs(c->s->n, c->s->Wd, pump_at(c->s, t), c->s->c->omega_z, c->s->c->damping, c->in,
+                     c->out);
+  for (int k = 0; k < n3; k++) out[k] = (float)c->out[k];
+  return PO_OK;
+}
+
+static int run_shot(const shot *s, double *state, uint64_t seed, uint64_t run, int *log,
+                    int log_len, long *flips) {
   const int n = s->n;
   long nf = 0;
   if (log)
@@ -216,33 +235,45 @@ static int run_shot(const shot *s, double *state, po_rng *rng, int *log, int log
     SUNContext_Free(&ctx);
     if (rc) return rc;
   } else {
-    /* Euler-Maruyama on the spheres: n += f dt + sqrt(2 D dt) P_perp xi,
-     * then renormalise; D = damping / N_atoms (local stepper: the shared
-     * solvers/sde.c had not landed when this was written). */
+    /* Stochastic Heun (solvers/sde.c) with additive isotropic noise of
+     * diffusion D = damping / N_atoms on each Bloch component, followed by
+     * renormalisation onto the sphere (which removes the radial part of the
+     * noise to first order). Stream (seed, run, 0). */
     const long K = s->c->sde_steps;
-    const double dt = s->c->duration / K, amp = sqrt(2 * s->c->damping / s->c->n_atoms * dt);
-    double *f = malloc(sizeof(double) * 3 * n);
-    if (!f) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
-    for (long k = 0; k < K; k++) {
-      po_cavity_spin_rhs(n, s->Wd, pump_at(s, k * dt), s->c->omega_z, s->c->damping, state, f);
-      for (int i = 0; i < n; i++) {
-        double *v = state + 3 * i, xi[3], old = v[0];
-        for (int a = 0; a < 3; a++) xi[a] = po_rng_normal(rng);
-        const double d = xi[0] * v[0] + xi[1] * v[1] + xi[2] * v[2];
-        double nrm = 0;
-        for (int a = 0; a < 3; a++) {
-          v[a] += f[3 * i + a] * dt + amp * (xi[a] - d * v[a]);
-          nrm += v[a] * v[a];
-        }
-        nrm = sqrt(nrm);
-        for (int a = 0; a < 3; a++) v[a] /= nrm;
-        if ((old < 0) != (v[0] < 0)) {
-          if (log && nf < log_len) log[nf] = i;
-          nf++;
+    const double dt = s->c->duration / K;
+    /* Shots already run in parallel (one per thread of the caller's team):
+     * the stepper's own loops over 3n components stay serial. This sets the
+     * thread count of this implicit task only. */
+    omp_set_num_threads(1);
+    const float sigma = (float)sqrt(2 * s->c->damping / s->c->n_atoms);
+    float *x = malloc(sizeof(float) * 3 * n);
+    sde_ctx ctx = {s, malloc(sizeof(double) * 3 * n), malloc(sizeof(double) * 3 * n)};
+    po_sde sde;
+    int rc = (!x || !ctx.in || !ctx.out) ? po_error(PO_ERR_NOMEM, "cavity: out of memory")
+                                         : po_sde_create(&sde, 3 * n, 1, PO_SDE_HEUN, drift_sde,
+                                                         NULL, sigma, &ctx, seed, run);
+    if (!rc) {
+      for (int k = 0; k < 3 * n; k++) x[k] = (float)state[k];
+      for (long k = 0; k < K && !rc; k++) {
+        rc = po_sde_step(&sde, x, k * dt, dt);
+        for (int i = 0; i < n && !rc; i++) {
+          float *v = x + 3 * i;
+          const float nrm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+          for (int q = 0; q < 3; q++) v[q] /= nrm;
+          if ((state[3 * i] < 0) != (v[0] < 0)) {
+            if (log && nf < log_len) log[nf] = i;
+            nf++;
+          }
+          state[3 * i] = v[0]; /* sign tracking; the full state is copied below */
         }
       }
+      for (int k = 0; k < 3 * n; k++) state[k] = x[k];
+      po_sde_free(&sde);
     }
-    free(f);
+    free(x);
+    free(ctx.in);
+    free(ctx.out);
+    if (rc) return rc;
   }
   if (flips) *flips = nf;
   return PO_OK;
@@ -332,8 +363,9 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
     } else {
       for (int i = 0; i < n; i++) x0[i] = sr[i] >= 0 ? 1.0 : -1.0;
       prepare(n, x0, 0.0, c.n_atoms, &rng, state);
-      my = run_shot(&s, state, &rng, t->flip_log ? t->flip_log + (long)r * t->flip_log_len : NULL,
-                    t->flip_log_len, &nf);
+      my = run_shot(&s, state, t->seed, po_hash2(t->run_id, (uint64_t)r + 1),
+                    t->flip_log ? t->flip_log + (long)r * t->flip_log_len : NULL, t->flip_log_len,
+                    &nf);
     }
     if (!my) {
       int conv = 1;
@@ -444,7 +476,7 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
     int my = state ? PO_OK : PO_ERR_NOMEM;
     if (!my) {
       prepare(n, NULL, -1.0, ca.n_atoms, &rng, state);
-      my = run_shot(&s, state, &rng, NULL, 0, NULL);
+      my = run_shot(&s, state, o->seed, po_hash2(o->run_id, (uint64_t)r + 1), NULL, 0, NULL);
     }
     if (!my) {
       int8_t *sp = out->spins + (long)r * n;
