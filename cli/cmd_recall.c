@@ -17,7 +17,7 @@ extern const po_param_section po_cavity_params; /* geometry of the native rule *
 static const po_param_spec run_specs[] = {
     PO_CLI_COMMON_RUN_SPECS,
     {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend with recall (cpu, cavity)"},
-    {"spins", PO_PARAM_INT, "500", 2, 100000, NULL, "1", "neurons N (atomic ensembles)"},
+    {"spins", PO_PARAM_INT, "500", 2, 10000, NULL, "1", "neurons N (atomic ensembles)"},
     {"patterns", PO_PARAM_INT, "25", 1, 100000, NULL, "1", "stored memories P"},
     {"rule", PO_PARAM_STRING, "hebbian", 0, 0, "hebbian|pseudoinverse|native", "",
      "storage rule; native = fixed points of the cavity connectivity ([cavity] spread, sigma_a)"},
