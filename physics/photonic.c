@@ -520,30 +520,28 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
 
   const int blas_threads = par ? openblas_get_num_threads() : 0;
   if (par) openblas_set_num_threads(1);
-  noise z;
+  /* B (K x N, small next to A) is encoded on the calling thread, so the
+   * parallel region has two synchronisation points only: after the
+   * products, and at its end (barriers are costly on a loaded machine). */
+  encode_rows(B, ldb, N, trans_b, 1.0f / bmax, m->bits_in, p.off_b, p.Be,
+              p.need_abs && bneg ? p.Ba : NULL, 0, K);
+  for (int j = 0; j < N; j++) p.cb[j] = 0;
+  for (int k = 0; k < K; k++) {
+    const float *b = p.Be + (size_t)k * N;
+    if (p.homodyne)
+      for (int j = 0; j < N; j++) p.cb[j] += (double)b[j] * b[j];
+    else
+      for (int j = 0; j < N; j++) p.cb[j] += b[j];
+  }
 #pragma omp parallel if (par)
   {
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    /* B: encode rows, then column sums (signed / squares) in fixed k order */
-#pragma omp for schedule(static)
-    for (int k = 0; k < K; k++)
-      encode_rows(B, ldb, N, trans_b, 1.0f / bmax, m->bits_in, p.off_b, p.Be,
-                  p.need_abs && bneg ? p.Ba : NULL, k, k + 1);
-#pragma omp for schedule(static) nowait
-    for (int j = 0; j < N; j++) {
-      double c = 0;
-      for (int k = 0; k < K; k++) {
-        double v = p.Be[(size_t)k * N + j];
-        c += p.homodyne ? v * v : v;
-      }
-      p.cb[j] = c;
-    }
     const int i0 = (int)((long)M * t / nt), i1 = (int)((long)M * (t + 1) / nt);
     block_product(&p, A, lda, trans_a, amax, i0, i1);
 #pragma omp barrier
-#pragma omp single
-    calibrate(&p, amax, bmax, &z);
-    block_noise(&p, &z, seed, call, alpha, beta, C, ldc, i0, i1);
+    noise zt; /* every thread computes the same calibration (fixed order) */
+    calibrate(&p, amax, bmax, &zt);
+    block_noise(&p, &zt, seed, call, alpha, beta, C, ldc, i0, i1);
   }
   if (par) openblas_set_num_threads(blas_threads);
   free(dbuf);
