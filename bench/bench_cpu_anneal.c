@@ -80,6 +80,17 @@ static measured kernel_run(const po_ising *m, const char *kernel, int threads, i
   return r;
 }
 
+/* Best of three: the machine is shared, so the fastest repetition is the
+ * least disturbed one. */
+static measured best_of3(const po_ising *m, const char *kernel, int threads, int R, long K) {
+  measured best = kernel_run(m, kernel, threads, R, K);
+  for (int i = 0; i < 2; i++) {
+    measured r = kernel_run(m, kernel, threads, R, K);
+    if (r.flips_per_s > best.flips_per_s) best = r;
+  }
+  return best;
+}
+
 static po_ising *load(const char *name) {
   const char *dir = getenv("PHYSOPT_DATA");
   char path[1024];
@@ -120,21 +131,26 @@ static void quality(const char *name, int R, long K, double best_known) {
 
 int main(void) {
   po_ising *m = load("G22");
-  printf("G22: n = %d, %ld edges; flips/s = spin-update attempts per second\n", m->n, m->n_edges);
+  printf("G22: n = %d, %ld edges; flips/s = spin-update attempts per second (best of 3)\n", m->n,
+         m->n_edges);
   double cut_plain;
   const long plain_sweeps = 3000;
-  double base = plain_loop(m, plain_sweeps, &cut_plain);
+  double base = 0.0;
+  for (int i = 0; i < 3; i++) {
+    double f = plain_loop(m, plain_sweeps, &cut_plain);
+    if (f > base) base = f;
+  }
   printf("(a) plain loop, 1 thread:            %10.3e flips/s  ratio 1.00  (cut %.0f after %ld "
          "sweeps)\n",
          base, cut_plain, plain_sweeps);
-  measured g1 = kernel_run(m, "general", 1, 4, 2000);
-  measured g2 = kernel_run(m, "general", 2, 4, 2000);
+  measured g1 = best_of3(m, "general", 1, 4, 2000);
+  measured g2 = best_of3(m, "general", 2, 4, 2000);
   printf("(b) general kernel, 1 thread:        %10.3e flips/s  ratio %.2f\n", g1.flips_per_s,
          g1.flips_per_s / base);
   printf("    general kernel, 2 threads:       %10.3e flips/s  ratio %.2f (%.2f per thread)\n",
          g2.flips_per_s, g2.flips_per_s / base, g2.flips_per_s / base / 2);
-  measured s1 = kernel_run(m, "multispin", 1, 64, 10000);
-  measured s2 = kernel_run(m, "multispin", 2, 128, 10000);
+  measured s1 = best_of3(m, "multispin", 1, 64, 5000);
+  measured s2 = best_of3(m, "multispin", 2, 128, 5000);
   printf("(c) multispin kernel, 1 thread:      %10.3e flips/s  ratio %.2f\n", s1.flips_per_s,
          s1.flips_per_s / base);
   printf("    multispin kernel, 2 threads:     %10.3e flips/s  ratio %.2f (%.2f per thread)\n",

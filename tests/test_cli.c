@@ -41,7 +41,7 @@ static const cli_case cases[] = {
     {"help solve", 0, {"usage: physopt solve", "[run.replicas]"}, {NULL}, NULL},
     {"solve --help",
      0,
-     {"--target-cut C", "[run.target_cut]", "default 64", "--config FILE.ini"},
+     {"--target-cut C", "[run.target_cut]", "default 128", "--config FILE.ini"},
      {NULL},
      NULL},
     {"backends", 0, {"cpu:", "algorithms:   sa|pt", "spin_attempt_j", "Horowitz"}, {NULL}, NULL},

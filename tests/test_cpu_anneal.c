@@ -348,6 +348,47 @@ static void test_edge_cases(void **state) {
   po_backend_close(b);
 }
 
+/* cpu.sample = final returns the final states: identical to the internal
+ * final-state option, and never below the best-seen states of the same run. */
+static void test_sample_final(void **state) {
+  (void)state;
+  po_ising *m;
+  assert_int_equal(po_problem_open("sk:50:9:pm", NULL, &m), PO_OK);
+  const char *kernels[] = {"general", "multispin"};
+  for (int k = 0; k < 2; k++) {
+    po_params *p;
+    assert_int_equal(po_params_create(&p), PO_OK);
+    assert_int_equal(po_params_set(p, "cpu.kernel", kernels[k]), PO_OK);
+    assert_int_equal(po_params_set(p, "cpu.sample", "final"), PO_OK);
+    po_backend *b;
+    assert_int_equal(po_backend_open("cpu", p, &b), PO_OK);
+    po_backend *bb = open_cpu(kernels[k]);
+    po_schedule sch;
+    assert_int_equal(po_schedule_init(&sch, PO_SCHED_LINEAR, 0.3, 0.3, 0), PO_OK);
+    po_anneal_opts o = {.algorithm = "sa", .replicas = 64, .steps = 40, .seed = 3};
+    po_cpu_extra x = {.kernel = kernels[k], .final_state = 1};
+    po_samples fin, ref, best;
+    assert_int_equal(po_backend_ising_anneal(b, m, &sch, &o, &fin), PO_OK);
+    assert_int_equal(po_cpu_anneal_ex(NULL, m, &sch, &o, &x, &ref), PO_OK);
+    assert_int_equal(po_backend_ising_anneal(bb, m, &sch, &o, &best), PO_OK);
+    assert_memory_equal(fin.spins, ref.spins, (size_t)64 * m->n);
+    int lower = 0;
+    for (int r = 0; r < 64; r++) {
+      assert_true(best.energy[r] <= fin.energy[r]);
+      lower += best.energy[r] < fin.energy[r];
+    }
+    assert_true(lower > 0); /* at beta = 0.3 the final state is rarely the best seen */
+    po_samples_free(&fin);
+    po_samples_free(&ref);
+    po_samples_free(&best);
+    po_schedule_free(&sch);
+    po_backend_close(b);
+    po_backend_close(bb);
+    po_params_destroy(p);
+  }
+  po_ising_destroy(m);
+}
+
 typedef struct prog {
   int calls;
   double last;
@@ -408,12 +449,19 @@ static void test_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_sk_ground_general), cmocka_unit_test(test_sk_ground_multispin),
-      cmocka_unit_test(test_wishart_planted),   cmocka_unit_test(test_threads_sa_general),
-      cmocka_unit_test(test_threads_pt),        cmocka_unit_test(test_threads_multispin),
-      cmocka_unit_test(test_exhaustive_n16),    cmocka_unit_test(test_boltzmann_mean),
-      cmocka_unit_test(test_edge_cases),        cmocka_unit_test(test_ledger),
-      cmocka_unit_test(test_progress),          cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_sk_ground_general),
+      cmocka_unit_test(test_sk_ground_multispin),
+      cmocka_unit_test(test_wishart_planted),
+      cmocka_unit_test(test_threads_sa_general),
+      cmocka_unit_test(test_threads_pt),
+      cmocka_unit_test(test_threads_multispin),
+      cmocka_unit_test(test_exhaustive_n16),
+      cmocka_unit_test(test_boltzmann_mean),
+      cmocka_unit_test(test_sample_final),
+      cmocka_unit_test(test_edge_cases),
+      cmocka_unit_test(test_ledger),
+      cmocka_unit_test(test_progress),
+      cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include "physopt/backend.h"
 #include "physopt/error.h"
 #include "backends/cpu/cpu_anneal.h"
+#include "backends/cpu/cpu_recall.h"
 
 static const po_param_spec cpu_specs[] = {
     {"kernel", PO_PARAM_STRING, "auto", 0, 0, "auto|general|multispin", "",
@@ -13,6 +14,9 @@ static const po_param_spec cpu_specs[] = {
     {"pt_temperatures", PO_PARAM_INT, "16", 2, 1024, NULL, "1",
      "temperatures per parallel-tempering chain, geometric between the default hot and cold "
      "betas"},
+    {"sample", PO_PARAM_STRING, "best", 0, 0, "best|final", "",
+     "returned state per replica: the lowest-energy state seen at a sweep end, or the final "
+     "state (for sampling at a fixed temperature)"},
 };
 
 /* Per-operation energies at 45 nm, 0.9 V: M. Horowitz, "Computing's energy
@@ -54,11 +58,12 @@ static int cpu_matmul(po_backend *b, po_trans ta, po_trans tb, int M, int N, int
 const po_backend_ops po_backend_ops_cpu = {
     .name = "cpu",
     .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA and parallel tempering",
-    .caps = PO_CAP_MATMUL | PO_CAP_ISING,
+    .caps = PO_CAP_MATMUL | PO_CAP_ISING | PO_CAP_RECALL,
     .fallback = NULL,
     .algorithms = "sa|pt",
     .params = &po_cpu_params,
     .energy = &po_cpu_energy,
     .matmul = cpu_matmul,
     .ising_anneal = po_cpu_anneal,
+    .recall = po_cpu_recall,
 };

@@ -30,6 +30,7 @@
 #define PT_STREAM_BITS 20    /* pt: stream = run << 20 | chain */
 #define MAX_TABLE_K    65536 /* integer acceptance table up to this kmax */
 #define REFRESH_SWEEPS 64
+#define TABLE_ENTRIES  (1L << 22) /* acceptance thresholds held at once (32 MB) */
 #define SMALL_WORK                                                                                 \
   2.5e5 /* spin-update attempts below which one thread runs */ /* real couplings: recompute fields \
                                                                   every ... sweeps */
@@ -210,14 +211,16 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
   walkers ws;
   int rc = walkers_alloc(&ws, R, n);
   if (rc) return rc;
-  /* Sweeps run in chunks: the acceptance tables of a chunk are computed once
-   * for all replicas, then every replica runs the chunk. */
-  long chunk = 65536 / n;
-  if (chunk < 1) chunk = 1;
-  if (chunk > 4096) chunk = 4096;
-  if (chunk > K / 32) chunk = K / 32 > 0 ? K / 32 : 1; /* >= 32 progress reports */
+  /* Acceptance tables (integer couplings) are computed once for all
+   * replicas.  When the tables of all K sweeps fit in TABLE_ENTRIES, every
+   * replica then runs its whole anneal without synchronisation; otherwise
+   * the sweeps run in chunks whose tables are built between barriers. */
   const long kw = m->integer ? m->kmax + 1 : 0;
-  if (kw && chunk * kw > (1L << 22)) chunk = (1L << 22) / kw > 0 ? (1L << 22) / kw : 1;
+  long chunk = K;
+  if (kw && K * kw > TABLE_ENTRIES) {
+    chunk = TABLE_ENTRIES / kw > 0 ? TABLE_ENTRIES / kw : 1;
+    if (chunk > K / 32) chunk = K / 32 > 0 ? K / 32 : 1; /* >= 32 progress reports */
+  }
   uint64_t *tab = kw ? malloc((size_t)chunk * kw * sizeof *tab) : NULL;
   if (kw && !tab) {
     walkers_free(&ws);
@@ -225,6 +228,8 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
   }
   const sweep_fn sweep = sweep_pick(m);
   const int refresh = !m->integer;
+  const long pstep = K / 32 > 0 ? K / 32 : 1;
+  long done = 0;
 
 #pragma omp parallel num_threads(nt)
   {
@@ -243,12 +248,18 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
           sweep(m, w, betas[k], kw ? tab + (k - k0) * kw : NULL);
           if (refresh && (k + 1) % REFRESH_SWEEPS == 0) fields_exact(m, w);
           walker_track(m, w);
+          if ((k + 1 - k0) % pstep == 0 || k + 1 == k1) {
+            long d, inc = (k + 1 - k0) % pstep == 0 ? pstep : (k + 1 - k0) % pstep;
+#pragma omp atomic capture
+            d = done += inc;
+            if (o->progress && omp_get_thread_num() == 0)
+              o->progress(o->progress_ctx, (double)d / ((double)K * R));
+          }
         }
       }
-#pragma omp master
-      if (o->progress) o->progress(o->progress_ctx, (double)k1 / (double)K);
     }
   }
+  if (o->progress) o->progress(o->progress_ctx, 1.0);
   for (int r = 0; r < R; r++) {
     walker *w = &ws.w[r];
     memcpy(out->spins + (size_t)r * n, final_state ? w->s : w->best, (size_t)n);
@@ -447,7 +458,7 @@ int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const 
 
 int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, const po_cpu_extra *x, po_samples *out) {
-  const int final_state = x ? x->final_state : 0;
+  int final_state = x ? x->final_state : 0;
   if (!m || !o || !out) return po_error(PO_ERR_ARG, "cpu anneal: model, options and output needed");
   if (m->n < 1) return po_error(PO_ERR_ARG, "cpu anneal: the model has no spins");
   if (o->replicas < 1) return po_error(PO_ERR_ARG, "replicas = %d must be >= 1", o->replicas);
@@ -472,6 +483,15 @@ int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
   if (rc) return rc;
   rc = param_int(b, "pt_temperatures", 16, &T);
   if (rc) return rc;
+  if (!x) {
+    const char *sample;
+    rc = param_string(b, "sample", "best", &sample);
+    if (rc) return rc;
+    if (!strcmp(sample, "final"))
+      final_state = 1;
+    else if (strcmp(sample, "best"))
+      return po_error(PO_ERR_ARG, "cpu.sample = %s is not one of best|final", sample);
+  }
   int multispin;
   if (!strcmp(kernel, "multispin")) {
     if (!m->pm1)

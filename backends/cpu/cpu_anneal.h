@@ -18,9 +18,10 @@
  * ladder is the schedule sampled at t = 0..T-1 of T).
  *
  * Returned samples (out is allocated here with po_samples_alloc): one row per
- * replica (sa) or per PT run (pt), the lowest-energy state seen at the end of
- * a sweep (sa general kernel: every sweep; multispin: see cpu_multispin.c;
- * pt: every sweep, over all chains of the run).  The final state is among
+ * replica (sa) or per PT run (pt): with cpu.sample = best (default) the
+ * lowest-energy state seen at the end of a sweep (sa general kernel: every
+ * sweep; multispin: see cpu_multispin.c; pt: every sweep, over all chains of
+ * the run); with cpu.sample = final the final state (pt: coldest chain).  The final state is among
  * the candidates, so the returned energy is never above the final one.
  * out->energy is po_ising_energy of the returned spins.
  *

@@ -364,7 +364,8 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
     t2[k] = thr32(exp(-4.0 * betas[k]));
   }
   const uint64_t stream_run = po_hash2(run_id, ETAG);
-  long chunk = K / 64 > 0 ? K / 64 : 1;
+  const long pstep = K / 32 > 0 ? K / 32 : 1; /* progress every pstep sweeps of a word */
+  long done = 0;
   const long late = K - K / 4; /* sweeps k >= late are all checked */
   const int nt = threads > 0 ? threads : 1;
 
@@ -377,23 +378,26 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
       memcpy(BX + (size_t)w * n, X + (size_t)w * n, (size_t)n * sizeof *X);
       ms_energies(&mm, X + (size_t)w * n, Ebest + (size_t)w * 64);
     }
-    for (long k0 = 0; k0 < K; k0 += chunk) {
-      const long k1 = k0 + chunk < K ? k0 + chunk : K;
 #pragma omp for schedule(dynamic, 1)
-      for (int w = 0; w < W; w++) {
-        const int lanes = R - 64 * w < 64 ? R - 64 * w : 64;
-        const uint64_t valid = lanes == 64 ? ~UINT64_C(0) : (UINT64_C(1) << lanes) - 1;
-        uint64_t *Xw = X + (size_t)w * n;
-        for (long k = k0; k < k1; k++) {
-          ms_sweep(&mm, Xw, &ws[w], t1[k], t2[k], valid);
-          if (!final_state && (k >= late || (k + 1) % 16 == 0 || k == K - 1))
-            ms_track(&mm, Xw, BX + (size_t)w * n, Ebest + (size_t)w * 64);
+    for (int w = 0; w < W; w++) {
+      const int lanes = R - 64 * w < 64 ? R - 64 * w : 64;
+      const uint64_t valid = lanes == 64 ? ~UINT64_C(0) : (UINT64_C(1) << lanes) - 1;
+      uint64_t *Xw = X + (size_t)w * n;
+      for (long k = 0; k < K; k++) {
+        ms_sweep(&mm, Xw, &ws[w], t1[k], t2[k], valid);
+        if (!final_state && (k >= late || (k + 1) % 16 == 0 || k == K - 1))
+          ms_track(&mm, Xw, BX + (size_t)w * n, Ebest + (size_t)w * 64);
+        if ((k + 1) % pstep == 0) {
+          long d;
+#pragma omp atomic capture
+          d = done += pstep;
+          if (progress && omp_get_thread_num() == 0)
+            progress(progress_ctx, (double)d / ((double)K * W));
         }
       }
-#pragma omp master
-      if (progress) progress(progress_ctx, (double)k1 / (double)K);
     }
   }
+  if (progress) progress(progress_ctx, 1.0);
   for (int r = 0; r < R; r++) {
     const uint64_t *Bw = (final_state ? X : BX) + (size_t)(r / 64) * n;
     const int l = r % 64;
