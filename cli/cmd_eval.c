@@ -350,9 +350,12 @@ int po_cmd_eval(int argc, char **argv) {
     if ((rc = po_params_set(p, "photonic.photons_per_mac", v))) goto done;
     if ((rc = eval_on("photonic", p, cli.seed, (int)repeats, m, te, (int)batch, &pts[i])))
       goto done;
-    if (!cli.json)
-      printf("%12g %10.4f %8.4f %10.4f %14.3g %14.3g %8.2f\n", pts[i].photons, pts[i].accuracy,
-             pts[i].accuracy_sd, pts[i].loss, pts[i].e_mac, pts[i].e_optical, pts[i].wall);
+    if (!cli.json) {
+      char sd[16] = "-";
+      if (!isnan(pts[i].accuracy_sd)) snprintf(sd, sizeof sd, "%.4f", pts[i].accuracy_sd);
+      printf("%12g %10.4f %8s %10.4f %14.3g %14.3g %8.2f\n", pts[i].photons, pts[i].accuracy, sd,
+             pts[i].loss, pts[i].e_mac, pts[i].e_optical, pts[i].wall);
+    }
   }
   if (!cli.json)
     printf("%12s %10.4f %8s %10.4f %14.3g %14s %8.2f\n", "cpu (exact)", cpu.accuracy, "-", cpu.loss,

@@ -17,7 +17,7 @@ extern const po_param_section po_cavity_params; /* geometry of the native rule *
 static const po_param_spec run_specs[] = {
     PO_CLI_COMMON_RUN_SPECS,
     {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend with recall (cpu, cavity)"},
-    {"spins", PO_PARAM_INT, "500", 2, 100000, NULL, "1", "neurons N (atomic ensembles)"},
+    {"spins", PO_PARAM_INT, "500", 2, 10000, NULL, "1", "neurons N (atomic ensembles)"},
     {"patterns", PO_PARAM_INT, "25", 1, 100000, NULL, "1", "stored memories P"},
     {"rule", PO_PARAM_STRING, "hebbian", 0, 0, "hebbian|pseudoinverse|native", "",
      "storage rule; native = fixed points of the cavity connectivity ([cavity] spread, sigma_a)"},
@@ -328,7 +328,7 @@ int po_cmd_recall(int argc, char **argv) {
       po_json_number(&j, "alpha", (double)P / n);
       po_json_number(&j, "corruption", s.F);
       po_json_int(&j, "trials", st.trials);
-      po_json_int(&j, "seed", (long long)cli.seed);
+      po_json_uint(&j, "seed", cli.seed);
       po_json_number(&j, "overlap_mean", st.overlap_mean);
       po_json_number(&j, "overlap_std", st.overlap_std);
       po_json_number(&j, "recall_fraction", st.recall_fraction);
@@ -436,7 +436,7 @@ int po_cmd_recall(int argc, char **argv) {
     po_json_number(&j, "corruption", s.F);
     po_json_int(&j, "samples", s.samples);
     po_json_int(&j, "trials", s.trials);
-    po_json_int(&j, "seed", (long long)cli.seed);
+    po_json_uint(&j, "seed", cli.seed);
     po_json_array(&j, "alpha");
     for (int k = 0; k < na; k++) po_json_number(&j, NULL, alpha[k]);
     po_json_close(&j);

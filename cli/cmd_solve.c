@@ -1,7 +1,8 @@
 /* physopt solve: anneal an Ising/MaxCut problem on a backend, print a
  * summary (table or JSON), optionally write the run to HDF5.
  *
- * Every option is a config key ([run], [problem], [schedule] below, plus
+ * Every option is a config key ([run], [problem], [schedule] of
+ * cli/run_config.c, shared with physopt sweep, plus
  * the backend's [NAME] and [energy.NAME] sections); --config files load
  * first, --set and flags override them in command-line order.  With no
  * arguments the command runs the demonstration: G22 from the shared data
@@ -10,71 +11,14 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <omp.h>
 #include <unistd.h>
 #include "cli/common.h"
+#include "cli/run_config.h"
 #include "io/h5.h"
 #include "io/h5_trajectory.h"
 
-/* Defaults for the CPU reference backend on G22 (N = 2000, 19990 edges,
- * +/-1 couplings -> multi-spin kernel): 128 replicas (two 64-bit words per
- * spin, one per core) and 5000 sweeps of the default geometric schedule
- * reach the best-known cut 13359 in about 5-10 s on 2 cores
- * (docs/cpu-backend.md). */
-#define SOLVE_DEFAULT_REPLICAS "128"
-static long default_steps(const char *backend) {
-  return !strcmp(backend, "cpu") ? 5000 : 1000;
-}
-
-static const po_param_spec run_specs[] = {
-    PO_CLI_COMMON_RUN_SPECS,
-    {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend name (physopt backends)"},
-    {"algorithm", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
-     "annealing algorithm of the backend (cpu: sa|pt); default: the backend's first"},
-    {"replicas", PO_PARAM_INT, SOLVE_DEFAULT_REPLICAS, 1, 1 << 24, NULL, "1",
-     "independent runs (pt: independent tempering chains)"},
-    {"steps", PO_PARAM_INT, NULL, 1, 1e12, NULL, "1",
-     "sweeps (cpu) or integration steps (cim); default cpu 5000, other backends 1000"},
-    {"target_energy", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
-     "success when E <= target; default: the problem's known ground energy"},
-    {"target_cut", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
-     "success when cut >= target (MaxCut problems without fields)"},
-    {"run_id", PO_PARAM_INT, "0", 0, 9007199254740992.0, NULL, "1",
-     "run id: random streams are (seed, run_id, replica)"},
-    {"save_trajectories", PO_PARAM_BOOL, "false", 0, 0, NULL, "",
-     "record the device state of one replica (cim: amplitudes x(t)) into /trajectory of --out"},
-    {"trajectory_every", PO_PARAM_INT, "10", 1, 1e12, NULL, "steps",
-     "steps between trajectory records"},
-    {"trajectory_replica", PO_PARAM_INT, "0", 0, 16777215, NULL, "1",
-     "replica whose trajectory is recorded"},
-};
-static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
-
-static const po_param_spec problem_specs[] = {
-    {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
-     "file (G-set/rudy edge list) or sk:N:SEED[:gauss|:pm] or wishart:N:M:SEED; "
-     "default: the demonstration (G22)"},
-    {"duplicates", PO_PARAM_STRING, "reject", 0, 0, "reject|sum", "",
-     "duplicate edges in files: reject (error naming the line) or sum the weights"},
-    {"storage", PO_PARAM_STRING, "auto", 0, 0, "auto|dense|csr", "",
-     "coupling storage; auto = CSR below 25% density"},
-};
-static const po_param_section problem_sec = {"problem", problem_specs, PO_CLI_N(problem_specs)};
-
-static const po_param_spec schedule_specs[] = {
-    {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
-     "one-string form: default, linear:A:B, geometric:A:B, tanh:A:B:C, table:FILE"},
-    {"kind", PO_PARAM_STRING, "default", 0, 0, "default|linear|geometric|tanh|table", "",
-     "default: the backend derives it (cpu: geometric beta from the couplings)"},
-    {"start", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
-     "control value at the first step (cpu: inverse temperature)"},
-    {"end", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1", "control value at the last step"},
-    {"steepness", PO_PARAM_DOUBLE, "3", 1e-9, 1e6, NULL, "1", "tanh only"},
-    {"file", PO_PARAM_STRING, NULL, 0, 0, NULL, "", "table only: lines 't value', t in [0, 1]"},
-};
-static const po_param_section schedule_sec = {"schedule", schedule_specs, PO_CLI_N(schedule_specs)};
-
-static const po_param_section *const base_secs[] = {&run_sec, &problem_sec, &schedule_sec};
+static const po_param_section *const base_secs[] = {&po_run_section, &po_run_problem_section,
+                                                    &po_run_schedule_section};
 
 static const po_cli_option opts[] = {
     {"problem", "problem.spec", "FILE|SPEC", "problem file or generator (sk:N:SEED, ...)"},
@@ -123,101 +67,6 @@ static const char *demo_problem(char *buf, size_t size) {
     if (access(buf, R_OK) == 0) return buf;
   }
   return DEMO_FALLBACK;
-}
-
-/* Picks the algorithm: the given one must be listed in ops->algorithms
- * ("sa|pt"); the default is the first listed. */
-/* The backend that runs ising_anneal: ops itself, or its fallback when it
- * leaves the op NULL (photonic anneals on the cpu reference). */
-static const po_backend_ops *annealer(const po_backend_ops *ops) {
-  for (int depth = 0; depth < 4 && ops && !ops->ising_anneal && ops->fallback; depth++) {
-    const po_backend_ops *fb = po_backend_find(ops->fallback);
-    if (!fb) break;
-    ops = fb;
-  }
-  return ops;
-}
-
-static int pick_algorithm(const po_backend_ops *requested, const char *given, char *out,
-                          size_t size) {
-  const po_backend_ops *ops = annealer(requested);
-  const char *list = ops->algorithms;
-  if (!list || !*list) {
-    if (given)
-      return po_error(PO_ERR_ARG, "backend %s has no annealing algorithms (run.algorithm = %s)",
-                      ops->name, given);
-    snprintf(out, size, "default");
-    return PO_OK;
-  }
-  if (!given) {
-    size_t len = strcspn(list, "|");
-    snprintf(out, size, "%.*s", (int)len, list);
-    return PO_OK;
-  }
-  for (const char *c = list; *c;) {
-    size_t len = strcspn(c, "|");
-    if (len == strlen(given) && !strncmp(c, given, len)) {
-      snprintf(out, size, "%s", given);
-      return PO_OK;
-    }
-    c += len;
-    if (*c) c++;
-  }
-  return po_error(PO_ERR_ARG,
-                  "run.algorithm = '%s' is not an algorithm of backend %s%s%s (valid: %s)", given,
-                  requested->name, ops != requested ? ", which anneals on " : "",
-                  ops != requested ? ops->name : "", list);
-}
-
-/* Builds the schedule from schedule.spec or from kind/start/end/... */
-static int make_schedule(const po_params *p, po_schedule *s, char *desc, size_t size) {
-  memset(s, 0, sizeof *s);
-  const char *sp = po_params_get(p, "schedule", "spec");
-  static const char *const parts[] = {"kind", "start", "end", "steepness", "file"};
-  if (sp) {
-    for (size_t i = 0; i < PO_CLI_N(parts); i++)
-      if (po_params_get(p, "schedule", parts[i]))
-        return po_error(PO_ERR_ARG,
-                        "schedule.spec = '%s' and schedule.%s are both set; use one form", sp,
-                        parts[i]);
-    snprintf(desc, size, "%s", sp);
-    int rc = po_schedule_parse(s, sp);
-    return rc ? po_error_wrap(rc, "schedule.spec") : PO_OK;
-  }
-  const char *kind;
-  int rc = po_params_string(p, &schedule_sec, "kind", &kind);
-  if (rc) return rc;
-  if (!strcmp(kind, "default")) {
-    snprintf(desc, size, "default");
-    return PO_OK;
-  }
-  if (!strcmp(kind, "table")) {
-    const char *file = po_params_get(p, "schedule", "file");
-    if (!file) return po_error(PO_ERR_ARG, "schedule.kind = table needs schedule.file");
-    snprintf(desc, size, "table:%s", file);
-    return po_schedule_load_table(s, file);
-  }
-  double a, b, c = 0;
-  if (!po_params_get(p, "schedule", "start") || !po_params_get(p, "schedule", "end"))
-    return po_error(PO_ERR_ARG, "schedule.kind = %s needs schedule.start and schedule.end", kind);
-  if ((rc = po_params_double(p, &schedule_sec, "start", &a)) ||
-      (rc = po_params_double(p, &schedule_sec, "end", &b)) ||
-      (rc = po_params_double(p, &schedule_sec, "steepness", &c)))
-    return rc;
-  po_schedule_kind k = !strcmp(kind, "linear")      ? PO_SCHED_LINEAR
-                       : !strcmp(kind, "geometric") ? PO_SCHED_GEOMETRIC
-                                                    : PO_SCHED_TANH;
-  if (k == PO_SCHED_TANH)
-    snprintf(desc, size, "tanh:%g:%g:%g", a, b, c);
-  else
-    snprintf(desc, size, "%s:%g:%g", kind, a, b);
-  return po_schedule_init(s, k, a, b, c);
-}
-
-/* Optional double key: *has = 0 when unset. */
-static int optional_double(const po_params *p, const char *key, int *has, double *v) {
-  *has = po_params_get(p, "run", key) != NULL;
-  return *has ? po_params_double(p, &run_sec, key, v) : PO_OK;
 }
 
 typedef struct solve_result {
@@ -282,7 +131,7 @@ static void print_json(const solve_result *r) {
   po_json_string(&j, "schedule", r->schedule);
   po_json_int(&j, "replicas", x->replicas);
   po_json_int(&j, "steps", r->steps);
-  po_json_int(&j, "seed", (long long)r->seed);
+  po_json_uint(&j, "seed", r->seed);
   po_json_int(&j, "threads", r->threads);
   po_json_number(&j, "best_energy", x->best_energy);
   po_json_number(&j, "best_cut", x->best_cut);
@@ -313,57 +162,28 @@ static void print_json(const solve_result *r) {
 int po_cmd_solve(int argc, char **argv) {
   po_cli cli;
   po_ising *m = NULL;
-  po_backend *b = NULL;
-  po_samples samples = {0};
+  po_run_result res = {0};
   po_traj_buffer traj = {0};
   po_schedule sched = {0};
   char *cmdline = NULL, *config = NULL;
-  char demo_buf[1024], algorithm[64], sched_desc[256], num[96], steps_text[32];
-  const char *backend_name, *problem;
-  const char *target_note = "";
+  char demo_buf[1024], sched_desc[256], steps_text[32];
+  const char *problem;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (rc) goto done;
 
   /* The backend's sections join the check, so its keys are valid too. */
-  if ((rc = po_params_string(cli.params, &run_sec, "backend", &backend_name))) goto done;
-  const po_backend_ops *ops = po_backend_find(backend_name);
-  if (!ops) {
-    rc = po_backend_open(backend_name, NULL, &b); /* phrases the error with the list */
-    if (!rc) rc = po_error(PO_ERR_NOT_FOUND, "unknown backend '%s'", backend_name);
-    goto done;
-  }
-  const po_param_section *const secs[] = {&run_sec, &problem_sec, &schedule_sec, ops->params,
-                                          ops->energy};
+  const po_backend_ops *ops;
+  if ((rc = po_run_find_backend(cli.params, &ops))) goto done;
+  const po_param_section *const secs[] = {&po_run_section, &po_run_problem_section,
+                                          &po_run_schedule_section, ops->params, ops->energy};
   if ((rc = po_params_check(cli.params, secs, PO_CLI_N(secs)))) goto done;
-  if ((rc = po_cli_read_common(&cli, &run_sec))) goto done;
+  if ((rc = po_cli_read_common(&cli, &po_run_section))) goto done;
 
   /* Run settings. */
-  long replicas, steps, run_id;
-  const char *alg_given = po_params_get(cli.params, "run", "algorithm");
-  if ((rc = po_params_int(cli.params, &run_sec, "replicas", &replicas)) ||
-      (rc = po_params_int(cli.params, &run_sec, "run_id", &run_id)) ||
-      (rc = pick_algorithm(ops, alg_given, algorithm, sizeof algorithm)))
-    goto done;
-  if (po_params_get(cli.params, "run", "steps")) {
-    if ((rc = po_params_int(cli.params, &run_sec, "steps", &steps))) goto done;
-  } else {
-    steps = default_steps(annealer(ops)->name);
-  }
-  int has_te, has_tc;
-  double target_e = 0, target_c = 0;
-  if ((rc = optional_double(cli.params, "target_energy", &has_te, &target_e)) ||
-      (rc = optional_double(cli.params, "target_cut", &has_tc, &target_c)))
-    goto done;
-  if (has_te && has_tc) {
-    rc = po_error(PO_ERR_ARG, "run.target_energy and run.target_cut are both set; give one");
-    goto done;
-  }
+  po_run_config cfg;
+  if ((rc = po_run_config_read(cli.params, ops, &cfg))) goto done;
 
   /* Problem. */
-  const char *dup, *storage;
-  if ((rc = po_params_string(cli.params, &problem_sec, "duplicates", &dup)) ||
-      (rc = po_params_string(cli.params, &problem_sec, "storage", &storage)))
-    goto done;
   problem = po_params_get(cli.params, "problem", "spec");
   int demo_g22 = 0;
   if (!problem || !*problem) {
@@ -372,9 +192,9 @@ int po_cmd_solve(int argc, char **argv) {
     problem = demo_problem(demo_buf, sizeof demo_buf);
     demo_g22 = strcmp(problem, DEMO_FALLBACK) != 0;
     const char *extra = "";
-    if (demo_g22 && !has_te && !has_tc) {
-      has_tc = 1;
-      target_c = 13359;
+    if (demo_g22 && !cfg.has_target_energy && !cfg.has_target_cut) {
+      cfg.has_target_cut = 1;
+      cfg.target_cut = 13359;
       extra = " --target-cut 13359";
       if ((rc = po_params_set(cli.params, "run.target_cut", "13359"))) goto done;
     }
@@ -384,73 +204,41 @@ int po_cmd_solve(int argc, char **argv) {
               "  physopt solve --problem %s%s\n",
               problem, extra);
   }
-  po_load_opts lo = {!strcmp(dup, "sum") ? PO_DUP_SUM : PO_DUP_REJECT,
-                     !strcmp(storage, "dense") ? PO_STORAGE_DENSE
-                     : !strcmp(storage, "csr") ? PO_STORAGE_CSR
-                                               : -1};
-  if ((rc = po_problem_open(problem, &lo, &m))) goto done;
-
-  int has_target = 0;
-  double target = NAN;
-  if (has_te) {
-    has_target = 1;
-    target = target_e;
-    target_note = "run.target_energy";
-  } else if (has_tc) {
-    if (m->h) {
-      rc = po_error(PO_ERR_ARG,
-                    "run.target_cut needs a MaxCut problem without fields (%s has "
-                    "fields); use run.target_energy",
-                    m->source);
-      goto done;
-    }
-    has_target = 1;
-    target = po_ising_energy_of_cut(m, target_c);
-    snprintf(num, sizeof num, "cut >= %.10g%s", target_c,
-             demo_g22 && target_c == 13359 ? ", the best-known cut of G22" : "");
-    target_note = num;
-  } else if (m->has_ground) {
-    has_target = 1;
-    target = m->ground_energy;
-    target_note = "known ground energy";
+  if ((rc = po_problem_open(problem, &cfg.load, &m))) goto done;
+  if ((rc = po_run_resolve_target(&cfg, m))) goto done;
+  if (demo_g22 && cfg.has_target_cut && cfg.target_cut == 13359) {
+    size_t len = strlen(cfg.target_note);
+    snprintf(cfg.target_note + len, sizeof cfg.target_note - len, ", the best-known cut of G22");
   }
 
-  if ((rc = make_schedule(cli.params, &sched, sched_desc, sizeof sched_desc))) goto done;
+  if ((rc = po_run_make_schedule(cli.params, &sched, sched_desc, sizeof sched_desc))) goto done;
 
   /* Record the resolved values so that the provenance reproduces the run. */
-  snprintf(steps_text, sizeof steps_text, "%ld", steps);
-  if ((rc = po_params_set(cli.params, "run.algorithm", algorithm)) ||
+  snprintf(steps_text, sizeof steps_text, "%ld", cfg.steps);
+  if ((rc = po_params_set(cli.params, "run.algorithm", cfg.algorithm)) ||
       (rc = po_params_set(cli.params, "run.steps", steps_text)) ||
       (rc = po_params_set(cli.params, "problem.spec", problem)))
     goto done;
 
-  if ((rc = po_backend_open(ops->name, cli.params, &b))) goto done;
-
-  /* Report the thread count actually used. */
-  int threads = cli.threads > 0 ? cli.threads : omp_get_max_threads();
   po_cli_progress bar;
   po_cli_progress_init(&bar, "solve");
   int save_traj = 0;
   long traj_every = 10, traj_replica = 0;
-  if ((rc = po_params_bool(cli.params, &run_sec, "save_trajectories", &save_traj)) ||
-      (rc = po_params_int(cli.params, &run_sec, "trajectory_every", &traj_every)) ||
-      (rc = po_params_int(cli.params, &run_sec, "trajectory_replica", &traj_replica)))
+  if ((rc = po_params_bool(cli.params, &po_run_section, "save_trajectories", &save_traj)) ||
+      (rc = po_params_int(cli.params, &po_run_section, "trajectory_every", &traj_every)) ||
+      (rc = po_params_int(cli.params, &po_run_section, "trajectory_replica", &traj_replica)))
     goto done;
   if (save_traj && !cli.out) {
     rc = po_error(PO_ERR_ARG, "--save-trajectories needs --out FILE.h5");
     goto done;
   }
-  if (save_traj && traj_replica >= replicas) {
+  if (save_traj && traj_replica >= cfg.replicas) {
     rc = po_error(PO_ERR_ARG, "run.trajectory_replica = %ld must be below run.replicas = %ld",
-                  traj_replica, replicas);
+                  traj_replica, (long)cfg.replicas);
     goto done;
   }
-  po_anneal_opts ao = {.algorithm = algorithm,
-                       .replicas = (int)replicas,
-                       .steps = steps,
-                       .seed = cli.seed,
-                       .run_id = (uint64_t)run_id,
-                       .threads = threads,
+  po_anneal_opts ao = {.seed = cli.seed,
+                       .threads = cli.threads,
                        .progress = po_cli_progress_update,
                        .progress_ctx = &bar};
   if (save_traj) {
@@ -459,43 +247,35 @@ int po_cmd_solve(int argc, char **argv) {
     ao.trajectory_every = traj_every;
     ao.trajectory_replica = (int)traj_replica;
   }
-  double t0 = po_cli_now();
-  rc = po_backend_ising_anneal(b, m, &sched, &ao, &samples);
-  double wall = po_cli_now() - t0;
+  rc = po_run_anneal(&cfg, cli.params, m, &sched, &ao, &res);
   po_cli_progress_done(&bar);
   if (rc) goto done;
 
-  po_ledger *led = po_backend_ledger(b);
-  /* Backends book their own times; fill what one left out. */
-  if (led->wall_s <= 0) led->wall_s = wall;
-  if (led->device_s <= 0) led->device_s = led->wall_s;
-  if (led->run_s <= 0) led->run_s = led->device_s;
-
   solve_result r = {.m = m,
                     .backend = ops->name,
-                    .algorithm = algorithm,
+                    .algorithm = cfg.algorithm,
                     .schedule = sched_desc,
                     .out = cli.out,
-                    .steps = steps,
-                    .threads = threads,
+                    .steps = cfg.steps,
+                    .threads = res.threads,
                     .seed = cli.seed,
-                    .target_note = target_note,
-                    .led = led};
-  if ((rc = po_metrics_compute(&samples, m, has_target, target, led->run_s, &r.met))) goto done;
+                    .target_note = cfg.target_note,
+                    .met = res.metrics,
+                    .led = res.ledger};
 
   if (cli.out) {
     cmdline = po_cli_command_line();
     config = po_cli_config_text(cli.params, secs, PO_CLI_N(secs));
     po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli.seed};
-    po_h5_run run = {.steps = steps,
-                     .threads = threads,
+    po_h5_run run = {.steps = cfg.steps,
+                     .threads = res.threads,
                      .seed = cli.seed,
-                     .run_id = (uint64_t)run_id,
-                     .samples = samples,
-                     .metrics = r.met,
-                     .ledger = *led};
+                     .run_id = cfg.run_id,
+                     .samples = res.samples,
+                     .metrics = res.metrics,
+                     .ledger = *res.ledger};
     snprintf(run.backend, sizeof run.backend, "%s", ops->name);
-    snprintf(run.algorithm, sizeof run.algorithm, "%s", algorithm);
+    snprintf(run.algorithm, sizeof run.algorithm, "%s", cfg.algorithm);
     snprintf(run.schedule, sizeof run.schedule, "%s", sched_desc);
     po_h5_problem_from_ising(&run.problem, m);
     if ((rc = po_h5_save_run(cli.out, &prov, &run))) goto done;
@@ -516,9 +296,8 @@ done:
   po_traj_buffer_free(&traj);
   free(cmdline);
   free(config);
-  po_samples_free(&samples);
+  po_run_result_free(&res);
   po_schedule_free(&sched);
-  po_backend_close(b);
   if (m) po_ising_destroy(m);
   po_cli_free(&cli);
   return po_cli_exit(rc);

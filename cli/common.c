@@ -1,6 +1,7 @@
 /* Shared helpers for physopt subcommands (see cli/common.h). */
 #include "cli/common.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -193,14 +194,31 @@ int po_cli_parse(po_cli *cli, const po_cli_spec *spec, int argc, char **argv) {
   return PO_OK;
 }
 
+int po_cli_param_u64(const po_params *p, const po_param_section *sec, const char *key,
+                     uint64_t *out) {
+  const char *text = po_params_get(p, sec->name, key);
+  if (text && *text && !strchr(text, '-')) {
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 0);
+    if (end != text && !*end && !errno) {
+      *out = v;
+      return PO_OK;
+    }
+  }
+  long v; /* the default, and the errors naming the accepted range */
+  int rc = po_params_int(p, sec, key, &v);
+  if (!rc) *out = (uint64_t)v;
+  return rc;
+}
+
 int po_cli_read_common(po_cli *cli, const po_param_section *run) {
-  long seed, threads;
+  long threads;
   int json, rc;
-  if ((rc = po_params_int(cli->params, run, "seed", &seed)) ||
+  if ((rc = po_cli_param_u64(cli->params, run, "seed", &cli->seed)) ||
       (rc = po_params_int(cli->params, run, "threads", &threads)) ||
       (rc = po_params_bool(cli->params, run, "json", &json)))
     return rc;
-  cli->seed = (uint64_t)seed;
   cli->threads = (int)threads;
   cli->json = json;
   cli->out = po_params_get(cli->params, "run", "out");
@@ -465,6 +483,11 @@ void po_json_number(po_json *j, const char *key, double v) {
 void po_json_int(po_json *j, const char *key, long long v) {
   json_key(j, key);
   fprintf(j->f, "%lld", v);
+}
+
+void po_json_uint(po_json *j, const char *key, unsigned long long v) {
+  json_key(j, key);
+  fprintf(j->f, "%llu", v);
 }
 
 void po_json_bool(po_json *j, const char *key, int v) {

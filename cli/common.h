@@ -60,7 +60,7 @@
    PO_PARAM_INT,                                                                                   \
    "1",                                                                                            \
    0,                                                                                              \
-   9007199254740992.0,                                                                             \
+   1.8446744073709552e19,                                                                          \
    NULL,                                                                                           \
    "1",                                                                                            \
    "master seed; streams derive from (seed, run, replica)"},                                       \
@@ -111,6 +111,10 @@ int po_cli_parse(po_cli *cli, const po_cli_spec *spec, int argc, char **argv);
  * that includes PO_CLI_COMMON_RUN_SPECS). */
 int po_cli_read_common(po_cli *cli, const po_param_section *run);
 void po_cli_free(po_cli *cli);
+/* An integer key spanning all of uint64_t (seeds, run ids): decimal or 0x
+ * hex; other forms, and the default when unset, go through po_params_int. */
+int po_cli_param_u64(const po_params *p, const po_param_section *sec, const char *key,
+                     uint64_t *out);
 /* Usage text: synopsis, description, options with config keys, defaults
  * and ranges, and the common options. */
 void po_cli_usage(FILE *f, const po_cli_spec *spec);
@@ -152,6 +156,7 @@ void po_json_close(po_json *j); /* ends the innermost object or array */
 void po_json_string(po_json *j, const char *key, const char *v); /* NULL -> null */
 void po_json_number(po_json *j, const char *key, double v);
 void po_json_int(po_json *j, const char *key, long long v);
+void po_json_uint(po_json *j, const char *key, unsigned long long v);
 void po_json_bool(po_json *j, const char *key, int v);
 void po_json_null(po_json *j, const char *key);
 

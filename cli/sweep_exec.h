@@ -1,8 +1,9 @@
-/* One run of a sweep, configured exactly like `physopt solve`: the run's
- * po_params (sections problem, backend, run, schedule and the backends'
- * own) go through po_problem_open, po_backend_open,
- * po_backend_ising_anneal and po_metrics_compute, and the result is written
- * into an HDF5 group with po_h5_write_run plus the sweep attributes. */
+/* One run of a sweep, configured exactly like `physopt solve` by the same
+ * code (cli/run_config.h): the run's po_params (sections problem, run,
+ * schedule and the backends' own) give the problem (cached across runs),
+ * the backend, algorithm, steps, target and schedule; the run anneals with
+ * the run seed and the run id, and the result is written into an HDF5
+ * group with po_h5_write_run plus the sweep attributes. */
 #ifndef PHYSOPT_CLI_SWEEP_EXEC_H
 #define PHYSOPT_CLI_SWEEP_EXEC_H
 

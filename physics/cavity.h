@@ -79,6 +79,8 @@ double po_cavity_frustration(int n, const double *K);
  * precession plus relaxation toward the local field at rate Gamma (the
  * cavity-loss-induced dissipation; Gamma >> 1 is the strong-dissipation
  * limit, where the flow is the gradient descent of E on the spheres).
+ * The diagonal W_ii is the self-interaction of an ensemble (the local part
+ * of G): it makes each ensemble bistable above the threshold g W_ii = omega_z.
  * state and out: 3n doubles (x, y, z per ensemble), Wd dense n x n. */
 void po_cavity_spin_rhs(int n, const double *Wd, double g, double omega_z, double damping,
                         const double *state, double *out);

@@ -63,6 +63,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "physopt/error.h"
@@ -193,6 +194,64 @@ static int reserve(po_photonic_ws *ws, size_t n, float **out) {
   return PO_OK;
 }
 
+/* ---- fast normal variates ------------------------------------------------
+ * Ziggurat method with 128 layers (G. Marsaglia and W. W. Tsang, "The
+ * ziggurat method for generating random variables", J. Stat. Softw. 5(8),
+ * 2000), drawing the layer index and the value from separate bits of one
+ * 64-bit output (the fix of J. A. Doornik, "An improved ziggurat method to
+ * generate normal random samples", 2005).  About 4x faster than the polar
+ * method; the noise tests check its moments through every Gaussian path. */
+static uint32_t zig_k[128];
+static double zig_w[128], zig_f[128];
+static pthread_once_t zig_once = PTHREAD_ONCE_INIT;
+
+static void zig_init(void) {
+  const double m1 = 2147483648.0, vn = 9.91256303526217e-3;
+  double dn = 3.442619855899, tn = dn;
+  double q = vn / exp(-0.5 * dn * dn);
+  zig_k[0] = (uint32_t)((dn / q) * m1);
+  zig_k[1] = 0;
+  zig_w[0] = q / m1;
+  zig_w[127] = dn / m1;
+  zig_f[0] = 1.0;
+  zig_f[127] = exp(-0.5 * dn * dn);
+  for (int i = 126; i >= 1; i--) {
+    dn = sqrt(-2.0 * log(vn / dn + exp(-0.5 * dn * dn)));
+    zig_k[i + 1] = (uint32_t)((dn / tn) * m1);
+    tn = dn;
+    zig_f[i] = exp(-0.5 * dn * dn);
+    zig_w[i] = dn / m1;
+  }
+}
+
+static double zig_normal(po_rng *r);
+
+double po_photonic_normal(po_rng *r) {
+  pthread_once(&zig_once, zig_init);
+  return zig_normal(r);
+}
+
+static double zig_normal(po_rng *r) {
+  for (;;) {
+    uint64_t u = po_rng_u64(r);
+    int iz = (int)(u & 127);
+    int32_t hz = (int32_t)(uint32_t)(u >> 32);
+    uint32_t ahz = hz < 0 ? (uint32_t)(-(int64_t)hz) : (uint32_t)hz;
+    double x = hz * zig_w[iz];
+    if (ahz < zig_k[iz]) return x;
+    if (iz == 0) { /* tail beyond r = 3.4426 */
+      const double rr = 3.442619855899;
+      double xt, y;
+      do {
+        xt = -log(1.0 - po_rng_uniform(r)) / rr;
+        y = -log(1.0 - po_rng_uniform(r));
+      } while (y + y < xt * xt);
+      return hz > 0 ? rr + xt : -rr - xt;
+    }
+    if (zig_f[iz] + po_rng_uniform(r) * (zig_f[iz - 1] - zig_f[iz]) < exp(-0.5 * x * x)) return x;
+  }
+}
+
 /* ---- detection ---------------------------------------------------------- */
 
 typedef struct adc {
@@ -233,12 +292,12 @@ static inline double adc_read_signed(const adc *a, double c) {
 static inline double detect(po_rng *r, double lambda, double dark, double sigma, double thr) {
   double mu = lambda + dark, c;
   if (mu > thr) {
-    c = nearbyint(mu + sqrt(mu) * po_rng_normal(r));
+    c = nearbyint(mu + sqrt(mu) * zig_normal(r));
     if (c < 0) c = 0;
   } else {
     c = (double)po_rng_poisson(r, mu);
   }
-  if (sigma > 0) c += sigma * po_rng_normal(r);
+  if (sigma > 0) c += sigma * zig_normal(r);
   return c;
 }
 
@@ -328,7 +387,7 @@ static void block_noise(const prod *p, const noise *z, uint64_t seed, uint64_t c
     if (p->homodyne) {
       for (int j = 0; j < N; j++) {
         double var = z->ga2 * p->ra[i] + z->gb2 * p->cb[j] + 2.0 * sig * sig;
-        double q = adc_read_signed(&z->ad, z->g * Dr[j] + sqrt(var) * po_rng_normal(&r));
+        double q = adc_read_signed(&z->ad, z->g * Dr[j] + sqrt(var) * zig_normal(&r));
         store(Cr + j, alpha, beta, q * z->scale);
       }
     } else if (p->offset) {
@@ -357,7 +416,7 @@ static void block_noise(const prod *p, const noise *z, uint64_t seed, uint64_t c
         double y;
         if (z->ad.full <= 0 && lp + dark > thr && (!p->two || lm + dark > thr)) {
           double var = lp + dark + sig * sig + (p->two ? lm + dark + sig * sig : 0);
-          y = lp - lm + sqrt(var) * po_rng_normal(&r);
+          y = lp - lm + sqrt(var) * zig_normal(&r);
         } else {
           double cp = adc_read(&z->ad, detect(&r, lp, dark, sig, thr)) - dark;
           double cm = p->two ? adc_read(&z->ad, detect(&r, lm, dark, sig, thr)) - dark : 0.0;
@@ -424,6 +483,7 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     return PO_OK;
   }
 
+  pthread_once(&zig_once, zig_init);
   prod p = {.m = m, .M = M, .N = N, .K = K};
   p.homodyne = m->detection == PO_PH_HOMODYNE;
   p.offset = !p.homodyne && m->encoding == PO_PH_OFFSET;
@@ -460,30 +520,28 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
 
   const int blas_threads = par ? openblas_get_num_threads() : 0;
   if (par) openblas_set_num_threads(1);
-  noise z;
+  /* B (K x N, small next to A) is encoded on the calling thread, so the
+   * parallel region has two synchronisation points only: after the
+   * products, and at its end (barriers are costly on a loaded machine). */
+  encode_rows(B, ldb, N, trans_b, 1.0f / bmax, m->bits_in, p.off_b, p.Be,
+              p.need_abs && bneg ? p.Ba : NULL, 0, K);
+  for (int j = 0; j < N; j++) p.cb[j] = 0;
+  for (int k = 0; k < K; k++) {
+    const float *b = p.Be + (size_t)k * N;
+    if (p.homodyne)
+      for (int j = 0; j < N; j++) p.cb[j] += (double)b[j] * b[j];
+    else
+      for (int j = 0; j < N; j++) p.cb[j] += b[j];
+  }
 #pragma omp parallel if (par)
   {
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    /* B: encode rows, then column sums (signed / squares) in fixed k order */
-#pragma omp for schedule(static)
-    for (int k = 0; k < K; k++)
-      encode_rows(B, ldb, N, trans_b, 1.0f / bmax, m->bits_in, p.off_b, p.Be,
-                  p.need_abs && bneg ? p.Ba : NULL, k, k + 1);
-#pragma omp for schedule(static)
-    for (int j = 0; j < N; j++) {
-      double c = 0;
-      for (int k = 0; k < K; k++) {
-        double v = p.Be[(size_t)k * N + j];
-        c += p.homodyne ? v * v : v;
-      }
-      p.cb[j] = c;
-    }
     const int i0 = (int)((long)M * t / nt), i1 = (int)((long)M * (t + 1) / nt);
     block_product(&p, A, lda, trans_a, amax, i0, i1);
 #pragma omp barrier
-#pragma omp single
-    calibrate(&p, amax, bmax, &z);
-    block_noise(&p, &z, seed, call, alpha, beta, C, ldc, i0, i1);
+    noise zt; /* every thread computes the same calibration (fixed order) */
+    calibrate(&p, amax, bmax, &zt);
+    block_noise(&p, &zt, seed, call, alpha, beta, C, ldc, i0, i1);
   }
   if (par) openblas_set_num_threads(blas_threads);
   free(dbuf);

@@ -73,6 +73,11 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
 
 void po_photonic_ws_free(po_photonic_ws *ws);
 
+struct po_rng;
+/* The standard normal generator of the noise model (ziggurat), exposed for
+ * tests. */
+double po_photonic_normal(struct po_rng *r);
+
 /* Energy of one photon, h c / lambda, in J (1.28e-19 J at 1550 nm). */
 double po_photonic_photon_energy(double wavelength_nm);
 

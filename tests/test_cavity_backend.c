@@ -12,33 +12,26 @@
 #include "physopt/physopt.h"
 #include "physopt/memory.h"
 
-static po_backend *open_cavity(const char *damping, const char *n_atoms, const char *omega_z) {
+static po_backend *open_cavity(const char *damping, const char *n_atoms, const char *omega_z,
+                               const char *duration) {
   po_params *p;
   assert_int_equal(po_params_create(&p), PO_OK);
   po_params_set(p, "cavity.damping", damping);
   po_params_set(p, "cavity.n_atoms", n_atoms);
   po_params_set(p, "cavity.omega_z", omega_z);
-  po_params_set(p, "cavity.duration", "20");
+  if (duration) po_params_set(p, "cavity.duration", duration);
   po_backend *b = NULL;
   assert_int_equal(po_backend_open("cavity", p, &b), PO_OK);
   po_params_destroy(p);
   return b;
 }
 
-static void semiclassical_follows_steepest_descent(void **state) {
-  (void)state;
-  /* Strong dissipation (Gamma = 100 x precession), low noise (1e9 atoms),
-   * no transverse field.  Couplings: native cavity connectivity (continuous
-   * values, so the most unstable spin is unique).  The first flip must be
-   * the steepest-descent choice in every instance, and the final state must
-   * be the steepest-descent fixed point; we measured 20/20 for both and
-   * 14/20 identical complete flip sequences (docs/cavity.md explains why the
-   * later order can differ: misaligned spins keep the growth they
-   * accumulated before an earlier flip changed their fields). */
-  po_backend *cav = open_cavity("100", "1e9", "0"), *cpu = NULL;
+/* Runs 20 instances; counts agreements with discrete steepest descent. */
+static void compare_orders(po_backend *cav, int *first, int *final, int *order, int *flips) {
+  po_backend *cpu = NULL;
   assert_int_equal(po_backend_open("cpu", NULL, &cpu), PO_OK);
   const int n = 16, L = 64;
-  int first = 0, final = 0, order = 0, flips = 0;
+  *first = *final = *order = *flips = 0;
   for (int k = 0; k < 20; k++) {
     float W[16 * 16];
     int8_t xi[16], a[16], c[16];
@@ -60,25 +53,54 @@ static void semiclassical_follows_steepest_descent(void **state) {
     t.dynamics = PO_DYN_SEMICLASSICAL;
     t.flip_log = lc;
     assert_int_equal(po_backend_recall(cav, &t, c, 1), PO_OK);
-    first += la[0] == lc[0];
-    final += !memcmp(a, c, n);
-    order += !memcmp(la, lc, sizeof la);
-    for (int q = 0; q < L && la[q] >= 0; q++) flips++;
+    *first += la[0] == lc[0];
+    *final += !memcmp(a, c, n);
+    *order += !memcmp(la, lc, sizeof la);
+    for (int q = 0; q < L && la[q] >= 0; q++) (*flips)++;
   }
+  po_backend_close(cpu);
+}
+
+static void semiclassical_follows_steepest_descent(void **state) {
+  (void)state;
+  /* Strong dissipation (Gamma = 20 x precession), low noise (1e9 atoms),
+   * bistable ensembles (self-interaction 0.2 x max row sum of |W|), pump
+   * lowered geometrically from 20 to 1.01 x threshold: the barrier of every
+   * misaligned ensemble shrinks at the same rate, so the one with the
+   * largest field flips first, then the fields change (docs/cavity.md).
+   * Couplings: native cavity connectivity (continuous values, so the most
+   * unstable spin is unique).  Measured: first flip 20/20, final state
+   * 19/20, complete flip sequence 18/20; without the self-interaction the
+   * complete sequence agrees in 6/20 only (misaligned spins keep the growth
+   * they accumulated before an earlier flip changed their fields). */
+  po_backend *cav = open_cavity("20", "1e9", "0.05", NULL);
+  int first, final, order, flips;
+  compare_orders(cav, &first, &final, &order, &flips);
   print_message("semiclassical vs steepest: first flip %d/20, final state %d/20, full order "
                 "%d/20 (%d flips)\n",
                 first, final, order, flips);
   assert_true(flips > 40); /* the cues really need several flips */
   assert_true(first >= 19);
-  assert_true(final >= 18);
-  assert_true(order >= 8);
+  assert_true(final >= 17);
+  assert_true(order >= 15);
   po_backend_close(cav);
-  po_backend_close(cpu);
+  /* Monostable ensembles (no self-interaction): the order is lost. */
+  po_params *p;
+  assert_int_equal(po_params_create(&p), PO_OK);
+  po_params_set(p, "cavity.n_atoms", "1e9");
+  po_params_set(p, "cavity.self_coupling", "0");
+  assert_int_equal(po_backend_open("cavity", p, &cav), PO_OK);
+  po_params_destroy(p);
+  int order0;
+  compare_orders(cav, &first, &final, &order0, &flips);
+  print_message("without self-interaction: full order %d/20\n", order0);
+  assert_true(order0 < order);
+  po_backend_close(cav);
 }
 
 static void recall_through_registry_and_ledger(void **state) {
   (void)state;
-  po_backend *b = open_cavity("20", "1e4", "0.05");
+  po_backend *b = open_cavity("20", "1e4", "0.05", "40");
   assert_true(po_backend_caps(b) & PO_CAP_RECALL);
   const int n = 32, P = 2;
   int8_t xi[2 * 32];
@@ -103,11 +125,41 @@ static void recall_through_registry_and_ledger(void **state) {
   po_backend_close(b);
 }
 
+static void sde_integrator(void **state) {
+  (void)state;
+  /* The stochastic Heun path (solvers/sde.c): easy recall succeeds, and the
+   * result is the same for 1 and 2 threads (streams per trial). */
+  po_params *p;
+  assert_int_equal(po_params_create(&p), PO_OK);
+  po_params_set(p, "cavity.integrator", "sde");
+  po_params_set(p, "cavity.sde_steps", "4000");
+  po_backend *b = NULL;
+  assert_int_equal(po_backend_open("cavity", p, &b), PO_OK);
+  po_params_destroy(p);
+  const int n = 32, P = 2, T = 6;
+  int8_t xi[2 * 32], a[6 * 32], c[6 * 32];
+  float W[32 * 32];
+  assert_int_equal(po_memory_patterns_random(n, P, 3, xi), PO_OK);
+  assert_int_equal(po_memory_store(PO_RULE_HEBBIAN, n, P, xi, W), PO_OK);
+  po_rng r;
+  po_rng_init(&r, 4, 0, 0);
+  for (int k = 0; k < T; k++)
+    assert_int_equal(po_memory_corrupt(n, xi + (k % P) * n, 0.15, &r, a + k * n), PO_OK);
+  memcpy(c, a, sizeof a);
+  po_recall_task t = {.n = n, .W = W, .dynamics = PO_DYN_SEMICLASSICAL, .seed = 2, .threads = 1};
+  assert_int_equal(po_backend_recall(b, &t, a, T), PO_OK);
+  t.threads = 2;
+  assert_int_equal(po_backend_recall(b, &t, c, T), PO_OK);
+  assert_memory_equal(a, c, sizeof a);
+  for (int k = 0; k < T; k++) assert_true(po_memory_overlap(n, xi + (k % P) * n, a + k * n) == 1.0);
+  po_backend_close(b);
+}
+
 static void anneal_ferromagnet(void **state) {
   (void)state;
   /* Ensembles near the axis couple ferromagnetically: ramping the pump
    * through the superradiant threshold orders them all alike. */
-  po_backend *b = open_cavity("20", "1e4", "0.05");
+  po_backend *b = open_cavity("20", "1e4", "0.05", "40");
   const int n = 10;
   float W[100], J[100];
   assert_int_equal(po_memory_native(n, 0.3, 0.1, 1, W), PO_OK);
@@ -134,6 +186,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(semiclassical_follows_steepest_descent),
       cmocka_unit_test(recall_through_registry_and_ledger),
+      cmocka_unit_test(sde_integrator),
       cmocka_unit_test(anneal_ferromagnet),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,6 +154,11 @@ static void test_dot_product_error_scaling(void **state) {
   if (fabs(slope + 0.5) > 0.03) fail_msg("slope %g, expected -0.5", slope);
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 /* Signed operands: the standardised error (y - exact) / sigma_pred has unit
  * variance for differential (sigma^2 = s sum|a||b|), offset (sigma^2 = s S
  * times the offset-removal gain) and homodyne encodings. */
@@ -185,6 +190,7 @@ static void check_signed(po_photonic_model m) {
   double s = n * macs / tot;
   double ga2 = n * M * K / (2 * sa2), gb2 = n * N * K / (2 * sb2);
   double z2 = 0;
+  double *zs = malloc(sizeof(double) * M * N);
   for (int i = 0; i < M; i++)
     for (int j = 0; j < N; j++) {
       double ex = 0, var = 0, ra = 0, cb = 0;
@@ -202,6 +208,7 @@ static void check_signed(po_photonic_model m) {
       if (m.detection == PO_PH_HOMODYNE) {
         double sd = sqrt(ga2 * ra + gb2 * cb) / (2 * sqrt(ga2 * gb2));
         z2 += pow((y - ex) / sd, 2);
+        zs[i * N + j] = (y - ex) / sd;
       } else if (m.encoding == PO_PH_OFFSET) {
         /* y = 4 S_hat - ..., Var(S_hat) = S / s */
         z2 += pow((y - ex) / (4 * sqrt(var / s)), 2);
@@ -212,6 +219,18 @@ static void check_signed(po_photonic_model m) {
   z2 /= M * N; /* 12000 samples: se ~ 1.3% */
   if (fabs(z2 - 1) > 0.06)
     fail_msg("det %d enc %d: standardised variance %g", m.detection, m.encoding, z2);
+  if (m.detection == PO_PH_HOMODYNE) {
+    /* Gaussian noise: Kolmogorov-Smirnov against N(0, 1), p > 0.001 */
+    int ns = M * N;
+    qsort(zs, (size_t)ns, sizeof(double), cmp_double);
+    double dmax = 0;
+    for (int t = 0; t < ns; t++) {
+      double F = gsl_cdf_ugaussian_P(zs[t]);
+      dmax = fmax(dmax, fmax(fabs(F - (double)t / ns), fabs(F - (double)(t + 1) / ns)));
+    }
+    if (dmax * sqrt((double)ns) > 1.95) fail_msg("homodyne noise: KS statistic %g", dmax);
+  }
+  free(zs);
   free(A);
   free(B);
   free(C);
@@ -294,6 +313,39 @@ static void test_determinism_and_quantisation(void **state) {
   free(C2);
 }
 
+/* The ziggurat normals: 10^6 samples, Kolmogorov-Smirnov p > 0.001 and
+ * chi-square over 40 equiprobable bins p > 1e-4, moments. */
+static void test_normal_generator(void **state) {
+  (void)state;
+  const int n = 1000000;
+  double *x = malloc(sizeof(double) * n);
+  po_rng r;
+  po_rng_init(&r, 2024, 0, 0);
+  double m1 = 0, m2 = 0, m4 = 0;
+  long bins[40] = {0};
+  for (int i = 0; i < n; i++) {
+    x[i] = po_photonic_normal(&r);
+    m1 += x[i];
+    m2 += x[i] * x[i];
+    m4 += x[i] * x[i] * x[i] * x[i];
+    int b = (int)(gsl_cdf_ugaussian_P(x[i]) * 40);
+    bins[b > 39 ? 39 : b]++;
+  }
+  m1 /= n, m2 /= n, m4 /= n;
+  assert_true(fabs(m1) < 5e-3 && fabs(m2 - 1) < 1e-2 && fabs(m4 - 3) < 0.05);
+  double chi2 = 0, e = n / 40.0;
+  for (int b = 0; b < 40; b++) chi2 += (bins[b] - e) * (bins[b] - e) / e;
+  if (gsl_cdf_chisq_Q(chi2, 39) < 1e-4) fail_msg("normal chi2 %g", chi2);
+  qsort(x, n, sizeof(double), cmp_double);
+  double dmax = 0;
+  for (int t = 0; t < n; t++) {
+    double F = gsl_cdf_ugaussian_P(x[t]);
+    dmax = fmax(dmax, fmax(fabs(F - (double)t / n), fabs(F - (double)(t + 1) / n)));
+  }
+  if (dmax * sqrt((double)n) > 1.95) fail_msg("normal KS statistic %g", dmax * sqrt((double)n));
+  free(x);
+}
+
 static void test_backend_ledger_and_energy(void **state) {
   (void)state;
   assert_true(fabs(po_photonic_photon_energy(1550) - 1.28e-19) < 0.01e-19);
@@ -335,6 +387,7 @@ int main(void) {
       cmocka_unit_test(test_dot_product_error_scaling),
       cmocka_unit_test(test_signed_encodings_noise),
       cmocka_unit_test(test_determinism_and_quantisation),
+      cmocka_unit_test(test_normal_generator),
       cmocka_unit_test(test_backend_ledger_and_energy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

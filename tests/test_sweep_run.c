@@ -103,15 +103,20 @@ static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *d
   return 0;
 }
 
-static int read_runs(const char *path, runs *r) {
-  memset(r, 0, sizeof *r);
+/* Calls fn on every group of /runs in name order; H5Literate's status. */
+static herr_t iterate_runs(const char *path, H5L_iterate_t fn, void *data) {
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return -1;
   hid_t g = H5Gopen2(f, "runs", H5P_DEFAULT);
-  herr_t st = g >= 0 ? H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect, r) : -1;
+  herr_t st = g >= 0 ? H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, fn, data) : -1;
   if (g >= 0) H5Gclose(g);
   H5Fclose(f);
-  return st < 0 ? -1 : 0;
+  return st;
+}
+
+static int read_runs(const char *path, runs *r) {
+  memset(r, 0, sizeof *r);
+  return iterate_runs(path, collect, r) < 0 ? -1 : 0;
 }
 
 static void assert_same_runs(const runs *a, const runs *b) {
@@ -392,11 +397,95 @@ static void test_report(void **state) {
   assert_true(hits > 0 && hits < total); /* the budgets span easy and hard */
 }
 
+/* The one run of a results file (master or part) and its id. */
+static herr_t first_run(hid_t g, const char *name, const H5L_info_t *info, void *data) {
+  (void)info;
+  po_h5_run *rec = data;
+  hid_t rg = H5Gopen2(g, name, H5P_DEFAULT);
+  if (rg < 0) return -1;
+  int rc = po_h5_read_run(rg, rec);
+  H5Gclose(rg);
+  return rc ? -1 : 1;
+}
+
+static int read_one_run(const char *path, po_h5_run *rec) {
+  return iterate_runs(path, first_run, rec) == 1 ? 0 : -1;
+}
+
+/* A sweep run is configured exactly like `physopt solve` (cli/run_config.c):
+ * a one-run sweep and solve with the run's derived seed and run id give the
+ * same spins and energies, and the same resolved algorithm and default steps
+ * (photonic anneals on its cpu fallback: sa, 5000 sweeps). */
+static void test_sweep_run_equals_solve(void **state) {
+  (void)state;
+  char ini[600], out[600], solo[600], solo0[600];
+  snprintf(ini, sizeof ini, "%s/one.ini", dir);
+  snprintf(out, sizeof out, "%s/one.h5", dir);
+  snprintf(solo, sizeof solo, "%s/solve.h5", dir);
+  snprintf(solo0, sizeof solo0, "%s/solve0.h5", dir);
+  FILE *f = fopen(ini, "w");
+  assert_non_null(f);
+  fprintf(f, "[sweep]\nseed = 3\n[problem]\nspec = sk:40:2\n"
+             "[run]\nbackend = photonic\nreplicas = 16\n");
+  fclose(f);
+  char *sw[] = {bin, "sweep", ini, "--out", out, NULL};
+  assert_int_equal(run(sw, NULL), 0);
+  po_h5_run a, b, c;
+  assert_int_equal(read_one_run(out, &a), 0);
+  assert_string_equal(a.algorithm, "sa");
+  assert_int_equal(a.steps, 5000);
+
+  char seed[32], run_id[64];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)a.seed);
+  snprintf(run_id, sizeof run_id, "run.run_id=0x%016llx", (unsigned long long)a.run_id);
+  char *sv[] = {bin,        "solve",      "--problem", "sk:40:2", "--backend",
+                "photonic", "--replicas", "16",        "--seed",  seed,
+                "--set",    run_id,       "--out",     solo,      NULL};
+  assert_int_equal(run(sv, NULL), 0);
+  assert_int_equal(po_h5_load_run(solo, NULL, &b), 0);
+  assert_string_equal(b.algorithm, a.algorithm);
+  assert_int_equal(b.steps, a.steps);
+  assert_true(b.seed == a.seed && b.run_id == a.run_id);
+  assert_int_equal(b.samples.replicas, 16);
+  assert_int_equal(b.samples.n, a.samples.n);
+  assert_memory_equal(b.samples.energy, a.samples.energy, 16 * sizeof(double));
+  assert_memory_equal(b.samples.spins, a.samples.spins, (size_t)16 * (size_t)a.samples.n);
+
+  /* The run id matters: solve's default run id 0 gives other replicas. */
+  sv[11] = "run.run_id=0";
+  sv[13] = solo0;
+  assert_int_equal(run(sv, NULL), 0);
+  assert_int_equal(po_h5_load_run(solo0, NULL, &c), 0);
+  assert_true(memcmp(c.samples.spins, a.samples.spins, (size_t)16 * (size_t)a.samples.n) != 0);
+  po_h5_run_free(&a);
+  po_h5_run_free(&b);
+  po_h5_run_free(&c);
+
+  /* Solve's checks hold in a sweep: both schedule forms at once, run.run_id. */
+  f = fopen(ini, "w");
+  assert_non_null(f);
+  fprintf(f, "[problem]\nspec = sk:12:1\n[run]\nsteps = 10\n"
+             "[schedule]\nspec = geometric:0.1:3\nkind = linear\n");
+  fclose(f);
+  snprintf(out, sizeof out, "%s/two.h5", dir);
+  assert_int_not_equal(run(sw, NULL), 0);
+  f = fopen(ini, "w");
+  assert_non_null(f);
+  fprintf(f, "[problem]\nspec = sk:12:1\n[run]\nsteps = 10\nrun_id = 4\n");
+  fclose(f);
+  snprintf(out, sizeof out, "%s/three.h5", dir);
+  assert_int_not_equal(run(sw, NULL), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_reference), cmocka_unit_test(test_kill_resume),
-      cmocka_unit_test(test_shards),    cmocka_unit_test(test_concurrent_shards),
-      cmocka_unit_test(test_mpi),       cmocka_unit_test(test_report),
+      cmocka_unit_test(test_reference),
+      cmocka_unit_test(test_kill_resume),
+      cmocka_unit_test(test_shards),
+      cmocka_unit_test(test_concurrent_shards),
+      cmocka_unit_test(test_mpi),
+      cmocka_unit_test(test_report),
+      cmocka_unit_test(test_sweep_run_equals_solve),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,8 +5,9 @@
  *                (collective-spin Landau-Lifshitz-Gilbert dynamics with the
  *                cavity adiabatically eliminated, physics/cavity.h),
  *                integrated with CVODE (BDF, Newton-Krylov; deterministic
- *                after the atom-projection noise of the initial state) or an
- *                Euler-Maruyama stepper with Langevin noise ~ 1/sqrt(N_atoms).
+ *                after the atom-projection noise of the initial state) or the
+ *                stochastic Heun stepper of solvers/sde.c with Langevin noise
+ *                ~ 1/sqrt(N_atoms).
  * ising_anneal:  the same semiclassical dynamics from the normal phase
  *                (all spins along -z) under a transverse-pump ramp taken from
  *                the shared schedule; spins are read out as sign(x_i).
@@ -29,6 +30,7 @@
 #include "physopt/backend.h"
 #include "physopt/error.h"
 #include "physopt/memory.h"
+#include "solvers/sde.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -53,21 +55,28 @@ static const po_param_spec cavity_specs[] = {
     {"damping", PO_PARAM_DOUBLE, "20", 0, 1e6, NULL, "1",
      "cavity-loss-induced relaxation rate Gamma relative to the coherent precession; >> 1 is the "
      "strong-dissipation regime of Marsh et al. 2021 (choice)"},
-    {"pump_start", PO_PARAM_DOUBLE, "1", 0, 1e3, NULL, "1",
-     "coupling g (proportional to transverse pump power) at the start of a recall when the "
-     "schedule is 'default'"},
-    {"pump_end", PO_PARAM_DOUBLE, "2", 0, 1e3, NULL, "1",
-     "coupling g at the end of a recall when the schedule is 'default'"},
-    {"duration", PO_PARAM_DOUBLE, "40", 1e-3, 1e6, NULL, "1/(2 pi j0)",
+    {"self_coupling", PO_PARAM_DOUBLE, "0.2", 0, 100, NULL, "max_i sum_j |W_ij|",
+     "self-interaction W_self of each ensemble (the local part of the cavity Green's function, "
+     "which makes every ensemble a bistable superradiant neuron), in units of the largest row "
+     "sum of |W| (choice, tuned so that the pump ramp reproduces steepest descent: "
+     "docs/cavity.md; 0 = no self-interaction)"},
+    {"pump_start", PO_PARAM_DOUBLE, "20", 0, 1e4, NULL, "g_c",
+     "recall: coupling g (proportional to transverse pump power) at the start, in units of the "
+     "superradiant threshold g_c = omega_z / W_self of one ensemble, when the schedule is "
+     "'default' (geometric ramp)"},
+    {"pump_end", PO_PARAM_DOUBLE, "1.01", 0, 1e4, NULL, "g_c",
+     "recall: g / g_c at the end of the default ramp; lowering the pump toward threshold lowers "
+     "the barriers of the bistable ensembles, so misaligned spins flip most-unstable first"},
+    {"duration", PO_PARAM_DOUBLE, "200", 1e-3, 1e6, NULL, "1/(2 pi j0)",
      "length of one recall or anneal shot in units of 1/(2 pi j0)"},
     {"j0_hz", PO_PARAM_DOUBLE, "1e4", 1, 1e9, NULL, "Hz",
      "cavity-mediated coupling scale j0 (order 10 kHz: Guo et al., PRL 122, 193601, 2019, "
      "interaction strengths of order the recoil-scale kHz-10 kHz; estimate)"},
     {"integrator", PO_PARAM_STRING, "cvode", 0, 0, "cvode|sde", "",
      "semiclassical integrator: CVODE (deterministic after the initial projection noise) or "
-     "Euler-Maruyama with Langevin noise of strength damping/N_atoms"},
+     "stochastic Heun (solvers/sde.c) with Langevin noise of diffusion damping/N_atoms"},
     {"sde_steps", PO_PARAM_INT, "20000", 10, 100000000, NULL, "1",
-     "Euler-Maruyama steps per shot (integrator = sde)"},
+     "stochastic Heun steps per shot (integrator = sde)"},
     {"rtol", PO_PARAM_DOUBLE, "1e-8", 1e-14, 1e-2, NULL, "1", "CVODE relative tolerance"},
     {"kappa_khz", PO_PARAM_DOUBLE, "150", 1, 1e5, NULL, "kHz",
      "cavity field decay rate kappa/2pi (order 150 kHz for the Stanford confocal cavity: Vaidya "
@@ -97,8 +106,8 @@ const po_param_section po_cavity_energy = {"energy.cavity", cavity_energy_specs,
                                                sizeof cavity_energy_specs[0]};
 
 typedef struct cav_cfg {
-  double n_atoms, omega_z, damping, pump_start, pump_end, duration, j0_hz, rtol, kappa_khz,
-      n_photons;
+  double n_atoms, omega_z, damping, self_coupling, pump_start, pump_end, duration, j0_hz, rtol,
+      kappa_khz, n_photons;
   int sde;
   long sde_steps;
 } cav_cfg;
@@ -109,6 +118,7 @@ static int read_cfg(po_backend *b, cav_cfg *c) {
   rc = rc ? rc : po_backend_param_double(b, "n_atoms", &c->n_atoms);
   rc = rc ? rc : po_backend_param_double(b, "omega_z", &c->omega_z);
   rc = rc ? rc : po_backend_param_double(b, "damping", &c->damping);
+  rc = rc ? rc : po_backend_param_double(b, "self_coupling", &c->self_coupling);
   rc = rc ? rc : po_backend_param_double(b, "pump_start", &c->pump_start);
   rc = rc ? rc : po_backend_param_double(b, "pump_end", &c->pump_end);
   rc = rc ? rc : po_backend_param_double(b, "duration", &c->duration);
@@ -127,8 +137,10 @@ typedef struct shot {
   int n;
   const double *Wd;
   const cav_cfg *c;
-  const po_schedule *sched; /* NULL or DEFAULT: linear pump_start -> pump_end */
-  double g_start, g_end;
+  const po_schedule *sched; /* NULL or DEFAULT: the backend's default ramp */
+  double g_c;               /* unit of the schedule value: g = g_c v(t) */
+  double v_start, v_end;    /* default ramp of v */
+  int geometric;            /* default ramp geometric (else linear) */
 } shot;
 
 static double pump_at(const shot *s, double t) {
@@ -136,8 +148,10 @@ static double pump_at(const shot *s, double t) {
   if (f > 1) f = 1;
   if (f < 0) f = 0;
   if (s->sched && s->sched->kind != PO_SCHED_DEFAULT)
-    return po_schedule_value(s->sched, lround(f * 1e6), 1000001);
-  return s->g_start + (s->g_end - s->g_start) * f;
+    return s->g_c * po_schedule_value(s->sched, lround(f * 1e6), 1000001);
+  if (s->geometric && s->v_start > 0 && s->v_end > 0)
+    return s->g_c * s->v_start * pow(s->v_end / s->v_start, f);
+  return s->g_c * (s->v_start + (s->v_end - s->v_start) * f);
 }
 
 static int rhs_cv(sunrealtype t, N_Vector y, N_Vector ydot, void *user) {
@@ -156,7 +170,24 @@ static int roots_cv(sunrealtype t, N_Vector y, sunrealtype *gout, void *user) {
 
 /* Integrates state (3n, unit vectors) over [0, duration]; logs the order of
  * sign changes of x_i.  Returns PO_OK or an error. */
-static int run_shot(const shot *s, double *state, po_rng *rng, int *log, int log_len, long *flips) {
+typedef struct sde_ctx {
+  const shot *s;
+  double *in, *out;
+} sde_ctx;
+
+/* Drift for solvers/sde.c: the same equations in double, state in float. */
+static int drift_sde(void *vctx, double t, const float *x, float *out) {
+  sde_ctx *c = vctx;
+  const int n3 = 3 * c->s->n;
+  for (int k = 0; k < n3; k++) c->in[k] = x[k];
+  po_cavity_spin_rhs(c->s->n, c->s->Wd, pump_at(c->s, t), c->s->c->omega_z, c->s->c->damping, c->in,
+                     c->out);
+  for (int k = 0; k < n3; k++) out[k] = (float)c->out[k];
+  return PO_OK;
+}
+
+static int run_shot(const shot *s, double *state, uint64_t seed, uint64_t run, int *log,
+                    int log_len, long *flips) {
   const int n = s->n;
   long nf = 0;
   if (log)
@@ -204,33 +235,45 @@ static int run_shot(const shot *s, double *state, po_rng *rng, int *log, int log
     SUNContext_Free(&ctx);
     if (rc) return rc;
   } else {
-    /* Euler-Maruyama on the spheres: n += f dt + sqrt(2 D dt) P_perp xi,
-     * then renormalise; D = damping / N_atoms (local stepper: the shared
-     * solvers/sde.c had not landed when this was written). */
+    /* Stochastic Heun (solvers/sde.c) with additive isotropic noise of
+     * diffusion D = damping / N_atoms on each Bloch component, followed by
+     * renormalisation onto the sphere (which removes the radial part of the
+     * noise to first order). Stream (seed, run, 0). */
     const long K = s->c->sde_steps;
-    const double dt = s->c->duration / K, amp = sqrt(2 * s->c->damping / s->c->n_atoms * dt);
-    double *f = malloc(sizeof(double) * 3 * n);
-    if (!f) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
-    for (long k = 0; k < K; k++) {
-      po_cavity_spin_rhs(n, s->Wd, pump_at(s, k * dt), s->c->omega_z, s->c->damping, state, f);
-      for (int i = 0; i < n; i++) {
-        double *v = state + 3 * i, xi[3], old = v[0];
-        for (int a = 0; a < 3; a++) xi[a] = po_rng_normal(rng);
-        const double d = xi[0] * v[0] + xi[1] * v[1] + xi[2] * v[2];
-        double nrm = 0;
-        for (int a = 0; a < 3; a++) {
-          v[a] += f[3 * i + a] * dt + amp * (xi[a] - d * v[a]);
-          nrm += v[a] * v[a];
-        }
-        nrm = sqrt(nrm);
-        for (int a = 0; a < 3; a++) v[a] /= nrm;
-        if ((old < 0) != (v[0] < 0)) {
-          if (log && nf < log_len) log[nf] = i;
-          nf++;
+    const double dt = s->c->duration / K;
+    /* Shots already run in parallel (one per thread of the caller's team):
+     * the stepper's own loops over 3n components stay serial. This sets the
+     * thread count of this implicit task only. */
+    omp_set_num_threads(1);
+    const float sigma = (float)sqrt(2 * s->c->damping / s->c->n_atoms);
+    float *x = malloc(sizeof(float) * 3 * n);
+    sde_ctx ctx = {s, malloc(sizeof(double) * 3 * n), malloc(sizeof(double) * 3 * n)};
+    po_sde sde;
+    int rc = (!x || !ctx.in || !ctx.out) ? po_error(PO_ERR_NOMEM, "cavity: out of memory")
+                                         : po_sde_create(&sde, 3 * n, 1, PO_SDE_HEUN, drift_sde,
+                                                         NULL, sigma, &ctx, seed, run);
+    if (!rc) {
+      for (int k = 0; k < 3 * n; k++) x[k] = (float)state[k];
+      for (long k = 0; k < K && !rc; k++) {
+        rc = po_sde_step(&sde, x, k * dt, dt);
+        for (int i = 0; i < n && !rc; i++) {
+          float *v = x + 3 * i;
+          const float nrm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+          for (int q = 0; q < 3; q++) v[q] /= nrm;
+          if ((state[3 * i] < 0) != (v[0] < 0)) {
+            if (log && nf < log_len) log[nf] = i;
+            nf++;
+          }
+          state[3 * i] = v[0]; /* sign tracking; the full state is copied below */
         }
       }
+      for (int k = 0; k < 3 * n; k++) state[k] = x[k];
+      po_sde_free(&sde);
     }
-    free(f);
+    free(x);
+    free(ctx.in);
+    free(ctx.out);
+    if (rc) return rc;
   }
   if (flips) *flips = nf;
   return PO_OK;
@@ -287,8 +330,20 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
   double *Wd = malloc(sizeof(double) * (size_t)n * n);
   if (!Wd) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
   for (long k = 0; k < (long)n * n; k++) Wd[k] = t->W[k];
-  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = 0;
-  shot s = {n, Wd, &c, t->schedule, c.pump_start, c.pump_end};
+  double rowmax = 0;
+  for (int i = 0; i < n; i++) {
+    double r = 0;
+    Wd[(long)i * n + i] = 0;
+    for (int j = 0; j < n; j++) r += fabs(Wd[(long)i * n + j]);
+    rowmax = fmax(rowmax, r);
+  }
+  if (!(rowmax > 0)) rowmax = 1;
+  /* The diagonal carries the self-interaction W_self of each ensemble. */
+  const double w_self = c.self_coupling * rowmax;
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = w_self;
+  const double omz = c.omega_z > 0 ? c.omega_z : 1e-3 * rowmax;
+  shot s = {n,          Wd, &c, t->schedule, omz / (w_self > 0 ? w_self : rowmax), c.pump_start,
+            c.pump_end, 1};
   double flips_all = 0;
   int err = PO_OK;
   const int threads = t->threads > 0 ? t->threads : omp_get_max_threads();
@@ -308,16 +363,17 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
     } else {
       for (int i = 0; i < n; i++) x0[i] = sr[i] >= 0 ? 1.0 : -1.0;
       prepare(n, x0, 0.0, c.n_atoms, &rng, state);
-      my = run_shot(&s, state, &rng, t->flip_log ? t->flip_log + (long)r * t->flip_log_len : NULL,
-                    t->flip_log_len, &nf);
+      my = run_shot(&s, state, t->seed, po_hash2(t->run_id, (uint64_t)r + 1),
+                    t->flip_log ? t->flip_log + (long)r * t->flip_log_len : NULL, t->flip_log_len,
+                    &nf);
     }
     if (!my) {
       int conv = 1;
       for (int i = 0; i < n; i++) sr[i] = state[3 * i] >= 0 ? 1 : -1;
       for (int i = 0; i < n; i++) {
         double h = 0;
-        for (int j = 0; j < n; j++) h += Wd[(long)i * n + j] * sr[j];
-        if (sr[i] * h < -1e-9) conv = 0;
+        for (int j = 0; j < n; j++) h += j == i ? 0.0 : Wd[(long)i * n + j] * sr[j];
+        if (sr[i] * h < -1e-9 * rowmax) conv = 0;
       }
       if (t->flips) t->flips[r] = nf;
       if (t->converged) t->converged[r] = conv;
@@ -357,8 +413,15 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
       for (int64_t k = m->row_ptr[i]; k < m->row_ptr[i + 1]; k++)
         Wd[(long)i * n + m->col[k]] = -m->val[k];
   }
-  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = 0;
-  /* Threshold of the normal phase: g lambda_max(W) = omega_z. */
+  double rowmax = 0;
+  for (int i = 0; i < n; i++) {
+    double r = 0;
+    Wd[(long)i * n + i] = 0;
+    for (int j = 0; j < n; j++) r += fabs(Wd[(long)i * n + j]);
+    rowmax = fmax(rowmax, r);
+  }
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = c.self_coupling * rowmax;
+  /* Threshold of the normal phase: g lambda_max(W + W_self) = omega_z. */
   double lam = 0, *v = malloc(sizeof(double) * n), *w = malloc(sizeof(double) * n);
   if (!v || !w) {
     free(Wd);
@@ -386,8 +449,9 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
   cav_cfg ca = c;
   ca.omega_z = omz;
   if (o->steps > 1 && c.sde) ca.sde_steps = o->steps;
-  /* Default ramp: g from 0 to 3 g_c, g_c = omega_z / lambda_max. */
-  shot s = {n, Wd, &ca, sched, 0.0, 3 * omz / lam};
+  /* Schedule values in units of the collective threshold
+   * g_c = omega_z / lambda_max(W + W_self); default ramp linear 0 -> 3. */
+  shot s = {n, Wd, &ca, sched, omz / lam, 0.0, 3.0, 0};
   /* Allocated as po_samples_alloc does (free with po_samples_free). */
   out->replicas = o->replicas;
   out->n = n;
@@ -412,13 +476,13 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
     int my = state ? PO_OK : PO_ERR_NOMEM;
     if (!my) {
       prepare(n, NULL, -1.0, ca.n_atoms, &rng, state);
-      my = run_shot(&s, state, &rng, NULL, 0, NULL);
+      my = run_shot(&s, state, o->seed, po_hash2(o->run_id, (uint64_t)r + 1), NULL, 0, NULL);
     }
     if (!my) {
       int8_t *sp = out->spins + (long)r * n;
       double e = m->offset;
       for (int i = 0; i < n; i++) sp[i] = state[3 * i] >= 0 ? 1 : -1;
-      for (int i = 0; i < n; i++)
+      for (int i = 0; i < n; i++) /* off-diagonal only: E of the Ising problem */
         for (int j = i + 1; j < n; j++) e -= Wd[(long)i * n + j] * sp[i] * sp[j];
       out->energy[r] = e;
     } else {

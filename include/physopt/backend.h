@@ -78,6 +78,9 @@ typedef struct po_backend_ops {
                       const po_anneal_opts *o, po_samples *out);
   /* states: trials x n, cues in, final states out. */
   int (*recall)(po_backend *b, const po_recall_task *t, int8_t *states, int trials);
+  /* ising_anneal steps when the caller gives none (physopt solve/sweep);
+   * 0: the CLI's generic default (cli/run_config.h). */
+  long default_steps;
 } po_backend_ops;
 
 /* The opened backend (public so that backends can be written outside the

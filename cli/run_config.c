@@ -1,0 +1,257 @@
+/* One anneal run, configured from po_params (cli/run_config.h). */
+#include "cli/run_config.h"
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/common.h"
+
+/* Replicas: 128 = two 64-bit words of the cpu multi-spin kernel, one per
+ * core on 2 cores; with the cpu's 5000 sweeps they reach the best-known cut
+ * of G22 in about 5-10 s (docs/cpu-backend.md). */
+static const po_param_spec run_specs[] = {
+    PO_CLI_COMMON_RUN_SPECS,
+    {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend name (physopt backends)"},
+    {"algorithm", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
+     "annealing algorithm of the backend (cpu: sa|pt); default: the backend's first"},
+    {"replicas", PO_PARAM_INT, "128", 1, 1 << 24, NULL, "1",
+     "independent runs (pt: independent tempering chains)"},
+    {"steps", PO_PARAM_INT, NULL, 1, 1e12, NULL, "1",
+     "sweeps (cpu) or integration steps (cim); default: the backend's (cpu 5000, others 1000)"},
+    {"target_energy", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
+     "success when E <= target; default: the problem's known ground energy"},
+    {"target_cut", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
+     "success when cut >= target (MaxCut problems without fields)"},
+    {"run_id", PO_PARAM_INT, "0", 0, 1.8446744073709552e19, NULL, "1",
+     "run id: random streams are (seed, run_id, replica); physopt sweep sets it"},
+    {"save_trajectories", PO_PARAM_BOOL, "false", 0, 0, NULL, "",
+     "solve: record the device state of one replica (cim: amplitudes x(t)) into /trajectory "
+     "of --out"},
+    {"trajectory_every", PO_PARAM_INT, "10", 1, 1e12, NULL, "steps",
+     "solve: steps between trajectory records"},
+    {"trajectory_replica", PO_PARAM_INT, "0", 0, 16777215, NULL, "1",
+     "solve: replica whose trajectory is recorded"},
+};
+const po_param_section po_run_section = {"run", run_specs, PO_CLI_N(run_specs)};
+
+static const po_param_spec problem_specs[] = {
+    {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
+     "file (G-set/rudy edge list) or sk:N:SEED[:gauss|:pm] or wishart:N:M:SEED; "
+     "default (solve): the demonstration (G22)"},
+    {"duplicates", PO_PARAM_STRING, "reject", 0, 0, "reject|sum", "",
+     "duplicate edges in files: reject (error naming the line) or sum the weights"},
+    {"storage", PO_PARAM_STRING, "auto", 0, 0, "auto|dense|csr", "",
+     "coupling storage; auto = CSR below 25% density"},
+};
+const po_param_section po_run_problem_section = {"problem", problem_specs, PO_CLI_N(problem_specs)};
+
+static const po_param_spec schedule_specs[] = {
+    {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
+     "one-string form: default, linear:A:B, geometric:A:B, tanh:A:B:C, table:FILE"},
+    {"kind", PO_PARAM_STRING, "default", 0, 0, "default|linear|geometric|tanh|table", "",
+     "default: the backend derives it (cpu: geometric beta from the couplings)"},
+    {"start", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
+     "control value at the first step (cpu: inverse temperature)"},
+    {"end", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1", "control value at the last step"},
+    {"steepness", PO_PARAM_DOUBLE, "3", 1e-9, 1e6, NULL, "1", "tanh only"},
+    {"file", PO_PARAM_STRING, NULL, 0, 0, NULL, "", "table only: lines 't value', t in [0, 1]"},
+};
+const po_param_section po_run_schedule_section = {"schedule", schedule_specs,
+                                                  PO_CLI_N(schedule_specs)};
+
+const po_backend_ops *po_run_annealer(const po_backend_ops *ops) {
+  for (int depth = 0; depth < 4 && ops && !ops->ising_anneal && ops->fallback; depth++) {
+    const po_backend_ops *fb = po_backend_find(ops->fallback);
+    if (!fb) break;
+    ops = fb;
+  }
+  return ops;
+}
+
+long po_run_default_steps(const po_backend_ops *ops) {
+  const po_backend_ops *a = po_run_annealer(ops);
+  return a->default_steps > 0 ? a->default_steps : PO_RUN_DEFAULT_STEPS;
+}
+
+int po_run_find_backend(const po_params *p, const po_backend_ops **ops) {
+  const char *name;
+  int rc = po_params_string(p, &po_run_section, "backend", &name);
+  if (rc) return rc;
+  if ((*ops = po_backend_find(name))) return PO_OK;
+  po_backend *b = NULL;
+  rc = po_backend_open(name, NULL, &b); /* phrases the error with the list */
+  po_backend_close(b);
+  return rc ? rc : po_error(PO_ERR_NOT_FOUND, "unknown backend '%s'", name);
+}
+
+/* The given algorithm must be listed in the annealer's algorithms
+ * ("sa|pt"); the default is the first listed. */
+static int pick_algorithm(const po_backend_ops *requested, const char *given, char *out,
+                          size_t size) {
+  const po_backend_ops *ops = po_run_annealer(requested);
+  const char *list = ops->algorithms;
+  if (!list || !*list) {
+    if (given)
+      return po_error(PO_ERR_ARG, "backend %s has no annealing algorithms (run.algorithm = %s)",
+                      ops->name, given);
+    snprintf(out, size, "default");
+    return PO_OK;
+  }
+  if (!given) {
+    snprintf(out, size, "%.*s", (int)strcspn(list, "|"), list);
+    return PO_OK;
+  }
+  for (const char *c = list; *c;) {
+    size_t len = strcspn(c, "|");
+    if (len == strlen(given) && !strncmp(c, given, len)) {
+      snprintf(out, size, "%s", given);
+      return PO_OK;
+    }
+    c += len;
+    if (*c) c++;
+  }
+  return po_error(PO_ERR_ARG,
+                  "run.algorithm = '%s' is not an algorithm of backend %s%s%s (valid: %s)", given,
+                  requested->name, ops != requested ? ", which anneals on " : "",
+                  ops != requested ? ops->name : "", list);
+}
+
+/* Optional double key of [run]: *has = 0 when unset. */
+static int optional_double(const po_params *p, const char *key, int *has, double *v) {
+  *has = po_params_get(p, "run", key) != NULL;
+  return *has ? po_params_double(p, &po_run_section, key, v) : PO_OK;
+}
+
+int po_run_config_read(const po_params *p, const po_backend_ops *ops, po_run_config *c) {
+  memset(c, 0, sizeof *c);
+  c->backend = ops;
+  c->annealer = po_run_annealer(ops);
+  int rc;
+  if ((rc = po_params_int(p, &po_run_section, "replicas", &c->replicas)) ||
+      (rc = po_cli_param_u64(p, &po_run_section, "run_id", &c->run_id)) ||
+      (rc = pick_algorithm(ops, po_params_get(p, "run", "algorithm"), c->algorithm,
+                           sizeof c->algorithm)))
+    return rc;
+  if (po_params_get(p, "run", "steps")) {
+    if ((rc = po_params_int(p, &po_run_section, "steps", &c->steps))) return rc;
+  } else {
+    c->steps = po_run_default_steps(ops);
+  }
+  if ((rc = optional_double(p, "target_energy", &c->has_target_energy, &c->target_energy)) ||
+      (rc = optional_double(p, "target_cut", &c->has_target_cut, &c->target_cut)))
+    return rc;
+  if (c->has_target_energy && c->has_target_cut)
+    return po_error(PO_ERR_ARG, "run.target_energy and run.target_cut are both set; give one");
+  const char *dup, *storage;
+  if ((rc = po_params_string(p, &po_run_problem_section, "duplicates", &dup)) ||
+      (rc = po_params_string(p, &po_run_problem_section, "storage", &storage)))
+    return rc;
+  c->load.duplicates = !strcmp(dup, "sum") ? PO_DUP_SUM : PO_DUP_REJECT;
+  c->load.storage = !strcmp(storage, "dense") ? PO_STORAGE_DENSE
+                    : !strcmp(storage, "csr") ? PO_STORAGE_CSR
+                                              : -1;
+  return PO_OK;
+}
+
+int po_run_resolve_target(po_run_config *c, const po_ising *m) {
+  c->has_target = 0;
+  c->target = NAN;
+  c->target_note[0] = '\0';
+  if (c->has_target_energy) {
+    c->target = c->target_energy;
+    snprintf(c->target_note, sizeof c->target_note, "run.target_energy");
+  } else if (c->has_target_cut) {
+    if (m->h)
+      return po_error(PO_ERR_ARG,
+                      "run.target_cut needs a MaxCut problem without fields (%s has "
+                      "fields); use run.target_energy",
+                      m->source);
+    c->target = po_ising_energy_of_cut(m, c->target_cut);
+    snprintf(c->target_note, sizeof c->target_note, "cut >= %.10g", c->target_cut);
+  } else if (m->has_ground) {
+    c->target = m->ground_energy;
+    snprintf(c->target_note, sizeof c->target_note, "known ground energy");
+  } else {
+    return PO_OK;
+  }
+  c->has_target = 1;
+  return PO_OK;
+}
+
+int po_run_make_schedule(const po_params *p, po_schedule *s, char *desc, size_t size) {
+  memset(s, 0, sizeof *s);
+  const char *sp = po_params_get(p, "schedule", "spec");
+  static const char *const parts[] = {"kind", "start", "end", "steepness", "file"};
+  if (sp) {
+    for (size_t i = 0; i < PO_CLI_N(parts); i++)
+      if (po_params_get(p, "schedule", parts[i]))
+        return po_error(PO_ERR_ARG,
+                        "schedule.spec = '%s' and schedule.%s are both set; use one form", sp,
+                        parts[i]);
+    snprintf(desc, size, "%s", sp);
+    int rc = po_schedule_parse(s, sp);
+    return rc ? po_error_wrap(rc, "schedule.spec") : PO_OK;
+  }
+  const char *kind;
+  int rc = po_params_string(p, &po_run_schedule_section, "kind", &kind);
+  if (rc) return rc;
+  if (!strcmp(kind, "default")) {
+    snprintf(desc, size, "default");
+    return PO_OK;
+  }
+  if (!strcmp(kind, "table")) {
+    const char *file = po_params_get(p, "schedule", "file");
+    if (!file) return po_error(PO_ERR_ARG, "schedule.kind = table needs schedule.file");
+    snprintf(desc, size, "table:%s", file);
+    return po_schedule_load_table(s, file);
+  }
+  double a, b, c = 0;
+  if (!po_params_get(p, "schedule", "start") || !po_params_get(p, "schedule", "end"))
+    return po_error(PO_ERR_ARG, "schedule.kind = %s needs schedule.start and schedule.end", kind);
+  if ((rc = po_params_double(p, &po_run_schedule_section, "start", &a)) ||
+      (rc = po_params_double(p, &po_run_schedule_section, "end", &b)) ||
+      (rc = po_params_double(p, &po_run_schedule_section, "steepness", &c)))
+    return rc;
+  po_schedule_kind k = !strcmp(kind, "linear")      ? PO_SCHED_LINEAR
+                       : !strcmp(kind, "geometric") ? PO_SCHED_GEOMETRIC
+                                                    : PO_SCHED_TANH;
+  if (k == PO_SCHED_TANH)
+    snprintf(desc, size, "tanh:%g:%g:%g", a, b, c);
+  else
+    snprintf(desc, size, "%s:%g:%g", kind, a, b);
+  return po_schedule_init(s, k, a, b, c);
+}
+
+void po_run_fill_ledger_times(po_ledger *l, double wall_s) {
+  if (l->wall_s <= 0) l->wall_s = wall_s;
+  if (l->device_s <= 0) l->device_s = l->wall_s;
+  if (l->run_s <= 0) l->run_s = l->device_s;
+}
+
+int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
+                  const po_schedule *s, const po_anneal_opts *o, po_run_result *r) {
+  memset(r, 0, sizeof *r);
+  int rc = po_backend_open(c->backend->name, p, &r->backend);
+  if (rc) return rc;
+  po_backend_set_seed(r->backend, o->seed); /* device noise outside ising_anneal */
+  po_anneal_opts ao = *o;
+  ao.algorithm = c->algorithm;
+  ao.replicas = (int)c->replicas;
+  ao.steps = c->steps;
+  ao.run_id = c->run_id;
+  ao.threads = r->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+  double t0 = po_cli_now();
+  rc = po_backend_ising_anneal(r->backend, m, s, &ao, &r->samples);
+  double wall = po_cli_now() - t0;
+  if (rc) return rc;
+  r->ledger = po_backend_ledger(r->backend);
+  po_run_fill_ledger_times(r->ledger, wall);
+  return po_metrics_compute(&r->samples, m, c->has_target, c->target, r->ledger->run_s,
+                            &r->metrics);
+}
+
+void po_run_result_free(po_run_result *r) {
+  po_samples_free(&r->samples);
+  po_backend_close(r->backend);
+  memset(r, 0, sizeof *r);
+}

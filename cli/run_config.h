@@ -1,0 +1,94 @@
+/* One anneal run, configured from po_params: the single definition of the
+ * run configuration shared by `physopt solve` (cli/cmd_solve.c) and every
+ * run of `physopt sweep` (cli/sweep_exec.c), so that a sweep file is an
+ * ordinary run config (docs/cli.md, docs/sweeps.md).
+ *
+ * The keys are the sections [run], [problem] and [schedule] below plus the
+ * backend's own [NAME] and [energy.NAME].  The usual sequence:
+ *
+ *   po_run_find_backend(p, &ops);           // run.backend, error lists the names
+ *   po_run_config_read(p, ops, &c);          // algorithm, replicas, steps, targets, load
+ *   po_problem_open(spec, &c.load, &m);
+ *   po_run_resolve_target(&c, m);            // known ground energy by default
+ *   po_run_make_schedule(p, &s, desc, size); // schedule.spec or kind/start/end/...
+ *   po_run_anneal(&c, p, m, &s, &o, &r);     // open, anneal, ledger times, metrics
+ *   ...
+ *   po_run_result_free(&r); */
+#ifndef PHYSOPT_CLI_RUN_CONFIG_H
+#define PHYSOPT_CLI_RUN_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "physopt/physopt.h"
+
+/* Steps of an annealing backend that declares no default_steps. */
+#define PO_RUN_DEFAULT_STEPS 1000
+
+/* [run] (with the common seed, threads, out, json), [problem], [schedule]. */
+extern const po_param_section po_run_section;
+extern const po_param_section po_run_problem_section;
+extern const po_param_section po_run_schedule_section;
+
+typedef struct po_run_config {
+  const po_backend_ops *backend;  /* run.backend */
+  const po_backend_ops *annealer; /* backend, or the fallback that runs its ising_anneal */
+  char algorithm[64];             /* run.algorithm, default the annealer's first */
+  long replicas, steps;           /* steps default: the annealer's default_steps */
+  uint64_t run_id;                /* run.run_id (the sweep sets its own) */
+  po_load_opts load;              /* problem.duplicates, problem.storage */
+  int has_target_energy, has_target_cut;
+  double target_energy, target_cut;
+  /* Filled by po_run_resolve_target. */
+  int has_target;
+  double target;
+  char target_note[128]; /* "run.target_energy", "cut >= C", "known ground energy" */
+} po_run_config;
+
+/* The backend that runs ising_anneal: ops itself, or its fallback when it
+ * leaves the op NULL (photonic anneals on the cpu reference). */
+const po_backend_ops *po_run_annealer(const po_backend_ops *ops);
+
+/* Default steps of a backend: its annealer's default_steps, else
+ * PO_RUN_DEFAULT_STEPS. */
+long po_run_default_steps(const po_backend_ops *ops);
+
+/* The backend named by run.backend; an unknown name gives the error that
+ * lists the registered backends. */
+int po_run_find_backend(const po_params *p, const po_backend_ops **ops);
+
+/* Reads run.algorithm (checked against the annealer's list), replicas,
+ * steps, run_id, target_energy / target_cut (mutually exclusive) and the
+ * load options into c. */
+int po_run_config_read(const po_params *p, const po_backend_ops *ops, po_run_config *c);
+
+/* The success target: run.target_energy, else run.target_cut converted to
+ * an energy (needs a problem without fields), else the problem's known
+ * ground energy, else none (has_target = 0). */
+int po_run_resolve_target(po_run_config *c, const po_ising *m);
+
+/* The schedule from schedule.spec or from kind/start/end/steepness/file
+ * (both forms at once are an error); desc gets its one-string form. */
+int po_run_make_schedule(const po_params *p, po_schedule *s, char *desc, size_t size);
+
+/* Backends book their own times; fills what one left out: wall from the
+ * measured wall time, device from wall, run from device. */
+void po_run_fill_ledger_times(po_ledger *l, double wall_s);
+
+typedef struct po_run_result {
+  po_backend *backend; /* open; holds the ledger */
+  po_samples samples;
+  po_ledger *ledger;
+  po_metrics metrics;
+  int threads; /* resolved thread count */
+} po_run_result;
+
+/* Opens the backend with p, seeds it, anneals m with the configured
+ * algorithm, replicas, steps and run id (seed, threads, progress from o;
+ * threads 0 = the OpenMP default), fills the ledger times and computes the
+ * metrics against c->target.  Free r with po_run_result_free, also on
+ * error. */
+int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
+                  const po_schedule *s, const po_anneal_opts *o, po_run_result *r);
+void po_run_result_free(po_run_result *r);
+
+#endif
