@@ -13,8 +13,9 @@ set logscale x
 set xlabel 'N (spins)'
 set ylabel 'energy per spin E/N'
 set title 'Gaussian SK: CIM adiabatic evolution vs bifurcation direction'
-set key bottom left
-set yrange [-0.8:-0.5]
+set key top right
+set yrange [-0.8:-0.45]
+set xrange [80:2500]
 plot '$in' using 1:2 with linespoints pt 7 title 'CIM adiabatic (CVODE)', \
      '$in' using 1:3 with linespoints pt 5 title 'spectral (sign of top eigenvector)', \
      -0.7633 with lines dt 2 title 'ground state, N -> inf (Parisi -0.7633)'
