@@ -7,7 +7,7 @@
 #include "physopt/error.h"
 
 /* Sources of the defaults:
- *  [CO]  cim-optimizer (McMahon lab, Cornell; Chen, Xiao, Reifenstein et al.,
+ *  [CO]  cim-optimizer (McMahon lab, Cornell,
  *        github.com/mcmahon-lab/cim-optimizer, CC BY 4.0): CAC defaults tuned
  *        for fully connected +/-1 SK instances with N = 100
  *        (optimal_params.py, sk_100_fc_params) and the AHC defaults of
