@@ -211,7 +211,9 @@ int po_cvode_reinit(po_cvode *c, double t0, const double *y0) {
   for (int i = 0; i < c->n; i++)
     if (!isfinite(y0[i]))
       return po_error(PO_ERR_ARG, "po_cvode_reinit: y0[%d] = %g is not finite", i, y0[i]);
-  po_cvode_get_stats(c, &c->base);
+  po_cvode_stats tot;
+  po_cvode_get_stats(c, &tot);
+  c->base = tot;
   memcpy(N_VGetArrayPointer(c->y), y0, (size_t)c->n * sizeof *y0);
   c->msg[0] = 0;
   int flag = CVodeReInit(c->mem, t0, c->y);
