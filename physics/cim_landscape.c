@@ -15,7 +15,7 @@
 #include "solvers/cvode.h"
 
 #ifndef PO_LAND_BLAS_MIN_N
-#define PO_LAND_BLAS_MIN_N 100000
+#define PO_LAND_BLAS_MIN_N 512
 #endif
 
 /* ---------- coupling products out = J x (double) ---------- */
@@ -296,7 +296,7 @@ void po_cim_adiabatic_opts_default(po_cim_adiabatic_opts *o) {
   o->t_max = 1e5;
   o->max_cvode_steps = 20000;
   o->linsol = PO_CVODE_AUTO;
-  o->dense_max_n = 200;
+  o->dense_max_n = 64;
   o->init = PO_CIM_INIT_EIGVEC;
   o->init_scale = 1e-3;
   o->seed = 1;
@@ -311,6 +311,7 @@ void po_cim_adiabatic_trace_free(po_cim_adiabatic_trace *t) {
   free(t->amp_rms);
   free(t->flow_time);
   free(t->final_spins);
+  free(t->final_x);
   memset(t, 0, sizeof *t);
 }
 
@@ -331,6 +332,7 @@ static void grad_energy(land_ctx *c, const double *x, double *grad_rms, double *
 
 int po_cim_adiabatic_anneal(const po_ising *m, const po_cim_adiabatic_opts *o, int8_t *best_spins,
                             double *best_energy, po_cim_adiabatic_trace *trace) {
+  if (trace) memset(trace, 0, sizeof *trace);
   int rc = check_model(m, "po_cim_adiabatic_anneal");
   if (rc) return rc;
   po_cim_adiabatic_opts def;
@@ -358,7 +360,6 @@ int po_cim_adiabatic_anneal(const po_ising *m, const po_cim_adiabatic_opts *o, i
   double *x = NULL, *v1 = NULL;
   int8_t *s = NULL;
   po_cvode *cv = NULL;
-  if (trace) memset(trace, 0, sizeof *trace);
   if ((rc = ctx_init(&c, m)) != PO_OK) goto out;
   x = malloc(n * sizeof *x);
   v1 = malloc(n * sizeof *v1);
@@ -394,8 +395,9 @@ int po_cim_adiabatic_anneal(const po_ising *m, const po_cim_adiabatic_opts *o, i
     trace->amp_rms = malloc(np * sizeof(double));
     trace->flow_time = malloc(np * sizeof(double));
     trace->final_spins = malloc(n);
+    trace->final_x = malloc(n * sizeof(double));
     if (!trace->a || !trace->ising_energy || !trace->soft_energy || !trace->grad_rms ||
-        !trace->amp_rms || !trace->flow_time || !trace->final_spins) {
+        !trace->amp_rms || !trace->flow_time || !trace->final_spins || !trace->final_x) {
       rc = po_error(PO_ERR_NOMEM, "cim.adiabatic: out of memory for the trace");
       goto out;
     }
@@ -454,6 +456,7 @@ int po_cim_adiabatic_anneal(const po_ising *m, const po_cim_adiabatic_opts *o, i
     po_cvode_stats st;
     po_cvode_get_stats(cv, &st);
     memcpy(trace->final_spins, s, n);
+    memcpy(trace->final_x, x, n * sizeof *x);
     trace->final_energy = e_ising;
     trace->unconverged = unconverged;
     trace->mvm = c.mvm;

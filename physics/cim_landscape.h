@@ -58,7 +58,7 @@ typedef struct po_cim_adiabatic_opts {
   double t_max;         /* maximal flow time per pump step (default 1e5) */
   long max_cvode_steps; /* internal CVODE steps per pump step (default 20000) */
   int linsol;           /* po_cvode_linsol: 0 auto, 1 dense, 2 spgmr (default auto) */
-  int dense_max_n;      /* auto: dense direct solver up to this N (default 200) */
+  int dense_max_n;      /* auto: dense direct solver up to this N (default 64) */
   po_cim_init init;     /* default PO_CIM_INIT_EIGVEC */
   double init_scale;    /* RMS amplitude of the initial state (default 1e-3) */
   uint64_t seed;        /* random init and the Lanczos start vector */
@@ -76,6 +76,7 @@ typedef struct po_cim_adiabatic_trace {
   double *amp_rms;      /* sqrt(mean x_i^2) */
   double *flow_time;    /* gradient-flow time spent at this a */
   int8_t *final_spins;  /* sign(x) at a_end (n) */
+  double *final_x;      /* the relaxed amplitudes x at a_end (n) */
   double final_energy;  /* = ising_energy[n_points - 1] */
   double lambda_max;    /* lambda_max(K) */
   double a_c;           /* -lambda_max(K) */
