@@ -14,7 +14,10 @@
  *
  * With --out, one row per N is written (temporary file, then rename):
  *   N instances mean_final sem_final mean_best spectral_mean spectral_sem parisi
- *   wall_s mvm */
+ *   wall_s mvm
+ * With --trace FILE, the per-pump-step trace of the first instance of the
+ * first size is written: a, E_ising/N, E_a/N, RMS gradient, RMS amplitude,
+ * flow time. */
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -45,9 +48,29 @@ static double dgemv_seconds(int n) {
   return dt;
 }
 
+static int write_trace(const char *path, const po_cim_adiabatic_trace *tr, int n) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) {
+    perror(tmp);
+    return 1;
+  }
+  fprintf(f, "# SK N=%d seed 1, a_c = %.6f\n# a E_ising/N E_soft/N grad_rms amp_rms flow_time\n", n,
+          tr->a_c);
+  for (int p = 0; p < tr->n_points; p++)
+    fprintf(f, "%.6f %.6f %.6f %.3e %.6f %.4f\n", tr->a[p], tr->ising_energy[p] / n,
+            tr->soft_energy[p] / n, tr->grad_rms[p], tr->amp_rms[p], tr->flow_time[p]);
+  if (fclose(f) != 0 || rename(tmp, path) != 0) {
+    perror(path);
+    return 1;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   int sizes[16] = {100, 200, 500, 1000}, nsizes = 4, inst = 3, steps = 150;
-  const char *out = NULL;
+  const char *out = NULL, *trace_out = NULL;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--sizes") && i + 1 < argc) {
       nsizes = 0;
@@ -57,11 +80,15 @@ int main(int argc, char **argv) {
       inst = atoi(argv[++i]);
     } else if (!strcmp(argv[i], "--steps") && i + 1 < argc) {
       steps = atoi(argv[++i]);
+    } else if (!strcmp(argv[i], "--trace") && i + 1 < argc) {
+      trace_out = argv[++i];
     } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
       out = argv[++i];
     } else {
-      fprintf(stderr, "usage: %s [--sizes N1,N2,..] [--instances K] [--steps S] [--out FILE]\n",
-              argv[0]);
+      fprintf(
+          stderr,
+          "usage: %s [--sizes N1,N2,..] [--instances K] [--steps S] [--out FILE] [--trace FILE]\n",
+          argv[0]);
       return 2;
     }
   }
@@ -113,6 +140,7 @@ int main(int argc, char **argv) {
         return 1;
       }
       wall += omp_get_wtime() - t0;
+      if (trace_out && si == 0 && k == 0 && write_trace(trace_out, &tr, n) != 0) return 1;
       mvm += (double)tr.mvm;
       double e = tr.final_energy / n;
       sf += e;
