@@ -29,7 +29,7 @@ MPIDEF   := -DPO_HAVE_MPI=1
 endif
 
 VERSION  := 0.1.0
-PKGS     := fftw3 gsl hdf5-serial openblas inih
+PKGS     := fftw3 gsl hdf5-serial openblas inih zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # GSL's .pc names its own reference CBLAS; OpenBLAS provides CBLAS for us.
 PKG_LIBS := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
@@ -109,7 +109,7 @@ bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
 
 DEB_PKGS := build-essential pkg-config libfftw3-dev libgsl-dev libhdf5-dev libopenblas-dev \
             libsundials-dev libinih-dev libcmocka-dev libopenmpi-dev openmpi-bin gnuplot-nox \
-            dataset-fashion-mnist python3-h5py python3-numpy hdf5-tools
+            dataset-fashion-mnist python3-h5py python3-numpy hdf5-tools zlib1g-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	  grep -q 'install ok installed' || echo $$p; done); \

@@ -3,3 +3,6 @@
  * (po_backend_ops_<name>), once for the registry array.  Adding a backend is
  * one line here plus one folder backends/<name>/. */
 PO_BACKEND(cpu)
+PO_BACKEND(photonic)
+PO_BACKEND(cavity)
+PO_BACKEND(cim)

@@ -3,3 +3,6 @@
  * table.  Adding a command is one line here plus cli/cmd_<name>.c. */
 PO_COMMAND(solve, "anneal an Ising/MaxCut problem on a backend")
 PO_COMMAND(backends, "list backends, their capabilities and parameters")
+PO_COMMAND(train, "train the MLP on Fashion-MNIST on a backend (cpu, or photonic: noise-aware)")
+PO_COMMAND(eval, "test accuracy of a trained model; accuracy vs photons/MAC sweep with plot")
+PO_COMMAND(recall, "associative-memory recall and capacity sweeps (cpu, cavity)")

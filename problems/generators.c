@@ -47,7 +47,7 @@ int po_ising_generate_sk(int n, uint64_t seed, int gaussian, po_ising **out) {
   int rc = po__ising_alloc(n, PO_STORAGE_DENSE, &m);
   if (rc) return rc;
   po_rng r;
-  po_rng_init(&r, seed, 0, 0);
+  po_rng_init(&r, seed, PO_STREAM_GENERATOR, 1);
   const double sd = 1.0 / sqrt((double)n);
   for (int i = 0; i < n; i++)
     for (int j = i + 1; j < n; j++) {
@@ -85,7 +85,7 @@ int po_ising_generate_wishart(int n, int mcols, uint64_t seed, po_ising **out) {
     return po_error(PO_ERR_NOMEM, "wishart: out of memory for N = %d, M = %d", n, mcols);
   }
   po_rng r;
-  po_rng_init(&r, seed, 0, 0);
+  po_rng_init(&r, seed, PO_STREAM_GENERATOR, 2);
   for (int i = 0; i < n; i++) g[i] = (po_rng_u64(&r) >> 63) ? 1 : -1;
   const double scale = sqrt((double)n / (double)(n - 1));
   for (int mu = 0; mu < mcols; mu++) {

@@ -51,11 +51,8 @@ uint64_t po_rng_below(po_rng *r, uint64_t n) {
   return (uint64_t)(m >> 64);
 }
 
-double po_rng_normal(po_rng *r) {
-  if (r->has_spare) {
-    r->has_spare = 0;
-    return r->spare;
-  }
+/* Two independent N(0,1) values by the polar Box-Muller method. */
+static void polar_pair(po_rng *r, double *a, double *b) {
   double u, v, q;
   do {
     u = 2.0 * po_rng_uniform(r) - 1.0;
@@ -63,23 +60,29 @@ double po_rng_normal(po_rng *r) {
     q = u * u + v * v;
   } while (q >= 1.0 || q == 0.0);
   double f = sqrt(-2.0 * log(q) / q);
-  r->spare = v * f;
+  *a = u * f;
+  *b = v * f;
+}
+
+double po_rng_normal(po_rng *r) {
+  if (r->has_spare) {
+    r->has_spare = 0;
+    return r->spare;
+  }
+  double a, b;
+  polar_pair(r, &a, &b);
+  r->spare = b;
   r->has_spare = 1;
-  return u * f;
+  return a;
 }
 
 void po_rng_normal_fill(po_rng *r, float *x, long n) {
   long i = 0;
   for (; i + 1 < n; i += 2) {
-    double u, v, q;
-    do {
-      u = 2.0 * po_rng_uniform(r) - 1.0;
-      v = 2.0 * po_rng_uniform(r) - 1.0;
-      q = u * u + v * v;
-    } while (q >= 1.0 || q == 0.0);
-    double f = sqrt(-2.0 * log(q) / q);
-    x[i] = (float)(u * f);
-    x[i + 1] = (float)(v * f);
+    double a, b;
+    polar_pair(r, &a, &b);
+    x[i] = (float)a;
+    x[i + 1] = (float)b;
   }
   if (i < n) x[i] = (float)po_rng_normal(r);
 }

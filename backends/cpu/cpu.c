@@ -4,6 +4,8 @@
 #include <omp.h>
 #include "physopt/backend.h"
 #include "physopt/error.h"
+#include "backends/cpu/cpu_anneal.h"
+#include "backends/cpu/cpu_recall.h"
 
 static const po_param_spec cpu_specs[] = {
     {"kernel", PO_PARAM_STRING, "auto", 0, 0, "auto|general|multispin", "",
@@ -12,6 +14,9 @@ static const po_param_spec cpu_specs[] = {
     {"pt_temperatures", PO_PARAM_INT, "16", 2, 1024, NULL, "1",
      "temperatures per parallel-tempering chain, geometric between the default hot and cold "
      "betas"},
+    {"sample", PO_PARAM_STRING, "best", 0, 0, "best|final", "",
+     "returned state per replica: the lowest-energy state seen at a sweep end, or the final "
+     "state (for sampling at a fixed temperature)"},
 };
 
 /* Per-operation energies at 45 nm, 0.9 V: M. Horowitz, "Computing's energy
@@ -25,6 +30,9 @@ static const po_param_spec cpu_energy_specs[] = {
     {"dram_word_j", PO_PARAM_DOUBLE, "640e-12", 0, 1, NULL, "J",
      "one 32-bit DRAM access (Horowitz, ISSCC 2014); charged per operand word streamed from "
      "memory when the working set exceeds the caches"},
+    {"word_op_j", PO_PARAM_DOUBLE, "0.2e-12", 0, 1, NULL, "J",
+     "one 64-bit integer logic operation of the multispin kernel: two 32-bit integer adds "
+     "(0.1 pJ each) (Horowitz, ISSCC 2014)"},
 };
 
 const po_param_section po_cpu_params = {"cpu", cpu_specs, sizeof cpu_specs / sizeof cpu_specs[0]};
@@ -50,10 +58,12 @@ static int cpu_matmul(po_backend *b, po_trans ta, po_trans tb, int M, int N, int
 const po_backend_ops po_backend_ops_cpu = {
     .name = "cpu",
     .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA and parallel tempering",
-    .caps = PO_CAP_MATMUL,
+    .caps = PO_CAP_MATMUL | PO_CAP_ISING | PO_CAP_RECALL,
     .fallback = NULL,
     .algorithms = "sa|pt",
     .params = &po_cpu_params,
     .energy = &po_cpu_energy,
     .matmul = cpu_matmul,
+    .ising_anneal = po_cpu_anneal,
+    .recall = po_cpu_recall,
 };

@@ -35,7 +35,7 @@ typedef void (*po_progress_fn)(void *ctx, double fraction);
 
 typedef struct po_anneal_opts {
   const char *algorithm; /* backend-specific: cpu "sa"|"pt", cim "cac"|"ahc"|... */
-  int replicas;          /* independent runs (PT: number of temperatures) */
+  int replicas;          /* independent runs (cpu pt: independent PT runs) */
   long steps;            /* sweeps (cpu) or integration steps (cim) */
   uint64_t seed;
   uint64_t run_id; /* sweep run id; streams are (seed, run_id, replica) */

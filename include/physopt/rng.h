@@ -20,6 +20,11 @@ typedef struct po_rng {
   double spare;
 } po_rng;
 
+/* Stream key `a` reserved for problem generators, so that an instance drawn
+ * with seed X never shares a stream with replica b of run 0 annealed with
+ * the same seed X (which would start that replica on the planted state). */
+#define PO_STREAM_GENERATOR UINT64_C(0x67656e657261746f)
+
 /* Stream for (seed, a, b); by convention a = run id, b = replica index. */
 void po_rng_init(po_rng *r, uint64_t seed, uint64_t a, uint64_t b);
 

@@ -1,0 +1,453 @@
+/* The confocal-cavity QED backend (Marsh et al., PRX 11, 021048, 2021).
+ *
+ * recall:        glauber | steepest (the cavity's native discrete steepest
+ *                descent, shared kernel with the cpu backend) | semiclassical
+ *                (collective-spin Landau-Lifshitz-Gilbert dynamics with the
+ *                cavity adiabatically eliminated, physics/cavity.h),
+ *                integrated with CVODE (BDF, Newton-Krylov; deterministic
+ *                after the atom-projection noise of the initial state) or an
+ *                Euler-Maruyama stepper with Langevin noise ~ 1/sqrt(N_atoms).
+ * ising_anneal:  the same semiclassical dynamics from the normal phase
+ *                (all spins along -z) under a transverse-pump ramp taken from
+ *                the shared schedule; spins are read out as sign(x_i).
+ * Ledger: pump energy (power x time), photons lost through the mirrors
+ * (2 kappa n_photons per unit time, hbar omega each), atom preparation per
+ * shot; simulated device seconds from the coupling scale j0.
+ * Equations, parameter sources and choices: docs/cavity.md. */
+#include <cvode/cvode.h>
+#include <math.h>
+#include <nvector/nvector_serial.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
+#include <sunlinsol/sunlinsol_spgmr.h>
+#include <sunmatrix/sunmatrix_dense.h>
+#include "backends/cpu/cpu_recall.h"
+#include "physics/cavity.h"
+#include "physopt/backend.h"
+#include "physopt/error.h"
+#include "physopt/memory.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static const po_param_spec cavity_specs[] = {
+    {"w0_um", PO_PARAM_DOUBLE, "35", 1, 1000, NULL, "um",
+     "TEM00 waist of the confocal cavity (L = R = 1 cm, w0 = 35 um: Vaidya et al., PRX 8, "
+     "011002, 2018)"},
+    {"sigma_a", PO_PARAM_DOUBLE, "0.1", 0.01, 0.5, NULL, "w0",
+     "Gaussian width sigma_A of an atomic ensemble in units of w0 (choice: ensembles of a few "
+     "um, well below w0, as proposed by Marsh et al., PRX 11, 021048, 2021)"},
+    {"spread", PO_PARAM_DOUBLE, "1.5", 0, 20, NULL, "w0",
+     "radius of the disk in which ensembles are placed (native connectivity); the crossover to "
+     "a spin glass sits near 1 w0 (Marsh et al. 2021, Fig. 2; docs/cavity.md)"},
+    {"n_atoms", PO_PARAM_DOUBLE, "1e4", 1, 1e9, NULL, "atoms",
+     "atoms per ensemble; sets the projection noise 1/sqrt(N_atoms) (order 10^4-10^5 87Rb atoms: "
+     "Marsh et al. 2021; Vaidya et al. 2018)"},
+    {"omega_z", PO_PARAM_DOUBLE, "0.05", 0, 10, NULL, "j0",
+     "effective transverse field (atomic level splitting) in units of the coupling scale j0 "
+     "(choice; small against the fields of stored patterns, docs/cavity.md)"},
+    {"damping", PO_PARAM_DOUBLE, "20", 0, 1e6, NULL, "1",
+     "cavity-loss-induced relaxation rate Gamma relative to the coherent precession; >> 1 is the "
+     "strong-dissipation regime of Marsh et al. 2021 (choice)"},
+    {"pump_start", PO_PARAM_DOUBLE, "1", 0, 1e3, NULL, "1",
+     "coupling g (proportional to transverse pump power) at the start of a recall when the "
+     "schedule is 'default'"},
+    {"pump_end", PO_PARAM_DOUBLE, "2", 0, 1e3, NULL, "1",
+     "coupling g at the end of a recall when the schedule is 'default'"},
+    {"duration", PO_PARAM_DOUBLE, "40", 1e-3, 1e6, NULL, "1/(2 pi j0)",
+     "length of one recall or anneal shot in units of 1/(2 pi j0)"},
+    {"j0_hz", PO_PARAM_DOUBLE, "1e4", 1, 1e9, NULL, "Hz",
+     "cavity-mediated coupling scale j0 (order 10 kHz: Guo et al., PRL 122, 193601, 2019, "
+     "interaction strengths of order the recoil-scale kHz-10 kHz; estimate)"},
+    {"integrator", PO_PARAM_STRING, "cvode", 0, 0, "cvode|sde", "",
+     "semiclassical integrator: CVODE (deterministic after the initial projection noise) or "
+     "Euler-Maruyama with Langevin noise of strength damping/N_atoms"},
+    {"sde_steps", PO_PARAM_INT, "20000", 10, 100000000, NULL, "1",
+     "Euler-Maruyama steps per shot (integrator = sde)"},
+    {"rtol", PO_PARAM_DOUBLE, "1e-8", 1e-14, 1e-2, NULL, "1", "CVODE relative tolerance"},
+    {"kappa_khz", PO_PARAM_DOUBLE, "150", 1, 1e5, NULL, "kHz",
+     "cavity field decay rate kappa/2pi (order 150 kHz for the Stanford confocal cavity: Vaidya "
+     "et al. 2018, Guo et al. 2019)"},
+    {"n_photons", PO_PARAM_DOUBLE, "1e3", 0, 1e12, NULL, "photons",
+     "mean intracavity photon number while superradiant (estimate, order of the emission "
+     "detected by Kroeze et al., PRL 121, 163601, 2018)"},
+};
+
+static const po_param_spec cavity_energy_specs[] = {
+    {"pump_power_w", PO_PARAM_DOUBLE, "0.05", 0, 100, NULL, "W",
+     "optical power of the transverse pump beam (tens of mW at 780 nm; estimate for the "
+     "experiments of Guo et al. 2019)"},
+    {"photon_j", PO_PARAM_DOUBLE, "2.547e-19", 0, 1, NULL, "J",
+     "energy of one 780 nm photon, h c / 780 nm (exact)"},
+    {"atom_prep_j", PO_PARAM_DOUBLE, "1.5e4", 0, 1e9, NULL, "J",
+     "electrical energy to prepare the atoms of one shot: a cold-atom apparatus of ~3 kW "
+     "running a ~5 s BEC cycle (estimate; imaging is destructive, one shot per recall)"},
+    {"prep_time_s", PO_PARAM_DOUBLE, "5", 0, 1e4, NULL, "s",
+     "duration of the BEC preparation cycle per shot (estimate, as above)"},
+};
+
+const po_param_section po_cavity_params = {"cavity", cavity_specs,
+                                           sizeof cavity_specs / sizeof cavity_specs[0]};
+const po_param_section po_cavity_energy = {"energy.cavity", cavity_energy_specs,
+                                           sizeof cavity_energy_specs /
+                                               sizeof cavity_energy_specs[0]};
+
+typedef struct cav_cfg {
+  double n_atoms, omega_z, damping, pump_start, pump_end, duration, j0_hz, rtol, kappa_khz,
+      n_photons;
+  int sde;
+  long sde_steps;
+} cav_cfg;
+
+static int read_cfg(po_backend *b, cav_cfg *c) {
+  int rc = 0;
+  const char *integ = NULL;
+  rc = rc ? rc : po_backend_param_double(b, "n_atoms", &c->n_atoms);
+  rc = rc ? rc : po_backend_param_double(b, "omega_z", &c->omega_z);
+  rc = rc ? rc : po_backend_param_double(b, "damping", &c->damping);
+  rc = rc ? rc : po_backend_param_double(b, "pump_start", &c->pump_start);
+  rc = rc ? rc : po_backend_param_double(b, "pump_end", &c->pump_end);
+  rc = rc ? rc : po_backend_param_double(b, "duration", &c->duration);
+  rc = rc ? rc : po_backend_param_double(b, "j0_hz", &c->j0_hz);
+  rc = rc ? rc : po_backend_param_double(b, "rtol", &c->rtol);
+  rc = rc ? rc : po_backend_param_double(b, "kappa_khz", &c->kappa_khz);
+  rc = rc ? rc : po_backend_param_double(b, "n_photons", &c->n_photons);
+  rc = rc ? rc : po_backend_param_string(b, "integrator", &integ);
+  rc = rc ? rc : po_backend_param_int(b, "sde_steps", &c->sde_steps);
+  if (!rc) c->sde = !strcmp(integ, "sde");
+  return rc;
+}
+
+/* One shot of the semiclassical dynamics. */
+typedef struct shot {
+  int n;
+  const double *Wd;
+  const cav_cfg *c;
+  const po_schedule *sched; /* NULL or DEFAULT: linear pump_start -> pump_end */
+  double g_start, g_end;
+} shot;
+
+static double pump_at(const shot *s, double t) {
+  double f = t / s->c->duration;
+  if (f > 1) f = 1;
+  if (f < 0) f = 0;
+  if (s->sched && s->sched->kind != PO_SCHED_DEFAULT)
+    return po_schedule_value(s->sched, lround(f * 1e6), 1000001);
+  return s->g_start + (s->g_end - s->g_start) * f;
+}
+
+static int rhs_cv(sunrealtype t, N_Vector y, N_Vector ydot, void *user) {
+  const shot *s = user;
+  po_cavity_spin_rhs(s->n, s->Wd, pump_at(s, t), s->c->omega_z, s->c->damping,
+                     N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
+  return 0;
+}
+
+static int roots_cv(sunrealtype t, N_Vector y, sunrealtype *gout, void *user) {
+  const shot *s = user;
+  const double *v = N_VGetArrayPointer(y);
+  for (int i = 0; i < s->n; i++) gout[i] = v[3 * i];
+  return 0;
+}
+
+/* Integrates state (3n, unit vectors) over [0, duration]; logs the order of
+ * sign changes of x_i.  Returns PO_OK or an error. */
+static int run_shot(const shot *s, double *state, po_rng *rng, int *log, int log_len, long *flips) {
+  const int n = s->n;
+  long nf = 0;
+  if (log)
+    for (int k = 0; k < log_len; k++) log[k] = -1;
+  if (!s->c->sde) {
+    SUNContext ctx = NULL;
+    if (SUNContext_Create(NULL, &ctx)) return po_error(PO_ERR_NUMERIC, "cavity: SUNContext failed");
+    N_Vector y = N_VNew_Serial(3 * n, ctx);
+    void *mem = CVodeCreate(CV_BDF, ctx);
+    /* Dense Newton for small networks, matrix-free GMRES beyond. */
+    SUNMatrix A = (y && 3 * n <= 600) ? SUNDenseMatrix(3 * n, 3 * n, ctx) : NULL;
+    SUNLinearSolver ls = !y  ? NULL
+                         : A ? SUNLinSol_Dense(y, A, ctx)
+                             : SUNLinSol_SPGMR(y, SUN_PREC_NONE, 50, ctx);
+    int rc = PO_OK;
+    int *found = malloc(sizeof(int) * n);
+    if (!y || !mem || !ls || !found) rc = po_error(PO_ERR_NOMEM, "cavity: CVODE allocation failed");
+    if (!rc) {
+      memcpy(N_VGetArrayPointer(y), state, sizeof(double) * 3 * n);
+      if (CVodeInit(mem, rhs_cv, 0.0, y) || CVodeSStolerances(mem, s->c->rtol, s->c->rtol * 1e-2) ||
+          CVodeSetUserData(mem, (void *)s) || CVodeSetLinearSolver(mem, ls, A) ||
+          CVodeRootInit(mem, n, roots_cv) || CVodeSetMaxNumSteps(mem, 1000000))
+        rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE setup failed");
+    }
+    sunrealtype t = 0;
+    while (!rc && t < s->c->duration) {
+      int f = CVode(mem, s->c->duration, y, &t, CV_NORMAL);
+      if (f == CV_ROOT_RETURN) {
+        CVodeGetRootInfo(mem, found);
+        for (int i = 0; i < n; i++)
+          if (found[i]) {
+            if (log && nf < log_len) log[nf] = i;
+            nf++;
+          }
+      } else if (f < 0) {
+        rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE failed at t = %g (flag %d)", (double)t, f);
+      }
+    }
+    if (!rc) memcpy(state, N_VGetArrayPointer(y), sizeof(double) * 3 * n);
+    free(found);
+    if (mem) CVodeFree(&mem);
+    if (ls) SUNLinSolFree(ls);
+    if (A) SUNMatDestroy(A);
+    if (y) N_VDestroy(y);
+    SUNContext_Free(&ctx);
+    if (rc) return rc;
+  } else {
+    /* Euler-Maruyama on the spheres: n += f dt + sqrt(2 D dt) P_perp xi,
+     * then renormalise; D = damping / N_atoms (local stepper: the shared
+     * solvers/sde.c had not landed when this was written). */
+    const long K = s->c->sde_steps;
+    const double dt = s->c->duration / K, amp = sqrt(2 * s->c->damping / s->c->n_atoms * dt);
+    double *f = malloc(sizeof(double) * 3 * n);
+    if (!f) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
+    for (long k = 0; k < K; k++) {
+      po_cavity_spin_rhs(n, s->Wd, pump_at(s, k * dt), s->c->omega_z, s->c->damping, state, f);
+      for (int i = 0; i < n; i++) {
+        double *v = state + 3 * i, xi[3], old = v[0];
+        for (int a = 0; a < 3; a++) xi[a] = po_rng_normal(rng);
+        const double d = xi[0] * v[0] + xi[1] * v[1] + xi[2] * v[2];
+        double nrm = 0;
+        for (int a = 0; a < 3; a++) {
+          v[a] += f[3 * i + a] * dt + amp * (xi[a] - d * v[a]);
+          nrm += v[a] * v[a];
+        }
+        nrm = sqrt(nrm);
+        for (int a = 0; a < 3; a++) v[a] /= nrm;
+        if ((old < 0) != (v[0] < 0)) {
+          if (log && nf < log_len) log[nf] = i;
+          nf++;
+        }
+      }
+    }
+    free(f);
+  }
+  if (flips) *flips = nf;
+  return PO_OK;
+}
+
+/* Unit vectors along (x0_i, 0, z0) plus transverse projection noise of std
+ * 1/sqrt(N_atoms) (spin coherent state of N_atoms/2). */
+static void prepare(int n, const double *x0, double z0, double n_atoms, po_rng *r, double *state) {
+  const double sd = 1 / sqrt(n_atoms);
+  for (int i = 0; i < n; i++) {
+    double *v = state + 3 * i;
+    v[0] = x0 ? x0[i] : 0;
+    v[1] = 0;
+    v[2] = z0;
+    for (int a = 0; a < 3; a++) v[a] += sd * po_rng_normal(r);
+    const double nrm = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+    for (int a = 0; a < 3; a++) v[a] /= nrm;
+  }
+}
+
+static void book(po_backend *b, const cav_cfg *c, int shots, double wall) {
+  double pump_w = 0, photon_j = 0, prep_j = 0, prep_s = 0;
+  po_backend_energy_cost(b, "pump_power_w", &pump_w);
+  po_backend_energy_cost(b, "photon_j", &photon_j);
+  po_backend_energy_cost(b, "atom_prep_j", &prep_j);
+  po_backend_energy_cost(b, "prep_time_s", &prep_s);
+  const double t_shot = c->duration / (2 * M_PI * c->j0_hz); /* device seconds */
+  b->ledger.wall_s += wall;
+  b->ledger.device_s += shots * t_shot;
+  b->ledger.run_s += t_shot;
+  po_ledger_add(&b->ledger, "pump", "s", shots * t_shot, pump_w);
+  po_ledger_add(&b->ledger, "cavity_photons_lost", "photons",
+                shots * t_shot * 2 * (2 * M_PI * c->kappa_khz * 1e3) * c->n_photons, photon_j);
+  po_ledger_add(&b->ledger, "atom_preparation", "shots", shots, prep_j);
+  po_ledger_add(&b->ledger, "preparation_time", "s", shots * prep_s, 0.0);
+}
+
+static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states, int trials) {
+  cav_cfg c;
+  int rc = read_cfg(b, &c);
+  if (rc) return rc;
+  const double t0 = omp_get_wtime();
+  if (t->dynamics != PO_DYN_SEMICLASSICAL) {
+    double flips = 0, attempts = 0;
+    rc = po_recall_discrete(t, states, trials, &flips, &attempts);
+    if (!rc) {
+      book(b, &c, trials, omp_get_wtime() - t0);
+      po_ledger_add(&b->ledger, "spin_flips", "flips", flips, 0.0);
+    }
+    return rc;
+  }
+  if (!t->W || t->n < 1 || trials < 0) return po_error(PO_ERR_ARG, "recall: invalid task");
+  const int n = t->n;
+  double *Wd = malloc(sizeof(double) * (size_t)n * n);
+  if (!Wd) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
+  for (long k = 0; k < (long)n * n; k++) Wd[k] = t->W[k];
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = 0;
+  shot s = {n, Wd, &c, t->schedule, c.pump_start, c.pump_end};
+  double flips_all = 0;
+  int err = PO_OK;
+  const int threads = t->threads > 0 ? t->threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic) num_threads(threads) reduction(+ : flips_all)
+  for (int r = 0; r < trials; r++) {
+    int my = PO_OK;
+#pragma omp atomic read
+    my = err;
+    if (my) continue;
+    double *state = malloc(sizeof(double) * 3 * n), *x0 = malloc(sizeof(double) * n);
+    po_rng rng;
+    po_rng_init(&rng, t->seed, t->run_id, (uint64_t)r);
+    long nf = 0;
+    int8_t *sr = states + (long)r * n;
+    if (!state || !x0) {
+      my = po_error(PO_ERR_NOMEM, "cavity: out of memory");
+    } else {
+      for (int i = 0; i < n; i++) x0[i] = sr[i] >= 0 ? 1.0 : -1.0;
+      prepare(n, x0, 0.0, c.n_atoms, &rng, state);
+      my = run_shot(&s, state, &rng, t->flip_log ? t->flip_log + (long)r * t->flip_log_len : NULL,
+                    t->flip_log_len, &nf);
+    }
+    if (!my) {
+      int conv = 1;
+      for (int i = 0; i < n; i++) sr[i] = state[3 * i] >= 0 ? 1 : -1;
+      for (int i = 0; i < n; i++) {
+        double h = 0;
+        for (int j = 0; j < n; j++) h += Wd[(long)i * n + j] * sr[j];
+        if (sr[i] * h < -1e-9) conv = 0;
+      }
+      if (t->flips) t->flips[r] = nf;
+      if (t->converged) t->converged[r] = conv;
+      flips_all += nf;
+    } else {
+#pragma omp critical(cavity_err)
+      if (!err) err = my;
+    }
+    free(state);
+    free(x0);
+  }
+  free(Wd);
+  if (err) return err;
+  book(b, &c, trials, omp_get_wtime() - t0);
+  po_ledger_add(&b->ledger, "spin_flips", "flips", flips_all, 0.0);
+  return PO_OK;
+}
+
+static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sched,
+                         const po_anneal_opts *o, po_samples *out) {
+  cav_cfg c;
+  int rc = read_cfg(b, &c);
+  if (rc) return rc;
+  if (m->h)
+    return po_error(PO_ERR_UNSUPPORTED,
+                    "backend cavity: ising_anneal does not support local fields h_i (the cavity "
+                    "couples spins pairwise only)");
+  const int n = m->n;
+  if (n > 4096) return po_error(PO_ERR_ARG, "backend cavity: n = %d exceeds 4096 ensembles", n);
+  double *Wd = calloc((size_t)n * n, sizeof(double));
+  if (!Wd) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
+  /* W = -J (ferromagnetic convention of the cavity, problem.h). */
+  if (m->storage == PO_STORAGE_DENSE) {
+    for (long k = 0; k < (long)n * n; k++) Wd[k] = -m->dense[k];
+  } else {
+    for (int i = 0; i < n; i++)
+      for (int64_t k = m->row_ptr[i]; k < m->row_ptr[i + 1]; k++)
+        Wd[(long)i * n + m->col[k]] = -m->val[k];
+  }
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = 0;
+  /* Threshold of the normal phase: g lambda_max(W) = omega_z. */
+  double lam = 0, *v = malloc(sizeof(double) * n), *w = malloc(sizeof(double) * n);
+  if (!v || !w) {
+    free(Wd);
+    free(v);
+    free(w);
+    return po_error(PO_ERR_NOMEM, "cavity: out of memory");
+  }
+  for (int i = 0; i < n; i++) v[i] = 1.0 + 0.01 * (i % 7);
+  for (int it = 0; it < 200; it++) {
+    double nrm = 0;
+    for (int i = 0; i < n; i++) {
+      w[i] = 0;
+      for (int j = 0; j < n; j++) w[i] += Wd[(long)i * n + j] * v[j];
+      w[i] += 1e3 * v[i]; /* shift: power iteration finds the largest algebraic eigenvalue */
+      nrm += w[i] * w[i];
+    }
+    nrm = sqrt(nrm);
+    lam = nrm - 1e3;
+    for (int i = 0; i < n; i++) v[i] = w[i] / nrm;
+  }
+  free(v);
+  free(w);
+  if (!(lam > 0)) lam = 1;
+  const double omz = c.omega_z > 0 ? c.omega_z : 0.05;
+  cav_cfg ca = c;
+  ca.omega_z = omz;
+  if (o->steps > 1 && c.sde) ca.sde_steps = o->steps;
+  /* Default ramp: g from 0 to 3 g_c, g_c = omega_z / lambda_max. */
+  shot s = {n, Wd, &ca, sched, 0.0, 3 * omz / lam};
+  /* Allocated as po_samples_alloc does (free with po_samples_free). */
+  out->replicas = o->replicas;
+  out->n = n;
+  out->spins = malloc((size_t)o->replicas * n);
+  out->energy = malloc(sizeof(double) * o->replicas);
+  if (!out->spins || !out->energy) {
+    free(out->spins);
+    free(out->energy);
+    out->spins = NULL;
+    out->energy = NULL;
+    free(Wd);
+    return po_error(PO_ERR_NOMEM, "cavity: out of memory");
+  }
+  int err = PO_OK;
+  const double t0 = omp_get_wtime();
+#pragma omp parallel for schedule(dynamic)                                                         \
+    num_threads(o->threads > 0 ? o->threads : omp_get_max_threads())
+  for (int r = 0; r < o->replicas; r++) {
+    double *state = malloc(sizeof(double) * 3 * n);
+    po_rng rng;
+    po_rng_init(&rng, o->seed, o->run_id, (uint64_t)r);
+    int my = state ? PO_OK : PO_ERR_NOMEM;
+    if (!my) {
+      prepare(n, NULL, -1.0, ca.n_atoms, &rng, state);
+      my = run_shot(&s, state, &rng, NULL, 0, NULL);
+    }
+    if (!my) {
+      int8_t *sp = out->spins + (long)r * n;
+      double e = m->offset;
+      for (int i = 0; i < n; i++) sp[i] = state[3 * i] >= 0 ? 1 : -1;
+      for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) e -= Wd[(long)i * n + j] * sp[i] * sp[j];
+      out->energy[r] = e;
+    } else {
+#pragma omp critical(cavity_err)
+      if (!err) err = my;
+    }
+    free(state);
+  }
+  free(Wd);
+  if (err) {
+    free(out->spins);
+    free(out->energy);
+    out->spins = NULL;
+    out->energy = NULL;
+    return err == PO_ERR_NOMEM ? po_error(err, "cavity: out of memory") : err;
+  }
+  book(b, &ca, o->replicas, omp_get_wtime() - t0);
+  return PO_OK;
+}
+
+const po_backend_ops po_backend_ops_cavity = {
+    .name = "cavity",
+    .summary = "confocal-cavity QED spin ensembles (Marsh et al. PRX 2021): steepest-descent and "
+               "semiclassical recall, pump-ramp annealing",
+    .caps = PO_CAP_RECALL | PO_CAP_ISING,
+    .fallback = "cpu",
+    .algorithms = "semiclassical",
+    .params = &po_cavity_params,
+    .energy = &po_cavity_energy,
+    .recall = cavity_recall,
+    .ising_anneal = cavity_anneal,
+};

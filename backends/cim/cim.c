@@ -1,0 +1,179 @@
+/* Coherent Ising machine backend: OPO-network models (physics/opo.h) with
+ * plain, AHC and CAC feedback, device time from fibre-ring round trips and
+ * an energy ledger.  The anneal engine is in cim_anneal.c; docs/cim.md has
+ * the equations, sources and measured figures. */
+#include <string.h>
+#include "backends/cim/cim.h"
+#include "physopt/error.h"
+
+/* Sources of the defaults:
+ *  [CO]  cim-optimizer (McMahon lab, Cornell; Chen, Xiao, Reifenstein et al.,
+ *        github.com/mcmahon-lab/cim-optimizer, CC BY 4.0): CAC defaults tuned
+ *        for fully connected +/-1 SK instances with N = 100
+ *        (optimal_params.py, sk_100_fc_params) and the AHC defaults of
+ *        AHC.py, taken from the supplement of Leleu et al., PRL 122, 040607
+ *        (2019).
+ *  [W13] Wang, Marandi, Wen, Byer, Yamamoto, PRA 88, 063853 (2013):
+ *        normalised OPO equations (x^3 saturation, threshold p = 1).
+ *  [H21] Honjo et al., Sci. Adv. 7, eabh0952 (2021): 100,512 pulses in a
+ *        5 km fibre ring. */
+static const po_param_spec cim_specs[] = {
+    {"dt", PO_PARAM_DOUBLE, "0.05", 1e-6, 1.0, NULL, "photon lifetimes",
+     "integration time step; one step = round_trips_per_step round trips ([CO] time_step)"},
+    {"mu", PO_PARAM_DOUBLE, "0.8", 0.0, 100.0, NULL, "1",
+     "gain-saturation coefficient of the -mu x^3 term ([CO] sk_100_fc cac_mu = 0.8; [W13]: 1)"},
+    {"sigma", PO_PARAM_DOUBLE, "0", 0.0, 10.0, NULL, "1/sqrt(photon lifetime)",
+     "amplitude noise, enters as sigma sqrt(dt) N(0,1) per step ([CO] default noise = 0)"},
+    {"eps", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "1/photon lifetime",
+     "coupling strength; 0 = automatic: <alg>_eps_scale / norm(J), see eps_norm"},
+    {"eps_norm", PO_PARAM_STRING, "rms", 0, 0, "rms|abs", "",
+     "norm of J for automatic eps: rms = sqrt(sum_ij J_ij^2 / N) (SK, [CO] sk_100_fc beta = "
+     "0.3 = 3/sqrt(99)); abs = sum_ij |J_ij| / N ([CO] G-set beta = 3 N / sum|J|)"},
+    {"init_amp", PO_PARAM_DOUBLE, "1e-3", 0.0, 10.0, NULL, "1",
+     "initial amplitudes uniform in [-init_amp/2, init_amp/2] ([CO]: 0.001 rand - 0.0005)"},
+    {"field_amp", PO_PARAM_DOUBLE, "1", 0.0, 10.0, NULL, "1",
+     "reference amplitude x_h multiplying the fields h_i in the injection term (assumption)"},
+    {"e_max", PO_PARAM_DOUBLE, "32", 0.0, 1e9, NULL, "1",
+     "clamp of the error variables e_i, 0 = none ([CO] EMAX_FLOAT = 32)"},
+    {"x_max", PO_PARAM_DOUBLE, "-1", -1.0, 1e9, NULL, "1",
+     "clamp of |x_i|, -1 = automatic 1/sqrt(mu dt) (beyond it the explicit Euler map of the "
+     "cubic term is unstable; numerical safeguard, not physics), 0 = none"},
+    {"refresh", PO_PARAM_INT, "2000", 1, 1000000000, NULL, "steps",
+     "recompute local fields exactly every this many steps (non-integer couplings only)"},
+    /* CAC */
+    {"cac_pump", PO_PARAM_DOUBLE, "-0.2", -10.0, 10.0, NULL, "threshold units",
+     "CAC pump p (constant unless a schedule is given) ([CO] sk_100_fc cac_r = -0.2)"},
+    {"cac_eps_scale", PO_PARAM_DOUBLE, "3", 0.0, 1e6, NULL, "1",
+     "CAC automatic coupling eps = cac_eps_scale / norm(J) ([CO] sk_100_fc: 0.3 at N = 100)"},
+    {"alpha", PO_PARAM_DOUBLE, "0.7", 0.0, 100.0, NULL, "amplitude^2",
+     "CAC base target amplitude ([CO] sk_100_fc cac_alpha)"},
+    {"rho", PO_PARAM_DOUBLE, "1.2", 0.0, 100.0, NULL, "amplitude^2",
+     "CAC target modulation rho tanh(delta (H - H_opt)) ([CO] sk_100_fc cac_rho)"},
+    {"delta", PO_PARAM_DOUBLE, "12", 0.0, 1e6, NULL, "1/energy",
+     "CAC target modulation steepness ([CO] sk_100_fc cac_delta)"},
+    {"gamma", PO_PARAM_DOUBLE, "0.01", 0.0, 1e6, NULL, "1/photon lifetime^2",
+     "CAC growth rate of the error rate xi ([CO] sk_100_fc cac_gamma); plus gamma_n / N"},
+    {"gamma_n", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "N/photon lifetime^2",
+     "CAC size-scaled growth rate: xi grows at gamma + gamma_n / N ([CO] G-set: 0.075)"},
+    {"tau", PO_PARAM_DOUBLE, "150", 0.0, 1e12, NULL, "photon lifetimes",
+     "CAC reset time of xi without improvement of H_opt ([CO] sk_100_fc cac_tau); plus tau_n N"},
+    {"tau_n", PO_PARAM_DOUBLE, "0", 0.0, 1e9, NULL, "photon lifetimes",
+     "CAC size-scaled reset time: tau + tau_n N ([CO] G-set: 9)"},
+    /* AHC */
+    {"ahc_pump", PO_PARAM_DOUBLE, "0.2", -10.0, 10.0, NULL, "threshold units",
+     "AHC pump p ([CO] AHC.py r = 0.2, from Leleu et al. PRL 2019 supplement)"},
+    {"ahc_eps_scale", PO_PARAM_DOUBLE, "0.7", 0.0, 1e6, NULL, "1",
+     "AHC automatic coupling eps = ahc_eps_scale / norm(J) (0.07 at N = 100 as [CO] AHC.py)"},
+    {"beta", PO_PARAM_DOUBLE, "0.05", 0.0, 1e6, NULL, "1/photon lifetime",
+     "AHC error rate beta ([CO] AHC.py beta = 0.05)"},
+    {"ahc_target", PO_PARAM_DOUBLE, "0.2", 0.0, 100.0, NULL, "amplitude^2",
+     "AHC target amplitude a ([CO] AHC.py target_a_baseline = 0.2)"},
+    /* plain */
+    {"pump_start", PO_PARAM_DOUBLE, "-1", -10.0, 10.0, NULL, "threshold units",
+     "plain CIM default pump ramp start (linear; overridden by --schedule)"},
+    {"pump_end", PO_PARAM_DOUBLE, "1.5", -10.0, 10.0, NULL, "threshold units",
+     "plain CIM default pump ramp end"},
+    {"plain_eps_scale", PO_PARAM_DOUBLE, "0.5", 0.0, 1e6, NULL, "1",
+     "plain automatic coupling eps = plain_eps_scale / norm(J) (puts the network threshold "
+     "near p = 0 for SK; assumption)"},
+    {"method", PO_PARAM_STRING, "em", 0, 0, "em|heun", "",
+     "integrator of the plain model (solvers/sde.h); feedback models use fused Euler-Maruyama"},
+    /* device */
+    {"ring_length_m", PO_PARAM_DOUBLE, "5000", 1e-3, 1e9, NULL, "m",
+     "fibre ring length; round trip = ring_length_m group_index / c ([H21]: 5 km)"},
+    {"group_index", PO_PARAM_DOUBLE, "1.468", 1.0, 5.0, NULL, "1",
+     "group index of the fibre (SMF-28 at 1550 nm, Corning datasheet: 1.4682)"},
+    {"pulse_rate_hz", PO_PARAM_DOUBLE, "4.1e9", 1.0, 1e13, NULL, "Hz",
+     "pulse repetition rate; ring capacity = rate x round trip must hold N pulses ([H21]: "
+     "100,512 pulses per 24.5 us round trip of the 5 km ring = 4.1 GHz, derived)"},
+    {"round_trips_per_step", PO_PARAM_DOUBLE, "1", 1e-6, 1e6, NULL, "round trips",
+     "round trips per integration step ([CO] counts one Euler step as one round trip)"},
+    {"feedback", PO_PARAM_STRING, "digital", 0, 0, "digital|optical", "",
+     "how the feedback MVM is priced: digital FPGA/ASIC MACs or an optical MVM"},
+};
+
+/* Cost model; see configs/energy/cim.ini for the same values and sources. */
+static const po_param_spec cim_energy_specs[] = {
+    {"pump_power_w", PO_PARAM_DOUBLE, "1.0", 0.0, 1e6, NULL, "W",
+     "average optical pump power into the PPLN OPO, charged for every simulated device second "
+     "(order of magnitude of W-class pumps in fibre-ring CIMs; assumption, see docs/cim.md)"},
+    {"digital_mac_j", PO_PARAM_DOUBLE, "4.6e-12", 0.0, 1.0, NULL, "J",
+     "one feedback multiply-accumulate on digital hardware: fp32 MAC at 45 nm (Horowitz, ISSCC "
+     "2014: 3.7 pJ + 0.9 pJ)"},
+    {"optical_mac_j", PO_PARAM_DOUBLE, "1e-15", 0.0, 1.0, NULL, "J",
+     "one MAC of an optical MVM, excluding conversions (order of magnitude for free-space/"
+     "integrated optical MVMs; assumption, see docs/cim.md)"},
+    {"adc_j", PO_PARAM_DOUBLE, "1e-12", 0.0, 1.0, NULL, "J",
+     "one homodyne-measurement ADC conversion per pulse per round trip (~1 pJ/sample for GS/s "
+     "8-bit ADCs, Murmann ADC survey; order of magnitude)"},
+    {"dac_j", PO_PARAM_DOUBLE, "1e-12", 0.0, 1.0, NULL, "J",
+     "one feedback-injection DAC conversion per pulse per round trip (order of magnitude, as "
+     "adc_j)"},
+};
+
+const po_param_section po_cim_params = {"cim", cim_specs, sizeof cim_specs / sizeof cim_specs[0]};
+const po_param_section po_cim_energy = {"energy.cim", cim_energy_specs,
+                                        sizeof cim_energy_specs / sizeof cim_energy_specs[0]};
+
+int cim_config_read(const po_backend *b, cim_config *c) {
+  memset(c, 0, sizeof *c);
+  struct {
+    const char *key;
+    double *dst;
+  } dbl[] = {{"dt", &c->dt},
+             {"mu", &c->mu},
+             {"sigma", &c->sigma},
+             {"eps", &c->eps},
+             {"init_amp", &c->init_amp},
+             {"field_amp", &c->field_amp},
+             {"e_max", &c->e_max},
+             {"x_max", &c->x_max},
+             {"alpha", &c->alpha},
+             {"rho", &c->rho},
+             {"delta", &c->delta},
+             {"gamma", &c->gamma},
+             {"gamma_n", &c->gamma_n},
+             {"tau", &c->tau},
+             {"tau_n", &c->tau_n},
+             {"beta", &c->beta},
+             {"ahc_target", &c->ahc_target},
+             {"pump_start", &c->pump_start},
+             {"pump_end", &c->pump_end},
+             {"ring_length_m", &c->ring_length_m},
+             {"group_index", &c->group_index},
+             {"pulse_rate_hz", &c->pulse_rate_hz},
+             {"round_trips_per_step", &c->round_trips_per_step}};
+  int rc;
+  for (size_t i = 0; i < sizeof dbl / sizeof dbl[0]; i++)
+    if ((rc = po_backend_param_double(b, dbl[i].key, dbl[i].dst))) return rc;
+  const char *norm;
+  if ((rc = po_backend_param_string(b, "eps_norm", &norm))) return rc;
+  c->eps_abs_norm = !strcmp(norm, "abs");
+  if ((rc = po_backend_param_string(b, "method", &c->method))) return rc;
+  if ((rc = po_backend_param_string(b, "feedback", &c->feedback))) return rc;
+  if ((rc = po_backend_param_int(b, "refresh", &c->refresh))) return rc;
+  struct {
+    const char *key;
+    double *dst;
+  } en[] = {{"pump_power_w", &c->pump_power_w},
+            {"digital_mac_j", &c->digital_mac_j},
+            {"optical_mac_j", &c->optical_mac_j},
+            {"adc_j", &c->adc_j},
+            {"dac_j", &c->dac_j}};
+  for (size_t i = 0; i < sizeof en / sizeof en[0]; i++)
+    if ((rc = po_backend_energy_cost(b, en[i].key, en[i].dst))) return rc;
+  return PO_OK;
+}
+
+/* Per-algorithm pump and coupling scale (read lazily by the engine). */
+const po_backend_ops po_backend_ops_cim = {
+    .name = "cim",
+    .summary = "coherent Ising machine: OPO network with plain, AHC or CAC feedback "
+               "(fibre-ring device time and energy)",
+    .caps = PO_CAP_ISING,
+    .fallback = "cpu",
+    .algorithms = "cac|ahc|plain|cfc|sfc|mfcim|adiabatic",
+    .params = &po_cim_params,
+    .energy = &po_cim_energy,
+    .ising_anneal = cim_ising_anneal,
+};

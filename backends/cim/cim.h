@@ -1,0 +1,29 @@
+/* Private interface of the coherent Ising machine backend (backends/cim/). */
+#ifndef PHYSOPT_BACKENDS_CIM_H
+#define PHYSOPT_BACKENDS_CIM_H
+
+#include "physopt/backend.h"
+
+extern const po_param_section po_cim_params;
+extern const po_param_section po_cim_energy;
+
+/* Model and device parameters resolved from [cim] / [energy.cim]. */
+typedef struct cim_config {
+  double dt, pump, pump_start, pump_end, mu, eps, eps_scale, sigma, init_amp, field_amp;
+  int eps_abs_norm; /* eps_norm = abs (mean row sum |J|) instead of rms */
+  double alpha, rho, delta, gamma, gamma_n, tau, tau_n, beta, ahc_target, e_max, x_max;
+  long refresh;
+  const char *method; /* plain model integrator: em | heun */
+  /* device */
+  double ring_length_m, group_index, pulse_rate_hz, round_trips_per_step;
+  const char *feedback; /* digital | optical */
+  /* cost model */
+  double pump_power_w, digital_mac_j, optical_mac_j, adc_j, dac_j;
+} cim_config;
+
+int cim_config_read(const po_backend *b, cim_config *c);
+
+int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+                     const po_anneal_opts *o, po_samples *out);
+
+#endif

@@ -1,0 +1,148 @@
+/* physopt backends: every registered backend with its capabilities,
+ * algorithms, fallback, device parameters and energy cost model, read from
+ * the spec tables (the same tables that validate configs). */
+#include <string.h>
+#include "cli/common.h"
+
+static const po_param_spec run_specs[] = {PO_CLI_COMMON_RUN_SPECS};
+static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
+static const po_param_section *const secs[] = {&run_sec};
+static const po_cli_option opts[] = {{NULL, NULL, NULL, NULL}};
+static const po_cli_spec spec = {
+    "backends",
+    "[NAME] [--json]",
+    "Lists every registered backend (or only NAME): capabilities, annealing algorithms,\n"
+    "the fallback that serves the ops it lacks, its device parameters ([NAME] section)\n"
+    "and its energy cost model ([energy.NAME] section), each with default, range,\n"
+    "unit and source.  Change them with --set NAME.KEY=VALUE or --config FILE.ini.",
+    opts,
+    secs,
+    1,
+    1};
+
+static const char *type_name(po_param_type t) {
+  switch (t) {
+  case PO_PARAM_INT:
+    return "int";
+  case PO_PARAM_DOUBLE:
+    return "double";
+  case PO_PARAM_STRING:
+    return "string";
+  case PO_PARAM_BOOL:
+    return "bool";
+  }
+  return "?";
+}
+
+static void caps_text(unsigned caps, char *buf, size_t size) {
+  snprintf(buf, size, "%s%s%s%s", caps & PO_CAP_MATMUL ? "matmul " : "",
+           caps & PO_CAP_ISING ? "ising_anneal " : "", caps & PO_CAP_RECALL ? "recall " : "",
+           caps ? "" : "none");
+  size_t n = strlen(buf);
+  if (n && buf[n - 1] == ' ') buf[n - 1] = '\0';
+}
+
+static void range_text(const po_param_spec *s, char *buf, size_t size) {
+  if (s->type == PO_PARAM_INT || s->type == PO_PARAM_DOUBLE)
+    snprintf(buf, size, "[%g, %g]", s->min, s->max);
+  else if (s->choices)
+    snprintf(buf, size, "%s", s->choices);
+  else if (s->type == PO_PARAM_BOOL)
+    snprintf(buf, size, "true|false");
+  else
+    snprintf(buf, size, "text");
+}
+
+static void print_section(const char *title, const po_param_section *sec) {
+  if (!sec || !sec->n_specs) {
+    printf("  %s: none\n", title);
+    return;
+  }
+  printf("  %s [%s]:\n", title, sec->name);
+  printf("    %-22s %-12s %-24s %-6s %s\n", "key", "default", "range", "unit", "description");
+  for (size_t i = 0; i < sec->n_specs; i++) {
+    const po_param_spec *s = &sec->specs[i];
+    char range[128];
+    range_text(s, range, sizeof range);
+    printf("    %-22s %-12s %-24s %-6s %s\n", s->key, s->def ? s->def : "-", range,
+           s->unit && *s->unit ? s->unit : "-", s->help ? s->help : "");
+  }
+}
+
+static void json_section(po_json *j, const char *name, const po_param_section *sec) {
+  po_json_array(j, name);
+  for (size_t i = 0; sec && i < sec->n_specs; i++) {
+    const po_param_spec *s = &sec->specs[i];
+    po_json_object(j, NULL);
+    po_json_string(j, "key", s->key);
+    po_json_string(j, "section", sec->name);
+    po_json_string(j, "type", type_name(s->type));
+    po_json_string(j, "default", s->def);
+    if (s->type == PO_PARAM_INT || s->type == PO_PARAM_DOUBLE) {
+      po_json_number(j, "min", s->min);
+      po_json_number(j, "max", s->max);
+    }
+    po_json_string(j, "choices", s->choices);
+    po_json_string(j, "unit", s->unit);
+    po_json_string(j, "help", s->help);
+    po_json_close(j);
+  }
+  po_json_close(j);
+}
+
+int po_cmd_backends(int argc, char **argv) {
+  po_cli cli;
+  int rc = po_cli_parse(&cli, &spec, argc, argv);
+  if (!rc) rc = po_params_check(cli.params, secs, PO_CLI_N(secs));
+  if (!rc) rc = po_cli_read_common(&cli, &run_sec);
+  const char *only = !rc && cli.n_args ? cli.args[0] : NULL;
+  if (!rc && only && !po_backend_find(only)) {
+    po_backend *b = NULL; /* po_backend_open phrases the error with the list */
+    rc = po_backend_open(only, NULL, &b);
+    po_backend_close(b);
+    if (!rc) rc = po_error(PO_ERR_NOT_FOUND, "unknown backend '%s'", only);
+  }
+  if (rc) {
+    po_cli_free(&cli);
+    return po_cli_exit(rc);
+  }
+  po_json j;
+  if (cli.json) {
+    po_json_begin(&j, stdout);
+    po_json_array(&j, "backends");
+  }
+  for (size_t i = 0; i < po_backend_count(); i++) {
+    const po_backend_ops *o = po_backend_ops_at(i);
+    if (only && strcmp(o->name, only)) continue;
+    unsigned caps = o->caps;
+    const po_backend_ops *fb = o->fallback ? po_backend_find(o->fallback) : NULL;
+    if (fb) caps |= fb->caps;
+    char own[64], all[64];
+    caps_text(o->caps, own, sizeof own);
+    caps_text(caps, all, sizeof all);
+    if (cli.json) {
+      po_json_object(&j, NULL);
+      po_json_string(&j, "name", o->name);
+      po_json_string(&j, "summary", o->summary);
+      po_json_string(&j, "capabilities", own);
+      po_json_string(&j, "capabilities_with_fallback", all);
+      po_json_string(&j, "algorithms", o->algorithms);
+      po_json_string(&j, "fallback", o->fallback);
+      json_section(&j, "parameters", o->params);
+      json_section(&j, "energy", o->energy);
+      po_json_close(&j);
+      continue;
+    }
+    if (i && !only) printf("\n");
+    printf("%s: %s\n", o->name, o->summary ? o->summary : "");
+    printf("  capabilities: %s", own);
+    if (fb) printf(" (with fallback %s: %s)", o->fallback, all);
+    printf("\n  algorithms:   %s\n", o->algorithms ? o->algorithms : "-");
+    printf("  fallback:     %s\n", o->fallback ? o->fallback : "none");
+    print_section("parameters", o->params);
+    print_section("energy cost model", o->energy);
+  }
+  if (cli.json) po_json_end(&j);
+  po_cli_free(&cli);
+  return 0;
+}

@@ -1,0 +1,399 @@
+/* physopt eval: test accuracy of a trained model (physopt train --out) on a
+ * backend; --sweep-photons runs the photonic backend over a list of photon
+ * budgets, next to the exact cpu result, and writes accuracy and energy per
+ * MAC to HDF5 (--out) and a PNG plot (--plot, gnuplot). */
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <omp.h>
+#include "cli/common.h"
+#include "physopt/learn.h"
+
+static const po_param_spec run_specs[] = {
+    PO_CLI_COMMON_RUN_SPECS,
+    {"model", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "model file from physopt train --out"},
+    {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend of the forward products"},
+    {"data", PO_PARAM_STRING, "fashion-mnist", 0, 0, NULL, "", "data set (test split)"},
+    {"test_samples", PO_PARAM_INT, "0", 0, 1e9, NULL, "1", "first N test images (0 = all)"},
+    {"batch", PO_PARAM_INT, "1000", 1, 1 << 20, NULL, "1",
+     "images per product (the photonic calibration is per product)"},
+    {"sweep_photons", PO_PARAM_STRING, NULL, 0, 0, NULL, "photons",
+     "comma-separated photons/MAC values: sweep on the photonic backend"},
+    {"plot", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "PNG plot of the sweep (gnuplot)"},
+    {"repeats", PO_PARAM_INT, "1", 1, 1000, NULL, "1",
+     "noise realisations (seeds seed, seed+1, ...) averaged per point"},
+};
+static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
+static const po_param_section *const base_secs[] = {&run_sec};
+
+static const po_cli_option options[] = {
+    {"model", "run.model", "FILE.h5", "trained model"},
+    {"backend", "run.backend", "NAME", "cpu | photonic"},
+    {"data", "run.data", "NAME", "data set"},
+    {"test-samples", "run.test_samples", "N", "use the first N test images"},
+    {"batch", "run.batch", "B", "images per product"},
+    {"sweep-photons", "run.sweep_photons", "LIST", "e.g. 0.1,0.3,1,3,10,30,100"},
+    {"plot", "run.plot", "FILE.png", "plot of the sweep"},
+    {"repeats", "run.repeats", "R", "average over R noise realisations"},
+    {NULL, NULL, NULL, NULL}};
+
+static const po_cli_spec spec = {
+    "eval",
+    "--model model.h5 [--backend cpu|photonic] [--sweep-photons LIST [--plot F.png]] [options]",
+    "Evaluates a trained model on the test set.  With --sweep-photons the photonic\n"
+    "backend ([photonic] parameters apply) is run at each photon budget and the\n"
+    "accuracy and energy per MAC are reported next to the exact cpu backend;\n"
+    "--out writes them to HDF5 and --plot draws them with gnuplot.",
+    options,
+    base_secs,
+    PO_CLI_N(base_secs),
+    0};
+
+typedef struct point {
+  double photons, accuracy, loss, e_mac, e_optical, wall, accuracy_sd;
+} point;
+
+static int eval_on(const char *backend, const po_params *p, uint64_t seed, int repeats,
+                   const po_mlp *m, const po_dataset *te, int batch, point *out) {
+  po_backend *b;
+  int rc = po_backend_open(backend, p, &b);
+  if (rc) return rc;
+  double t0 = po_cli_now(), sa = 0, sa2 = 0, sl = 0;
+  for (int r = 0; r < repeats && !rc; r++) {
+    double acc, loss;
+    po_backend_set_seed(b, seed + (uint64_t)r);
+    rc = po_mlp_evaluate(m, b, te, batch, &acc, &loss);
+    sa += acc;
+    sa2 += acc * acc;
+    sl += loss;
+  }
+  out->accuracy = sa / repeats;
+  out->loss = sl / repeats;
+  out->accuracy_sd = repeats > 1 ? sqrt(fmax(0.0, (sa2 - sa * sa / repeats) / (repeats - 1))) : NAN;
+  out->wall = po_cli_now() - t0;
+  const po_ledger *l = po_backend_ledger(b);
+  const po_ledger_entry *macs = po_ledger_find(l, "macs");
+  const po_ledger_entry *ph = po_ledger_find(l, "detected_photons");
+  double nm = macs && macs->count > 0 ? macs->count : NAN;
+  out->e_mac = po_ledger_total_joules(l) / nm;
+  out->e_optical = ph ? ph->joules / nm : 0.0;
+  out->photons = NAN;
+  if (!strcmp(backend, "photonic")) po_backend_param_double(b, "photons_per_mac", &out->photons);
+  po_backend_close(b);
+  return rc;
+}
+
+static int parse_list(const char *s, double **out, int *n) {
+  int cap = 1;
+  for (const char *c = s; *c; c++) cap += *c == ',';
+  double *v = malloc(sizeof(double) * cap);
+  if (!v) return po_error(PO_ERR_NOMEM, "out of memory");
+  int k = 0;
+  const char *c = s;
+  while (*c) {
+    char *end;
+    double x = strtod(c, &end);
+    if (end == c || !(x > 0) || !isfinite(x) || (*end && *end != ',')) {
+      free(v);
+      return po_error(PO_ERR_ARG,
+                      "run.sweep_photons = '%s': expected positive numbers "
+                      "separated by commas",
+                      s);
+    }
+    v[k++] = x;
+    c = *end ? end + 1 : end;
+  }
+  if (!k) {
+    free(v);
+    return po_error(PO_ERR_ARG, "run.sweep_photons is empty");
+  }
+  *out = v;
+  *n = k;
+  return PO_OK;
+}
+
+static void h5_str(hid_t loc, const char *name, const char *v) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, strlen(v) + 1);
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  if (a >= 0) {
+    H5Awrite(a, t, v);
+    H5Aclose(a);
+  }
+  H5Sclose(sp);
+  H5Tclose(t);
+}
+
+static void h5_num(hid_t loc, const char *name, double v) {
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(loc, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
+  if (a >= 0) {
+    H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
+    H5Aclose(a);
+  }
+  H5Sclose(sp);
+}
+
+static int h5_col(hid_t loc, const char *name, const point *pts, int n, size_t off) {
+  double *v = malloc(sizeof(double) * n);
+  if (!v) return -1;
+  for (int i = 0; i < n; i++) v[i] = *(const double *)((const char *)&pts[i] + off);
+  hsize_t dim = (hsize_t)n;
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  hid_t d = H5Dcreate2(loc, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t e = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+  if (d >= 0) H5Dclose(d);
+  H5Sclose(sp);
+  free(v);
+  return e < 0 ? -1 : 0;
+}
+
+/* Sweep file: root provenance attributes; datasets photons_per_mac,
+ * test_accuracy, test_loss, energy_per_mac_j, optical_energy_per_mac_j,
+ * wall_s (one entry per budget); group cpu_baseline with the same as
+ * attributes. */
+static int write_sweep(const char *path, const char *model, const char *cmdline, const char *cfg,
+                       uint64_t seed, const point *pts, int n, const point *cpu) {
+  size_t len = strlen(path) + 32;
+  char *tmp = malloc(len);
+  if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
+  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (f < 0) {
+    free(tmp);
+    return po_error(PO_ERR_IO, "%s: cannot create HDF5 file", path);
+  }
+  char seeds[32];
+  snprintf(seeds, sizeof seeds, "%llu", (unsigned long long)seed);
+  h5_str(f, "program", "physopt");
+  h5_str(f, "version", po_version());
+  h5_str(f, "git_revision", po_git_revision());
+  h5_str(f, "command_line", cmdline ? cmdline : "");
+  h5_str(f, "config", cfg ? cfg : "");
+  h5_str(f, "seed", seeds);
+  h5_str(f, "model", model);
+  h5_str(f, "kind", "photon_sweep");
+  int bad = 0;
+  bad |= h5_col(f, "photons_per_mac", pts, n, offsetof(point, photons));
+  bad |= h5_col(f, "test_accuracy", pts, n, offsetof(point, accuracy));
+  bad |= h5_col(f, "test_accuracy_sd", pts, n, offsetof(point, accuracy_sd));
+  bad |= h5_col(f, "test_loss", pts, n, offsetof(point, loss));
+  bad |= h5_col(f, "energy_per_mac_j", pts, n, offsetof(point, e_mac));
+  bad |= h5_col(f, "optical_energy_per_mac_j", pts, n, offsetof(point, e_optical));
+  bad |= h5_col(f, "wall_s", pts, n, offsetof(point, wall));
+  hid_t g = H5Gcreate2(f, "cpu_baseline", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g >= 0) {
+    h5_num(g, "test_accuracy", cpu->accuracy);
+    h5_num(g, "test_loss", cpu->loss);
+    h5_num(g, "energy_per_mac_j", cpu->e_mac);
+    H5Gclose(g);
+  } else {
+    bad = 1;
+  }
+  if (H5Fclose(f) < 0) bad = 1;
+  if (bad || rename(tmp, path) != 0) {
+    remove(tmp);
+    free(tmp);
+    return po_error(PO_ERR_IO, "%s: cannot write the sweep file", path);
+  }
+  free(tmp);
+  return PO_OK;
+}
+
+/* gnuplot: accuracy (left axis) and energy/MAC (right axis, log) against
+ * photons/MAC (log), with the cpu accuracy and energy as dashed lines. */
+static int plot_sweep(const char *png, const point *pts, int n, const point *cpu) {
+  char dat[] = "/tmp/physopt-sweep-XXXXXX";
+  int fd = mkstemp(dat);
+  if (fd < 0) return po_error(PO_ERR_IO, "cannot create a temporary file for the plot data");
+  FILE *f = fdopen(fd, "w");
+  for (int i = 0; i < n; i++)
+    fprintf(f, "%.9g %.9g %.9g %.9g\n", pts[i].photons, 100 * pts[i].accuracy, pts[i].e_mac,
+            pts[i].e_optical);
+  fclose(f);
+  size_t len = strlen(png) + 32;
+  char *tmp = malloc(len);
+  snprintf(tmp, len, "%s.tmp.%ld.png", png, (long)getpid());
+  FILE *g = popen("gnuplot 2>&1", "w");
+  if (!g) {
+    remove(dat);
+    free(tmp);
+    return po_error(PO_ERR_IO, "cannot run gnuplot (Debian package gnuplot-nox)");
+  }
+  fprintf(g,
+          "set terminal pngcairo size 900,600 font 'sans,11'\n"
+          "set output '%s'\n"
+          "set logscale x\nset logscale y2\n"
+          "set xlabel 'detected photons per MAC'\n"
+          "set ylabel 'test accuracy (%%)'\nset y2label 'energy per MAC (J)'\n"
+          "set ytics nomirror\nset y2tics\nset format y2 '10^{%%L}'\n"
+          "set grid\nset key center right\n"
+          "set title 'MLP on Fashion-MNIST: photonic inference vs photon budget'\n"
+          "plot '%s' u 1:2 w lp pt 7 lw 2 t 'accuracy (photonic)', "
+          "%.9g w l dt 2 lw 2 t 'accuracy (cpu, exact)', "
+          "'%s' u 1:3 axes x1y2 w lp pt 5 lw 2 t 'energy/MAC (photonic, total)', "
+          "'%s' u 1:4 axes x1y2 w lp pt 4 lw 2 t 'energy/MAC (photonic, optical)', "
+          "%.9g axes x1y2 w l dt 3 lw 2 t 'energy/MAC (cpu)'\n",
+          tmp, dat, 100 * cpu->accuracy, dat, dat, cpu->e_mac);
+  int st = pclose(g);
+  remove(dat);
+  if (st != 0 || rename(tmp, png) != 0) {
+    remove(tmp);
+    free(tmp);
+    return po_error(PO_ERR_IO, "%s: gnuplot failed (status %d)", png, st);
+  }
+  free(tmp);
+  return PO_OK;
+}
+
+int po_cmd_eval(int argc, char **argv) {
+  po_cli cli;
+  po_mlp *m = NULL;
+  po_dataset *te = NULL;
+  double *budgets = NULL;
+  point *pts = NULL;
+  char *cfg = NULL, *cmdline = NULL;
+  po_params *p = NULL;
+  int rc = po_cli_parse(&cli, &spec, argc, argv);
+  if (rc == PO_CLI_HELP) return 0;
+  if (rc) return po_cli_exit(rc);
+  const char *model, *backend, *data, *sweep = NULL, *plot = NULL;
+  long ntest, batch, repeats;
+  /* every backend's sections are valid: the sweep uses photonic and cpu */
+  const po_param_section *vsecs[1 + 2 * 16];
+  size_t nsec = 0;
+  vsecs[nsec++] = &run_sec;
+  for (size_t i = 0; i < po_backend_count() && nsec + 2 <= PO_CLI_N(vsecs); i++) {
+    const po_backend_ops *o = po_backend_ops_at(i);
+    if (o->params) vsecs[nsec++] = o->params;
+    if (o->energy) vsecs[nsec++] = o->energy;
+  }
+  if ((rc = po_params_check(cli.params, vsecs, nsec))) goto done;
+  if ((rc = po_cli_read_common(&cli, &run_sec))) goto done;
+  if ((rc = po_params_string(cli.params, &run_sec, "backend", &backend)) ||
+      (rc = po_params_string(cli.params, &run_sec, "data", &data)) ||
+      (rc = po_params_int(cli.params, &run_sec, "test_samples", &ntest)) ||
+      (rc = po_params_int(cli.params, &run_sec, "batch", &batch)) ||
+      (rc = po_params_int(cli.params, &run_sec, "repeats", &repeats)))
+    goto done;
+  if (!po_params_get(cli.params, "run", "model")) {
+    rc = po_error(PO_ERR_ARG, "no model: pass --model FILE.h5 (from physopt train --out)");
+    goto done;
+  }
+  po_params_string(cli.params, &run_sec, "model", &model);
+  if (po_params_get(cli.params, "run", "sweep_photons"))
+    po_params_string(cli.params, &run_sec, "sweep_photons", &sweep);
+  if (po_params_get(cli.params, "run", "plot"))
+    po_params_string(cli.params, &run_sec, "plot", &plot);
+  if (plot && !sweep) {
+    rc = po_error(PO_ERR_ARG, "--plot needs --sweep-photons");
+    goto done;
+  }
+  if (cli.threads > 0) omp_set_num_threads(cli.threads);
+  if ((rc = po_mlp_load(model, &m))) goto done;
+  if ((rc = po_dataset_load(data, "test", (int)ntest, &te))) goto done;
+  double t0 = po_cli_now();
+  if (!sweep) {
+    point r;
+    if ((rc = eval_on(backend, cli.params, cli.seed, (int)repeats, m, te, (int)batch, &r)))
+      goto done;
+    if (cli.json) {
+      po_json j;
+      po_json_begin(&j, stdout);
+      po_json_string(&j, "command", "eval");
+      po_json_string(&j, "model", model);
+      po_json_string(&j, "backend", backend);
+      po_json_int(&j, "test_samples", te->n);
+      po_json_number(&j, "test_accuracy", r.accuracy);
+      po_json_number(&j, "test_accuracy_sd", r.accuracy_sd);
+      po_json_number(&j, "test_loss", r.loss);
+      po_json_number(&j, "photons_per_mac", r.photons);
+      po_json_number(&j, "energy_per_mac_j", r.e_mac);
+      po_json_number(&j, "optical_energy_per_mac_j", r.e_optical);
+      po_json_number(&j, "wall_s", po_cli_now() - t0);
+      po_json_end(&j);
+    } else {
+      printf("model           %s\n", model);
+      printf("backend         %s\n", backend);
+      printf("test accuracy   %.4f   (loss %.4f, %d images)\n", r.accuracy, r.loss, te->n);
+      if (!isnan(r.photons)) printf("photons/MAC     %g\n", r.photons);
+      printf("energy/MAC      %.3g J (optical %.3g J)\n", r.e_mac, r.e_optical);
+      printf("wall            %.2f s\n", po_cli_now() - t0);
+    }
+    goto done;
+  }
+  int n = 0;
+  if ((rc = parse_list(sweep, &budgets, &n))) goto done;
+  if (strcmp(backend, "cpu") && strcmp(backend, "photonic")) {
+    rc = po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
+                  backend);
+    goto done;
+  }
+  pts = calloc((size_t)n, sizeof *pts);
+  if (!pts || (rc = po_params_clone(cli.params, &p))) {
+    if (!rc) rc = po_error(PO_ERR_NOMEM, "out of memory");
+    goto done;
+  }
+  point cpu;
+  if ((rc = eval_on("cpu", cli.params, cli.seed, 1, m, te, (int)batch, &cpu))) goto done;
+  if (!cli.json)
+    printf("%12s %10s %8s %10s %14s %14s %8s\n", "photons/MAC", "accuracy", "sd", "loss",
+           "energy/MAC J", "optical J", "wall s");
+  for (int i = 0; i < n; i++) {
+    char v[64];
+    snprintf(v, sizeof v, "%.17g", budgets[i]);
+    if ((rc = po_params_set(p, "photonic.photons_per_mac", v))) goto done;
+    if ((rc = eval_on("photonic", p, cli.seed, (int)repeats, m, te, (int)batch, &pts[i])))
+      goto done;
+    if (!cli.json)
+      printf("%12g %10.4f %8.4f %10.4f %14.3g %14.3g %8.2f\n", pts[i].photons, pts[i].accuracy,
+             pts[i].accuracy_sd, pts[i].loss, pts[i].e_mac, pts[i].e_optical, pts[i].wall);
+  }
+  if (!cli.json)
+    printf("%12s %10.4f %8s %10.4f %14.3g %14s %8.2f\n", "cpu (exact)", cpu.accuracy, "-", cpu.loss,
+           cpu.e_mac, "-", cpu.wall);
+  if (cli.out) {
+    cfg = po_cli_config_text(cli.params, vsecs, nsec);
+    cmdline = po_cli_command_line();
+    if ((rc = write_sweep(cli.out, model, cmdline, cfg, cli.seed, pts, n, &cpu))) goto done;
+  }
+  if (plot && (rc = plot_sweep(plot, pts, n, &cpu))) goto done;
+  if (cli.json) {
+    po_json j;
+    po_json_begin(&j, stdout);
+    po_json_string(&j, "command", "eval");
+    po_json_string(&j, "model", model);
+    po_json_int(&j, "test_samples", te->n);
+    po_json_number(&j, "cpu_test_accuracy", cpu.accuracy);
+    po_json_number(&j, "cpu_energy_per_mac_j", cpu.e_mac);
+    po_json_array(&j, "sweep");
+    for (int i = 0; i < n; i++) {
+      po_json_object(&j, NULL);
+      po_json_number(&j, "photons_per_mac", pts[i].photons);
+      po_json_number(&j, "test_accuracy", pts[i].accuracy);
+      po_json_number(&j, "test_accuracy_sd", pts[i].accuracy_sd);
+      po_json_number(&j, "test_loss", pts[i].loss);
+      po_json_number(&j, "energy_per_mac_j", pts[i].e_mac);
+      po_json_number(&j, "optical_energy_per_mac_j", pts[i].e_optical);
+      po_json_close(&j);
+    }
+    po_json_close(&j);
+    po_json_number(&j, "wall_s", po_cli_now() - t0);
+    po_json_end(&j);
+  }
+done:
+  free(cfg);
+  free(cmdline);
+  free(budgets);
+  free(pts);
+  po_params_destroy(p);
+  po_mlp_destroy(m);
+  po_dataset_destroy(te);
+  po_cli_free(&cli);
+  return po_cli_exit(rc);
+}

@@ -1,0 +1,668 @@
+/* HDF5 results files: layout in io/h5.h and docs/hdf5-layout.md. */
+#include "io/h5.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+void po_h5_quiet(void) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* "/metrics in out.h5.tmp.abc123" for error messages. */
+static const char *where(hid_t loc, char *buf, size_t size) {
+  char obj[256] = "?", file[512] = "?";
+  if (H5Iget_name(loc, obj, sizeof obj) < 0) snprintf(obj, sizeof obj, "?");
+  if (H5Fget_name(loc, file, sizeof file) < 0) snprintf(file, sizeof file, "?");
+  snprintf(buf, size, "%s in %s", obj, file);
+  return buf;
+}
+
+static int h5err(hid_t loc, const char *what, const char *name) {
+  char w[800];
+  return po_error(PO_ERR_IO, "HDF5: cannot %s '%s' (%s)", what, name, where(loc, w, sizeof w));
+}
+
+/* ---- attributes ---------------------------------------------------------- */
+
+static int attr_write(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *buf) {
+  int rc = PO_OK;
+  if (H5Aexists(loc, name) > 0 && H5Adelete(loc, name) < 0)
+    return h5err(loc, "replace attribute", name);
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = sp < 0 ? -1 : H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0 || H5Awrite(a, mtype, buf) < 0) rc = h5err(loc, "write attribute", name);
+  if (a >= 0) H5Aclose(a);
+  if (sp >= 0) H5Sclose(sp);
+  return rc;
+}
+
+static hid_t vlen_string_type(void) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0) return t;
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+int po_h5_attr_string(hid_t loc, const char *name, const char *value) {
+  hid_t t = vlen_string_type();
+  if (t < 0) return h5err(loc, "create string type for", name);
+  const char *v = value ? value : "";
+  int rc = attr_write(loc, name, t, t, &v);
+  H5Tclose(t);
+  return rc;
+}
+
+int po_h5_attr_double(hid_t loc, const char *name, double value) {
+  return attr_write(loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+int po_h5_attr_int64(hid_t loc, const char *name, int64_t value) {
+  return attr_write(loc, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+}
+
+int po_h5_attr_uint64(hid_t loc, const char *name, uint64_t value) {
+  return attr_write(loc, name, H5T_STD_U64LE, H5T_NATIVE_UINT64, &value);
+}
+
+static hid_t attr_open(hid_t loc, const char *name) {
+  if (H5Aexists(loc, name) <= 0) {
+    char w[800];
+    po_error(PO_ERR_NOT_FOUND, "HDF5: attribute '%s' missing (%s)", name, where(loc, w, sizeof w));
+    return -1;
+  }
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  if (a < 0) h5err(loc, "open attribute", name);
+  return a;
+}
+
+int po_h5_get_string(hid_t loc, const char *name, char **out) {
+  *out = NULL;
+  hid_t a = attr_open(loc, name);
+  if (a < 0) return PO_ERR_NOT_FOUND;
+  int rc = PO_OK;
+  hid_t ft = H5Aget_type(a);
+  if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
+    rc = h5err(loc, "read (not a string) attribute", name);
+  } else if (H5Tis_variable_str(ft) > 0) {
+    hid_t mt = vlen_string_type();
+    char *s = NULL;
+    if (H5Aread(a, mt, &s) < 0) {
+      rc = h5err(loc, "read attribute", name);
+    } else {
+      *out = strdup(s ? s : "");
+      if (s) H5free_memory(s);
+      if (!*out) rc = po_error(PO_ERR_NOMEM, "out of memory reading attribute '%s'", name);
+    }
+    H5Tclose(mt);
+  } else {
+    size_t size = H5Tget_size(ft);
+    char *s = calloc(size + 1, 1);
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, size + 1);
+    if (!s) {
+      rc = po_error(PO_ERR_NOMEM, "out of memory reading attribute '%s'", name);
+    } else if (H5Aread(a, mt, s) < 0) {
+      free(s);
+      rc = h5err(loc, "read attribute", name);
+    } else {
+      *out = s;
+    }
+    H5Tclose(mt);
+  }
+  if (ft >= 0) H5Tclose(ft);
+  H5Aclose(a);
+  return rc;
+}
+
+static int attr_read(hid_t loc, const char *name, hid_t mtype, void *buf) {
+  hid_t a = attr_open(loc, name);
+  if (a < 0) return PO_ERR_NOT_FOUND;
+  int rc = H5Aread(a, mtype, buf) < 0 ? h5err(loc, "read attribute", name) : PO_OK;
+  H5Aclose(a);
+  return rc;
+}
+
+int po_h5_get_double(hid_t loc, const char *name, double *out) {
+  return attr_read(loc, name, H5T_NATIVE_DOUBLE, out);
+}
+int po_h5_get_int64(hid_t loc, const char *name, int64_t *out) {
+  return attr_read(loc, name, H5T_NATIVE_INT64, out);
+}
+int po_h5_get_uint64(hid_t loc, const char *name, uint64_t *out) {
+  return attr_read(loc, name, H5T_NATIVE_UINT64, out);
+}
+
+/* ---- provenance ---------------------------------------------------------- */
+
+int po_h5_write_provenance(hid_t loc, const po_h5_provenance *prov) {
+  po_h5_quiet();
+  char date[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  if (!gmtime_r(&now, &tm) || !strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    snprintf(date, sizeof date, "unknown");
+  int rc;
+  if ((rc = po_h5_attr_string(loc, "program", "physopt")) ||
+      (rc = po_h5_attr_string(loc, "version", po_version())) ||
+      (rc = po_h5_attr_string(loc, "git_revision", po_git_revision())) ||
+      (rc = po_h5_attr_string(loc, "command_line", prov ? prov->command_line : "")) ||
+      (rc = po_h5_attr_string(loc, "config", prov ? prov->config : "")) ||
+      (rc = po_h5_attr_uint64(loc, "seed", prov ? prov->seed : 0)) ||
+      (rc = po_h5_attr_string(loc, "date", date)))
+    return rc;
+  return PO_OK;
+}
+
+int po_h5_read_provenance(hid_t loc, po_h5_provenance *out) {
+  po_h5_quiet();
+  memset(out, 0, sizeof *out);
+  int rc;
+  if ((rc = po_h5_get_string(loc, "program", &out->program)) ||
+      (rc = po_h5_get_string(loc, "version", &out->version)) ||
+      (rc = po_h5_get_string(loc, "git_revision", &out->git_revision)) ||
+      (rc = po_h5_get_string(loc, "command_line", &out->command_line)) ||
+      (rc = po_h5_get_string(loc, "config", &out->config)) ||
+      (rc = po_h5_get_uint64(loc, "seed", &out->seed)) ||
+      (rc = po_h5_get_string(loc, "date", &out->date))) {
+    po_h5_provenance_free(out);
+    return rc;
+  }
+  return PO_OK;
+}
+
+void po_h5_provenance_free(po_h5_provenance *prov) {
+  if (!prov) return;
+  free(prov->command_line);
+  free(prov->config);
+  free(prov->program);
+  free(prov->version);
+  free(prov->git_revision);
+  free(prov->date);
+  memset(prov, 0, sizeof *prov);
+}
+
+/* ---- runs ---------------------------------------------------------------- */
+
+void po_h5_problem_from_ising(po_h5_problem *p, const po_ising *m) {
+  memset(p, 0, sizeof *p);
+  p->n = m->n;
+  p->n_edges = m->n_edges;
+  p->weight_sum = m->weight_sum;
+  p->has_ground = m->has_ground;
+  p->ground_energy = m->has_ground ? m->ground_energy : NAN;
+  snprintf(p->source, sizeof p->source, "%s", m->source);
+  p->content_hash = m->content_hash;
+}
+
+static hid_t group_create(hid_t loc, const char *name) {
+  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) h5err(loc, "create group (does it exist already?)", name);
+  return g;
+}
+
+static hid_t group_open(hid_t loc, const char *name) {
+  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
+    char w[800];
+    po_error(PO_ERR_NOT_FOUND, "HDF5: group '%s' missing (%s)", name, where(loc, w, sizeof w));
+    return -1;
+  }
+  hid_t g = H5Gopen2(loc, name, H5P_DEFAULT);
+  if (g < 0) h5err(loc, "open group", name);
+  return g;
+}
+
+/* Compound type matching po_ledger_entry (memory layout). */
+static hid_t ledger_type(void) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(po_ledger_entry));
+  hid_t c = H5Tcopy(H5T_C_S1), u = H5Tcopy(H5T_C_S1);
+  H5Tset_size(c, sizeof(((po_ledger_entry *)0)->category));
+  H5Tset_size(u, sizeof(((po_ledger_entry *)0)->unit));
+  H5Tset_strpad(c, H5T_STR_NULLTERM);
+  H5Tset_strpad(u, H5T_STR_NULLTERM);
+  H5Tinsert(t, "category", offsetof(po_ledger_entry, category), c);
+  H5Tinsert(t, "unit", offsetof(po_ledger_entry, unit), u);
+  H5Tinsert(t, "count", offsetof(po_ledger_entry, count), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "joules", offsetof(po_ledger_entry, joules), H5T_NATIVE_DOUBLE);
+  H5Tclose(c);
+  H5Tclose(u);
+  return t;
+}
+
+static int write_problem(hid_t loc, const po_h5_problem *p) {
+  hid_t g = group_create(loc, "problem");
+  if (g < 0) return PO_ERR_IO;
+  char hash[17];
+  snprintf(hash, sizeof hash, "%016" PRIx64, p->content_hash);
+  int rc;
+  if ((rc = po_h5_attr_int64(g, "n", p->n)) || (rc = po_h5_attr_int64(g, "n_edges", p->n_edges)) ||
+      (rc = po_h5_attr_double(g, "weight_sum", p->weight_sum)) ||
+      (rc = po_h5_attr_int64(g, "has_ground", p->has_ground ? 1 : 0)) ||
+      (rc = po_h5_attr_double(g, "ground_energy", p->has_ground ? p->ground_energy : NAN)) ||
+      (rc = po_h5_attr_string(g, "source", p->source)) ||
+      (rc = po_h5_attr_string(g, "content_hash", hash))) {
+    /* rc holds the first failure */
+  }
+  H5Gclose(g);
+  return rc;
+}
+
+static int write_samples(hid_t loc, const po_samples *s) {
+  hid_t g = group_create(loc, "samples");
+  if (g < 0) return PO_ERR_IO;
+  int rc = PO_OK;
+  hsize_t dims[2] = {(hsize_t)s->replicas, (hsize_t)s->n};
+  hid_t sp = H5Screate_simple(2, dims, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (s->replicas > 0 && s->n > 0) {
+    /* About 1 MiB per chunk, whole rows (one replica's state per row). */
+    hsize_t rows = (hsize_t)(1 << 20) / (hsize_t)s->n;
+    if (rows < 1) rows = 1;
+    if (rows > dims[0]) rows = dims[0];
+    hsize_t chunk[2] = {rows, dims[1]};
+    H5Pset_chunk(dcpl, 2, chunk);
+    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) H5Pset_deflate(dcpl, 4);
+  }
+  hid_t d = H5Dcreate2(g, "spins", H5T_STD_I8LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  if (d < 0)
+    rc = h5err(g, "create dataset", "spins");
+  else if (s->replicas > 0 && s->n > 0 &&
+           H5Dwrite(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->spins) < 0)
+    rc = h5err(g, "write dataset", "spins");
+  if (d >= 0) H5Dclose(d);
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+  if (rc) goto done;
+
+  hsize_t r = (hsize_t)s->replicas;
+  sp = H5Screate_simple(1, &r, NULL);
+  d = H5Dcreate2(g, "energy", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (d < 0)
+    rc = h5err(g, "create dataset", "energy");
+  else if (r > 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->energy) < 0)
+    rc = h5err(g, "write dataset", "energy");
+  if (d >= 0) H5Dclose(d);
+  H5Sclose(sp);
+done:
+  H5Gclose(g);
+  return rc;
+}
+
+static int write_metrics(hid_t loc, const po_metrics *m) {
+  hid_t g = group_create(loc, "metrics");
+  if (g < 0) return PO_ERR_IO;
+  int rc;
+  if ((rc = po_h5_attr_int64(g, "replicas", m->replicas)) ||
+      (rc = po_h5_attr_double(g, "best_energy", m->best_energy)) ||
+      (rc = po_h5_attr_double(g, "mean_energy", m->mean_energy)) ||
+      (rc = po_h5_attr_double(g, "median_energy", m->median_energy)) ||
+      (rc = po_h5_attr_double(g, "best_cut", m->best_cut)) ||
+      (rc = po_h5_attr_int64(g, "has_target", m->has_target ? 1 : 0)) ||
+      (rc = po_h5_attr_double(g, "target_energy", m->has_target ? m->target_energy : NAN)) ||
+      (rc = po_h5_attr_double(g, "success_probability", m->success_probability)) ||
+      (rc = po_h5_attr_double(g, "tts99_s", m->tts99_s)) ||
+      (rc = po_h5_attr_double(g, "residual_energy", m->residual_energy)) ||
+      (rc = po_h5_attr_double(g, "approx_ratio", m->approx_ratio))) {
+    /* rc holds the first failure */
+  }
+  H5Gclose(g);
+  return rc;
+}
+
+static int write_ledger(hid_t loc, const po_ledger *l) {
+  hid_t g = group_create(loc, "ledger");
+  if (g < 0) return PO_ERR_IO;
+  int rc;
+  if ((rc = po_h5_attr_double(g, "wall_s", l->wall_s)) ||
+      (rc = po_h5_attr_double(g, "device_s", l->device_s)) ||
+      (rc = po_h5_attr_double(g, "run_s", l->run_s)) ||
+      (rc = po_h5_attr_double(g, "total_joules", po_ledger_total_joules(l))))
+    goto done;
+  hid_t mt = ledger_type();
+  hid_t ft = H5Tcopy(mt);
+  H5Tpack(ft);
+  hsize_t n = (hsize_t)l->n;
+  hid_t sp = H5Screate_simple(1, &n, NULL);
+  hid_t d = H5Dcreate2(g, "entries", ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (d < 0)
+    rc = h5err(g, "create dataset", "entries");
+  else if (n > 0 && H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, l->e) < 0)
+    rc = h5err(g, "write dataset", "entries");
+  if (d >= 0) H5Dclose(d);
+  H5Sclose(sp);
+  H5Tclose(ft);
+  H5Tclose(mt);
+done:
+  H5Gclose(g);
+  return rc;
+}
+
+static int check_run(const po_h5_run *run) {
+  const po_samples *s = &run->samples;
+  if (s->replicas < 1 || s->n < 1)
+    return po_error(PO_ERR_ARG, "HDF5 run record: samples are %d x %d (need >= 1 x 1)", s->replicas,
+                    s->n);
+  if (s->n != run->problem.n)
+    return po_error(PO_ERR_ARG, "HDF5 run record: samples have n = %d but the problem has n = %d",
+                    s->n, run->problem.n);
+  if (!s->spins || !s->energy)
+    return po_error(PO_ERR_ARG, "HDF5 run record: samples without spins or energies");
+  if (run->ledger.n < 0 || run->ledger.n > PO_LEDGER_MAX)
+    return po_error(PO_ERR_ARG, "HDF5 run record: ledger has %d entries (accepted: 0..%d)",
+                    run->ledger.n, PO_LEDGER_MAX);
+  return PO_OK;
+}
+
+int po_h5_write_run(hid_t loc, const po_h5_run *run) {
+  po_h5_quiet();
+  int rc = check_run(run);
+  if (rc) return rc;
+  if ((rc = po_h5_attr_string(loc, "backend", run->backend)) ||
+      (rc = po_h5_attr_string(loc, "algorithm", run->algorithm)) ||
+      (rc = po_h5_attr_string(loc, "schedule", run->schedule)) ||
+      (rc = po_h5_attr_int64(loc, "replicas", run->samples.replicas)) ||
+      (rc = po_h5_attr_int64(loc, "steps", run->steps)) ||
+      (rc = po_h5_attr_int64(loc, "threads", run->threads)) ||
+      (rc = po_h5_attr_uint64(loc, "seed", run->seed)) ||
+      (rc = po_h5_attr_uint64(loc, "run_id", run->run_id)) ||
+      (rc = write_problem(loc, &run->problem)) || (rc = write_samples(loc, &run->samples)) ||
+      (rc = write_metrics(loc, &run->metrics)) || (rc = write_ledger(loc, &run->ledger)))
+    return rc;
+  return PO_OK;
+}
+
+/* ---- reading runs -------------------------------------------------------- */
+
+static int get_int(hid_t loc, const char *name, int *out) {
+  int64_t v;
+  int rc = po_h5_get_int64(loc, name, &v);
+  if (!rc) *out = (int)v;
+  return rc;
+}
+
+static int get_long(hid_t loc, const char *name, long *out) {
+  int64_t v;
+  int rc = po_h5_get_int64(loc, name, &v);
+  if (!rc) *out = (long)v;
+  return rc;
+}
+
+static int get_fixed(hid_t loc, const char *name, char *buf, size_t size) {
+  char *s;
+  int rc = po_h5_get_string(loc, name, &s);
+  if (rc) return rc;
+  snprintf(buf, size, "%s", s);
+  free(s);
+  return PO_OK;
+}
+
+static int read_problem(hid_t loc, po_h5_problem *p) {
+  hid_t g = group_open(loc, "problem");
+  if (g < 0) return PO_ERR_NOT_FOUND;
+  char hash[64] = "";
+  int rc;
+  if ((rc = get_int(g, "n", &p->n)) || (rc = get_long(g, "n_edges", &p->n_edges)) ||
+      (rc = po_h5_get_double(g, "weight_sum", &p->weight_sum)) ||
+      (rc = get_int(g, "has_ground", &p->has_ground)) ||
+      (rc = po_h5_get_double(g, "ground_energy", &p->ground_energy)) ||
+      (rc = get_fixed(g, "source", p->source, sizeof p->source)) ||
+      (rc = get_fixed(g, "content_hash", hash, sizeof hash)))
+    goto done;
+  char *end;
+  errno = 0;
+  p->content_hash = strtoull(hash, &end, 16);
+  if (errno || end == hash || *end) rc = h5err(g, "parse hex attribute", "content_hash");
+done:
+  H5Gclose(g);
+  return rc;
+}
+
+static hid_t dataset_open(hid_t loc, const char *name, int rank, hsize_t *dims) {
+  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
+    char w[800];
+    po_error(PO_ERR_NOT_FOUND, "HDF5: dataset '%s' missing (%s)", name, where(loc, w, sizeof w));
+    return -1;
+  }
+  hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) {
+    h5err(loc, "open dataset", name);
+    return -1;
+  }
+  hid_t sp = H5Dget_space(d);
+  int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+  if (r != rank || H5Sget_simple_extent_dims(sp, dims, NULL) < 0) {
+    char w[800];
+    po_error(PO_ERR_PARSE, "HDF5: dataset '%s' has rank %d, expected %d (%s)", name, r, rank,
+             where(loc, w, sizeof w));
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    return -1;
+  }
+  H5Sclose(sp);
+  return d;
+}
+
+static int read_samples(hid_t loc, po_samples *s) {
+  hid_t g = group_open(loc, "samples");
+  if (g < 0) return PO_ERR_NOT_FOUND;
+  int rc = PO_OK;
+  hsize_t dims[2], r;
+  hid_t d = dataset_open(g, "spins", 2, dims);
+  if (d < 0) {
+    rc = PO_ERR_PARSE;
+    goto done;
+  }
+  if (dims[0] > INT32_MAX || dims[1] > INT32_MAX) {
+    rc = h5err(g, "read (too large) dataset", "spins");
+    H5Dclose(d);
+    goto done;
+  }
+  s->replicas = (int)dims[0];
+  s->n = (int)dims[1];
+  size_t cells = (size_t)dims[0] * (size_t)dims[1];
+  s->spins = malloc(cells ? cells : 1);
+  s->energy = malloc((dims[0] ? dims[0] : 1) * sizeof(double));
+  if (!s->spins || !s->energy) {
+    rc = po_error(PO_ERR_NOMEM, "out of memory reading %d x %d samples", s->replicas, s->n);
+  } else if (cells && H5Dread(d, H5T_NATIVE_INT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->spins) < 0) {
+    rc = h5err(g, "read dataset", "spins");
+  }
+  H5Dclose(d);
+  if (rc) goto done;
+  d = dataset_open(g, "energy", 1, &r);
+  if (d < 0) {
+    rc = PO_ERR_PARSE;
+    goto done;
+  }
+  if (r != dims[0])
+    rc = po_error(PO_ERR_PARSE, "HDF5: samples/energy has %llu entries but samples/spins %llu rows",
+                  (unsigned long long)r, (unsigned long long)dims[0]);
+  else if (r && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->energy) < 0)
+    rc = h5err(g, "read dataset", "energy");
+  H5Dclose(d);
+done:
+  H5Gclose(g);
+  return rc;
+}
+
+static int read_metrics(hid_t loc, po_metrics *m) {
+  hid_t g = group_open(loc, "metrics");
+  if (g < 0) return PO_ERR_NOT_FOUND;
+  int rc;
+  if ((rc = get_int(g, "replicas", &m->replicas)) ||
+      (rc = po_h5_get_double(g, "best_energy", &m->best_energy)) ||
+      (rc = po_h5_get_double(g, "mean_energy", &m->mean_energy)) ||
+      (rc = po_h5_get_double(g, "median_energy", &m->median_energy)) ||
+      (rc = po_h5_get_double(g, "best_cut", &m->best_cut)) ||
+      (rc = get_int(g, "has_target", &m->has_target)) ||
+      (rc = po_h5_get_double(g, "target_energy", &m->target_energy)) ||
+      (rc = po_h5_get_double(g, "success_probability", &m->success_probability)) ||
+      (rc = po_h5_get_double(g, "tts99_s", &m->tts99_s)) ||
+      (rc = po_h5_get_double(g, "residual_energy", &m->residual_energy)) ||
+      (rc = po_h5_get_double(g, "approx_ratio", &m->approx_ratio))) {
+    /* rc holds the first failure */
+  }
+  H5Gclose(g);
+  return rc;
+}
+
+static int read_ledger(hid_t loc, po_ledger *l) {
+  hid_t g = group_open(loc, "ledger");
+  if (g < 0) return PO_ERR_NOT_FOUND;
+  double total;
+  int rc;
+  if ((rc = po_h5_get_double(g, "wall_s", &l->wall_s)) ||
+      (rc = po_h5_get_double(g, "device_s", &l->device_s)) ||
+      (rc = po_h5_get_double(g, "run_s", &l->run_s)) ||
+      (rc = po_h5_get_double(g, "total_joules", &total)))
+    goto done;
+  hsize_t n;
+  hid_t d = dataset_open(g, "entries", 1, &n);
+  if (d < 0) {
+    rc = PO_ERR_PARSE;
+    goto done;
+  }
+  if (n > PO_LEDGER_MAX) {
+    rc = po_error(PO_ERR_PARSE, "HDF5: ledger/entries has %llu rows (at most %d)",
+                  (unsigned long long)n, PO_LEDGER_MAX);
+  } else {
+    hid_t mt = ledger_type();
+    l->n = (int)n;
+    if (n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, l->e) < 0)
+      rc = h5err(g, "read dataset", "entries");
+    H5Tclose(mt);
+  }
+  H5Dclose(d);
+done:
+  H5Gclose(g);
+  return rc;
+}
+
+int po_h5_read_run(hid_t loc, po_h5_run *out) {
+  po_h5_quiet();
+  memset(out, 0, sizeof *out);
+  int64_t replicas;
+  int rc;
+  if ((rc = get_fixed(loc, "backend", out->backend, sizeof out->backend)) ||
+      (rc = get_fixed(loc, "algorithm", out->algorithm, sizeof out->algorithm)) ||
+      (rc = get_fixed(loc, "schedule", out->schedule, sizeof out->schedule)) ||
+      (rc = po_h5_get_int64(loc, "replicas", &replicas)) ||
+      (rc = get_long(loc, "steps", &out->steps)) || (rc = get_int(loc, "threads", &out->threads)) ||
+      (rc = po_h5_get_uint64(loc, "seed", &out->seed)) ||
+      (rc = po_h5_get_uint64(loc, "run_id", &out->run_id)) ||
+      (rc = read_problem(loc, &out->problem)) || (rc = read_samples(loc, &out->samples)) ||
+      (rc = read_metrics(loc, &out->metrics)) || (rc = read_ledger(loc, &out->ledger))) {
+    po_h5_run_free(out);
+    return rc;
+  }
+  return PO_OK;
+}
+
+void po_h5_run_free(po_h5_run *run) {
+  if (!run) return;
+  free(run->samples.spins);
+  free(run->samples.energy);
+  run->samples.spins = NULL;
+  run->samples.energy = NULL;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+int po_h5_file_begin(const char *path, po_h5_file *f) {
+  po_h5_quiet();
+  memset(f, 0, sizeof *f);
+  f->id = -1;
+  if (!path || !*path) return po_error(PO_ERR_ARG, "HDF5 output: empty file name");
+  size_t len = strlen(path);
+  f->path = strdup(path);
+  f->tmp_path = malloc(len + 12);
+  if (!f->path || !f->tmp_path) {
+    po_h5_file_abort(f);
+    return po_error(PO_ERR_NOMEM, "out of memory");
+  }
+  snprintf(f->tmp_path, len + 12, "%s.tmp.XXXXXX", path);
+  int fd = mkstemp(f->tmp_path);
+  if (fd < 0) {
+    int e = errno;
+    free(f->tmp_path);
+    f->tmp_path = NULL;
+    po_h5_file_abort(f);
+    return po_error(PO_ERR_IO, "cannot create %s: %s", path, strerror(e));
+  }
+  /* mkstemp creates 0600; give the result the usual permissions. */
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
+  close(fd);
+  f->id = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (f->id < 0) {
+    int rc = po_error(PO_ERR_IO, "HDF5: cannot create %s", f->tmp_path);
+    po_h5_file_abort(f);
+    return rc;
+  }
+  return PO_OK;
+}
+
+int po_h5_file_commit(po_h5_file *f) {
+  int rc = PO_OK;
+  if (f->id < 0) return po_error(PO_ERR_ARG, "HDF5: commit of a file that is not open");
+  herr_t e1 = H5Fflush(f->id, H5F_SCOPE_GLOBAL);
+  herr_t e2 = H5Fclose(f->id);
+  f->id = -1;
+  if (e1 < 0 || e2 < 0) {
+    rc = po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", f->tmp_path);
+  } else if (rename(f->tmp_path, f->path) != 0) {
+    rc = po_error(PO_ERR_IO, "cannot rename %s to %s: %s", f->tmp_path, f->path, strerror(errno));
+  } else {
+    free(f->tmp_path);
+    f->tmp_path = NULL;
+  }
+  po_h5_file_abort(f);
+  return rc;
+}
+
+void po_h5_file_abort(po_h5_file *f) {
+  if (f->id >= 0) H5Fclose(f->id);
+  f->id = -1;
+  if (f->tmp_path) unlink(f->tmp_path);
+  free(f->tmp_path);
+  free(f->path);
+  f->tmp_path = NULL;
+  f->path = NULL;
+}
+
+int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_run *run) {
+  int rc = check_run(run);
+  if (rc) return rc;
+  po_h5_file f;
+  if ((rc = po_h5_file_begin(path, &f))) return rc;
+  if ((rc = po_h5_write_provenance(f.id, prov)) || (rc = po_h5_write_run(f.id, run))) {
+    po_h5_file_abort(&f);
+    return po_error_wrap(rc, "writing %s", path);
+  }
+  return po_h5_file_commit(&f);
+}
+
+int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {
+  po_h5_quiet();
+  if (prov) memset(prov, 0, sizeof *prov);
+  memset(run, 0, sizeof *run);
+  if (access(path, R_OK) != 0)
+    return po_error(PO_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return po_error(PO_ERR_IO, "HDF5: cannot open %s (not an HDF5 file?)", path);
+  int rc = prov ? po_h5_read_provenance(f, prov) : PO_OK;
+  if (!rc) rc = po_h5_read_run(f, run);
+  if (rc && prov) po_h5_provenance_free(prov);
+  H5Fclose(f);
+  if (rc) return po_error_wrap(rc, "reading %s", path);
+  return PO_OK;
+}

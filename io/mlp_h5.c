@@ -1,0 +1,154 @@
+/* MLP model files in HDF5 (layout in include/physopt/learn.h and
+ * docs/photonic.md).  Written to "<path>.tmp.<pid>" and renamed. */
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "physopt/error.h"
+#include "physopt/learn.h"
+#include "physopt/physopt.h"
+
+static int attr_str(hid_t loc, const char *name, const char *value) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, strlen(value) + 1);
+  H5Tset_strpad(t, H5T_STR_NULLTERM);
+  hid_t sp = H5Screate(H5S_SCALAR);
+  hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t e = a < 0 ? -1 : H5Awrite(a, t, value);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  H5Tclose(t);
+  return e < 0 ? -1 : 0;
+}
+
+static int attr_ints(hid_t loc, const char *name, const int *v, int n) {
+  hsize_t dim = (hsize_t)n;
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  hid_t a = H5Acreate2(loc, name, H5T_NATIVE_INT, sp, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t e = a < 0 ? -1 : H5Awrite(a, H5T_NATIVE_INT, v);
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  return e < 0 ? -1 : 0;
+}
+
+static int write_floats(hid_t loc, const char *name, const float *x, int rank,
+                        const hsize_t *dims) {
+  hid_t sp = H5Screate_simple(rank, dims, NULL);
+  hid_t d = H5Dcreate2(loc, name, H5T_NATIVE_FLOAT, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  herr_t e = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x);
+  if (d >= 0) H5Dclose(d);
+  H5Sclose(sp);
+  return e < 0 ? -1 : 0;
+}
+
+int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *const *keys,
+                const char *const *values) {
+  size_t len = strlen(path) + 32;
+  char *tmp = malloc(len);
+  if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
+  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (f < 0) {
+    free(tmp);
+    return po_error(PO_ERR_IO, "%s: cannot create HDF5 file", path);
+  }
+  int bad = 0;
+  bad |= attr_str(f, "format", "physopt-mlp-1");
+  bad |= attr_str(f, "version", po_version());
+  bad |= attr_str(f, "git_revision", po_git_revision());
+  bad |= attr_ints(f, "sizes", m->sizes, m->n_layers + 1);
+  bad |= attr_ints(f, "quant_w_bits", &m->quant_w_bits, 1);
+  bad |= attr_ints(f, "quant_act_bits", &m->quant_act_bits, 1);
+  for (int i = 0; i < n_attrs; i++) bad |= attr_str(f, keys[i], values[i] ? values[i] : "");
+  for (int l = 0; l < m->n_layers && !bad; l++) {
+    char name[32];
+    snprintf(name, sizeof name, "layer%d", l);
+    hid_t g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) {
+      bad = 1;
+      break;
+    }
+    hsize_t dw[2] = {(hsize_t)m->sizes[l + 1], (hsize_t)m->sizes[l]}, dbias = dw[0];
+    bad |= write_floats(g, "W", m->W[l], 2, dw);
+    bad |= write_floats(g, "b", m->b[l], 1, &dbias);
+    H5Gclose(g);
+  }
+  if (H5Fclose(f) < 0) bad = 1;
+  if (bad || rename(tmp, path) != 0) {
+    remove(tmp);
+    free(tmp);
+    return po_error(PO_ERR_IO, "%s: cannot write model file", path);
+  }
+  free(tmp);
+  return PO_OK;
+}
+
+static int read_ints(hid_t f, const char *name, int *v, int max, int *n) {
+  if (H5Aexists(f, name) <= 0) return -1;
+  hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+  hid_t sp = H5Aget_space(a);
+  hssize_t cnt = H5Sget_simple_extent_npoints(sp);
+  int rc = -1;
+  if (cnt >= 1 && cnt <= max && H5Aread(a, H5T_NATIVE_INT, v) >= 0) {
+    *n = (int)cnt;
+    rc = 0;
+  }
+  H5Sclose(sp);
+  H5Aclose(a);
+  return rc;
+}
+
+static int read_floats(hid_t g, const char *name, float *x, hssize_t expect) {
+  if (H5Lexists(g, name, H5P_DEFAULT) <= 0) return -1;
+  hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+  if (d < 0) return -1;
+  hid_t sp = H5Dget_space(d);
+  int rc = -1;
+  if (H5Sget_simple_extent_npoints(sp) == expect &&
+      H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0)
+    rc = 0;
+  H5Sclose(sp);
+  H5Dclose(d);
+  return rc;
+}
+
+int po_mlp_load(const char *path, po_mlp **out) {
+  *out = NULL;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  if (access(path, R_OK) != 0) return po_error(PO_ERR_IO, "%s: cannot open model file", path);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return po_error(PO_ERR_PARSE, "%s: not an HDF5 file", path);
+  int sizes[PO_MLP_MAX_LAYERS + 1], ns = 0, qw = 0, qa = 0, one;
+  int rc = PO_OK;
+  if (read_ints(f, "sizes", sizes, PO_MLP_MAX_LAYERS + 1, &ns) || ns < 2) {
+    H5Fclose(f);
+    return po_error(PO_ERR_PARSE, "%s: not a physopt MLP model (no 'sizes' attribute)", path);
+  }
+  read_ints(f, "quant_w_bits", &qw, 1, &one);
+  read_ints(f, "quant_act_bits", &qa, 1, &one);
+  po_mlp *m;
+  if ((rc = po_mlp_create(ns - 1, sizes, 0, &m))) {
+    H5Fclose(f);
+    return po_error_wrap(rc, "%s", path);
+  }
+  m->quant_w_bits = qw;
+  m->quant_act_bits = qa;
+  for (int l = 0; l < m->n_layers && !rc; l++) {
+    char name[32];
+    snprintf(name, sizeof name, "layer%d", l);
+    hid_t g = H5Lexists(f, name, H5P_DEFAULT) > 0 ? H5Gopen2(f, name, H5P_DEFAULT) : -1;
+    if (g < 0 || read_floats(g, "W", m->W[l], (hssize_t)m->sizes[l + 1] * m->sizes[l]) ||
+        read_floats(g, "b", m->b[l], m->sizes[l + 1]))
+      rc = po_error(PO_ERR_PARSE, "%s: group %s is missing or has wrong shapes", path, name);
+    if (g >= 0) H5Gclose(g);
+  }
+  H5Fclose(f);
+  if (rc) {
+    po_mlp_destroy(m);
+    return rc;
+  }
+  *out = m;
+  return PO_OK;
+}

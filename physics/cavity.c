@@ -1,0 +1,302 @@
+/* Confocal-cavity couplings computed three ways (closed form, explicit
+ * Hermite-Gauss mode sum, FFT grid propagation); see physics/cavity.h for
+ * the equations and docs/cavity.md for the derivation. */
+#include "physics/cavity.h"
+#include <complex.h>
+#include <fftw3.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "physopt/error.h"
+#include "physopt/rng.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static int check_geom(const po_cavity_geom *g) {
+  if (!g || g->n < 1) return po_error(PO_ERR_ARG, "cavity: number of ensembles must be >= 1");
+  if (!(g->w0 > 0) || !isfinite(g->w0))
+    return po_error(PO_ERR_ARG, "cavity.w0 = %g must be > 0", g->w0);
+  if (!(g->sigma > 0) || !(g->sigma < g->w0))
+    return po_error(PO_ERR_ARG, "cavity.sigma_A = %g must lie in (0, w0 = %g)", g->sigma, g->w0);
+  for (int i = 0; i < g->n; i++)
+    if (!isfinite(g->x[i]) || !isfinite(g->y[i]))
+      return po_error(PO_ERR_ARG, "cavity: position %d is not finite", i);
+  return PO_OK;
+}
+
+int po_cavity_positions(int n, double spread, uint64_t seed, double *x, double *y) {
+  if (n < 1) return po_error(PO_ERR_ARG, "cavity: number of ensembles %d must be >= 1", n);
+  if (!(spread >= 0) || !isfinite(spread))
+    return po_error(PO_ERR_ARG, "cavity.spread = %g must be >= 0", spread);
+  po_rng r;
+  po_rng_init(&r, seed, 0x636176ULL, 0);
+  for (int i = 0; i < n; i++) {
+    double rad = spread * sqrt(po_rng_uniform(&r)), phi = 2 * M_PI * po_rng_uniform(&r);
+    x[i] = rad * cos(phi);
+    y[i] = rad * sin(phi);
+  }
+  return PO_OK;
+}
+
+int po_cavity_couplings_closed(const po_cavity_geom *g, double *J) {
+  int rc = check_geom(g);
+  if (rc) return rc;
+  const double s = g->sigma / g->w0, s2 = s * s, e = 2 * s2, d = 1 + e * e;
+  const double cloc = 1.0 / (16 * M_PI * s2), cnl = 1.0 / (2 * M_PI * d);
+  for (int i = 0; i < g->n; i++) {
+    const double xi = g->x[i] / g->w0, yi = g->y[i] / g->w0;
+    for (int j = 0; j < g->n; j++) {
+      const double xj = g->x[j] / g->w0, yj = g->y[j] / g->w0;
+      const double dm = (xi - xj) * (xi - xj) + (yi - yj) * (yi - yj);
+      const double dp = (xi + xj) * (xi + xj) + (yi + yj) * (yi + yj);
+      const double loc = cloc * (exp(-dm / (4 * s2)) + exp(-dp / (4 * s2)));
+      const double r2 = xi * xi + yi * yi + xj * xj + yj * yj;
+      const double nl = cnl * exp(-2 * s2 * r2 / d) * cos(2 * (xi * xj + yi * yj) / d);
+      J[(long)i * g->n + j] = loc + nl;
+    }
+  }
+  return PO_OK;
+}
+
+/* c_k = <psi_k | N(xi0, s^2)>, k = 0..K, for the normalised Hermite
+ * functions psi_k(xi) (xi = sqrt(2) x / w0): the Gaussian is a squeezed
+ * coherent state, and (1+p) a g = (1-p) a^+ g + sqrt(2) p xi0 g (p = 1/s^2)
+ * gives the three-term recurrence below (both of its solutions decay like
+ * |(1-p)/(1+p)|^(k/2), so forward evaluation is stable). */
+static void gauss_hermite_overlaps(double xi0, double s, int K, double *c) {
+  const double s2 = s * s, p = 1 / s2, r = (1 - p) / (1 + p), b = sqrt(2.0) * p * xi0 / (1 + p);
+  c[0] = pow(M_PI, -0.25) / sqrt(1 + s2) * exp(-xi0 * xi0 / (2 * (1 + s2)));
+  if (K >= 1) c[1] = b * c[0];
+  for (int k = 1; k < K; k++)
+    c[k + 1] = (r * sqrt((double)k) * c[k - 1] + b * c[k]) / sqrt(k + 1.0);
+}
+
+int po_cavity_couplings_modes(const po_cavity_geom *g, int n_max, double *J) {
+  int rc = check_geom(g);
+  if (rc) return rc;
+  const double s = sqrt(2.0) * g->sigma / g->w0; /* width in xi units */
+  if (n_max <= 0) {
+    const double p = 1 / (s * s), r = fabs((1 - p) / (1 + p));
+    n_max = (int)ceil(2 * log(1e-17) / log(r)) + 16;
+    if (n_max > 20000)
+      return po_error(PO_ERR_ARG,
+                      "cavity: sigma_A/w0 = %g too small for the mode sum (needs > 20000 modes "
+                      "per axis)",
+                      g->sigma / g->w0);
+  }
+  const int n = g->n, K = n_max;
+  double *cx = malloc(sizeof(double) * (size_t)n * (K + 1));
+  double *cy = malloc(sizeof(double) * (size_t)n * (K + 1));
+  if (!cx || !cy) {
+    free(cx);
+    free(cy);
+    return po_error(PO_ERR_NOMEM, "cavity: out of memory for %d modes", K);
+  }
+  for (int i = 0; i < n; i++) {
+    gauss_hermite_overlaps(sqrt(2.0) * g->x[i] / g->w0, s, K, cx + (long)i * (K + 1));
+    gauss_hermite_overlaps(sqrt(2.0) * g->y[i] / g->w0, s, K, cy + (long)i * (K + 1));
+  }
+  /* J_ij = w0^2 sum_lm cos^2((l+m)pi/4) A_l(x_i) A_m(y_i) A_l(x_j) A_m(y_j),
+   * A = 2^(1/4) c (1-D overlaps in physical units): the prefactor is 2. */
+#pragma omp parallel for schedule(dynamic)
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j <= i; j++) {
+      const double *xa = cx + (long)i * (K + 1), *ya = cy + (long)i * (K + 1);
+      const double *xb = cx + (long)j * (K + 1), *yb = cy + (long)j * (K + 1);
+      double sum = 0;
+      for (int l = 0; l <= K; l++) {
+        const double fl = xa[l] * xb[l];
+        double inner = 0;
+        for (int m = (4 - l % 4) % 4; m <= K; m += 4) inner += ya[m] * yb[m];
+        sum += fl * inner;
+      }
+      J[(long)i * n + j] = J[(long)j * n + i] = 2 * sum;
+    }
+  free(cx);
+  free(cy);
+  return PO_OK;
+}
+
+/* Wrapped grid index -> integer coordinate in [-M/2, M/2). */
+static inline int wrap(int q, int M) {
+  return q < M / 2 ? q : q - M;
+}
+
+/* rho_i sampled on the wrapped grid (u units, normalised to 1 in the continuum). */
+static void sample_density(const po_cavity_geom *g, int i, int M, double d, double *rho) {
+  const double s = g->sigma / g->w0, ux = g->x[i] / g->w0, uy = g->y[i] / g->w0;
+  const double c = 1 / (2 * M_PI * s * s);
+  for (int p = 0; p < M; p++) {
+    const double v = wrap(p, M) * d - uy, ey = exp(-v * v / (2 * s * s));
+    for (int q = 0; q < M; q++) {
+      const double w = wrap(q, M) * d - ux;
+      rho[(long)p * M + q] = c * ey * exp(-w * w / (2 * s * s));
+    }
+  }
+}
+
+typedef struct grid_ws {
+  int M;
+  double d;
+  fftw_complex *buf, *acc;
+  fftw_plan plan;
+} grid_ws;
+
+static int grid_open(grid_ws *w, int M) {
+  if (M < 16 || M % 2 || M > 8192)
+    return po_error(PO_ERR_ARG, "cavity: grid size M = %d must be even in [16, 8192]", M);
+  w->M = M;
+  w->d = sqrt(M_PI / M);
+  w->buf = fftw_malloc(sizeof(fftw_complex) * (size_t)M * M);
+  w->acc = fftw_malloc(sizeof(fftw_complex) * (size_t)M * M);
+  if (!w->buf || !w->acc) {
+    fftw_free(w->buf);
+    fftw_free(w->acc);
+    return po_error(PO_ERR_NOMEM, "cavity: out of memory for a %d x %d grid", M, M);
+  }
+  /* Planning is not thread-safe in FFTW; callers run one grid at a time. */
+  w->plan = fftw_plan_dft_2d(M, M, w->buf, w->buf, FFTW_FORWARD, FFTW_ESTIMATE);
+  return PO_OK;
+}
+
+static void grid_close(grid_ws *w) {
+  fftw_destroy_plan(w->plan);
+  fftw_free(w->buf);
+  fftw_free(w->acc);
+}
+
+/* acc = G psi = (1/4)(psi + T psi + T^2 psi + T^3 psi), with T = DFT / M on
+ * the grid of spacing sqrt(pi/M) (dx^2 / pi = 1/M): each pass through the
+ * cavity is one FFT. */
+static void grid_propagate(grid_ws *w, const double *psi) {
+  const long MM = (long)w->M * w->M;
+  for (long k = 0; k < MM; k++) w->acc[k] = w->buf[k] = psi[k];
+  for (int pass = 1; pass < 4; pass++) {
+    fftw_execute(w->plan);
+    for (long k = 0; k < MM; k++) {
+      w->buf[k] /= w->M;
+      w->acc[k] += w->buf[k];
+    }
+  }
+  for (long k = 0; k < MM; k++) w->acc[k] *= 0.25;
+}
+
+int po_cavity_couplings_grid(const po_cavity_geom *g, int M, double *J) {
+  int rc = check_geom(g);
+  if (rc) return rc;
+  grid_ws w;
+  if ((rc = grid_open(&w, M))) return rc;
+  const int n = g->n;
+  const long MM = (long)M * M;
+  double *rho = malloc(sizeof(double) * MM * n);
+  if (!rho) {
+    grid_close(&w);
+    return po_error(PO_ERR_NOMEM, "cavity: out of memory for %d densities", n);
+  }
+  for (int i = 0; i < n; i++) sample_density(g, i, M, w.d, rho + i * MM);
+  for (int j = 0; j < n; j++) {
+    grid_propagate(&w, rho + j * MM);
+    for (int i = 0; i < n; i++) {
+      const double *ri = rho + i * MM;
+      double sum = 0;
+      for (long k = 0; k < MM; k++) sum += ri[k] * creal(w.acc[k]);
+      J[(long)i * n + j] = sum * w.d * w.d;
+    }
+  }
+  free(rho);
+  grid_close(&w);
+  return PO_OK;
+}
+
+int po_cavity_emission(const po_cavity_geom *g, const double *a, int M, double *field_out,
+                       double *d_out) {
+  int rc = check_geom(g);
+  if (rc) return rc;
+  grid_ws w;
+  if ((rc = grid_open(&w, M))) return rc;
+  const long MM = (long)M * M;
+  double *rho = calloc((size_t)MM, sizeof(double)), *tmp = malloc(sizeof(double) * MM);
+  if (!rho || !tmp) {
+    free(rho);
+    free(tmp);
+    grid_close(&w);
+    return po_error(PO_ERR_NOMEM, "cavity: out of memory for a %d x %d grid", M, M);
+  }
+  /* G is linear: propagate the amplitude-weighted total density once. */
+  for (int j = 0; j < g->n; j++) {
+    sample_density(g, j, M, w.d, tmp);
+    for (long k = 0; k < MM; k++) rho[k] += a[j] * tmp[k];
+  }
+  grid_propagate(&w, rho);
+  for (int p = 0; p < M; p++)
+    for (int q = 0; q < M; q++) /* unwrap to the centred layout */
+      field_out[(long)p * M + q] = creal(w.acc[(long)((p + M / 2) % M) * M + (q + M / 2) % M]);
+  if (d_out) *d_out = w.d;
+  free(rho);
+  free(tmp);
+  grid_close(&w);
+  return PO_OK;
+}
+
+int po_cavity_readin(const po_cavity_geom *g, const double *field, int M, double *out) {
+  int rc = check_geom(g);
+  if (rc) return rc;
+  if (M < 16 || M % 2)
+    return po_error(PO_ERR_ARG, "cavity: grid size M = %d must be even >= 16", M);
+  const long MM = (long)M * M;
+  const double d = sqrt(M_PI / M);
+  double *rho = malloc(sizeof(double) * MM);
+  if (!rho) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
+  for (int i = 0; i < g->n; i++) {
+    sample_density(g, i, M, d, rho);
+    double sum = 0;
+    for (int p = 0; p < M; p++)
+      for (int q = 0; q < M; q++)
+        sum += rho[(long)((p + M / 2) % M) * M + (q + M / 2) % M] * field[(long)p * M + q];
+    out[i] = sum * d * d;
+  }
+  free(rho);
+  return PO_OK;
+}
+
+double po_cavity_frustration(int n, const double *K) {
+  long tot = 0, fr = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      for (int k = j + 1; k < n; k++) {
+        tot++;
+        if (K[(long)i * n + j] * K[(long)j * n + k] * K[(long)k * n + i] < 0) fr++;
+      }
+  return tot ? (double)fr / tot : 0.0;
+}
+
+void po_cavity_spin_rhs(int n, const double *Wd, double g, double omega_z, double damping,
+                        const double *state, double *out) {
+  for (int i = 0; i < n; i++) {
+    const double *w = Wd + (long)i * n;
+    double h = 0;
+    for (int j = 0; j < n; j++) h += w[j] * state[3 * j];
+    const double x = state[3 * i], y = state[3 * i + 1], z = state[3 * i + 2];
+    const double bx = g * h, by = 0, bz = -omega_z;
+    const double nb = x * bx + y * by + z * bz, r2 = x * x + y * y + z * z;
+    /* -Gamma n x (n x B) = Gamma (|n|^2 B - (n.B) n): equal to the form in
+     * the header on the unit sphere, and it conserves |n| exactly, so the
+     * norm of a spin opposed to its field does not drift numerically. */
+    out[3 * i] = (y * bz - z * by) + damping * (r2 * bx - nb * x);
+    out[3 * i + 1] = (z * bx - x * bz) + damping * (r2 * by - nb * y);
+    out[3 * i + 2] = (x * by - y * bx) + damping * (r2 * bz - nb * z);
+  }
+}
+
+double po_cavity_spin_energy(int n, const double *Wd, double g, double omega_z,
+                             const double *state) {
+  double e = 0;
+  for (int i = 0; i < n; i++) {
+    double h = 0;
+    for (int j = 0; j < n; j++) h += Wd[(long)i * n + j] * state[3 * j];
+    e += omega_z * state[3 * i + 2] - 0.5 * g * h * state[3 * i];
+  }
+  return e;
+}

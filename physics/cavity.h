@@ -1,0 +1,87 @@
+/* Confocal-cavity QED device model: couplings between atomic spin ensembles
+ * from their positions in a confocal cavity (pure functions, no I/O).
+ *
+ * Sources: Vaidya et al., PRX 8, 011002 (2018) (confocal cavity, waist w0,
+ * even-family Green's function); Guo et al., PRL 122, 193601 (2019)
+ * (sign-changing nonlocal interaction cos(2 r.r'/w0^2)); Marsh et al.,
+ * PRX 11, 021048 (2021), arXiv:2009.01227 (ensembles of Gaussian size
+ * sigma_A as neurons, ferromagnet-to-spin-glass crossover, associative
+ * memory).  Full derivation and choices: docs/cavity.md.
+ *
+ * Model.  Lengths in units of w0 (u = r/w0).  One pass through the confocal
+ * cavity maps the transverse field by the unitary optical Fourier transform
+ *     (T psi)(u) = (1/pi) Int d^2u' psi(u') exp(-2i u.u'),   T^2 psi(u) = psi(-u),
+ * and Hermite-Gauss modes are its eigenfunctions, T Phi_lm = (-i)^(l+m) Phi_lm.
+ * An atom at the cavity midplane couples to the degenerate even family with
+ * the standing-wave weight cos^2((l+m) pi/4), i.e. to modes with
+ * l+m = 0 mod 4 only, so the Green's function is the four-pass average
+ *     G = (1/4)(1 + T + T^2 + T^3)
+ *     G(u,u') = (1/4)[delta(u-u') + delta(u+u')] + (1/(2 pi)) cos(2 u.u').
+ * Ensemble i has normalised Gaussian density rho_i of width s = sigma_A/w0 at
+ * u_i, and the (dimensionless) coupling is J_ij = Int Int rho_i G rho_j:
+ *     J_ij = 1/(16 pi s^2) [exp(-|u_i-u_j|^2/(4s^2)) + exp(-|u_i+u_j|^2/(4s^2))]
+ *          + 1/(2 pi (1+e^2)) exp(-2 s^2 (|u_i|^2+|u_j|^2)/(1+e^2))
+ *                             cos(2 u_i.u_j/(1+e^2)),     e = 2 s^2.
+ * The physical interaction is K_ij = J0 J_ij (ferromagnetic for J_ij > 0,
+ * red-detuned pump), H = -(1/2) sum_ij K_ij s_i s_j. */
+#ifndef PHYSOPT_PHYSICS_CAVITY_H
+#define PHYSOPT_PHYSICS_CAVITY_H
+
+#include <stdint.h>
+
+typedef struct po_cavity_geom {
+  int n;
+  double w0;           /* cavity waist (any length unit, e.g. um) */
+  double sigma;        /* ensemble Gaussian width (same unit) */
+  const double *x, *y; /* n transverse positions (same unit) */
+} po_cavity_geom;
+
+/* n positions drawn uniformly in a disk of radius `spread` (same unit as
+ * w0), stream (seed, 0, 0).  spread >= 0. */
+int po_cavity_positions(int n, double spread, uint64_t seed, double *x, double *y);
+
+/* J (n x n, row-major, diagonal included = self-interaction), three ways. */
+int po_cavity_couplings_closed(const po_cavity_geom *g, double *J);
+/* Explicit sum over Hermite-Gauss modes Phi_lm, 0 <= l, m <= n_max, of the
+ * even family weighted by cos^2((l+m) pi/4); n_max <= 0 chooses the order at
+ * which the Gaussian-smoothed mode overlaps have decayed below 1e-17. */
+int po_cavity_couplings_modes(const po_cavity_geom *g, int n_max, double *J);
+/* Densities sampled on an M x M grid of spacing sqrt(pi/M) w0 (then one
+ * FFT is exactly T), propagated through four passes with FFTW. M even, >= 16. */
+int po_cavity_couplings_grid(const po_cavity_geom *g, int M, double *J);
+
+/* Read-out: the cavity field emitted by ensembles with amplitudes a_j
+ * (e.g. spins s_j), E(u) = sum_j a_j (G rho_j)(u), on the M x M grid above
+ * (row-major, centred: index (p, q) is u = ((q - M/2) d, (p - M/2) d),
+ * d = sqrt(pi/M)); field_out has M*M entries.  *d_out receives d. */
+int po_cavity_emission(const po_cavity_geom *g, const double *a, int M, double *field_out,
+                       double *d_out);
+/* Read-in: overlap of a light pattern E (same grid) with each ensemble,
+ * out_i = Int rho_i E d^2u. */
+int po_cavity_readin(const po_cavity_geom *g, const double *field, int M, double *out);
+
+/* Fraction of frustrated triangles, K_ij K_jk K_ki < 0 over i<j<k
+ * (0 for a ferromagnet, 1/2 for independent random signs). */
+double po_cavity_frustration(int n, const double *K);
+
+#endif
+
+/* Semiclassical driven-dissipative collective-spin dynamics with the cavity
+ * adiabatically eliminated (docs/cavity.md).  Ensemble i is a classical
+ * collective spin of N_atoms/2, unit Bloch vector n_i = (x_i, y_i, z_i);
+ * with the cavity field eliminated the mean-field energy is
+ *     E = omega_z sum_i z_i - (g/2) sum_ij W_ij x_i x_j,
+ * g the cavity-mediated coupling set by the transverse pump (g ~ Omega^2 ~
+ * pump power; the schedule ramps it).  The local field is
+ *     B_i = -dE/dn_i = (g h_i, 0, -omega_z),   h_i = sum_j W_ij x_j,
+ * and the spins obey the Landau-Lifshitz-Gilbert form
+ *     dn_i/dt = n_i x B_i + Gamma [B_i - (n_i . B_i) n_i],
+ * precession plus relaxation toward the local field at rate Gamma (the
+ * cavity-loss-induced dissipation; Gamma >> 1 is the strong-dissipation
+ * limit, where the flow is the gradient descent of E on the spheres).
+ * state and out: 3n doubles (x, y, z per ensemble), Wd dense n x n. */
+void po_cavity_spin_rhs(int n, const double *Wd, double g, double omega_z, double damping,
+                        const double *state, double *out);
+/* Energy E of the above for a state (3n doubles). */
+double po_cavity_spin_energy(int n, const double *Wd, double g, double omega_z,
+                             const double *state);

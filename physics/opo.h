@@ -1,0 +1,87 @@
+/* Classical (c-number) model of a network of degenerate optical parametric
+ * oscillators (OPOs), the coherent Ising machine, and its feedback schemes.
+ * Pure functions of state and parameters: no I/O, no global state.
+ *
+ * Units: amplitudes x are normalised so that a single OPO saturates at
+ * |x| = sqrt((p - 1)/mu); time is in units of the signal-field decay time
+ * (photon lifetime; one unit ~ one cavity round trip for a fibre-ring CIM
+ * with ~ unit round-trip loss, McMahon et al. 2016 supplement).
+ *
+ * Plain OPO network (Wang, Marandi, Wen, Byer, Yamamoto, PRA 88, 063853,
+ * 2013; McMahon et al., Science 354, 614, 2016), Ito SDE:
+ *
+ *     dx_i = [ (p(t) - 1) x_i - mu x_i^3 + eps c_i ] dt + sigma dW_i,
+ *     c_i  = sum_j K_ij x_j - h_i x_h,      K = -J  (physopt's E = sum_{i<j} J_ij s_i s_j),
+ *
+ * spins s_i = sign(x_i).  The noise (vacuum fluctuations / measurement noise)
+ * enters with the Ito scaling sigma sqrt(dt) N(0,1).  Fields h_i couple to a
+ * reference amplitude x_h (see cim.md).
+ *
+ * Amplitude heterogeneity correction, AHC (Leleu, Yamamoto, McMahon, Aihara,
+ * PRL 122, 040607, 2019):
+ *
+ *     dx_i/dt = (p - 1) x_i - mu x_i^3 + eps e_i c_i,
+ *     de_i/dt = -beta (x_i^2 - a) e_i,           e_i(0) = 1, target a > 0.
+ *
+ * Chaotic amplitude control, CAC (Leleu, Khoyratee, Levi, Hamerly,
+ * Kohno, Aihara, Commun. Phys. 4, 266, 2021): the same equations with
+ *
+ *     a(t)  = alpha + rho tanh(delta (H(t) - H_opt(t))),
+ *     beta(t) = xi(t),  dxi/dt = gamma, xi reset to 0 when H_opt (the best
+ *                        Ising energy so far) has not improved for a time tau,
+ *
+ * where H(t) is the Ising energy of sign(x(t)) (per replica).
+ *
+ * Layout: x, e, c, sgn are n x R row-major (column r = replica r); per-replica
+ * quantities are arrays of R; noise increments dw are replica-major R x n
+ * (solvers/sde.h).  Element-wise loops run under OpenMP over rows. */
+#ifndef PHYSOPT_PHYSICS_OPO_H
+#define PHYSOPT_PHYSICS_OPO_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct po_opo_params {
+  double mu;    /* gain saturation coefficient of the x^3 term (1) */
+  double eps;   /* coupling (feedback) strength (1/time) */
+  double sigma; /* noise amplitude, units of x / sqrt(time) */
+  double e_max; /* clamp of the error variables (0 = none) */
+  double x_max; /* clamp of |x| (0 = none): numerical safeguard, see cim.md */
+} po_opo_params;
+
+/* Drift of the plain OPO network for the generic steppers of solvers/sde.h:
+ * a = (p - 1) x - mu x^3 + eps c  (c = K x - h x_h precomputed). */
+void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *x, const float *c,
+                  float *a);
+
+/* One fused Euler-Maruyama step of the OPO network with error-variable
+ * feedback (AHC / CAC): for every element
+ *   x' = x + dt [(p-1) x - mu x^3 + eps e c] + sigma dw
+ *   e' = e - dt beta_r (x^2 - a_r) e        (clamped to e_max when > 0)
+ * and |x'| clamped to x_max when x_max > 0,
+ * with per-replica beta_r = beta[r], a_r = target[r]; e == NULL gives the
+ * plain model (no error variables).  dw (replica-major) may be NULL (no
+ * noise).  sgn holds sign(x) (+1/-1) and is updated; flip[k] is set to 1
+ * where the sign changed, else 0.  Returns the number of non-finite
+ * amplitudes produced (0 when all is well). */
+long po_opo_step_em(long n, int R, double dt, double p, const po_opo_params *m, float *x, float *e,
+                    const float *c, const float *beta, const float *target, const float *dw,
+                    int8_t *sgn, uint8_t *flip);
+
+/* Steady amplitude of a single uncoupled, noiseless OPO: sqrt((p-1)/mu)
+ * above threshold (p > 1), 0 below. */
+double po_opo_steady_amplitude(double p, double mu);
+
+/* CAC target amplitude alpha + rho tanh(delta (H - H_opt)). */
+static inline double po_cac_target(double alpha, double rho, double delta, double h, double h_opt) {
+  double d = delta * (h - h_opt);
+  return alpha + rho * (d > 20 ? 1.0 : d < -20 ? -1.0 : __builtin_tanh(d));
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

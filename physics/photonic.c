@@ -1,0 +1,502 @@
+/* Shot-noise-limited optical matrix multiplication.
+ *
+ * Incoherent, intensity-encoded multiplier (T. Wang, S.-Y. Ma, L. G. Wright,
+ * T. Onodera, B. C. Richard, P. L. McMahon, "An optical neural network using
+ * less than 1 photon per multiplication", Nat. Commun. 13, 123 (2022)):
+ *
+ *   operands are scaled by their largest magnitude, a' = a / max|A| and
+ *   b' = b / max|B| in [-1, 1], and quantised: weights to b_w bits (the
+ *   modulator/SLM transmission), inputs to b_in bits (the DAC);
+ *   a non-negative operand is written directly as a transmission/intensity
+ *   a~ = a' in [0, 1]; a signed one needs an encoding:
+ *
+ *   differential (default): a' = a+ - a-, b' = b+ - b-.  Two detectors per
+ *     output collect S+ = sum_k (a+ b+ + a- b-) and S- = sum_k (a+ b- + a- b+);
+ *     since a+ a- = 0, S+ + S- = sum_k |a'||b'|: every photon carries signal
+ *     and the photon cost of a multiplication is |a'||b'|, exactly as for
+ *     non-negative data.  The price is a second detector and ADC per output.
+ *   offset: a~ = (a' + 1)/2 in [0, 1], one detector; the known offsets
+ *     (row sums of a~, column sums of b~, K) are removed digitally after
+ *     detection.  Each multiplication costs ~1/4 of the full-scale photons
+ *     even when a'b' = 0, so at the same photon budget the shot noise is
+ *     larger (typically 2-10x more photons for the same SNR, see docs).
+ *
+ *   Detection: count_i ~ Poisson(lambda_i + d) + N(0, sigma_r^2),
+ *   lambda_i = s S_i.  The photon budget n = photons_per_mac is defined
+ *   exactly as the mean number of DETECTED signal photons per scalar
+ *   multiplication over the whole product:
+ *
+ *       sum_ij lambda_ij = n M N K   =>   s = n M N K / sum_ij S_ij,
+ *
+ *   i.e. the laser power is calibrated once per product (per call).  In the
+ *   issue's notation lambda = eta n_inc sum_j x~_j w~_ij with the incident
+ *   budget n_inc = n / eta; eta therefore changes only the optical energy
+ *   (incident photons = detected / eta), not the noise at a given n.
+ *   d = dark counts per read-out (mean subtracted after detection), sigma_r
+ *   the read-out noise in electrons.  The ADC has b_out bits over a full
+ *   scale of headroom x the largest mean count of the product; counts are
+ *   clipped to [0, full scale] and rounded to the ADC step.  The output in
+ *   real units is alpha max|A| max|B| (q+ - q-)/s (differential).
+ *
+ * Coherent (homodyne) multiplier (R. Hamerly, L. Bernstein, A. Sludds,
+ * M. Soljacic, D. Englund, "Large-scale optical neural networks based on
+ * photoelectric multiplication", Phys. Rev. X 9, 021032 (2019)): operands are
+ * field amplitudes (signed natively), alpha_k = g_a a'_ik and
+ * beta_k = g_b b'_kj; the balanced homodyne charge integrated over k is
+ *
+ *     Q_ij = 2 g_a g_b sum_k a'_ik b'_kj + noise,
+ *     Var Q_ij = sum_k (g_a^2 a'_ik^2 + g_b^2 b'_kj^2) + 2 sigma_r^2,
+ *
+ * (shot noise of all detected photons; Gaussian approximation, valid when
+ * the photon numbers per output are large, n K >> 1).  The photons of one
+ * multiplication are g_a^2 a'^2 + g_b^2 b'^2; g_a, g_b are set so that the
+ * mean over the product is n, split equally between the two operands
+ * (which maximises the SNR of a typical output).
+ *
+ * Sampling: Poisson variates by po_rng_poisson (inversion / PTRS); means above
+ * gauss_threshold (default 1000, where the Poisson skewness 1/sqrt(lambda)
+ * is < 3%) are drawn as round(lambda + sqrt(lambda) z).  With an ideal ADC
+ * and both differential channels above the threshold, the difference is drawn
+ * as one Gaussian of variance lambda+ + lambda- + 2 d + 2 sigma_r^2. */
+#include "physics/photonic.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "physopt/error.h"
+#include "physopt/rng.h"
+
+void po_photonic_model_default(po_photonic_model *m) {
+  m->photons_per_mac = 10.0;
+  m->eta = 0.8;
+  m->dark_counts = 0.0;
+  m->read_noise = 0.0;
+  m->bits_in = 8;
+  m->bits_w = 8;
+  m->bits_out = 0;
+  m->adc_headroom = 1.0;
+  m->encoding = PO_PH_DIFFERENTIAL;
+  m->detection = PO_PH_INCOHERENT;
+  m->wavelength_nm = 532.0;
+  m->gauss_threshold = 1000.0;
+}
+
+int po_photonic_model_check(const po_photonic_model *m) {
+  if (!(m->photons_per_mac > 0) || !isfinite(m->photons_per_mac))
+    return po_error(PO_ERR_ARG, "photonic.photons_per_mac = %g must be > 0", m->photons_per_mac);
+  if (!(m->eta > 0 && m->eta <= 1))
+    return po_error(PO_ERR_ARG, "photonic.eta = %g is outside the accepted range (0, 1]", m->eta);
+  if (!(m->dark_counts >= 0))
+    return po_error(PO_ERR_ARG, "photonic.dark_counts = %g must be >= 0", m->dark_counts);
+  if (!(m->read_noise >= 0))
+    return po_error(PO_ERR_ARG, "photonic.read_noise = %g must be >= 0", m->read_noise);
+  if (m->bits_in < 0 || m->bits_in > 24 || m->bits_w < 0 || m->bits_w > 24 || m->bits_out < 0 ||
+      m->bits_out > 24)
+    return po_error(PO_ERR_ARG, "photonic bits (in %d, w %d, out %d) must be in [0, 24]",
+                    m->bits_in, m->bits_w, m->bits_out);
+  if (!(m->adc_headroom > 0))
+    return po_error(PO_ERR_ARG, "photonic.adc_headroom = %g must be > 0", m->adc_headroom);
+  if (!(m->wavelength_nm > 0))
+    return po_error(PO_ERR_ARG, "photonic.wavelength_nm = %g must be > 0", m->wavelength_nm);
+  if (!(m->gauss_threshold >= 10))
+    return po_error(PO_ERR_ARG, "photonic.gauss_threshold = %g must be >= 10", m->gauss_threshold);
+  return PO_OK;
+}
+
+double po_photonic_photon_energy(double wavelength_nm) {
+  const double h = 6.62607015e-34, c = 299792458.0; /* SI exact */
+  return h * c / (wavelength_nm * 1e-9);
+}
+
+void po_photonic_prices_compute(const po_photonic_model *m, const po_photonic_energy *e,
+                                po_photonic_prices *out) {
+  out->photon_j = po_photonic_photon_energy(m->wavelength_nm) / (m->eta * e->wall_plug);
+  int bi = m->bits_in ? m->bits_in : 8, bw = m->bits_w ? m->bits_w : 8;
+  int bo = m->bits_out ? m->bits_out : 8;
+  out->dac_input_j = e->dac_fom_j * ldexp(1.0, bi);
+  out->dac_weight_j = e->dac_fom_j * ldexp(1.0, bw);
+  out->adc_j = e->adc_fom_j * ldexp(1.0, bo);
+  out->modulator_j = e->modulator_j;
+}
+
+double po_photonic_stats_joules(const po_photonic_stats *st, const po_photonic_prices *p) {
+  return st->detected_photons * p->photon_j + st->dac_inputs * p->dac_input_j +
+         st->dac_weights * p->dac_weight_j + st->adc * p->adc_j + st->modulations * p->modulator_j;
+}
+
+void po_photonic_ws_free(po_photonic_ws *ws) {
+  if (!ws) return;
+  free(ws->buf);
+  ws->buf = NULL;
+  ws->cap = 0;
+}
+
+/* ---- operand encoding -------------------------------------------------- */
+
+static inline float quantise(float v, float levels) {
+  return levels > 0 ? nearbyintf(v * levels) / levels : v;
+}
+
+/* Largest |op(X)| and whether op(X) has a negative element. */
+static void scan(const float *X, int ld, int rows, int cols, int trans, int par, float *amax,
+                 int *neg) {
+  float mx = 0.0f;
+  int ng = 0;
+  int R = trans ? cols : rows, Cc = trans ? rows : cols; /* stored shape */
+#pragma omp parallel for reduction(max : mx) reduction(| : ng) schedule(static) if (par)
+  for (int r = 0; r < R; r++) {
+    const float *x = X + (size_t)r * ld;
+    for (int c = 0; c < Cc; c++) {
+      float v = x[c];
+      ng |= v < 0.0f;
+      float a = fabsf(v);
+      mx = a > mx ? a : mx;
+    }
+  }
+  *amax = mx;
+  *neg = ng;
+}
+
+/* Writes rows [r0, r1) of op(X) (rows x cols) as encoded values into E
+ * (rows x cols, contiguous): signed quantised magnitude (differential,
+ * homodyne) or, with offset, the transmission (x' + 1)/2.  A non-negative
+ * operand is always written as x' (no offset needed).  If Eabs != NULL,
+ * |E| is written too. */
+static void encode_rows(const float *X, int ld, int cols, int trans, float scale, int bits,
+                        int offset, float *E, float *Eabs, int r0, int r1) {
+  const float levels = bits ? (float)((1u << bits) - 1u) : 0.0f;
+  for (int r = r0; r < r1; r++) {
+    float *e = E + (size_t)r * cols;
+    if (trans)
+      for (int c = 0; c < cols; c++) e[c] = X[(size_t)c * ld + r] * scale;
+    else
+      for (int c = 0; c < cols; c++) e[c] = X[(size_t)r * ld + c] * scale;
+    if (offset)
+      for (int c = 0; c < cols; c++) e[c] = quantise(0.5f * (e[c] + 1.0f), levels);
+    else if (levels > 0)
+      for (int c = 0; c < cols; c++) e[c] = copysignf(quantise(fabsf(e[c]), levels), e[c]);
+    if (Eabs)
+      for (int c = 0; c < cols; c++) Eabs[(size_t)r * cols + c] = fabsf(e[c]);
+  }
+}
+
+static int reserve(po_photonic_ws *ws, size_t n, float **out) {
+  if (ws->cap < n) {
+    float *p = realloc(ws->buf, n * sizeof(float));
+    if (!p) return po_error(PO_ERR_NOMEM, "photonic matmul: out of memory (%zu floats)", n);
+    ws->buf = p;
+    ws->cap = n;
+  }
+  *out = ws->buf;
+  return PO_OK;
+}
+
+/* ---- detection ---------------------------------------------------------- */
+
+typedef struct adc {
+  double step, full; /* full = 0: ideal */
+  double levels;
+} adc;
+
+static adc adc_make(int bits, double full) {
+  adc a = {0.0, 0.0, 0.0};
+  if (bits > 0 && full > 0) {
+    a.levels = ldexp(1.0, bits) - 1.0;
+    a.full = full;
+    a.step = full / a.levels;
+  }
+  return a;
+}
+
+/* Unsigned ADC on a count. */
+static inline double adc_read(const adc *a, double c) {
+  if (a->full <= 0) return c;
+  double k = nearbyint(c / a->step);
+  if (k < 0) k = 0;
+  if (k > a->levels) k = a->levels;
+  return k * a->step;
+}
+
+/* Signed ADC over [-full, full]. */
+static inline double adc_read_signed(const adc *a, double c) {
+  if (a->full <= 0) return c;
+  double st = 2.0 * a->step, half = floor(a->levels / 2.0);
+  double k = nearbyint(c / st);
+  if (k < -half) k = -half;
+  if (k > half) k = half;
+  return k * st;
+}
+
+/* One detector read-out: Poisson(lambda + dark) + read noise. */
+static inline double detect(po_rng *r, double lambda, double dark, double sigma, double thr) {
+  double mu = lambda + dark, c;
+  if (mu > thr) {
+    c = nearbyint(mu + sqrt(mu) * po_rng_normal(r));
+    if (c < 0) c = 0;
+  } else {
+    c = (double)po_rng_poisson(r, mu);
+  }
+  if (sigma > 0) c += sigma * po_rng_normal(r);
+  return c;
+}
+
+static inline void store(float *c, float alpha, float beta, double y) {
+  float v = alpha * (float)y;
+  *c = beta == 0.0f ? v : v + beta * *c;
+}
+
+/* ---- the product ---------------------------------------------------------- */
+
+/* Parallel layout: one OpenMP region; thread t owns the rows
+ * [M t / nt, M (t+1) / nt) of C and runs a single-threaded SGEMM on them
+ * (OpenBLAS threads are set to 1 for the region and restored), so BLAS
+ * and OpenMP threads never compete for cores.  Every reduction that feeds
+ * the output is done in a fixed order (per row, then rows in order), and
+ * noise streams are per row, so the result is bit-identical for any
+ * thread count.  Small products run on the calling thread. */
+#define PAR_MIN_MACS ((double)(1 << 24))
+
+typedef struct prod {
+  const po_photonic_model *m;
+  int M, N, K;
+  int homodyne, offset, off_a, off_b, need_abs, two;
+  float *Ae, *Be, *Aa, *Ba, *D, *T;
+  double *ra, *cb, *rowsum, *rowmax;
+} prod;
+
+/* Encodes A rows [i0, i1), multiplies them by the encoded B and records
+ * per-row sums and maxima. */
+static void block_product(prod *p, const float *A, int lda, int ta, float amax, int i0, int i1) {
+  const po_photonic_model *m = p->m;
+  const int N = p->N, K = p->K, rows = i1 - i0;
+  if (rows <= 0) return;
+  encode_rows(A, lda, K, ta, 1.0f / amax, m->bits_w, p->off_a, p->Ae,
+              p->need_abs && p->Aa != p->Ae ? p->Aa : NULL, i0, i1);
+  float *Ab = p->Ae + (size_t)i0 * K, *Db = p->D + (size_t)i0 * N;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f, Ab, K, p->Be, N, 0.0f,
+              Db, N);
+  if (p->need_abs)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f, p->Aa + (size_t)i0 * K,
+                K, p->Ba, N, 0.0f, p->T + (size_t)i0 * N, N);
+  for (int i = i0; i < i1; i++) {
+    const float *a = p->Ae + (size_t)i * K;
+    double r = 0;
+    if (p->homodyne)
+      for (int k = 0; k < K; k++) r += (double)a[k] * a[k];
+    else
+      for (int k = 0; k < K; k++) r += a[k];
+    p->ra[i] = r;
+    /* photon total and ADC range: T (differential), D (offset), |D| (homodyne) */
+    const float *x = (p->homodyne || p->offset || !p->two ? p->D : p->T) + (size_t)i * N;
+    double sum = 0;
+    float mx = 0;
+    for (int j = 0; j < N; j++) {
+      sum += x[j];
+      float v = fabsf(x[j]);
+      mx = v > mx ? v : mx;
+    }
+    p->rowsum[i] = sum;
+    p->rowmax[i] = mx;
+  }
+}
+
+typedef struct noise {
+  double s; /* photons per unit encoded product (incoherent) */
+  double ga2, gb2, g;
+  adc ad;
+  double scale; /* output units per count */
+} noise;
+
+static void block_noise(const prod *p, const noise *z, uint64_t seed, uint64_t call, float alpha,
+                        float beta, float *C, int ldc, int i0, int i1) {
+  const po_photonic_model *m = p->m;
+  const int N = p->N, K = p->K;
+  const double dark = m->dark_counts, sig = m->read_noise, thr = m->gauss_threshold;
+  const double s = z->s;
+  if (!p->homodyne && !(s > 0)) { /* all products vanish: no light */
+    for (int i = i0; i < i1; i++)
+      for (int j = 0; j < N; j++) store(C + (size_t)i * ldc + j, alpha, beta, 0.0);
+    return;
+  }
+  for (int i = i0; i < i1; i++) {
+    po_rng r;
+    po_rng_init(&r, seed, call, (uint64_t)i);
+    const float *Dr = p->D + (size_t)i * N, *Tr = p->T ? p->T + (size_t)i * N : NULL;
+    float *Cr = C + (size_t)i * ldc;
+    if (p->homodyne) {
+      for (int j = 0; j < N; j++) {
+        double var = z->ga2 * p->ra[i] + z->gb2 * p->cb[j] + 2.0 * sig * sig;
+        double q = adc_read_signed(&z->ad, z->g * Dr[j] + sqrt(var) * po_rng_normal(&r));
+        store(Cr + j, alpha, beta, q * z->scale);
+      }
+    } else if (p->offset) {
+      /* sum a'b' = aa ab S + aa bb Cb_j + ba ab Ra_i + ba bb K, a' = aa a~ + ba */
+      const double aa = p->off_a ? 2 : 1, ba = p->off_a ? -1 : 0;
+      const double ab = p->off_b ? 2 : 1, bb = p->off_b ? -1 : 0;
+      for (int j = 0; j < N; j++) {
+        double c = adc_read(&z->ad, detect(&r, s * Dr[j], dark, sig, thr));
+        double Sh = (c - dark) / s;
+        double y = aa * ab * Sh + aa * bb * p->ra[i] + ba * ab * p->cb[j] + ba * bb * K;
+        store(Cr + j, alpha, beta, y * z->scale);
+      }
+    } else {
+      /* differential: S+- = (T +- D)/2 */
+      for (int j = 0; j < N; j++) {
+        double lp, lm;
+        if (p->two) {
+          lp = 0.5 * s * ((double)Tr[j] + Dr[j]);
+          lm = 0.5 * s * ((double)Tr[j] - Dr[j]);
+          if (lp < 0) lp = 0;
+          if (lm < 0) lm = 0;
+        } else {
+          lp = s * Dr[j];
+          lm = 0;
+        }
+        double y;
+        if (z->ad.full <= 0 && lp + dark > thr && (!p->two || lm + dark > thr)) {
+          double var = lp + dark + sig * sig + (p->two ? lm + dark + sig * sig : 0);
+          y = lp - lm + sqrt(var) * po_rng_normal(&r);
+        } else {
+          double cp = adc_read(&z->ad, detect(&r, lp, dark, sig, thr)) - dark;
+          double cm = p->two ? adc_read(&z->ad, detect(&r, lm, dark, sig, thr)) - dark : 0.0;
+          y = cp - cm;
+        }
+        store(Cr + j, alpha, beta, y / s * z->scale);
+      }
+    }
+  }
+}
+
+/* Everything that needs all rows: calibration and ADC range. */
+static void calibrate(const prod *p, double amax, double bmax, noise *z) {
+  const po_photonic_model *m = p->m;
+  const double n = m->photons_per_mac, macs = (double)p->M * p->N * p->K;
+  double tot = 0, mx = 0;
+  for (int i = 0; i < p->M; i++) {
+    tot += p->rowsum[i];
+    mx = p->rowmax[i] > mx ? p->rowmax[i] : mx;
+  }
+  memset(z, 0, sizeof *z);
+  z->scale = amax * bmax;
+  if (p->homodyne) {
+    double sa = 0, sb = 0;
+    for (int i = 0; i < p->M; i++) sa += p->ra[i];
+    for (int j = 0; j < p->N; j++) sb += p->cb[j];
+    /* N ga^2 sa = M gb^2 sb = n M N K / 2 */
+    z->ga2 = sa > 0 ? n * p->M * p->K / (2.0 * sa) : 0;
+    z->gb2 = sb > 0 ? n * p->N * p->K / (2.0 * sb) : 0;
+    z->g = 2.0 * sqrt(z->ga2 * z->gb2);
+    z->ad = adc_make(m->bits_out, m->adc_headroom * z->g * mx);
+    z->scale /= z->g > 0 ? z->g : 1;
+  } else {
+    z->s = tot > 0 ? n * macs / tot : 0;
+    /* S+ and S- are each at most T: one full scale for both detectors */
+    z->ad = adc_make(m->bits_out, m->adc_headroom * (z->s * mx + m->dark_counts));
+  }
+}
+
+int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call, int trans_a,
+                       int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float beta, float *C, int ldc, po_photonic_ws *ws,
+                       po_photonic_stats *st) {
+  if (M < 0 || N < 0 || K < 0)
+    return po_error(PO_ERR_ARG, "photonic matmul: negative dimension (M=%d N=%d K=%d)", M, N, K);
+  int rc = po_photonic_model_check(m);
+  if (rc) return rc;
+  if (st) memset(st, 0, sizeof *st);
+  if (M == 0 || N == 0) return PO_OK;
+
+  const int par = (double)M * N * K >= PAR_MIN_MACS && omp_get_max_threads() > 1;
+  float amax = 0.0f, bmax = 0.0f;
+  int aneg = 0, bneg = 0;
+  if (K > 0) {
+    scan(A, lda, M, K, trans_a, par, &amax, &aneg);
+    scan(B, ldb, K, N, trans_b, par, &bmax, &bneg);
+  }
+  if (!isfinite(amax) || !isfinite(bmax))
+    return po_error(PO_ERR_NUMERIC, "photonic matmul: non-finite operand");
+  if (amax == 0.0f || bmax == 0.0f) {
+    /* The exact product is zero: no light reaches the detectors. */
+    for (int i = 0; i < M; i++)
+      for (int j = 0; j < N; j++) store(C + (size_t)i * ldc + j, alpha, beta, 0.0);
+    return PO_OK;
+  }
+
+  prod p = {.m = m, .M = M, .N = N, .K = K};
+  p.homodyne = m->detection == PO_PH_HOMODYNE;
+  p.offset = !p.homodyne && m->encoding == PO_PH_OFFSET;
+  p.off_a = p.offset && aneg;
+  p.off_b = p.offset && bneg;
+  /* differential needs |A||B| only if some operand is signed */
+  p.need_abs = !p.homodyne && !p.offset && (aneg || bneg);
+  p.two = p.need_abs;
+  const size_t MK = (size_t)M * K, KN = (size_t)K * N, MN = (size_t)M * N;
+  size_t total = MK + KN + MN + (p.need_abs ? MK + KN + MN : 0);
+  po_photonic_ws tmp = {NULL, 0};
+  po_photonic_ws *w = ws ? ws : &tmp;
+  float *buf = NULL;
+  if ((rc = reserve(w, total, &buf))) return rc;
+  double *dbuf = malloc(sizeof(double) * (3 * (size_t)M + N));
+  if (!dbuf) {
+    po_photonic_ws_free(&tmp);
+    return po_error(PO_ERR_NOMEM, "photonic matmul: out of memory");
+  }
+  p.ra = dbuf;
+  p.rowsum = p.ra + M;
+  p.rowmax = p.rowsum + M;
+  p.cb = p.rowmax + M;
+  p.Ae = buf;
+  p.Be = p.Ae + MK;
+  p.D = p.Be + KN;
+  p.Aa = p.Ae;
+  p.Ba = p.Be;
+  if (p.need_abs) {
+    p.T = p.D + MN;
+    if (aneg) p.Aa = p.T + MN;
+    if (bneg) p.Ba = p.T + MN + MK;
+  }
+
+  const int blas_threads = par ? openblas_get_num_threads() : 0;
+  if (par) openblas_set_num_threads(1);
+  noise z;
+#pragma omp parallel if (par)
+  {
+    const int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    /* B: encode rows, then column sums (signed / squares) in fixed k order */
+#pragma omp for schedule(static)
+    for (int k = 0; k < K; k++)
+      encode_rows(B, ldb, N, trans_b, 1.0f / bmax, m->bits_in, p.off_b, p.Be,
+                  p.need_abs && bneg ? p.Ba : NULL, k, k + 1);
+#pragma omp for schedule(static)
+    for (int j = 0; j < N; j++) {
+      double c = 0;
+      for (int k = 0; k < K; k++) {
+        double v = p.Be[(size_t)k * N + j];
+        c += p.homodyne ? v * v : v;
+      }
+      p.cb[j] = c;
+    }
+    const int i0 = (int)((long)M * t / nt), i1 = (int)((long)M * (t + 1) / nt);
+    block_product(&p, A, lda, trans_a, amax, i0, i1);
+#pragma omp barrier
+#pragma omp single
+    calibrate(&p, amax, bmax, &z);
+    block_noise(&p, &z, seed, call, alpha, beta, C, ldc, i0, i1);
+  }
+  if (par) openblas_set_num_threads(blas_threads);
+  free(dbuf);
+  po_photonic_ws_free(&tmp);
+
+  if (st) {
+    double macs = (double)M * N * K;
+    st->macs = macs;
+    st->detected_photons = m->photons_per_mac * macs;
+    st->dac_inputs = (double)K * N;
+    st->dac_weights = (double)M * K;
+    st->modulations = (double)K * N + (double)M * K;
+    st->adc = (double)MN * (p.need_abs ? 2 : 1); /* homodyne: one balanced pair, one ADC */
+  }
+  return PO_OK;
+}

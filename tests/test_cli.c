@@ -1,0 +1,497 @@
+/* End-to-end tests of the physopt program, kept as data (the jq habit):
+ * arguments -> expected exit code and substrings of stdout/stderr.  Plus
+ * checks against the library: `solve --json` on sk:12:1 finds the ground
+ * energy found here by exhaustive enumeration, --out writes a file whose
+ * samples re-evaluate to the reported energies, and one or two threads give
+ * identical spins.  Runs $BUILD/physopt (default build/) from the repository
+ * root; {TMP} in arguments is a scratch directory, {DATA} is $PHYSOPT_DATA. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "io/h5.h"
+
+static char tmpdir[64];
+static const char *data_dir;
+
+typedef struct cli_case {
+  const char *args;    /* shell words after "physopt" */
+  int exit_code;       /* expected exit status */
+  const char *out[4];  /* substrings expected on stdout */
+  const char *err[4];  /* substrings expected on stderr */
+  const char *not_err; /* substring that must not appear on stderr */
+} cli_case;
+
+static const cli_case cases[] = {
+    {"--version", 0, {"physopt 0.1.0 (git "}, {NULL}, NULL},
+    {"--help", 0, {"commands:", "solve", "backends"}, {NULL}, NULL},
+    {"", 2, {NULL}, {"usage: physopt COMMAND"}, NULL},
+    {"frobnicate",
+     2,
+     {NULL},
+     {"physopt: error: unknown command 'frobnicate'", "solve", "backends"},
+     NULL},
+    {"help solve", 0, {"usage: physopt solve", "[run.replicas]"}, {NULL}, NULL},
+    {"solve --help",
+     0,
+     {"--target-cut C", "[run.target_cut]", "default 128", "--config FILE.ini"},
+     {NULL},
+     NULL},
+    {"backends", 0, {"cpu:", "algorithms:   sa|pt", "spin_attempt_j", "Horowitz"}, {NULL}, NULL},
+    {"backends cpu --json",
+     0,
+     {"\"name\": \"cpu\"", "\"key\": \"mac_j\"", "\"energy\": ["},
+     {NULL},
+     NULL},
+    {"backends warp", 2, {NULL}, {"unknown backend 'warp'", "cpu"}, NULL},
+    /* Unknown keys, sections and options list the valid ones. */
+    {"solve --problem sk:12:1 --set run.bogus=3",
+     2,
+     {NULL},
+     {"physopt: error: unknown parameter run.bogus", "valid:", "replicas", "target_cut"},
+     NULL},
+    {"solve --problem sk:12:1 --set cpu.nope=1",
+     2,
+     {NULL},
+     {"unknown parameter cpu.nope", "kernel"},
+     NULL},
+    {"solve --problem sk:12:1 --set foo.bar=1",
+     2,
+     {NULL},
+     {"unknown section [foo]", "run", "energy.cpu"},
+     NULL},
+    {"solve --frob 1", 2, {NULL}, {"unknown option '--frob'", "--replicas", "--set"}, NULL},
+    {"solve --problem sk:12:1 --set run.replicas", 2, {NULL}, {"section.key=value"}, NULL},
+    {"solve --problem sk:12:1 --replicas", 2, {NULL}, {"--replicas needs a value"}, NULL},
+    {"solve --problem sk:12:1 extra", 2, {NULL}, {"unexpected argument 'extra'"}, NULL},
+    /* Bad values name the parameter and the accepted range. */
+    {"solve --problem sk:12:1 --replicas 0",
+     2,
+     {NULL},
+     {"run.replicas = 0 is outside the accepted range [1, "},
+     NULL},
+    {"solve --problem sk:12:1 --sweeps 2.5",
+     2,
+     {NULL},
+     {"run.steps = '2.5' is not an integer"},
+     NULL},
+    {"solve --problem sk:12:1 --set energy.cpu.mac_j=5",
+     2,
+     {NULL},
+     {"energy.cpu.mac_j = 5 is outside the accepted range [0, 1]"},
+     NULL},
+    {"solve --problem sk:12:1 --set cpu.kernel=fast",
+     2,
+     {NULL},
+     {"cpu.kernel = 'fast' is not one of auto|general|multispin"},
+     NULL},
+    {"solve --problem sk:12:1 --set run.json=maybe", 2, {NULL}, {"run.json", "true|false"}, NULL},
+    {"solve --problem sk:12:1 --backend warp", 2, {NULL}, {"unknown backend 'warp'", "cpu"}, NULL},
+    {"solve --problem sk:12:1 --algorithm qa", 2, {NULL}, {"'qa'", "sa|pt"}, NULL},
+    {"solve --problem sk:12:1 --target-energy -1 --target-cut 3", 2, {NULL}, {"both set"}, NULL},
+    {"solve --problem sk:12:1 --schedule bogus:1",
+     2,
+     {NULL},
+     {"schedule 'bogus:1' not understood"},
+     NULL},
+    {"solve --problem sk:12:1 --set schedule.kind=geometric",
+     2,
+     {NULL},
+     {"schedule.start and schedule.end"},
+     NULL},
+    {"solve --problem sk:12:1 --schedule geometric:0.1:3 --set schedule.start=1",
+     2,
+     {NULL},
+     {"use one form"},
+     NULL},
+    {"solve --problem sk:12:1 --schedule geometric:0:3", 2, {NULL}, {"start > 0"}, NULL},
+    /* Files: missing, malformed, config errors name file and line. */
+    {"solve --problem {TMP}/absent.txt", 4, {NULL}, {"{TMP}/absent.txt"}, NULL},
+    {"solve --problem {TMP}/bad.txt", 3, {NULL}, {"{TMP}/bad.txt:3", "out of range"}, NULL},
+    {"solve --config {TMP}/absent.ini", 4, {NULL}, {"{TMP}/absent.ini"}, NULL},
+    {"solve --config {TMP}/syntax.ini", 3, {NULL}, {"{TMP}/syntax.ini:2"}, NULL},
+    {"solve --config {TMP}/unknown.ini",
+     2,
+     {NULL},
+     {"unknown parameter run.sweeps", "valid:", "steps"},
+     NULL},
+    {"solve --problem sk:12:1 --out {TMP}/no/such/dir/r.h5 --sweeps 10",
+     4,
+     {NULL},
+     {"{TMP}/no/such/dir/r.h5"},
+     NULL},
+    /* Successful runs: table and JSON; config values and overrides. */
+    {"solve --problem sk:12:1 --replicas 4 --sweeps 50",
+     0,
+     {"problem        sk:12:1  (N = 12, 66 edges)", "cpu / sa, 4 replicas x 50 steps",
+      "best energy", "energy ledger"},
+     {NULL},
+     "error"},
+    {"solve --config {TMP}/good.ini --json",
+     0,
+     {"\"replicas\": 6", "\"steps\": 40", "\"algorithm\": \"pt\"", "\"n\": 10"},
+     {NULL},
+     "error"},
+    {"solve --config {TMP}/good.ini --replicas 3 --set run.steps=30 --json",
+     0,
+     {"\"replicas\": 3", "\"steps\": 30", "\"algorithm\": \"pt\""},
+     {NULL},
+     "error"},
+    {"solve --problem sk:12:1 --replicas 2 --sweeps 20 --json --target-cut 1e9",
+     0,
+     {"\"success_probability\": 0,", "\"tts99_s\": null"},
+     {NULL},
+     "error"},
+};
+
+static const char *bin_path(void) {
+  static char path[256];
+  const char *build = getenv("BUILD");
+  snprintf(path, sizeof path, "%s/physopt", build && *build ? build : "build");
+  return path;
+}
+
+/* Replaces {TMP} and {DATA}. */
+static void expand(const char *in, char *out, size_t size) {
+  size_t n = 0;
+  while (*in && n + 1 < size) {
+    const char *rep = NULL;
+    size_t skip = 0;
+    if (!strncmp(in, "{TMP}", 5)) rep = tmpdir, skip = 5;
+    if (!strncmp(in, "{DATA}", 6)) rep = data_dir, skip = 6;
+    if (rep) {
+      n += (size_t)snprintf(out + n, size - n, "%s", rep);
+      in += skip;
+    } else {
+      out[n++] = *in++;
+    }
+  }
+  out[n < size ? n : size - 1] = '\0';
+}
+
+/* Runs physopt with args; returns the exit code, fills out/err (malloc'd). */
+static int run(const char *args, char **out, char **err) {
+  char ex[2048], cmd[4096], errpath[128];
+  expand(args, ex, sizeof ex);
+  snprintf(errpath, sizeof errpath, "%s/stderr.txt", tmpdir);
+  snprintf(cmd, sizeof cmd, "%s %s 2>%s", bin_path(), ex, errpath);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t cap = 1 << 16, len = 0;
+  *out = malloc(cap);
+  size_t got;
+  while ((got = fread(*out + len, 1, cap - len - 1, p)) > 0) {
+    len += got;
+    if (len + 1 == cap) *out = realloc(*out, cap *= 2);
+  }
+  (*out)[len] = '\0';
+  int status = pclose(p);
+  FILE *e = fopen(errpath, "r");
+  assert_non_null(e);
+  *err = calloc(1 << 16, 1);
+  size_t elen = fread(*err, 1, (1 << 16) - 1, e);
+  (*err)[elen] = '\0';
+  fclose(e);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void write_file(const char *name, const char *text) {
+  char path[256];
+  snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/physopt-cli-XXXXXX");
+  if (!mkdtemp(tmpdir)) return -1;
+  data_dir = getenv("PHYSOPT_DATA");
+  if (!data_dir || !*data_dir) data_dir = "../shared/data";
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_cases(void **state) {
+  (void)state;
+  write_file("bad.txt", "3 2\n1 2 1\n1 9 1\n");
+  write_file("syntax.ini", "[run]\nthis line has no equals sign\n");
+  write_file("unknown.ini", "[run]\nsweeps = 10\n");
+  write_file("good.ini", "; a run configured in a file\n[run]\nalgorithm = pt\nreplicas = 6\n"
+                         "steps = 40\n[problem]\nspec = sk:10:3:pm\n");
+  int failures = 0;
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const cli_case *c = &cases[i];
+    char *out, *err;
+    int code = run(c->args, &out, &err);
+    int ok = code == c->exit_code;
+    char want[512];
+    for (int k = 0; k < 4 && c->out[k]; k++) {
+      expand(c->out[k], want, sizeof want);
+      ok = ok && strstr(out, want);
+    }
+    for (int k = 0; k < 4 && c->err[k]; k++) {
+      expand(c->err[k], want, sizeof want);
+      ok = ok && strstr(err, want);
+    }
+    if (c->not_err) ok = ok && !strstr(err, c->not_err);
+    if (!ok) {
+      failures++;
+      fprintf(stderr, "FAILED: physopt %s\n  exit %d (expected %d)\n  stdout: %s\n  stderr: %s\n",
+              c->args, code, c->exit_code, out, err);
+    }
+    free(out);
+    free(err);
+  }
+  assert_int_equal(failures, 0);
+}
+
+/* The value of "key": in a JSON text (NaN for null or absent). */
+static double json_number(const char *json, const char *key) {
+  char pat[128];
+  snprintf(pat, sizeof pat, "\"%s\": ", key);
+  const char *p = strstr(json, pat);
+  if (!p) return NAN;
+  p += strlen(pat);
+  if (!strncmp(p, "null", 4)) return NAN;
+  char *end;
+  double v = strtod(p, &end);
+  return end == p ? NAN : v;
+}
+
+/* Exhaustive ground energy of a model with n <= 20 spins. */
+static double exhaustive_ground(const po_ising *m) {
+  int n = m->n;
+  int8_t s[32];
+  double best = INFINITY;
+  for (uint32_t x = 0; x < (1u << n); x++) {
+    for (int i = 0; i < n; i++) s[i] = (x >> i) & 1 ? 1 : -1;
+    double e = po_ising_energy(m, s);
+    if (e < best) best = e;
+  }
+  return best;
+}
+
+static void test_solve_finds_exhaustive_ground(void **state) {
+  (void)state;
+  static const char *const specs[] = {"sk:12:1", "sk:14:5:pm"};
+  for (int k = 0; k < 2; k++) {
+    po_ising *m;
+    assert_int_equal(po_problem_open(specs[k], NULL, &m), PO_OK);
+    double ground = exhaustive_ground(m);
+    char args[256], *out, *err;
+    snprintf(args, sizeof args, "solve --problem %s --replicas 16 --sweeps 500 --json", specs[k]);
+    assert_int_equal(run(args, &out, &err), 0);
+    double best = json_number(out, "best_energy");
+    assert_true(fabs(best - ground) <= 1e-9 * fabs(ground));
+    assert_true(json_number(out, "n") == m->n);
+    assert_true(json_number(out, "replicas") == 16);
+    if (!m->h) assert_true(fabs(json_number(out, "best_cut") - po_ising_cut(m, ground)) < 1e-6);
+    assert_true(json_number(out, "wall_s") >= 0);
+    assert_true(json_number(out, "energy_j") > 0);
+    assert_non_null(strstr(out, "\"ledger\": {"));
+    free(out);
+    free(err);
+    /* With the exact ground energy as target every replica that reached it
+     * counts: p > 0, TTS99 finite. */
+    snprintf(args, sizeof args,
+             "solve --problem %s --replicas 16 --sweeps 500 --json --target-energy %.17g", specs[k],
+             ground);
+    assert_int_equal(run(args, &out, &err), 0);
+    double p = json_number(out, "success_probability");
+    assert_true(p > 0 && p <= 1);
+    assert_true(isfinite(json_number(out, "tts99_s")));
+    free(out);
+    free(err);
+    po_ising_destroy(m);
+  }
+}
+
+/* Shared SK instance with its ground energy from ground_energies.txt: the
+ * default target is the known ground energy. */
+static void test_solve_known_ground_default_target(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/sk/SK1_N20_0.txt", data_dir);
+  if (access(path, R_OK) != 0) {
+    fprintf(stderr, "%s missing: skipping\n", path);
+    skip();
+  }
+  po_ising *m;
+  assert_int_equal(po_problem_open(path, NULL, &m), PO_OK);
+  assert_true(m->has_ground);
+  char args[1024], *out, *err;
+  snprintf(args, sizeof args, "solve --problem %s --replicas 8 --sweeps 300 --json", path);
+  assert_int_equal(run(args, &out, &err), 0);
+  assert_true(json_number(out, "target_energy") == m->ground_energy);
+  assert_true(json_number(out, "best_energy") == m->ground_energy);
+  assert_true(json_number(out, "success_probability") > 0);
+  free(out);
+  free(err);
+  po_ising_destroy(m);
+}
+
+/* --out: the file holds the run; its samples re-evaluate to its energies,
+ * the provenance reproduces the command; 1 and 2 threads agree bit for bit. */
+static void test_solve_out_and_threads(void **state) {
+  (void)state;
+  po_h5_run runs[2];
+  for (int t = 0; t < 2; t++) {
+    char args[512], *out, *err;
+    snprintf(args, sizeof args,
+             "solve --problem sk:40:9:pm --replicas 70 --sweeps 200 --seed 42 --threads %d "
+             "--out {TMP}/run%d.h5 --json",
+             t + 1, t);
+    assert_int_equal(run(args, &out, &err), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/run%d.h5", tmpdir, t);
+    po_h5_provenance prov;
+    assert_int_equal(po_h5_load_run(path, &prov, &runs[t]), PO_OK);
+    assert_true(runs[t].metrics.best_energy == json_number(out, "best_energy"));
+    assert_true(runs[t].ledger.wall_s == json_number(out, "wall_s"));
+    assert_int_equal(runs[t].samples.replicas, 70);
+    assert_int_equal(runs[t].seed, 42);
+    assert_string_equal(runs[t].problem.source, "sk:40:9:pm");
+    assert_non_null(strstr(prov.command_line, "--seed 42"));
+    assert_non_null(strstr(prov.config, "replicas = 70"));
+    assert_non_null(strstr(prov.config, "[energy.cpu]"));
+    assert_true(prov.seed == 42);
+    po_ising *m;
+    assert_int_equal(po_problem_open("sk:40:9:pm", NULL, &m), PO_OK);
+    assert_true(runs[t].problem.content_hash == m->content_hash);
+    for (int r = 0; r < 70; r++) {
+      double e = po_ising_energy(m, runs[t].samples.spins + (size_t)r * 40);
+      assert_true(fabs(e - runs[t].samples.energy[r]) < 1e-9);
+    }
+    po_ising_destroy(m);
+    po_h5_provenance_free(&prov);
+    free(out);
+    free(err);
+  }
+  assert_memory_equal(runs[0].samples.spins, runs[1].samples.spins, 70 * 40);
+  assert_memory_equal(runs[0].samples.energy, runs[1].samples.energy, 70 * sizeof(double));
+  po_h5_run_free(&runs[0]);
+  po_h5_run_free(&runs[1]);
+}
+
+/* The progress bar appears only on a terminal and only after the delay
+ * (1 s; PHYSOPT_PROGRESS_AFTER=0 removes it for the test): none through a
+ * pipe even without delay; on a pseudo-terminal from script(1) (skipped
+ * without it) a bar with no delay, none for a short run with the default. */
+static void test_progress_bar_only_on_terminal(void **state) {
+  (void)state;
+  const char *args = "solve --problem sk:200:1:pm --replicas 64 --sweeps 300 --json";
+  char *out, *err;
+  setenv("PHYSOPT_PROGRESS_AFTER", "0", 1);
+  assert_int_equal(run(args, &out, &err), 0);
+  assert_null(strstr(err, "solve ["));
+  free(out);
+  free(err);
+  if (system("command -v script >/dev/null 2>&1") != 0) {
+    unsetenv("PHYSOPT_PROGRESS_AFTER");
+    fprintf(stderr, "no script(1): skipping the terminal half\n");
+    return;
+  }
+  for (int delay = 0; delay < 2; delay++) {
+    if (delay) unsetenv("PHYSOPT_PROGRESS_AFTER");
+    char cmd[1024], log[128];
+    snprintf(log, sizeof log, "%s/tty%d.txt", tmpdir, delay);
+    snprintf(cmd, sizeof cmd, "script -qec '%s %s >/dev/null' %s >/dev/null 2>&1", bin_path(),
+             delay ? "solve --problem sk:20:1 --replicas 4 --sweeps 20" : args, log);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(log, "r");
+    assert_non_null(f);
+    char buf[8192];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    buf[len] = '\0';
+    fclose(f);
+    if (delay)
+      assert_null(strstr(buf, "solve ["));
+    else
+      assert_non_null(strstr(buf, "solve ["));
+  }
+}
+
+/* Without --problem, solve runs the demonstration: G22 with the target cut
+ * 13359 (E = 19990 - 2 x 13359 = -6728), here with a tiny budget. */
+static void test_demo_defaults(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/gset/G22.txt", data_dir);
+  if (access(path, R_OK) != 0) {
+    fprintf(stderr, "%s missing: skipping\n", path);
+    skip();
+  }
+  char *out, *err;
+  assert_int_equal(run("solve --replicas 2 --sweeps 10 --json", &out, &err), 0);
+  assert_non_null(strstr(out, "G22.txt\","));
+  assert_true(json_number(out, "n") == 2000);
+  assert_true(json_number(out, "n_edges") == 19990);
+  assert_true(json_number(out, "target_energy") == -6728);
+  assert_true(json_number(out, "best_cut") > 10000);
+  free(out);
+  free(err);
+  /* The table names the equivalent command. */
+  assert_int_equal(run("solve --replicas 2 --sweeps 10", &out, &err), 0);
+  assert_non_null(strstr(err, "--target-cut 13359"));
+  assert_non_null(strstr(out, "the best-known cut of G22"));
+  free(out);
+  free(err);
+}
+
+/* JSON strings are escaped: a problem file whose name holds a quote, a
+ * backslash and a tab. */
+static void test_json_escapes_strings(void **state) {
+  (void)state;
+  char path[256];
+  snprintf(path, sizeof path, "%s/we\"ird\\na\tme.txt", tmpdir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("3 3\n1 2 1\n2 3 1\n1 3 1\n", f);
+  fclose(f);
+  char *out, *err;
+  assert_int_equal(
+      run("solve --problem '{TMP}/we\"ird\\na\tme.txt' --replicas 2 --sweeps 10 --json", &out,
+          &err),
+      0);
+  char want[256];
+  snprintf(want, sizeof want, "\"problem\": \"%s/we\\\"ird\\\\na\\tme.txt\",", tmpdir);
+  assert_non_null(strstr(out, want));
+  /* Triangle: the best cut is 2 of 3 edges (E = -1). */
+  assert_true(json_number(out, "best_energy") == -1);
+  assert_true(json_number(out, "best_cut") == 2);
+  free(out);
+  free(err);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_cases),
+      cmocka_unit_test(test_solve_finds_exhaustive_ground),
+      cmocka_unit_test(test_solve_known_ground_default_target),
+      cmocka_unit_test(test_solve_out_and_threads),
+      cmocka_unit_test(test_demo_defaults),
+      cmocka_unit_test(test_json_escapes_strings),
+      cmocka_unit_test(test_progress_bar_only_on_terminal),
+  };
+  if (access(bin_path(), X_OK) != 0) {
+    fprintf(stderr, "%s not built\n", bin_path());
+    return 1;
+  }
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
