@@ -289,6 +289,8 @@ void po_cim_adiabatic_opts_default(po_cim_adiabatic_opts *o) {
   memset(o, 0, sizeof *o);
   o->a_start = NAN;
   o->a_end = NAN;
+  o->a_start_rel = -0.05;
+  o->a_end_rel = 3.0;
   o->n_steps = 150;
   o->grad_tol = 1e-5;
   o->rtol = 1e-4;
@@ -352,6 +354,8 @@ int po_cim_adiabatic_anneal(const po_ising *m, const po_cim_adiabatic_opts *o, i
   if (o->max_cvode_steps < 1)
     return po_error(PO_ERR_ARG, "cim.adiabatic max_cvode_steps = %ld, accepted >= 1",
                     o->max_cvode_steps);
+  if (!isfinite(o->a_start_rel) || !isfinite(o->a_end_rel))
+    return po_error(PO_ERR_ARG, "cim.adiabatic a_start_rel/a_end_rel must be finite");
   if (isinf(o->a_start) || isinf(o->a_end))
     return po_error(PO_ERR_ARG, "cim.adiabatic a_start/a_end must be finite (or NAN = auto)");
 
@@ -371,8 +375,8 @@ int po_cim_adiabatic_anneal(const po_ising *m, const po_cim_adiabatic_opts *o, i
   double lam = 0;
   if ((rc = top_eig_ctx(&c, o->seed, v1, &lam)) != PO_OK) goto out;
   const double a_c = -lam, L = lam > 0 ? lam : 1.0;
-  const double a0 = isnan(o->a_start) ? a_c - 0.05 * L : o->a_start;
-  const double a1 = isnan(o->a_end) ? a_c + 3.0 * L : o->a_end;
+  const double a0 = isnan(o->a_start) ? a_c + o->a_start_rel * L : o->a_start;
+  const double a1 = isnan(o->a_end) ? a_c + o->a_end_rel * L : o->a_end;
   if (!(a1 >= a0)) rc = po_error(PO_ERR_ARG, "cim.adiabatic a_end = %g < a_start = %g", a1, a0);
   if (rc) goto out;
 

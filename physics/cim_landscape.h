@@ -48,20 +48,21 @@ extern "C" {
 typedef enum { PO_CIM_INIT_EIGVEC = 0, PO_CIM_INIT_RANDOM = 1 } po_cim_init;
 
 typedef struct po_cim_adiabatic_opts {
-  /* Pump range.  NAN (the default) selects a_start = a_c - 0.05 L and
-   * a_end = a_c + 3 L with a_c = -lambda_max(K) and L = lambda_max(K) (> 0
-   * for any nonzero K with zero diagonal); for Gaussian SK, L -> 2. */
+  /* Pump range.  NAN (the default) selects a_start = a_c + a_start_rel L and
+   * a_end = a_c + a_end_rel L with a_c = -lambda_max(K) and L = lambda_max(K)
+   * (> 0 for any nonzero K with zero diagonal; for Gaussian SK, L -> 2). */
   double a_start, a_end;
-  int n_steps;          /* pump steps, >= 1 (default 150) */
-  double grad_tol;      /* stationarity: RMS gradient <= grad_tol (default 1e-5) */
-  double rtol, atol;    /* CVODE tolerances (default 1e-4, 1e-6) */
-  double t_max;         /* maximal flow time per pump step (default 1e5) */
-  long max_cvode_steps; /* internal CVODE steps per pump step (default 20000) */
-  int linsol;           /* po_cvode_linsol: 0 auto, 1 dense, 2 spgmr (default auto) */
-  int dense_max_n;      /* auto: dense direct solver up to this N (default 64) */
-  po_cim_init init;     /* default PO_CIM_INIT_EIGVEC */
-  double init_scale;    /* RMS amplitude of the initial state (default 1e-3) */
-  uint64_t seed;        /* random init and the Lanczos start vector */
+  double a_start_rel, a_end_rel; /* defaults -0.05 and 3 */
+  int n_steps;                   /* pump steps, >= 1 (default 150) */
+  double grad_tol;               /* stationarity: RMS gradient <= grad_tol (default 1e-5) */
+  double rtol, atol;             /* CVODE tolerances (default 1e-4, 1e-6) */
+  double t_max;                  /* maximal flow time per pump step (default 1e5) */
+  long max_cvode_steps;          /* internal CVODE steps per pump step (default 20000) */
+  int linsol;                    /* po_cvode_linsol: 0 auto, 1 dense, 2 spgmr (default auto) */
+  int dense_max_n;               /* auto: dense direct solver up to this N (default 64) */
+  po_cim_init init;              /* default PO_CIM_INIT_EIGVEC */
+  double init_scale;             /* RMS amplitude of the initial state (default 1e-3) */
+  uint64_t seed;                 /* random init and the Lanczos start vector */
 } po_cim_adiabatic_opts;
 
 /* Per pump step record (n_points = n_steps + 1: the initial relaxation at
