@@ -253,11 +253,47 @@ static void test_errors(void **st) {
   po_ising_destroy(m);
 }
 
+/* `--algorithm adiabatic` of the cim backend: results and ledger. */
+static void test_cim_backend(void **st) {
+  po_backend *b = NULL;
+  assert_int_equal(po_backend_open("cim", NULL, &b), PO_OK);
+  po_ising *m = NULL;
+  const int n = 14;
+  assert_int_equal(po_ising_generate_sk(n, 104, 1, &m), PO_OK);
+  const double eg = exhaustive_ground(m);
+  po_anneal_opts o = {.algorithm = "adiabatic", .replicas = 3, .steps = 60, .seed = 9};
+  po_samples s = {0};
+  assert_int_equal(po_backend_ising_anneal(b, m, NULL, &o, &s), PO_OK);
+  /* replica 0 (eigenvector start) = the library call with the same options */
+  po_cim_adiabatic_opts ao;
+  po_cim_adiabatic_opts_default(&ao);
+  ao.n_steps = 60;
+  double best;
+  assert_int_equal(po_cim_adiabatic_anneal(m, &ao, NULL, &best, NULL), PO_OK);
+  assert_true(fabs(s.energy[0] - best) < 1e-9);
+  for (int r = 0; r < 3; r++) {
+    assert_true(s.energy[r] >= eg - 1e-9);
+    assert_true(fabs(po_ising_energy(m, s.spins + (size_t)r * n) - s.energy[r]) < 1e-9);
+  }
+  po_ledger *l = po_backend_ledger(b);
+  const po_ledger_entry *mac = po_ledger_find(l, "feedback_digital_macs");
+  const po_ledger_entry *rt = po_ledger_find(l, "round_trips");
+  assert_non_null(mac);
+  assert_non_null(rt);
+  /* whole coupling products of nnz = n (n - 1) MACs */
+  const double mvm = mac->count / (n * (n - 1.0));
+  assert_true(mvm > 3 * 60 && fabs(mvm - round(mvm)) < 1e-6);
+  assert_true(rt->count > 0 && l->device_s > 0 && l->run_s > 0 && l->run_s <= l->device_s);
+  po_samples_free(&s);
+  po_ising_destroy(m);
+  po_backend_close(b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_eigvec),        cmocka_unit_test(test_ferromagnet),
       cmocka_unit_test(test_sk_exhaustive), cmocka_unit_test(test_solver_storage_agree),
-      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_errors),        cmocka_unit_test(test_cim_backend),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

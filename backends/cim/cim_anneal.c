@@ -154,11 +154,12 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
     alg = ALG_AHC;
   else if (!strcmp(alg_name, "plain"))
     alg = ALG_PLAIN;
-  else if (!strcmp(alg_name, "cfc") || !strcmp(alg_name, "sfc") || !strcmp(alg_name, "mfcim") ||
-           !strcmp(alg_name, "adiabatic"))
+  else if (!strcmp(alg_name, "adiabatic"))
+    return cim_adiabatic_anneal(b, m, sch, o, out); /* backends/cim/cim_adiabatic.c */
+  else if (!strcmp(alg_name, "cfc") || !strcmp(alg_name, "sfc") || !strcmp(alg_name, "mfcim"))
     return po_error(PO_ERR_UNSUPPORTED,
                     "backend cim: algorithm '%s' is not implemented yet (implemented: cac, ahc, "
-                    "plain)",
+                    "plain, adiabatic)",
                     alg_name);
   else
     return po_error(PO_ERR_ARG,
