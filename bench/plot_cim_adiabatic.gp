@@ -9,7 +9,7 @@ set output "docs/figures/cim_adiabatic_vs_spectral.png"
 set logscale x
 set xlabel "N (spins)"
 set ylabel "energy per spin  E/N,  E = sum_{i<j} J_{ij} s_i s_j"
-set title "Gaussian SK, J_{ij} ~ N(0,1/N): CIM adiabatic evolution vs bifurcation direction"
+set title "Gaussian SK, J_{ij} from N(0,1/N): CIM adiabatic evolution vs bifurcation direction"
 set key bottom right
 set grid
 set yrange [-0.80:-0.58]
