@@ -13,9 +13,14 @@ WERROR   ?= 0
 MPI      ?= 0
 T        ?=
 
+# MPI builds get their own object directory (flags are not tracked by make).
+ifeq ($(MPI),1)
+BUILD    ?= build-mpi
+endif
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-san
-OPT      ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+OPT      ?= -O1 -g -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CPPFLAGS += -DPO_SANITIZE=1
 LDSAN    := -fsanitize=address,undefined
 else
 BUILD    ?= build
@@ -140,7 +145,7 @@ check-format:
 	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-mpi
 
 FORCE:
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_BINS:=.d) $(BENCH_BINS:=.d)

@@ -5,8 +5,8 @@
  * the backend's [NAME] and [energy.NAME] sections); --config files load
  * first, --set and flags override them in command-line order.  With no
  * arguments the command runs the demonstration: G22 from the shared data
- * directory (PHYSOPT_DATA, else ../shared/data) when present, else
- * sk:800:1. */
+ * directory (PHYSOPT_DATA, else ../shared/data) when present, else a
+ * planted Wishart instance with a known ground state. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,7 +92,7 @@ static const po_cli_spec spec = {
     "the success probability against the target (the problem's known ground energy\n"
     "unless --target-energy/--target-cut is given), TTS99, wall and device time and the\n"
     "energy ledger.  With no options it runs the demonstration (G22 from the shared\n"
-    "data, else sk:800:1).  The backend's own parameters are set with\n"
+    "data, else wishart:200:200:1).  The backend's own parameters are set with\n"
     "--set BACKEND.KEY=VALUE (physopt backends lists them); besides the sections below,\n"
     "[BACKEND] and [energy.BACKEND] of the chosen backend are valid config sections.",
     opts,
@@ -100,7 +100,10 @@ static const po_cli_spec spec = {
     PO_CLI_N(base_secs),
     0};
 
-/* The demonstration problem: G22 when the shared data is reachable. */
+/* The demonstration problem: G22 when the shared data is reachable, else a
+ * planted Wishart instance (Hamze et al., Phys. Rev. E 101, 052102, 2020;
+ * alpha = M/N = 1) whose ground energy is known. */
+#define DEMO_FALLBACK "wishart:200:200:1"
 static const char *demo_problem(char *buf, size_t size) {
   const char *dirs[2] = {getenv("PHYSOPT_DATA"), "../shared/data"};
   for (int i = 0; i < 2; i++) {
@@ -108,12 +111,25 @@ static const char *demo_problem(char *buf, size_t size) {
     snprintf(buf, size, "%s/gset/G22.txt", dirs[i]);
     if (access(buf, R_OK) == 0) return buf;
   }
-  return "sk:800:1";
+  return DEMO_FALLBACK;
 }
 
 /* Picks the algorithm: the given one must be listed in ops->algorithms
  * ("sa|pt"); the default is the first listed. */
-static int pick_algorithm(const po_backend_ops *ops, const char *given, char *out, size_t size) {
+/* The backend that runs ising_anneal: ops itself, or its fallback when it
+ * leaves the op NULL (photonic anneals on the cpu reference). */
+static const po_backend_ops *annealer(const po_backend_ops *ops) {
+  for (int depth = 0; depth < 4 && ops && !ops->ising_anneal && ops->fallback; depth++) {
+    const po_backend_ops *fb = po_backend_find(ops->fallback);
+    if (!fb) break;
+    ops = fb;
+  }
+  return ops;
+}
+
+static int pick_algorithm(const po_backend_ops *requested, const char *given, char *out,
+                          size_t size) {
+  const po_backend_ops *ops = annealer(requested);
   const char *list = ops->algorithms;
   if (!list || !*list) {
     if (given)
@@ -136,8 +152,10 @@ static int pick_algorithm(const po_backend_ops *ops, const char *given, char *ou
     c += len;
     if (*c) c++;
   }
-  return po_error(PO_ERR_ARG, "run.algorithm = '%s' is not an algorithm of backend %s (valid: %s)",
-                  given, ops->name, list);
+  return po_error(PO_ERR_ARG,
+                  "run.algorithm = '%s' is not an algorithm of backend %s%s%s (valid: %s)", given,
+                  requested->name, ops != requested ? ", which anneals on " : "",
+                  ops != requested ? ops->name : "", list);
 }
 
 /* Builds the schedule from schedule.spec or from kind/start/end/... */
@@ -317,7 +335,7 @@ int po_cmd_solve(int argc, char **argv) {
   if (po_params_get(cli.params, "run", "steps")) {
     if ((rc = po_params_int(cli.params, &run_sec, "steps", &steps))) goto done;
   } else {
-    steps = default_steps(ops->name);
+    steps = default_steps(annealer(ops)->name);
   }
   int has_te, has_tc;
   double target_e = 0, target_c = 0;
@@ -340,17 +358,19 @@ int po_cmd_solve(int argc, char **argv) {
     /* The demonstration: G22 with the best-known cut 13359 (Benlic & Hao
      * 2013, ../shared/data/README.md) as the target unless one is given. */
     problem = demo_problem(demo_buf, sizeof demo_buf);
-    demo_g22 = strcmp(problem, "sk:800:1") != 0;
+    demo_g22 = strcmp(problem, DEMO_FALLBACK) != 0;
+    const char *extra = "";
     if (demo_g22 && !has_te && !has_tc) {
       has_tc = 1;
       target_c = 13359;
+      extra = " --target-cut 13359";
       if ((rc = po_params_set(cli.params, "run.target_cut", "13359"))) goto done;
     }
     if (!cli.json)
       fprintf(stderr,
               "physopt: no --problem given: running the demonstration, as\n"
               "  physopt solve --problem %s%s\n",
-              problem, demo_g22 && has_tc && target_c == 13359 ? " --target-cut 13359" : "");
+              problem, extra);
   }
   po_load_opts lo = {!strcmp(dup, "sum") ? PO_DUP_SUM : PO_DUP_REJECT,
                      !strcmp(storage, "dense") ? PO_STORAGE_DENSE

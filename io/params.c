@@ -193,9 +193,10 @@ static int lookup(const po_params *p, const po_param_section *sec, const char *k
 }
 
 static int range_error(const po_param_section *sec, const po_param_spec *s, const char *text) {
+  /* "1" marks a dimensionless quantity in the spec tables; not worth printing. */
+  int show_unit = s->unit && *s->unit && strcmp(s->unit, "1");
   return po_error(PO_ERR_ARG, "%s.%s = %s is outside the accepted range [%g, %g]%s%s", sec->name,
-                  s->key, text, s->min, s->max, s->unit && *s->unit ? " " : "",
-                  s->unit ? s->unit : "");
+                  s->key, text, s->min, s->max, show_unit ? " " : "", show_unit ? s->unit : "");
 }
 
 int po_params_int(const po_params *p, const po_param_section *sec, const char *key, long *out) {

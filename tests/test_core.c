@@ -131,8 +131,8 @@ static void test_schedule_values(void **state) {
   snprintf(spec, sizeof spec, "table:%s", tab);
   assert_int_equal(po_schedule_parse(&s, spec), PO_OK);
   assert_int_equal(s.n_points, 3);
-  assert_true(fabs(po_schedule_value(&s, 1, 5) - 2.0) < 1e-12);  /* t = 0.25 */
-  assert_true(fabs(po_schedule_value(&s, 3, 5) - 2.5) < 1e-12);  /* t = 0.75 */
+  assert_true(fabs(po_schedule_value(&s, 1, 5) - 2.0) < 1e-12); /* t = 0.25 */
+  assert_true(fabs(po_schedule_value(&s, 3, 5) - 2.5) < 1e-12); /* t = 0.75 */
   po_schedule_free(&s);
   unlink(tab);
   free(tab);
@@ -185,8 +185,7 @@ static void test_registry_and_cpu_matmul(void **state) {
   for (int i = 0; i < M * K; i++) A[i] = (float)((i * 7) % 11) - 5.0f;
   for (int i = 0; i < K * N; i++) B[i] = (float)((i * 5) % 13) - 6.0f;
   assert_int_equal(
-      po_backend_matmul(b, PO_NO_TRANS, PO_NO_TRANS, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N),
-      PO_OK);
+      po_backend_matmul(b, PO_NO_TRANS, PO_NO_TRANS, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N), PO_OK);
   for (int i = 0; i < M; i++)
     for (int j = 0; j < N; j++) {
       float ref = 0;

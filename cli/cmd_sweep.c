@@ -1,0 +1,419 @@
+/* physopt sweep: runs every point of a sweep file, distributed over MPI
+ * ranks (dynamic, a shared counter) or Slurm array shards (static round
+ * robin), into resumable per-writer HDF5 part files plus a master file
+ * (docs/sweeps.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef PO_HAVE_MPI
+#include <mpi.h>
+#endif
+#include "cli/common.h"
+#include "cli/sweep_exec.h"
+#include "io/h5.h"
+#include "io/sweep_store.h"
+#include "physopt/sweep.h"
+
+static const po_param_spec run_specs[] = {PO_CLI_COMMON_RUN_SPECS};
+static const po_param_spec sweep_specs[] = {
+    {"seed", PO_PARAM_INT, NULL, 0, 1.8446744073709552e19, NULL, "1",
+     "sweep seed; run seeds are po_hash2(seed, run id) (default run.seed)"},
+    {"repeats", PO_PARAM_INT, "1", 1, 1e6, NULL, "1", "independent repeats of every point"},
+    {"zip", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
+     "keys whose lists advance together: \"a.x, b.y\"; groups separated by '|'"},
+    {"resume", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "skip runs already in OUT.d/"},
+    {"shard", PO_PARAM_STRING, NULL, 0, 0, NULL, "i/n",
+     "run shard i of n (default SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, else 0/1)"},
+    {"flush_seconds", PO_PARAM_DOUBLE, "10", 0, 1e6, NULL, "s",
+     "commit a part file at least this often (0: after every run)"},
+    {"dry_run", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "list the runs and exit"},
+};
+static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
+static const po_param_section sweep_sec = {"sweep", sweep_specs, PO_CLI_N(sweep_specs)};
+static const po_param_section *const secs[] = {&sweep_sec, &run_sec};
+static const po_cli_option opts[] = {
+    {"resume", "sweep.resume", NULL, "continue a sweep: skip runs already complete"},
+    {"shard", "sweep.shard", "I/N", "run only shard I of N (Slurm job arrays)"},
+    {"flush-seconds", "sweep.flush_seconds", "S", "commit part files at least every S seconds"},
+    {"dry-run", "sweep.dry_run", NULL, "list runs, ids and seeds; run nothing"},
+    {NULL, NULL, NULL, NULL}};
+static const po_cli_spec spec = {
+    "sweep",
+    "SWEEP.ini [--out results.h5] [--resume] [--shard I/N] [options]",
+    "Runs the Cartesian product of every comma-separated list in SWEEP.ini (an ordinary run\n"
+    "configuration; [sweep] holds seed, repeats and zip groups).  Under mpirun the runs are\n"
+    "handed out dynamically to the ranks; otherwise --shard I/N (default from Slurm array\n"
+    "variables) runs every N-th run.  Results: OUT.d/<writer>-<batch>.h5 part files written\n"
+    "by atomic rename, and OUT, a master file linking every run (physopt merge makes it\n"
+    "self-contained).  Results do not depend on the rank, shard or thread count.\n"
+#ifdef PO_HAVE_MPI
+    "MPI: built with MPI (run under mpirun for dynamic distribution).",
+#else
+    "MPI: not in this build (make MPI=1); --shard works without it.",
+#endif
+    opts,
+    secs,
+    2,
+    1};
+
+typedef struct dist {
+  int rank, size; /* MPI */
+  int shard, shards;
+  int mpi, have_win;
+#ifdef PO_HAVE_MPI
+  MPI_Win win;
+  long *counter;
+#endif
+} dist;
+
+typedef struct progress {
+  double t0, last;
+  long done, total, failed;
+  int tty, enabled;
+} progress;
+
+static void progress_show(progress *p, int final) {
+  if (!p->enabled) return;
+  double t = po_cli_now(), el = t - p->t0;
+  if (!final && t - p->last < (p->tty ? 0.25 : 30.0)) return;
+  p->last = t;
+  double rate = el > 0 ? (double)p->done / el : 0;
+  double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+  fprintf(stderr, "%ssweep: %ld/%ld runs", p->tty ? "\r" : "", p->done, p->total);
+  if (p->failed) fprintf(stderr, " (%ld failed)", p->failed);
+  fprintf(stderr, "  %.3g runs/s  elapsed %.0f s  ETA %.0f s%s", rate, el, eta,
+          p->tty && !final ? "   " : "\n");
+  fflush(stderr);
+}
+
+typedef struct master_ctx {
+  const char *config;
+  uint64_t seed;
+  const po_sweep *sw;
+} master_ctx;
+
+static int master_root(hid_t root, void *vctx) {
+  master_ctx *m = vctx;
+  po_h5_provenance prov = {0};
+  prov.command_line = po_cli_command_line();
+  prov.config = (char *)m->config;
+  prov.seed = m->seed;
+  int rc = po_h5_write_provenance(root, &prov);
+  free(prov.command_line);
+  /* The swept keys, comma-separated (report groups by them by default). */
+  size_t len = 1;
+  for (size_t i = 0; i < po_sweep_n_keys(m->sw); i++) len += strlen(po_sweep_key(m->sw, i)) + 1;
+  char *keys = calloc(1, len);
+  if (!keys) return po_error(PO_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < po_sweep_n_keys(m->sw); i++) {
+    if (i) strcat(keys, ",");
+    strcat(keys, po_sweep_key(m->sw, i));
+  }
+  if (!rc) rc = po_h5_attr_string(root, "sweep_keys", keys);
+  if (!rc) rc = po_h5_attr_int64(root, "sweep_repeats", po_sweep_repeats(m->sw));
+  free(keys);
+  return rc;
+}
+
+static void dry_run(const po_sweep *sw) {
+  printf("%6s  %-16s  %-20s  %6s", "index", "run id", "seed", "repeat");
+  for (size_t k = 0; k < po_sweep_n_keys(sw); k++) printf("  %s", po_sweep_key(sw, k));
+  printf("\n");
+  for (size_t r = 0; r < po_sweep_size(sw); r++) {
+    char hex[17];
+    po_sweep_id_format(po_sweep_run_id(sw, r), hex);
+    printf("%6zu  %s  %-20llu  %6d", r, hex, (unsigned long long)po_sweep_run_seed(sw, r),
+           po_sweep_run_repeat(sw, r));
+    for (size_t k = 0; k < po_sweep_n_keys(sw); k++) printf("  %s", po_sweep_run_value(sw, r, k));
+    printf("\n");
+  }
+}
+
+/* Exclusive POSIX record lock on OUT.d/.master.lock (blocks until free);
+ * returns the descriptor to close, or -1 when locking is unavailable (the
+ * master is then rewritten unlocked; physopt merge repairs a lost race). */
+static int master_lock(const char *out) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s.d/.master.lock", out);
+  int fd = open(path, O_RDWR | O_CREAT, 0666);
+  if (fd < 0) return -1;
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  while (fcntl(fd, F_SETLKW, &fl) == -1) {
+    if (errno != EINTR) {
+      close(fd);
+      return -1;
+    }
+  }
+  return fd;
+}
+
+/* Next run to do: position in `pending`, or -1 when none is left. */
+static long next_run(dist *d, long *local, long n_pending) {
+#ifdef PO_HAVE_MPI
+  if (d->mpi) {
+    long one = 1, got = 0;
+    MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, d->win);
+    MPI_Fetch_and_op(&one, &got, MPI_LONG, 0, 0, MPI_SUM, d->win);
+    MPI_Win_unlock(0, d->win);
+    return got < n_pending ? got : -1;
+  }
+#endif
+  (void)d;
+  long k = (*local)++;
+  return k < n_pending ? k : -1;
+}
+
+static void fatal_all(dist *d, int rc) {
+#ifdef PO_HAVE_MPI
+  if (d->mpi && d->size > 1) {
+    fprintf(stderr, "physopt: error (rank %d): %s\n", d->rank, po_last_error());
+    MPI_Abort(MPI_COMM_WORLD, po_cli_exit_code(rc));
+  }
+#endif
+  (void)d;
+  (void)rc;
+}
+
+int po_cmd_sweep(int argc, char **argv) {
+  po_cli cli;
+  int rc = po_cli_parse(&cli, &spec, argc, argv);
+  if (rc == PO_CLI_HELP) return 0;
+  if (rc) return po_cli_exit(rc);
+  po_params *p = NULL;
+  po_sweep *sw = NULL;
+  char *config = NULL;
+  po_sweep_store *store = NULL;
+  po_sweep_cache *cache = NULL;
+  long *pending = NULL;
+  dist d = {.size = 1, .shards = 1};
+  int mpi_inited = 0;
+  if (cli.n_args != 1) {
+    rc = po_error(PO_ERR_ARG, "sweep: expected one sweep file (physopt sweep SWEEP.ini)");
+    goto out;
+  }
+  /* The sweep file, then --config files and command-line settings on top. */
+  if ((rc = po_params_create(&p)) || (rc = po_params_load_ini(p, cli.args[0]))) goto out;
+  for (size_t i = 0; i < po_params_count(cli.params); i++) {
+    const char *sec, *key, *val;
+    po_params_entry(cli.params, i, &sec, &key, &val);
+    char name[512];
+    snprintf(name, sizeof name, "%s.%s", sec, key);
+    if ((rc = po_params_set(p, name, val ? val : ""))) goto out;
+  }
+  po_params_destroy(cli.params);
+  cli.params = p;
+  p = NULL;
+  if ((rc = po_cli_read_common(&cli, &run_sec))) goto out;
+  int resume = 0, dry = 0;
+  const char *shard_spec = NULL;
+  double flush_s = 10;
+  if ((rc = po_params_bool(cli.params, &sweep_sec, "resume", &resume)) ||
+      (rc = po_params_bool(cli.params, &sweep_sec, "dry_run", &dry)) ||
+      (rc = po_params_string(cli.params, &sweep_sec, "shard", &shard_spec)) ||
+      (rc = po_params_double(cli.params, &sweep_sec, "flush_seconds", &flush_s)))
+    goto out;
+  if ((rc = po_sweep_expand(cli.params, &sw))) goto out;
+  {
+    po_params *r0;
+    if ((rc = po_sweep_run_params(sw, 0, &r0))) goto out;
+    rc = po_sweep_check_params(r0);
+    po_params_destroy(r0);
+    if (rc) goto out;
+  }
+  if (dry) {
+    dry_run(sw);
+    goto out;
+  }
+  const char *out = cli.out ? cli.out : "results.h5";
+  config = po_params_to_ini(cli.params);
+
+#ifdef PO_HAVE_MPI
+  if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK")) {
+    int provided;
+    MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+    mpi_inited = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &d.rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &d.size);
+    d.mpi = 1;
+  }
+#endif
+  if (!d.mpi && (rc = po_sweep_parse_shard(shard_spec, &d.shard, &d.shards))) goto out;
+  if (d.mpi && shard_spec && *shard_spec) {
+    rc = po_error(PO_ERR_ARG, "--shard and mpirun cannot be combined");
+    goto out;
+  }
+
+  /* Runs already complete (rank 0 scans; every rank gets the same list). */
+  size_t n = po_sweep_size(sw);
+  long n_pending = 0, n_done_before = 0;
+  pending = malloc(n * sizeof *pending);
+  if (!pending) {
+    rc = po_error(PO_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  if (d.rank == 0) {
+    po_sweep_scan_result scan;
+    if ((rc = po_sweep_scan(out, &scan))) {
+      fatal_all(&d, rc);
+      goto out;
+    }
+    for (size_t r = 0; r < n; r++) {
+      if (!d.mpi && !po_sweep_shard_owns(r, d.shard, d.shards)) continue;
+      if (po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1)
+        n_done_before++;
+      else
+        pending[n_pending++] = (long)r;
+    }
+    po_sweep_scan_free(&scan);
+    if (n_done_before && !resume) {
+      rc = po_error(PO_ERR_ARG,
+                    "%s.d already holds %ld runs of this %s: pass --resume to continue, or "
+                    "remove %s and %s.d",
+                    out, n_done_before, d.shards > 1 ? "shard" : "sweep", out, out);
+      fatal_all(&d, rc);
+      goto out;
+    }
+  }
+#ifdef PO_HAVE_MPI
+  if (d.mpi) {
+    MPI_Bcast(&n_pending, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&n_done_before, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    if (n_pending) MPI_Bcast(pending, (int)n_pending, MPI_LONG, 0, MPI_COMM_WORLD);
+    MPI_Win_allocate(d.rank == 0 ? (MPI_Aint)sizeof(long) : 0, sizeof(long), MPI_INFO_NULL,
+                     MPI_COMM_WORLD, &d.counter, &d.win);
+    d.have_win = 1;
+    if (d.rank == 0) *d.counter = 0;
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+#endif
+
+  char tag[64];
+  if (d.mpi)
+    snprintf(tag, sizeof tag, "rank-%04dof%04d", d.rank, d.size);
+  else if (d.shards > 1)
+    snprintf(tag, sizeof tag, "shard-%04dof%04d", d.shard, d.shards);
+  else
+    snprintf(tag, sizeof tag, "solo");
+  if ((rc = po_sweep_store_open(out, tag, flush_s, &store)) ||
+      (rc = po_sweep_cache_create(&cache))) {
+    fatal_all(&d, rc);
+    goto out;
+  }
+  progress pr = {po_cli_now(), 0, 0, n_pending, 0, isatty(2), d.rank == 0};
+  if (pr.enabled && n_done_before)
+    fprintf(stderr, "sweep: %ld of %ld runs already complete, %ld to do\n", n_done_before,
+            n_done_before + n_pending, n_pending);
+  long local = 0, k, mine = 0;
+  int last_err = PO_OK;
+  double t_start = po_cli_now();
+  while ((k = next_run(&d, &local, n_pending)) >= 0) {
+    size_t r = (size_t)pending[k];
+    po_sweep_run_info info = {po_sweep_run_id(sw, r),
+                              po_sweep_run_seed(sw, r),
+                              (long)r,
+                              po_sweep_run_repeat(sw, r),
+                              cli.threads,
+                              0};
+    po_params *rp = NULL;
+    hid_t g = -1;
+    int rrc = po_sweep_run_params(sw, r, &rp);
+    if (!rrc) rrc = po_sweep_store_begin_run(store, info.id, &g);
+    if (!rrc) {
+      rrc = po_sweep_exec(cache, rp, &info, g);
+      if (rrc)
+        po_sweep_store_abort_run(store, g, info.id);
+      else
+        rrc = po_sweep_store_end_run(store, g);
+    }
+    po_params_destroy(rp);
+    mine++;
+    if (rrc) {
+      char hex[17];
+      po_sweep_id_format(info.id, hex);
+      fprintf(stderr, "%sphysopt: run %zu (%s) failed: %s\n", pr.tty ? "\n" : "", r, hex,
+              po_last_error());
+      pr.failed++;
+      last_err = rrc;
+    }
+    pr.done = d.mpi ? k + 1 : mine;
+    progress_show(&pr, 0);
+  }
+  if ((rc = po_sweep_store_close(store))) {
+    store = NULL;
+    fatal_all(&d, rc);
+    goto out;
+  }
+  store = NULL;
+  double t_run = po_cli_now() - t_start;
+  long failed = pr.failed;
+#ifdef PO_HAVE_MPI
+  if (d.mpi) {
+    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+#endif
+  pr.done = n_pending;
+  pr.failed = failed;
+  if (n_pending) progress_show(&pr, 1);
+  if (d.rank == 0) {
+    /* Concurrent shards serialise scan + master rewrite on a lock file, so
+     * the shard that finishes last writes a master linking every run. */
+    int lock_fd = master_lock(out);
+    po_sweep_scan_result scan;
+    if (!(rc = po_sweep_scan(out, &scan))) {
+      master_ctx mc = {config, po_sweep_seed(sw), sw};
+      rc = po_sweep_write_master(out, &scan, (long)n, master_root, &mc);
+      long present = 0;
+      for (size_t r = 0; r < n; r++)
+        present += po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1;
+      if (!rc && cli.json) {
+        po_json j;
+        po_json_begin(&j, stdout);
+        po_json_string(&j, "out", out);
+        po_json_int(&j, "runs_total", (long long)n);
+        po_json_int(&j, "runs_present", present);
+        po_json_int(&j, "runs_done_before", n_done_before);
+        po_json_int(&j, "runs_run_now", n_pending - failed);
+        po_json_int(&j, "runs_failed", failed);
+        po_json_int(&j, "ranks", d.size);
+        po_json_int(&j, "shard", d.shard);
+        po_json_int(&j, "shards", d.shards);
+        po_json_number(&j, "seconds", t_run);
+        po_json_end(&j);
+      } else if (!rc) {
+        printf("sweep: %ld runs run now (%ld failed), %ld were already complete; %ld of %zu "
+               "runs present\n",
+               n_pending - failed, failed, n_done_before, present, n);
+        printf("results: %s (master, external links) + %s.d/ (%zu part files); %.2f s\n", out, out,
+               scan.n_files, t_run);
+      }
+      po_sweep_scan_free(&scan);
+    }
+    if (lock_fd >= 0) close(lock_fd); /* releases the lock */
+  }
+  if (!rc && failed)
+    rc = po_error(last_err ? last_err : PO_ERR_IO,
+                  "%ld of %ld runs failed (messages above); fix the cause and rerun with --resume",
+                  failed, n_pending);
+out:
+  if (store) po_sweep_store_close(store);
+  po_sweep_cache_destroy(cache);
+  free(pending);
+  free(config);
+  po_sweep_destroy(sw);
+  po_params_destroy(p);
+  po_cli_free(&cli);
+#ifdef PO_HAVE_MPI
+  if (mpi_inited) {
+    if (d.have_win) MPI_Win_free(&d.win);
+    MPI_Finalize();
+  }
+#else
+  (void)mpi_inited;
+#endif
+  return po_cli_exit(rc);
+}

@@ -1,0 +1,611 @@
+/* Sweep expansion, run ids and derived seeds (include/physopt/sweep.h,
+ * docs/sweeps.md). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "physopt/error.h"
+#include "physopt/rng.h"
+#include "physopt/sweep.h"
+
+/* Keys that cannot change a run's results (bit-identical for any thread
+ * count, output location or verbosity) and so stay out of the run id; the
+ * run seed is derived from the id, so run.seed (the sweep seed when
+ * [sweep] seed is unset) stays out too. */
+static const char *const id_excluded[] = {"run.seed",    "run.threads", "run.progress", "run.quiet",
+                                          "run.verbose", "run.out",     "run.json"};
+
+typedef struct entry {
+  char *section, *key, *name; /* name = "section.key" */
+  char **items;               /* one malloc block (po_sweep_split) */
+  size_t n_items;
+  int axis;     /* index into axes, or -1 for a single value */
+  int excluded; /* left out of the run id */
+} entry;
+
+typedef struct axis {
+  size_t len;
+  size_t n_entries;
+  size_t *entries;
+} axis;
+
+struct po_sweep {
+  uint64_t seed;
+  int repeats;
+  size_t n_points, n_runs;
+  size_t n_entries;
+  entry *entries;
+  size_t *sorted; /* entries sorted by name, for the canonical id string */
+  size_t n_axes;
+  axis *axes;
+  size_t n_keys;
+  size_t *keys; /* swept entries in order of appearance */
+  uint64_t *ids;
+  size_t *by_id; /* run indices sorted by id */
+};
+
+int po_sweep_split(const char *value, char ***items, size_t *n) {
+  *items = NULL;
+  *n = 0;
+  size_t len = strlen(value), count = 1;
+  int inq = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (value[i] == '"')
+      inq = !inq;
+    else if (value[i] == ',' && !inq)
+      count++;
+  }
+  if (inq) return po_error(PO_ERR_PARSE, "unterminated quote in list value '%s'", value);
+  /* One block: pointer array then a copy of the text. */
+  char **out = malloc(count * sizeof *out + len + 1);
+  if (!out) return po_error(PO_ERR_NOMEM, "out of memory splitting a list");
+  char *text = (char *)(out + count);
+  size_t k = 0;
+  const char *p = value;
+  char *w = text;
+  for (;;) {
+    while (*p == ' ' || *p == '\t') p++;
+    char *start = w;
+    char *last_nonblank = w; /* one past the last character to keep */
+    int quoted = 0;
+    inq = 0;
+    while (*p && (inq || *p != ',')) {
+      if (*p == '"') {
+        inq = !inq;
+        quoted = 1;
+        p++;
+        last_nonblank = w;
+        continue;
+      }
+      *w++ = *p;
+      if (inq || (*p != ' ' && *p != '\t')) last_nonblank = w;
+      p++;
+    }
+    w = last_nonblank;
+    *w++ = '\0';
+    if (start[0] == '\0' && !quoted) {
+      free(out);
+      return po_error(PO_ERR_PARSE, "empty item in list value '%s'", value);
+    }
+    out[k++] = start;
+    if (*p == ',')
+      p++;
+    else
+      break;
+  }
+  *items = out;
+  *n = k;
+  return PO_OK;
+}
+
+/* Numbers are compared by value: 50, 50.0 and 5e1 give the same id. */
+static const char *canonical(const char *v, char buf[40]) {
+  if (!*v) return v;
+  char *end;
+  errno = 0;
+  double x = strtod(v, &end);
+  if (end == v || *end || errno || !isfinite(x)) return v;
+  if (x == 0) x = 0; /* -0 */
+  snprintf(buf, 40, "%.17g", x);
+  return buf;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s) {
+  return po_hash_bytes(s, strlen(s), h);
+}
+
+#define FNV_OFFSET 0xcbf29ce484222325ull
+
+static uint64_t finish_id(uint64_t h, int repeat) {
+  return po_hash2(h, (uint64_t)repeat);
+}
+
+static int is_excluded(const char *name) {
+  for (size_t i = 0; i < sizeof id_excluded / sizeof *id_excluded; i++)
+    if (!strcmp(name, id_excluded[i])) return 1;
+  return 0;
+}
+
+void po_sweep_destroy(po_sweep *s) {
+  if (!s) return;
+  for (size_t i = 0; i < s->n_entries; i++) {
+    free(s->entries[i].section);
+    free(s->entries[i].key);
+    free(s->entries[i].name);
+    free(s->entries[i].items);
+  }
+  for (size_t a = 0; a < s->n_axes; a++) free(s->axes[a].entries);
+  free(s->entries);
+  free(s->sorted);
+  free(s->axes);
+  free(s->keys);
+  free(s->ids);
+  free(s->by_id);
+  free(s);
+}
+
+static char *xstrdup(const char *t) {
+  size_t n = strlen(t) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, t, n);
+  return d;
+}
+
+typedef struct name_ix {
+  const char *name;
+  size_t ix;
+} name_ix;
+typedef struct id_ix {
+  uint64_t id;
+  size_t ix;
+} id_ix;
+static int cmp_name(const void *a, const void *b) {
+  return strcmp(((const name_ix *)a)->name, ((const name_ix *)b)->name);
+}
+static int cmp_id(const void *a, const void *b) {
+  uint64_t x = ((const id_ix *)a)->id, y = ((const id_ix *)b)->id;
+  return x < y ? -1 : x > y;
+}
+
+static int find_entry(const po_sweep *s, const char *name) {
+  for (size_t i = 0; i < s->n_entries; i++)
+    if (!strcmp(s->entries[i].name, name)) return (int)i;
+  return -1;
+}
+
+static int parse_long(const char *v, const char *what, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long x = strtol(v, &end, 0);
+  while (*end == ' ') end++;
+  if (end == v || *end || errno || x < lo || x > hi)
+    return po_error(PO_ERR_ARG, "%s = '%s' is not an integer in [%ld, %ld]", what, v, lo, hi);
+  *out = x;
+  return PO_OK;
+}
+
+/* Adds zip group `spec` ("a.b, c.d"): every key becomes part of one axis. */
+static int add_zip(po_sweep *s, const char *spec, const char *keyname) {
+  char **names;
+  size_t n;
+  int rc = po_sweep_split(spec, &names, &n);
+  if (rc) return po_error_wrap(rc, "sweep.%s", keyname);
+  axis ax = {0, 0, calloc(n, sizeof(size_t))};
+  if (!ax.entries) {
+    free(names);
+    return po_error(PO_ERR_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < n; i++) {
+    int e = find_entry(s, names[i]);
+    if (e < 0) {
+      rc = po_error(PO_ERR_ARG, "sweep.%s names '%s', which is not a key of the sweep file",
+                    keyname, names[i]);
+      goto fail;
+    }
+    entry *en = &s->entries[e];
+    if (en->axis != -1) {
+      rc = po_error(PO_ERR_ARG, "sweep.%s: key '%s' is in more than one zip group", keyname,
+                    names[i]);
+      goto fail;
+    }
+    if (i > 0 && en->n_items != ax.len) {
+      rc = po_error(PO_ERR_ARG,
+                    "sweep.%s: zipped keys must have lists of equal length, but %s has %zu "
+                    "values and %s has %zu",
+                    keyname, s->entries[ax.entries[0]].name, ax.len, en->name, en->n_items);
+      goto fail;
+    }
+    ax.len = en->n_items;
+    en->axis = (int)s->n_axes;
+    ax.entries[ax.n_entries++] = (size_t)e;
+  }
+  free(names);
+  s->axes[s->n_axes++] = ax;
+  return PO_OK;
+fail:
+  for (size_t i = 0; i < ax.n_entries; i++) s->entries[ax.entries[i]].axis = -1;
+  free(ax.entries);
+  free(names);
+  return rc;
+}
+
+static uint64_t run_hash(const po_sweep *s, size_t run, const size_t *choice) {
+  uint64_t h = FNV_OFFSET;
+  char buf[40];
+  for (size_t k = 0; k < s->n_entries; k++) {
+    const entry *e = &s->entries[s->sorted[k]];
+    if (e->excluded) continue;
+    const char *v = e->axis < 0 ? e->items[0] : e->items[choice[e->axis]];
+    h = hash_str(h, e->name);
+    h = hash_str(h, "=");
+    h = hash_str(h, canonical(v, buf));
+    h = hash_str(h, "\n");
+  }
+  (void)run;
+  return h;
+}
+
+/* choice[a] for run `run` (repeat outermost, last axis fastest). */
+static void decompose(const po_sweep *s, size_t run, size_t *choice, int *repeat) {
+  size_t point = run % s->n_points;
+  if (repeat) *repeat = (int)(run / s->n_points);
+  for (size_t a = s->n_axes; a-- > 0;) {
+    choice[a] = point % s->axes[a].len;
+    point /= s->axes[a].len;
+  }
+}
+
+int po_sweep_expand(const po_params *p, po_sweep **out) {
+  *out = NULL;
+  po_sweep *s = calloc(1, sizeof *s);
+  size_t np = po_params_count(p);
+  if (!s) return po_error(PO_ERR_NOMEM, "out of memory");
+  s->entries = calloc(np ? np : 1, sizeof *s->entries);
+  s->axes = calloc(np ? np : 1, sizeof *s->axes);
+  s->keys = calloc(np ? np : 1, sizeof *s->keys);
+  s->sorted = calloc(np ? np : 1, sizeof *s->sorted);
+  int rc = PO_OK;
+  if (!s->entries || !s->axes || !s->keys || !s->sorted) {
+    rc = po_error(PO_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  s->seed = 1;
+  s->repeats = 1;
+  int have_seed = 0;
+  const char *run_seed = NULL;
+  for (size_t i = 0; i < np; i++) {
+    const char *sec, *key, *val;
+    po_params_entry(p, i, &sec, &key, &val);
+    if (!val) val = "";
+    if (!strcmp(sec, "sweep")) {
+      if (!strcmp(key, "seed")) {
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(val, &end, 0);
+        if (end == val || *end || errno || val[0] == '-') {
+          rc = po_error(PO_ERR_ARG, "sweep.seed = '%s' is not an integer in [0, 2^64-1]", val);
+          goto fail;
+        }
+        s->seed = x;
+        have_seed = 1;
+      } else if (!strcmp(key, "repeats")) {
+        long r = 1;
+        if ((rc = parse_long(val, "sweep.repeats", 1, 1000000, &r))) goto fail;
+        s->repeats = (int)r;
+      } else if (strncmp(key, "zip", 3) != 0 && strcmp(key, "resume") && strcmp(key, "shard") &&
+                 strcmp(key, "flush_seconds") && strcmp(key, "dry_run")) {
+        rc = po_error(PO_ERR_ARG,
+                      "unknown parameter sweep.%s (valid: seed, repeats, zip..., resume, shard, "
+                      "flush_seconds, dry_run)",
+                      key);
+        goto fail;
+      }
+      continue;
+    }
+    entry *e = &s->entries[s->n_entries];
+    size_t ls = strlen(sec), lk = strlen(key);
+    e->section = xstrdup(sec);
+    e->key = xstrdup(key);
+    e->name = malloc(ls + lk + 2);
+    if (!e->section || !e->key || !e->name) {
+      s->n_entries++;
+      rc = po_error(PO_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    snprintf(e->name, ls + lk + 2, "%s.%s", sec, key);
+    s->n_entries++;
+    if ((rc = po_sweep_split(val, &e->items, &e->n_items))) {
+      po_error_wrap(rc, "%s", e->name);
+      goto fail;
+    }
+    e->axis = -1;
+    e->excluded = is_excluded(e->name);
+    if (!strcmp(e->name, "run.seed")) {
+      if (e->n_items > 1) {
+        rc = po_error(PO_ERR_ARG,
+                      "run.seed = '%s' cannot be a list: the seed of each run derives "
+                      "from the sweep seed and the run id (use sweep.repeats for "
+                      "independent repeats)",
+                      val);
+        goto fail;
+      }
+      run_seed = val;
+    }
+  }
+  if (!have_seed && run_seed) {
+    char *end;
+    unsigned long long x = strtoull(run_seed, &end, 0);
+    if (end != run_seed && !*end) s->seed = x;
+  }
+  /* Zip groups first (in file order), then every other list is its own axis. */
+  for (size_t i = 0; i < np; i++) {
+    const char *sec, *key, *val;
+    po_params_entry(p, i, &sec, &key, &val);
+    if (strcmp(sec, "sweep") || strncmp(key, "zip", 3)) continue;
+    /* Groups separated by '|'. */
+    char *copy = xstrdup(val ? val : "");
+    if (!copy) {
+      rc = po_error(PO_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    char *save = NULL;
+    for (char *g = strtok_r(copy, "|", &save); g; g = strtok_r(NULL, "|", &save)) {
+      if ((rc = add_zip(s, g, key))) {
+        free(copy);
+        goto fail;
+      }
+    }
+    free(copy);
+  }
+  for (size_t i = 0; i < s->n_entries; i++) {
+    entry *e = &s->entries[i];
+    if (e->axis == -1 && e->n_items > 1) {
+      size_t *one = malloc(sizeof *one);
+      if (!one) {
+        rc = po_error(PO_ERR_NOMEM, "out of memory");
+        goto fail;
+      }
+      one[0] = i;
+      e->axis = (int)s->n_axes;
+      s->axes[s->n_axes++] = (axis){e->n_items, 1, one};
+    }
+    if (e->axis >= 0) s->keys[s->n_keys++] = i;
+  }
+  s->n_points = 1;
+  for (size_t a = 0; a < s->n_axes; a++) {
+    if (s->n_points > (size_t)PO_SWEEP_MAX_RUNS / s->axes[a].len) {
+      rc = po_error(PO_ERR_ARG, "sweep has more than %ld runs", PO_SWEEP_MAX_RUNS);
+      goto fail;
+    }
+    s->n_points *= s->axes[a].len;
+  }
+  if (s->n_points > (size_t)PO_SWEEP_MAX_RUNS / (size_t)s->repeats) {
+    rc = po_error(PO_ERR_ARG, "sweep has more than %ld runs", PO_SWEEP_MAX_RUNS);
+    goto fail;
+  }
+  s->n_runs = s->n_points * (size_t)s->repeats;
+  {
+    name_ix *t = malloc((s->n_entries ? s->n_entries : 1) * sizeof *t);
+    if (!t) {
+      rc = po_error(PO_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    for (size_t i = 0; i < s->n_entries; i++) t[i] = (name_ix){s->entries[i].name, i};
+    qsort(t, s->n_entries, sizeof *t, cmp_name);
+    for (size_t i = 0; i < s->n_entries; i++) s->sorted[i] = t[i].ix;
+    free(t);
+  }
+
+  s->ids = malloc(s->n_runs * sizeof *s->ids);
+  s->by_id = malloc(s->n_runs * sizeof *s->by_id);
+  size_t *choice = calloc(s->n_axes ? s->n_axes : 1, sizeof *choice);
+  if (!s->ids || !s->by_id || !choice) {
+    free(choice);
+    rc = po_error(PO_ERR_NOMEM, "out of memory for %zu runs", s->n_runs);
+    goto fail;
+  }
+  for (size_t pt = 0; pt < s->n_points; pt++) {
+    decompose(s, pt, choice, NULL);
+    uint64_t h = run_hash(s, pt, choice);
+    for (int r = 0; r < s->repeats; r++) s->ids[(size_t)r * s->n_points + pt] = finish_id(h, r);
+  }
+  free(choice);
+  {
+    id_ix *t = malloc(s->n_runs * sizeof *t);
+    if (!t) {
+      rc = po_error(PO_ERR_NOMEM, "out of memory for %zu runs", s->n_runs);
+      goto fail;
+    }
+    for (size_t i = 0; i < s->n_runs; i++) t[i] = (id_ix){s->ids[i], i};
+    qsort(t, s->n_runs, sizeof *t, cmp_id);
+    for (size_t i = 0; i < s->n_runs; i++) s->by_id[i] = t[i].ix;
+    free(t);
+  }
+  for (size_t i = 1; i < s->n_runs; i++) {
+    if (s->ids[s->by_id[i]] == s->ids[s->by_id[i - 1]]) {
+      size_t a = s->by_id[i - 1], b = s->by_id[i];
+      if (a > b) {
+        size_t t = a;
+        a = b;
+        b = t;
+      }
+      rc = po_error(PO_ERR_ARG,
+                    "runs %zu and %zu of the sweep have identical parameters (a list holds the "
+                    "same value twice?)",
+                    a, b);
+      goto fail;
+    }
+  }
+  *out = s;
+  return PO_OK;
+fail:
+  po_sweep_destroy(s);
+  return rc;
+}
+
+size_t po_sweep_size(const po_sweep *s) {
+  return s->n_runs;
+}
+uint64_t po_sweep_seed(const po_sweep *s) {
+  return s->seed;
+}
+int po_sweep_repeats(const po_sweep *s) {
+  return s->repeats;
+}
+size_t po_sweep_n_keys(const po_sweep *s) {
+  return s->n_keys;
+}
+const char *po_sweep_key(const po_sweep *s, size_t i) {
+  return i < s->n_keys ? s->entries[s->keys[i]].name : NULL;
+}
+uint64_t po_sweep_run_id(const po_sweep *s, size_t run) {
+  return s->ids[run];
+}
+uint64_t po_sweep_run_seed(const po_sweep *s, size_t run) {
+  return po_hash2(s->seed, s->ids[run]);
+}
+int po_sweep_run_repeat(const po_sweep *s, size_t run) {
+  return (int)(run / s->n_points);
+}
+
+const char *po_sweep_run_value(const po_sweep *s, size_t run, size_t key) {
+  if (key >= s->n_keys || run >= s->n_runs) return NULL;
+  const entry *e = &s->entries[s->keys[key]];
+  size_t point = run % s->n_points;
+  for (size_t a = s->n_axes; a-- > 0;) {
+    size_t c = point % s->axes[a].len;
+    if ((int)a == e->axis) return e->items[c];
+    point /= s->axes[a].len;
+  }
+  return NULL;
+}
+
+int po_sweep_run_params(const po_sweep *s, size_t run, po_params **out) {
+  *out = NULL;
+  if (run >= s->n_runs) return po_error(PO_ERR_ARG, "run %zu outside [0, %zu)", run, s->n_runs);
+  size_t *choice = calloc(s->n_axes ? s->n_axes : 1, sizeof *choice);
+  if (!choice) return po_error(PO_ERR_NOMEM, "out of memory");
+  decompose(s, run, choice, NULL);
+  po_params *p;
+  int rc = po_params_create(&p);
+  for (size_t i = 0; !rc && i < s->n_entries; i++) {
+    const entry *e = &s->entries[i];
+    rc = po_params_set(p, e->name, e->axis < 0 ? e->items[0] : e->items[choice[e->axis]]);
+  }
+  free(choice);
+  if (rc) {
+    po_params_destroy(p);
+    return rc;
+  }
+  *out = p;
+  return PO_OK;
+}
+
+size_t po_sweep_find(const po_sweep *s, uint64_t id) {
+  size_t lo = 0, hi = s->n_runs;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    uint64_t x = s->ids[s->by_id[mid]];
+    if (x == id) return s->by_id[mid];
+    if (x < id)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return (size_t)-1;
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+uint64_t po_sweep_config_id(const po_params *run, int repeat) {
+  size_t n = po_params_count(run), m = 0;
+  char **names = calloc(n ? n : 1, sizeof *names);
+  if (!names) return 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *sec, *key, *val;
+    po_params_entry(run, i, &sec, &key, &val);
+    if (!strcmp(sec, "sweep")) continue;
+    size_t len = strlen(sec) + strlen(key) + 2;
+    char *name = malloc(len);
+    if (!name) continue;
+    snprintf(name, len, "%s.%s", sec, key);
+    if (is_excluded(name)) {
+      free(name);
+      continue;
+    }
+    names[m++] = name;
+  }
+  qsort(names, m, sizeof *names, cmp_str);
+  uint64_t h = FNV_OFFSET;
+  char buf[40];
+  for (size_t i = 0; i < m; i++) {
+    char *dot = strrchr(names[i], '.');
+    *dot = '\0';
+    const char *v = po_params_get(run, names[i], dot + 1);
+    *dot = '.';
+    h = hash_str(h, names[i]);
+    h = hash_str(h, "=");
+    h = hash_str(h, canonical(v ? v : "", buf));
+    h = hash_str(h, "\n");
+    free(names[i]);
+  }
+  free(names);
+  return finish_id(h, repeat);
+}
+
+void po_sweep_id_format(uint64_t id, char buf[17]) {
+  snprintf(buf, 17, "%016llx", (unsigned long long)id);
+}
+
+int po_sweep_id_parse(const char *text, uint64_t *id) {
+  if (strlen(text) != 16) return po_error(PO_ERR_PARSE, "run id '%s' is not 16 hex digits", text);
+  uint64_t x = 0;
+  for (int i = 0; i < 16; i++) {
+    int c = tolower((unsigned char)text[i]), d;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else
+      return po_error(PO_ERR_PARSE, "run id '%s' is not 16 hex digits", text);
+    x = x << 4 | (uint64_t)d;
+  }
+  *id = x;
+  return PO_OK;
+}
+
+int po_sweep_parse_shard(const char *spec, int *index, int *count) {
+  long i = 0, n = 1;
+  char *end;
+  if (spec && *spec) {
+    errno = 0;
+    i = strtol(spec, &end, 10);
+    if (end == spec || *end != '/') goto bad;
+    const char *q = end + 1;
+    n = strtol(q, &end, 10);
+    if (end == q || *end || errno) goto bad;
+    if (n < 1 || i < 0 || i >= n || n > 1000000) goto bad;
+  } else {
+    const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
+    const char *mn = getenv("SLURM_ARRAY_TASK_MIN");
+    if (id && cnt) {
+      long lo = mn ? strtol(mn, NULL, 10) : 0;
+      i = strtol(id, NULL, 10) - lo;
+      n = strtol(cnt, NULL, 10);
+      if (n < 1 || i < 0 || i >= n)
+        return po_error(PO_ERR_ARG,
+                        "SLURM_ARRAY_TASK_ID=%s (min %ld) and SLURM_ARRAY_TASK_COUNT=%s do not "
+                        "give a shard in [0, count); use --shard i/n",
+                        id, lo, cnt);
+    }
+  }
+  *index = (int)i;
+  *count = (int)n;
+  return PO_OK;
+bad:
+  return po_error(PO_ERR_ARG, "--shard '%s': expected i/n with 0 <= i < n", spec);
+}

@@ -1,0 +1,402 @@
+/* End-to-end sweeps through the physopt binary ($BUILD/physopt):
+ *  - kill-and-resume: a sweep SIGKILLed at random moments and resumed holds
+ *    every run exactly once, every part file opens, and the results equal
+ *    those of an uninterrupted sweep;
+ *  - shards: --shard i/3 run one after the other give the same results;
+ *  - MPI (when the binary was built with `make MPI=1` and mpirun exists):
+ *    mpirun -np 1 and -np 2 give identical results;
+ *  - report --json on the sweep: the pooled success probability equals
+ *    the count of replicas at the ground energy, read back from HDF5. */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <hdf5.h>
+#include "io/h5.h"
+#include "io/sweep_store.h"
+#include "physopt/physopt.h"
+#include "physopt/sweep.h"
+
+static char dir[256];
+static char bin[512];
+static char sweep_ini[512];
+
+#define N_RUNS 16
+
+/* Runs argv; returns the exit status (or -1). */
+static int run(char *const argv[], const char *out_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (out_path) {
+      if (!freopen(out_path, "w", stdout)) _exit(127);
+    } else if (!freopen("/dev/null", "w", stdout))
+      _exit(127);
+    if (!freopen("/dev/null", "w", stderr)) _exit(127);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int st;
+  if (pid < 0 || waitpid(pid, &st, 0) < 0) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int sweep(const char *out, const char *extra1, const char *extra2) {
+  char *argv[12];
+  int k = 0;
+  argv[k++] = bin;
+  argv[k++] = "sweep";
+  argv[k++] = sweep_ini;
+  argv[k++] = "--out";
+  argv[k++] = (char *)out;
+  argv[k++] = "--flush-seconds";
+  argv[k++] = "0.05";
+  if (extra1) argv[k++] = (char *)extra1;
+  if (extra2) argv[k++] = (char *)extra2;
+  argv[k] = NULL;
+  return run(argv, NULL);
+}
+
+/* Reads every run of a results file (master or merged): id -> energies. */
+typedef struct runs {
+  size_t n;
+  uint64_t id[4 * N_RUNS];
+  double e[4 * N_RUNS][16];
+  int replicas[4 * N_RUNS];
+  double ground[4 * N_RUNS];
+} runs;
+
+static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *data) {
+  (void)info;
+  runs *r = data;
+  uint64_t id;
+  if (po_sweep_id_parse(name, &id) || r->n >= 4 * N_RUNS) return -1;
+  hid_t rg = H5Gopen2(g, name, H5P_DEFAULT);
+  if (rg < 0) return -1;
+  po_h5_run rec;
+  int rc = po_h5_read_run(rg, &rec);
+  H5Gclose(rg);
+  if (rc || rec.samples.replicas > 16) return -1;
+  r->id[r->n] = id;
+  r->replicas[r->n] = rec.samples.replicas;
+  r->ground[r->n] = rec.problem.ground_energy;
+  memcpy(r->e[r->n], rec.samples.energy, (size_t)rec.samples.replicas * sizeof(double));
+  r->n++;
+  po_h5_run_free(&rec);
+  return 0;
+}
+
+static int read_runs(const char *path, runs *r) {
+  memset(r, 0, sizeof *r);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return -1;
+  hid_t g = H5Gopen2(f, "runs", H5P_DEFAULT);
+  herr_t st = g >= 0 ? H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect, r) : -1;
+  if (g >= 0) H5Gclose(g);
+  H5Fclose(f);
+  return st < 0 ? -1 : 0;
+}
+
+static void assert_same_runs(const runs *a, const runs *b) {
+  assert_int_equal(a->n, b->n);
+  for (size_t i = 0; i < a->n; i++) {
+    assert_true(a->id[i] == b->id[i]); /* both iterated in name order */
+    assert_int_equal(a->replicas[i], b->replicas[i]);
+    assert_memory_equal(a->e[i], b->e[i], (size_t)a->replicas[i] * sizeof(double));
+  }
+}
+
+/* Every part file in OUT.d opens, and no run id occurs in two of them. */
+static size_t check_parts(const char *out, int allow_tmp) {
+  char pd[600];
+  snprintf(pd, sizeof pd, "%s.d", out);
+  DIR *d = opendir(pd);
+  if (!d) return 0;
+  uint64_t seen[4 * N_RUNS];
+  size_t n_seen = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+        !strcmp(de->d_name, ".master.lock"))
+      continue;
+    size_t ln = strlen(de->d_name);
+    if (de->d_name[0] == '.') {
+      /* A writer's temporary file: only ever left by a kill. */
+      assert_true(allow_tmp);
+      assert_true(ln > 4 && !strcmp(de->d_name + ln - 4, ".tmp"));
+      continue;
+    }
+    char p[900];
+    snprintf(p, sizeof p, "%s/%s", pd, de->d_name);
+    runs r;
+    if (read_runs(p, &r)) fail_msg("part file %s does not open", p);
+    for (size_t i = 0; i < r.n; i++) {
+      for (size_t k = 0; k < n_seen; k++)
+        if (seen[k] == r.id[i]) fail_msg("run %016llx appears twice", (unsigned long long)r.id[i]);
+      assert_true(n_seen < 4 * N_RUNS);
+      seen[n_seen++] = r.id[i];
+    }
+  }
+  closedir(d);
+  return n_seen;
+}
+
+static int setup(void **state) {
+  (void)state;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  const char *b = getenv("BUILD");
+  snprintf(bin, sizeof bin, "%s/physopt", b && *b ? b : "build");
+  if (access(bin, X_OK)) {
+    print_error("%s not found (make builds it)\n", bin);
+    return -1;
+  }
+  snprintf(dir, sizeof dir, "/tmp/physopt-sweep-XXXXXX");
+  if (!mkdtemp(dir)) return -1;
+  snprintf(sweep_ini, sizeof sweep_ini, "%s/sweep.ini", dir);
+  FILE *f = fopen(sweep_ini, "w");
+  if (!f) return -1;
+  /* 4 SK instances with known ground energies x 2 budgets x 2 repeats =
+   * 16 runs of a few ms to ~0.1 s. */
+  const char *data = getenv("PHYSOPT_DATA");
+  if (!data || !*data) data = "../shared/data";
+  fprintf(f,
+          "[sweep]\nseed = 7\nrepeats = 2\n"
+          "[problem]\nspec = %s/sk/SK1_N40_0.txt, %s/sk/SK1_N40_1.txt, %s/sk/SK1_N60_0.txt, "
+          "%s/sk/SK1_N60_1.txt\n"
+          "[run]\nsteps = 30, 1000\nreplicas = 16\n",
+          data, data, data, data);
+  fclose(f);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[600];
+  /* Only our own mkdtemp directory. */
+  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static char ref_path[600];
+static runs ref;
+static double t_ref;
+
+static void test_reference(void **state) {
+  (void)state;
+  snprintf(ref_path, sizeof ref_path, "%s/ref.h5", dir);
+  double t0 = now();
+  assert_int_equal(sweep(ref_path, NULL, NULL), 0);
+  t_ref = now() - t0;
+  assert_int_equal(read_runs(ref_path, &ref), 0);
+  assert_int_equal(ref.n, N_RUNS);
+  assert_int_equal(check_parts(ref_path, 0), N_RUNS);
+  /* Without --resume an existing sweep is refused. */
+  assert_int_not_equal(sweep(ref_path, NULL, NULL), 0);
+  /* --resume of a complete sweep runs nothing and changes nothing. */
+  assert_int_equal(sweep(ref_path, "--resume", NULL), 0);
+  runs again;
+  assert_int_equal(read_runs(ref_path, &again), 0);
+  assert_same_runs(&ref, &again);
+}
+
+static void test_kill_resume(void **state) {
+  (void)state;
+  char out[600];
+  snprintf(out, sizeof out, "%s/killed.h5", dir);
+  po_rng rng;
+  po_rng_init(&rng, (uint64_t)time(NULL), 1, 0);
+  int kills = 0;
+  for (int attempt = 0; attempt < 6; attempt++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+      execl(bin, bin, "sweep", sweep_ini, "--out", out, "--resume", "--flush-seconds",
+            attempt % 2 ? "0" : "0.05", (char *)NULL);
+      _exit(127);
+    }
+    assert_true(pid > 0);
+    /* A random moment within the first quarter of an uninterrupted sweep
+     * (later attempts resume with fewer runs left). */
+    double delay = po_rng_uniform(&rng) * 0.25 * t_ref;
+    struct timespec ts = {(time_t)delay, (long)((delay - floor(delay)) * 1e9)};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    if (WIFSIGNALED(st)) kills++;
+    size_t present = check_parts(out, 1);
+    assert_true(present <= N_RUNS);
+  }
+  assert_true(kills >= 2); /* the sweep was really interrupted */
+  assert_int_equal(sweep(out, "--resume", NULL), 0);
+  assert_int_equal(check_parts(out, 0), N_RUNS); /* no temporary file left */
+  runs got;
+  assert_int_equal(read_runs(out, &got), 0);
+  assert_same_runs(&ref, &got);
+  /* merge: one self-contained file with the same runs. */
+  char merged[700];
+  snprintf(merged, sizeof merged, "%s/merged.h5", dir);
+  char *argv[] = {bin, "merge", out, "--out", merged, NULL};
+  assert_int_equal(run(argv, NULL), 0);
+  assert_int_equal(read_runs(merged, &got), 0);
+  assert_same_runs(&ref, &got);
+  hid_t f = H5Fopen(merged, H5F_ACC_RDONLY, H5P_DEFAULT);
+  H5O_info_t oi;
+  assert_true(H5Oget_info_by_name(f, "/runs", &oi, H5P_DEFAULT) >= 0);
+  H5L_info_t li;
+  char name[32];
+  snprintf(name, sizeof name, "/runs/%016llx", (unsigned long long)ref.id[0]);
+  assert_true(H5Lget_info(f, name, &li, H5P_DEFAULT) >= 0);
+  assert_int_equal(li.type, H5L_TYPE_HARD); /* copied, not linked */
+  H5Fclose(f);
+}
+
+static void test_shards(void **state) {
+  (void)state;
+  char out[600];
+  snprintf(out, sizeof out, "%s/shards.h5", dir);
+  assert_int_equal(sweep(out, "--shard", "2/3"), 0);
+  assert_int_equal(check_parts(out, 0), N_RUNS / 3);
+  /* Shards of one array share OUT.d; a shard refuses only when its own runs
+   * are already there and --resume is not given. */
+  assert_int_not_equal(sweep(out, "--shard", "2/3"), 0);
+  setenv("SLURM_ARRAY_TASK_ID", "0", 1);
+  setenv("SLURM_ARRAY_TASK_COUNT", "3", 1);
+  assert_int_equal(sweep(out, NULL, NULL), 0);
+  unsetenv("SLURM_ARRAY_TASK_ID");
+  unsetenv("SLURM_ARRAY_TASK_COUNT");
+  assert_int_equal(sweep(out, "--resume", "--shard=1/3"), 0);
+  assert_int_equal(check_parts(out, 0), N_RUNS);
+  runs got;
+  assert_int_equal(read_runs(out, &got), 0);
+  assert_same_runs(&ref, &got);
+}
+
+/* Three shards at once (a Slurm array): the master written by the shard that
+ * finishes last links every run (scan + rewrite under a lock file). */
+static void test_concurrent_shards(void **state) {
+  (void)state;
+  char out[600];
+  snprintf(out, sizeof out, "%s/array.h5", dir);
+  pid_t pid[3];
+  for (int i = 0; i < 3; i++) {
+    char shard[32];
+    snprintf(shard, sizeof shard, "--shard=%d/3", i);
+    pid[i] = fork();
+    if (pid[i] == 0) {
+      if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+      execl(bin, bin, "sweep", sweep_ini, "--out", out, "--flush-seconds", "0", shard,
+            (char *)NULL);
+      _exit(127);
+    }
+    assert_true(pid[i] > 0);
+  }
+  for (int i = 0; i < 3; i++) {
+    int st;
+    assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  }
+  assert_int_equal(check_parts(out, 0), N_RUNS);
+  runs got;
+  assert_int_equal(read_runs(out, &got), 0); /* through the master's links */
+  assert_same_runs(&ref, &got);
+}
+
+static int has_mpi(void) {
+  char out[600], line[256];
+  snprintf(out, sizeof out, "%s/help.txt", dir);
+  char *argv[] = {bin, "sweep", "--help", NULL};
+  if (run(argv, out)) return 0;
+  FILE *f = fopen(out, "r");
+  int yes = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (strstr(line, "MPI: built with MPI")) yes = 1;
+  if (f) fclose(f);
+  return yes && access("/usr/bin/mpirun", X_OK) == 0;
+}
+
+static void test_mpi(void **state) {
+  (void)state;
+  if (!has_mpi()) {
+    print_message("physopt built without MPI (make MPI=1) or no mpirun: skipped\n");
+    skip();
+  }
+  runs got;
+  for (int np = 1; np <= 2; np++) {
+    char out[600], nps[16];
+    snprintf(out, sizeof out, "%s/mpi%d.h5", dir, np);
+    snprintf(nps, sizeof nps, "%d", np);
+    char *argv[] = {"/usr/bin/mpirun",
+                    "--allow-run-as-root",
+                    "--oversubscribe",
+                    "-np",
+                    nps,
+                    bin,
+                    "sweep",
+                    sweep_ini,
+                    "--out",
+                    out,
+                    NULL};
+    assert_int_equal(run(argv, NULL), 0);
+    assert_int_equal(check_parts(out, 0), N_RUNS);
+    assert_int_equal(read_runs(out, &got), 0);
+    assert_same_runs(&ref, &got);
+  }
+}
+
+/* report --json: pooled p_success and hits against the energies read back. */
+static void test_report(void **state) {
+  (void)state;
+  char out[600];
+  snprintf(out, sizeof out, "%s/report.json", dir);
+  char *argv[] = {bin, "report", ref_path, "--by", "backend", "--json", NULL};
+  assert_int_equal(run(argv, out), 0);
+  long hits = 0, total = 0;
+  for (size_t i = 0; i < ref.n; i++)
+    for (int k = 0; k < ref.replicas[i]; k++, total++)
+      hits += ref.e[i][k] <= ref.ground[i] + 1e-9 * fmax(1, fabs(ref.ground[i]));
+  FILE *f = fopen(out, "r");
+  assert_non_null(f);
+  static char buf[1 << 20];
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  buf[len] = '\0';
+  fclose(f);
+  const char *g = strstr(buf, "\"groups\"");
+  assert_non_null(g);
+  const char *h = strstr(g, "\"hits\":");
+  const char *r = strstr(g, "\"replicas\":");
+  const char *p = strstr(g, "\"success_probability\":");
+  assert_non_null(h);
+  assert_non_null(r);
+  assert_non_null(p);
+  assert_int_equal(strtol(h + 7, NULL, 10), hits);
+  assert_int_equal(strtol(r + 11, NULL, 10), total);
+  assert_true(fabs(strtod(p + 22, NULL) - (double)hits / (double)total) < 1e-12);
+  assert_true(hits > 0 && hits < total); /* the budgets span easy and hard */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_reference), cmocka_unit_test(test_kill_resume),
+      cmocka_unit_test(test_shards),    cmocka_unit_test(test_concurrent_shards),
+      cmocka_unit_test(test_mpi),       cmocka_unit_test(test_report),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
