@@ -78,23 +78,15 @@ static const po_param_spec cim_specs[] = {
      "near p = 0 for SK; assumption)"},
     {"method", PO_PARAM_STRING, "em", 0, 0, "em|heun", "",
      "integrator of the plain model (solvers/sde.h); feedback models use fused Euler-Maruyama"},
-    /* adiabatic */
-    {"adiabatic_start", PO_PARAM_DOUBLE, "-1.05", -100.0, 100.0, NULL, "lambda_max(K)",
-     "adiabatic: first pump a, in units of the top eigenvalue of K = -J (bifurcation at -1)"},
-    {"adiabatic_end", PO_PARAM_DOUBLE, "1", -100.0, 100.0, NULL, "lambda_max(K)",
-     "adiabatic: last pump a (linear in between; --schedule gives absolute values instead)"},
-    {"adiabatic_relax_time", PO_PARAM_DOUBLE, "20", 1e-6, 1e9, NULL, "photon lifetimes",
-     "adiabatic: relaxation chunk after which stationarity is checked"},
-    {"adiabatic_relax_max", PO_PARAM_DOUBLE, "2000", 1e-6, 1e12, NULL, "photon lifetimes",
-     "adiabatic: longest relaxation per pump step"},
-    {"adiabatic_tol", PO_PARAM_DOUBLE, "1e-6", 0.0, 1.0, NULL, "1/photon lifetime",
-     "adiabatic: stationarity, max_i |dx_i/dt| <= tol"},
-    {"adiabatic_floor", PO_PARAM_DOUBLE, "1e-4", 0.0, 1.0, NULL, "1",
-     "adiabatic: minimum norm of x before each relaxation (vacuum fluctuations keep x off the "
-     "saddle at 0)"},
-    {"adiabatic_solver", PO_PARAM_STRING, "auto", 0, 0, "auto|dense|krylov", "",
-     "adiabatic: CVODE linear solver; auto = dense for N <= 50, else matrix-free SPGMR (measured "
-     "faster from N ~ 100: SUNDIALS dense LU is unblocked)"},
+    /* adiabatic landscape annealing (physics/cim_landscape.h, docs/cim-adiabatic.md) */
+    {"adiabatic_span", PO_PARAM_DOUBLE, "3", 0.01, 1000.0, NULL, "lambda_max(K)",
+     "adiabatic pump range end a_end = a_c + span lambda_max(K), a_c = -lambda_max(K); --steps = "
+     "pump steps (sign(x) of SK freezes near a_c + lambda_max, measured, docs/cim-adiabatic.md)"},
+    {"adiabatic_grad_tol", PO_PARAM_DOUBLE, "1e-5", 1e-12, 1.0, NULL, "1",
+     "adiabatic stationarity: relax until RMS |grad E| <= tol at each pump step"},
+    {"adiabatic_init", PO_PARAM_STRING, "eigvec", 0, 0, "eigvec|random", "",
+     "adiabatic start of replica 0: along the top eigenvector of K (bifurcation direction) or "
+     "random; other replicas always random"},
     /* device */
     {"ring_length_m", PO_PARAM_DOUBLE, "5000", 1e-3, 1e9, NULL, "m",
      "fibre ring length; round trip = ring_length_m group_index / c ([H21]: 5 km)"},

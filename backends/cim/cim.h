@@ -23,11 +23,10 @@ typedef struct cim_config {
 
 int cim_config_read(const po_backend *b, cim_config *c);
 
-/* Adiabatic landscape annealing with CVODE (cim_adiabatic.c). */
-int cim_adiabatic(po_backend *be, const po_ising *m, const po_schedule *sch,
-                  const po_anneal_opts *o, po_samples *out, const cim_config *cfg);
-
 int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, po_samples *out);
+/* --algorithm adiabatic (backends/cim/cim_adiabatic.c). */
+int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+                         const po_anneal_opts *o, po_samples *out);
 
 #endif

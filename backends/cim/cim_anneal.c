@@ -27,7 +27,7 @@
 #include "solvers/sde.h"
 #include "solvers/spmm.h"
 
-typedef enum { ALG_PLAIN, ALG_AHC, ALG_CAC, ALG_ADIABATIC } cim_alg;
+typedef enum { ALG_PLAIN, ALG_AHC, ALG_CAC } cim_alg;
 
 /* Replicas per block (one SGEMM / SpMM column block); a property of the
  * problem, never of the thread count. */
@@ -397,7 +397,7 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   else if (!strcmp(alg_name, "plain"))
     alg = ALG_PLAIN;
   else if (!strcmp(alg_name, "adiabatic"))
-    alg = ALG_ADIABATIC;
+    return cim_adiabatic_anneal(be, m, sch, o, out); /* backends/cim/cim_adiabatic.c */
   else if (!strcmp(alg_name, "cfc") || !strcmp(alg_name, "sfc") || !strcmp(alg_name, "mfcim"))
     return po_error(PO_ERR_UNSUPPORTED,
                     "backend cim: algorithm '%s' is not implemented yet (implemented: cac, ahc, "
@@ -426,13 +426,6 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                     "cim.pulse_rate_hz x round trip %.3g s); raise cim.ring_length_m or "
                     "cim.pulse_rate_hz",
                     n, capacity, t_rt);
-
-  if (alg == ALG_ADIABATIC) {
-    if (o->trajectory && (o->trajectory_replica < 0 || o->trajectory_replica >= R))
-      return po_error(PO_ERR_ARG, "trajectory replica %d is outside [0, %d]", o->trajectory_replica,
-                      R - 1);
-    return cim_adiabatic(be, m, sch, o, out, &cfg);
-  }
 
   shared sh = {0};
   sh.m = m;
