@@ -113,7 +113,16 @@ static int unknown_option(const po_cli_spec *spec, const char *arg) {
                   list);
 }
 
+static int parse_args(po_cli *cli, const po_cli_spec *spec, int argc, char **argv);
+
+/* On an error or --help nothing stays allocated (commands may return at once). */
 int po_cli_parse(po_cli *cli, const po_cli_spec *spec, int argc, char **argv) {
+  int rc = parse_args(cli, spec, argc, argv);
+  if (rc) po_cli_free(cli);
+  return rc;
+}
+
+static int parse_args(po_cli *cli, const po_cli_spec *spec, int argc, char **argv) {
   memset(cli, 0, sizeof *cli);
   cli->spec = spec;
   cli->threads = 0;

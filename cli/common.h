@@ -105,7 +105,8 @@ void po_cli_set_argv(int argc, char **argv);
 char *po_cli_command_line(void);
 
 /* Parses argv (argv[0] = command name).  Returns PO_OK, PO_CLI_HELP after
- * printing the usage on stdout, or an error status with the message set. */
+ * printing the usage on stdout, or an error status with the message set.
+ * Unless it returns PO_OK, cli holds nothing to free (po_cli_free stays harmless). */
 int po_cli_parse(po_cli *cli, const po_cli_spec *spec, int argc, char **argv);
 /* Reads run.seed, run.threads, run.out and run.json from `run` (a section
  * that includes PO_CLI_COMMON_RUN_SPECS). */

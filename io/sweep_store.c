@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "physopt/error.h"
 #include "physopt/sweep.h"
+#include "io/h5.h"
 
 struct po_sweep_store {
   char *dir; /* OUT.d */
@@ -500,6 +501,28 @@ int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
   char *tmp = tmp_next_to(dest);
   if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
   int rc = PO_OK;
+  /* Refuse anything but a sweep master or a merged sweep before writing:
+   * merging a `physopt solve` result or a model into itself would replace
+   * it with an empty file. */
+  if (access(out, F_OK) == 0) {
+    hid_t chk = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (chk < 0) {
+      free(tmp);
+      return po_error(PO_ERR_PARSE, "%s: not an HDF5 file (expected a sweep results file)", out);
+    }
+    char *layout = NULL;
+    int is_sweep = H5Aexists(chk, "layout") > 0 && !po_h5_get_string(chk, "layout", &layout) &&
+                   (!strncmp(layout, "sweep master", 12) || !strncmp(layout, "merged sweep", 12));
+    free(layout);
+    H5Fclose(chk);
+    if (!is_sweep) {
+      free(tmp);
+      return po_error(PO_ERR_PARSE,
+                      "%s: not a sweep results file (no sweep 'layout' attribute; physopt merge "
+                      "takes the OUT.h5 of physopt sweep); nothing written",
+                      out);
+    }
+  }
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hid_t runs = f >= 0 ? H5Gcreate2(f, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
   if (runs < 0) rc = po_error(PO_ERR_IO, "cannot create %s", tmp);
