@@ -219,7 +219,7 @@ static int plot_sweep(const char *png, const point *pts, int n, const point *cpu
   size_t len = strlen(png) + 32;
   char *tmp = malloc(len);
   snprintf(tmp, len, "%s.tmp.%ld.png", png, (long)getpid());
-  FILE *g = popen("gnuplot 2>&1", "w");
+  FILE *g = popen("gnuplot >/dev/null 2>&1", "w");
   if (!g) {
     remove(dat);
     free(tmp);
@@ -292,6 +292,11 @@ int po_cmd_eval(int argc, char **argv) {
     po_params_string(cli.params, &run_sec, "plot", &plot);
   if (plot && !sweep) {
     rc = po_error(PO_ERR_ARG, "--plot needs --sweep-photons");
+    goto done;
+  }
+  if (cli.out && !sweep) {
+    rc = po_error(PO_ERR_ARG, "--out (run.out) needs --sweep-photons: a single evaluation writes "
+                              "no file (use --json)");
     goto done;
   }
   if (cli.threads > 0) omp_set_num_threads(cli.threads);

@@ -181,6 +181,47 @@ static const cli_case cases[] = {
      {"{TMP}/model_keep.h5: not a sweep results file"},
      NULL},
     {"merge {TMP}/bad.txt", 3, {NULL}, {"{TMP}/bad.txt: not an HDF5 file"}, NULL},
+    /* recall: malformed grids, P overflow, --plot without a sweep. */
+    {"recall --spins 20 --capacity-sweep 0.1:0.2:0.1xyz",
+     2,
+     {NULL},
+     {"run.capacity_sweep = '0.1:0.2:0.1xyz': expected A:B:STEP"},
+     NULL},
+    {"recall --spins 20 --capacity-sweep 1e9:1e9:1",
+     2,
+     {NULL},
+     {"run.capacity_sweep = '1e9:1e9:1'", "at most 100000"},
+     NULL},
+    {"recall --spins 20 --patterns 2 --trials 1 --plot {TMP}/r.png",
+     2,
+     {NULL},
+     {"--plot (run.plot) needs --capacity-sweep"},
+     NULL},
+    /* Options a command would silently ignore. */
+    {"train --layers 784-10- --epochs 0", 2, {NULL}, {"layer sizes '784-10-'"}, NULL},
+    {"backends --out {TMP}/b.h5", 2, {NULL}, {"--out (run.out) is not accepted"}, NULL},
+    {"report {TMP}/model_keep.h5 --out {TMP}/r.h5",
+     2,
+     {NULL},
+     {"--out (run.out) is not accepted"},
+     NULL},
+    {"eval --model {TMP}/model_keep.h5 --out {TMP}/e.h5",
+     2,
+     {NULL},
+     {"--out (run.out) needs --sweep-photons"},
+     NULL},
+    /* Schedule tables: one clean line naming file and line. */
+    {"solve --problem sk:12:1 --schedule table:{TMP}/sched_trail.txt",
+     3,
+     {NULL},
+     {"{TMP}/sched_trail.txt:2: trailing text '3' after"},
+     NULL},
+    {"solve --problem sk:12:1 --schedule table:{TMP}/sched_range.txt",
+     3,
+     {NULL},
+     {"{TMP}/sched_range.txt:1: value ' 1e400' out of the range"},
+     NULL},
+    {"solve --problem sk:12:1 --schedule table:{TMP}", 4, {NULL}, {"Is a directory"}, NULL},
     {"solve --problem sk:12:1 --replicas 2 --sweeps 20 --json --target-cut 1e9",
      0,
      {"\"success_probability\": 0,", "\"tts99_s\": null"},
@@ -310,6 +351,8 @@ static void test_cases(void **state) {
   write_file("good.ini", "; a run configured in a file\n[run]\nalgorithm = pt\nreplicas = 6\n"
                          "steps = 40\n[problem]\nspec = sk:10:3:pm\n");
   write_models();
+  write_file("sched_trail.txt", "0 1\n1 2 3\n");
+  write_file("sched_range.txt", "0 1e400\n1 2\n");
   int failures = 0;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const cli_case *c = &cases[i];
