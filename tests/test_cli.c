@@ -181,6 +181,17 @@ static const cli_case cases[] = {
      {"{TMP}/model_keep.h5: not a sweep results file"},
      NULL},
     {"merge {TMP}/bad.txt", 3, {NULL}, {"{TMP}/bad.txt: not an HDF5 file"}, NULL},
+    /* sweep never replaces a file that is not its master. */
+    {"sweep {TMP}/sw.ini --out {TMP}/model_keep.h5",
+     2,
+     {NULL},
+     {"{TMP}/model_keep.h5 exists and is an HDF5 file of another kind"},
+     NULL},
+    {"sweep {TMP}/sw.ini --out {TMP}/bad.txt",
+     2,
+     {NULL},
+     {"{TMP}/bad.txt exists and is not an HDF5"},
+     NULL},
     /* recall: malformed grids, P overflow, --plot without a sweep. */
     {"recall --spins 20 --capacity-sweep 0.1:0.2:0.1xyz",
      2,
@@ -351,6 +362,7 @@ static void test_cases(void **state) {
   write_file("good.ini", "; a run configured in a file\n[run]\nalgorithm = pt\nreplicas = 6\n"
                          "steps = 40\n[problem]\nspec = sk:10:3:pm\n");
   write_models();
+  write_file("sw.ini", "[run]\nreplicas = 2\nsteps = 10, 20\n[problem]\nspec = sk:10:1\n");
   write_file("sched_trail.txt", "0 1\n1 2 3\n");
   write_file("sched_range.txt", "0 1e400\n1 2\n");
   int failures = 0;
