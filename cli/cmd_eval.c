@@ -294,6 +294,7 @@ int po_cmd_eval(int argc, char **argv) {
     rc = po_error(PO_ERR_ARG, "--plot needs --sweep-photons");
     goto done;
   }
+  if (plot && (rc = po_cli_check_out(plot, "run.plot"))) goto done;
   if (cli.out && !sweep) {
     rc = po_error(PO_ERR_ARG, "--out (run.out) needs --sweep-photons: a single evaluation writes "
                               "no file (use --json)");

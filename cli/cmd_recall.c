@@ -275,6 +275,7 @@ int po_cmd_recall(int argc, char **argv) {
     rc = po_error(PO_ERR_ARG, "--plot (run.plot) needs --capacity-sweep");
     goto done;
   }
+  if (plot && (rc = po_cli_check_out(plot, "run.plot"))) goto done;
   if (nd == 0 || (!sweep && nd > 1)) {
     rc =
         po_error(PO_ERR_ARG, "run.dynamics: give one dynamics (a list only with --capacity-sweep)");

@@ -192,6 +192,18 @@ static const cli_case cases[] = {
      {NULL},
      {"{TMP}/bad.txt exists and is not an HDF5"},
      NULL},
+    /* Output paths are checked before the run, not after it. */
+    {"solve --problem sk:12:1 --sweeps 10 --out {TMP}",
+     4,
+     {NULL},
+     {"run.out = {TMP} is a directory"},
+     NULL},
+    {"recall --spins 20 --capacity-sweep 0.1:0.2:0.1 --samples 1 --trials 1 --plot "
+     "{TMP}/no/p.png",
+     4,
+     {NULL},
+     {"run.plot = {TMP}/no/p.png: cannot write there"},
+     NULL},
     /* recall: malformed grids, P overflow, --plot without a sweep. */
     {"recall --spins 20 --capacity-sweep 0.1:0.2:0.1xyz",
      2,
