@@ -96,7 +96,7 @@ static int parse_list(const char *s, double **out, int *n) {
   while (*c) {
     char *end;
     double x = strtod(c, &end);
-    if (end == c || !(x > 0) || !isfinite(x) || (*end && *end != ',')) {
+    if (end == c || !(x > 0) || !isfinite(x) || (*end && *end != ',') || (*end == ',' && !end[1])) {
       free(v);
       return po_error(PO_ERR_ARG,
                       "run.sweep_photons = '%s': expected positive numbers "
@@ -300,6 +300,14 @@ int po_cmd_eval(int argc, char **argv) {
                               "no file (use --json)");
     goto done;
   }
+  /* Parameters first, files after: a typo fails before any loading. */
+  int n = 0;
+  if (sweep && (rc = parse_list(sweep, &budgets, &n))) goto done;
+  if (sweep && strcmp(backend, "cpu") && strcmp(backend, "photonic")) {
+    rc = po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
+                  backend);
+    goto done;
+  }
   if (cli.threads > 0) omp_set_num_threads(cli.threads);
   if ((rc = po_mlp_load(model, &m))) goto done;
   if ((rc = po_dataset_load(data, "test", (int)ntest, &te))) goto done;
@@ -331,13 +339,6 @@ int po_cmd_eval(int argc, char **argv) {
       printf("energy/MAC      %.3g J (optical %.3g J)\n", r.e_mac, r.e_optical);
       printf("wall            %.2f s\n", po_cli_now() - t0);
     }
-    goto done;
-  }
-  int n = 0;
-  if ((rc = parse_list(sweep, &budgets, &n))) goto done;
-  if (strcmp(backend, "cpu") && strcmp(backend, "photonic")) {
-    rc = po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
-                  backend);
     goto done;
   }
   pts = calloc((size_t)n, sizeof *pts);

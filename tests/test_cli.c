@@ -233,6 +233,11 @@ static const cli_case cases[] = {
      {NULL},
      {"--out (run.out) needs --sweep-photons"},
      NULL},
+    {"eval --model {TMP}/absent.h5 --sweep-photons 1,2,",
+     2,
+     {NULL},
+     {"run.sweep_photons = '1,2,': expected positive numbers"},
+     NULL},
     /* Schedule tables: one clean line naming file and line. */
     {"solve --problem sk:12:1 --schedule table:{TMP}/sched_trail.txt",
      3,
