@@ -590,6 +590,11 @@ int po_cmd_report(int argc, char **argv) {
   if (rg >= 0) {
     if (H5Literate(rg, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, run_cb, &s) < 0 && s.rc) rc = s.rc;
     H5Gclose(rg);
+  } else if (H5Aexists(f, "backend") <= 0 || H5Lexists(f, "samples", H5P_DEFAULT) <= 0) {
+    rc = po_error(PO_ERR_PARSE,
+                  "%s: not a physopt results file (neither a sweep's /runs nor a physopt solve "
+                  "--out run at the root)",
+                  cli.args[0]);
   } else {
     rc = read_one(f, "single", &s); /* a `physopt solve --out` file */
   }

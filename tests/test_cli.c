@@ -204,6 +204,11 @@ static const cli_case cases[] = {
      {NULL},
      {"run.plot = {TMP}/no/p.png: cannot write there"},
      NULL},
+    {"report {TMP}/model_keep.h5",
+     3,
+     {NULL},
+     {"{TMP}/model_keep.h5: not a physopt results file"},
+     NULL},
     /* recall: malformed grids, P overflow, --plot without a sweep. */
     {"recall --spins 20 --capacity-sweep 0.1:0.2:0.1xyz",
      2,
