@@ -209,6 +209,7 @@ static const cli_case cases[] = {
      {NULL},
      {"{TMP}/model_keep.h5: not a physopt results file"},
      NULL},
+    {"solve --problem ''", 2, {NULL}, {"problem.spec is empty"}, NULL},
     /* recall: malformed grids, P overflow, --plot without a sweep. */
     {"recall --spins 20 --capacity-sweep 0.1:0.2:0.1xyz",
      2,
