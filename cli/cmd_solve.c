@@ -15,6 +15,7 @@
 #include "cli/common.h"
 #include "cli/run_config.h"
 #include "io/h5.h"
+#include "io/h5_trajectory.h"
 
 static const po_param_section *const base_secs[] = {&po_run_section, &po_run_problem_section,
                                                     &po_run_schedule_section};
@@ -30,6 +31,10 @@ static const po_cli_option opts[] = {
     {"target-energy", "run.target_energy", "E", "success threshold on the energy"},
     {"target-cut", "run.target_cut", "C", "success threshold on the cut"},
     {"duplicates", "problem.duplicates", "reject|sum", "duplicate edges in problem files"},
+    {"save-trajectories", "run.save_trajectories", NULL,
+     "write x(t) of one replica to /trajectory in --out (cim; chunked, compressed)"},
+    {"trajectory-every", "run.trajectory_every", "K", "record every K steps"},
+    {"trajectory-replica", "run.trajectory_replica", "R", "replica to record"},
     {NULL, NULL, NULL, NULL}};
 
 static const po_cli_spec spec = {
@@ -158,6 +163,7 @@ int po_cmd_solve(int argc, char **argv) {
   po_cli cli;
   po_ising *m = NULL;
   po_run_result res = {0};
+  po_traj_buffer traj = {0};
   po_schedule sched = {0};
   char *cmdline = NULL, *config = NULL;
   char demo_buf[1024], sched_desc[256], steps_text[32];
@@ -223,10 +229,31 @@ int po_cmd_solve(int argc, char **argv) {
 
   po_cli_progress bar;
   po_cli_progress_init(&bar, "solve");
+  int save_traj = 0;
+  long traj_every = 10, traj_replica = 0;
+  if ((rc = po_params_bool(cli.params, &po_run_section, "save_trajectories", &save_traj)) ||
+      (rc = po_params_int(cli.params, &po_run_section, "trajectory_every", &traj_every)) ||
+      (rc = po_params_int(cli.params, &po_run_section, "trajectory_replica", &traj_replica)))
+    goto done;
+  if (save_traj && !cli.out) {
+    rc = po_error(PO_ERR_ARG, "--save-trajectories needs --out FILE.h5");
+    goto done;
+  }
+  if (save_traj && traj_replica >= cfg.replicas) {
+    rc = po_error(PO_ERR_ARG, "run.trajectory_replica = %ld must be below run.replicas = %ld",
+                  traj_replica, (long)cfg.replicas);
+    goto done;
+  }
   po_anneal_opts ao = {.seed = cli.seed,
                        .threads = cli.threads,
                        .progress = po_cli_progress_update,
                        .progress_ctx = &bar};
+  if (save_traj) {
+    ao.trajectory = po_traj_buffer_add;
+    ao.trajectory_ctx = &traj;
+    ao.trajectory_every = traj_every;
+    ao.trajectory_replica = (int)traj_replica;
+  }
   rc = po_run_anneal(&cfg, cli.params, m, &sched, &ao, &res);
   po_cli_progress_done(&bar);
   if (rc) goto done;
@@ -259,6 +286,13 @@ int po_cmd_solve(int argc, char **argv) {
     snprintf(run.schedule, sizeof run.schedule, "%s", sched_desc);
     po_h5_problem_from_ising(&run.problem, m);
     if ((rc = po_h5_save_run(cli.out, &prov, &run))) goto done;
+    if (save_traj) {
+      if (traj.records == 0) {
+        rc = po_error(PO_ERR_UNSUPPORTED, "backend %s does not record trajectories", ops->name);
+        goto done;
+      }
+      if ((rc = po_h5_append_trajectory(cli.out, &traj, (int)traj_replica, traj_every))) goto done;
+    }
   }
   if (cli.json)
     print_json(&r);
@@ -266,6 +300,7 @@ int po_cmd_solve(int argc, char **argv) {
     print_table(&r);
 
 done:
+  po_traj_buffer_free(&traj);
   free(cmdline);
   free(config);
   po_run_result_free(&res);

@@ -24,6 +24,13 @@ static const po_param_spec run_specs[] = {
      "success when cut >= target (MaxCut problems without fields)"},
     {"run_id", PO_PARAM_INT, "0", 0, 1.8446744073709552e19, NULL, "1",
      "run id: random streams are (seed, run_id, replica); physopt sweep sets it"},
+    {"save_trajectories", PO_PARAM_BOOL, "false", 0, 0, NULL, "",
+     "solve: record the device state of one replica (cim: amplitudes x(t)) into /trajectory "
+     "of --out"},
+    {"trajectory_every", PO_PARAM_INT, "10", 1, 1e12, NULL, "steps",
+     "solve: steps between trajectory records"},
+    {"trajectory_replica", PO_PARAM_INT, "0", 0, 16777215, NULL, "1",
+     "solve: replica whose trajectory is recorded"},
 };
 const po_param_section po_run_section = {"run", run_specs, PO_CLI_N(run_specs)};
 

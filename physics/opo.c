@@ -23,8 +23,7 @@ step_row(int R, long n, float h, float g, float mu, float eps, float sg, float e
          float *restrict xi, float *restrict ei, const float *restrict ci,
          const float *restrict beta, const float *restrict target, const float *restrict wi,
          int8_t *restrict si, uint8_t *restrict fi, const int has_e, const int has_w) {
-  long nb = 0;
-#pragma omp simd reduction(+ : nb)
+  int nb = 0;
   for (int r = 0; r < R; r++) {
     float v = xi[r];
     float fb = eps * ci[r];

@@ -23,8 +23,8 @@
  *     dx_i/dt = (p - 1) x_i - mu x_i^3 + eps e_i c_i,
  *     de_i/dt = -beta (x_i^2 - a) e_i,           e_i(0) = 1, target a > 0.
  *
- * Chaotic amplitude control, CAC (Leleu, Khoyratee, Levi, Hamerly,
- * Kohno, Aihara, Commun. Phys. 4, 266, 2021): the same equations with
+ * Chaotic amplitude control, CAC (Leleu, Khoyratee, Levi et al.,
+ * Commun. Phys. 4, 266, 2021): the same equations with
  *
  *     a(t)  = alpha + rho tanh(delta (H(t) - H_opt(t))),
  *     beta(t) = xi(t),  dxi/dt = gamma, xi reset to 0 when H_opt (the best

@@ -43,6 +43,10 @@ int po_sde_create(po_sde *s, long n, int replicas, po_sde_method method, po_sde_
   return PO_OK;
 }
 
+void po_sde_set_streams(po_sde *s, uint64_t seed, uint64_t run, uint64_t first) {
+  for (int r = 0; r < s->replicas; r++) po_rng_init(&s->rng[r], seed, run, first + (uint64_t)r);
+}
+
 void po_sde_free(po_sde *s) {
   if (!s) return;
   free(s->rng);
@@ -85,7 +89,7 @@ int po_sde_step_dw(po_sde *s, float *x, double t, double h, const float *dw) {
   const float *b0 = s->diffusion ? s->b0 : NULL;
 
   if (s->method == PO_SDE_EM) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for collapse(2) schedule(static)
     for (long i = 0; i < n; i++) {
       for (int r = 0; r < R; r++) {
         size_t k = (size_t)i * (size_t)R + (size_t)r;
@@ -98,7 +102,7 @@ int po_sde_step_dw(po_sde *s, float *x, double t, double h, const float *dw) {
   }
 
   /* Heun: predictor, then trapezoidal corrector. */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for collapse(2) schedule(static)
   for (long i = 0; i < n; i++) {
     for (int r = 0; r < R; r++) {
       size_t k = (size_t)i * (size_t)R + (size_t)r;
@@ -111,7 +115,7 @@ int po_sde_step_dw(po_sde *s, float *x, double t, double h, const float *dw) {
   if (noisy && s->diffusion && (rc = s->diffusion(s->ctx, t + h, s->xp, s->b1))) return rc;
   const float *b1 = s->diffusion ? s->b1 : NULL;
   const float half = 0.5f * hf;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for collapse(2) schedule(static)
   for (long i = 0; i < n; i++) {
     for (int r = 0; r < R; r++) {
       size_t k = (size_t)i * (size_t)R + (size_t)r;

@@ -62,6 +62,11 @@ int po_sde_create(po_sde *s, long n, int replicas, po_sde_method method, po_sde_
                   po_sde_fn diffusion, float sigma, void *ctx, uint64_t seed, uint64_t run);
 void po_sde_free(po_sde *s);
 
+/* Re-derives the streams so that local replica q uses the stream of global
+ * replica first + q: a batch that is one block of a larger set of replicas
+ * then draws exactly the noise it would draw in the full batch. */
+void po_sde_set_streams(po_sde *s, uint64_t seed, uint64_t run, uint64_t first);
+
 /* Draws increments sqrt(h) N(0,1) into dw (replica-major, R x n) from the
  * replicas' streams. */
 void po_sde_draw(po_sde *s, double h, float *dw);

@@ -5,16 +5,14 @@
 
 #include <string.h>
 
+#define PF 8 /* prefetch distance in nonzeros */
+
 typedef float v8f __attribute__((vector_size(32)));
 
-static inline v8f load8(const float *p) {
-  v8f v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline void store8(float *p, v8f v) {
-  memcpy(p, &v, sizeof v);
-}
+/* Unaligned 8-float loads/stores as macros (no vector-typed function
+ * arguments or results, so no ABI warnings on builds without AVX). */
+#define LOAD8(v, p)  memcpy(&(v), (p), sizeof(v8f))
+#define STORE8(p, v) memcpy((p), &(v), sizeof(v8f))
 
 void po_spmm_csr(long n, int R, float alpha, const int64_t *row_ptr, const int32_t *col,
                  const float *val, const float *X, float *C) {
@@ -28,20 +26,36 @@ void po_spmm_csr(long n, int R, float alpha, const int64_t *row_ptr, const int32
       for (int64_t k = k0; k < k1; k++) {
         const float v = val[k];
         const float *xj = X + (long)col[k] * R + r0;
-        a0 += v * load8(xj);
-        a1 += v * load8(xj + 8);
-        a2 += v * load8(xj + 16);
-        a3 += v * load8(xj + 24);
+        if (k + PF < k1) { /* rows are visited in random order: prefetch ahead */
+          const float *xp = X + (long)col[k + PF] * R + r0;
+          __builtin_prefetch(xp);
+          __builtin_prefetch(xp + 16);
+        }
+        v8f x0, x1, x2, x3;
+        LOAD8(x0, xj);
+        LOAD8(x1, xj + 8);
+        LOAD8(x2, xj + 16);
+        LOAD8(x3, xj + 24);
+        a0 += v * x0;
+        a1 += v * x1;
+        a2 += v * x2;
+        a3 += v * x3;
       }
-      store8(ci + r0, alpha * a0);
-      store8(ci + r0 + 8, alpha * a1);
-      store8(ci + r0 + 16, alpha * a2);
-      store8(ci + r0 + 24, alpha * a3);
+      a0 *= alpha, a1 *= alpha, a2 *= alpha, a3 *= alpha;
+      STORE8(ci + r0, a0);
+      STORE8(ci + r0 + 8, a1);
+      STORE8(ci + r0 + 16, a2);
+      STORE8(ci + r0 + 24, a3);
     }
     for (; r0 + 8 <= R; r0 += 8) {
       v8f a0 = {0};
-      for (int64_t k = k0; k < k1; k++) a0 += val[k] * load8(X + (long)col[k] * R + r0);
-      store8(ci + r0, alpha * a0);
+      for (int64_t k = k0; k < k1; k++) {
+        v8f x0;
+        LOAD8(x0, X + (long)col[k] * R + r0);
+        a0 += val[k] * x0;
+      }
+      a0 *= alpha;
+      STORE8(ci + r0, a0);
     }
     for (; r0 < R; r0++) {
       float acc = 0.0f;

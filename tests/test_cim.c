@@ -270,6 +270,56 @@ static void test_ledger(void **state) {
   po_backend_close(b);
 }
 
+/* The trajectory callback gets step 0 and every K-th step of the chosen
+ * replica, n amplitudes each; recording does not change the results. */
+typedef struct {
+  long calls, last_step;
+  double last_t;
+  int n;
+  float x0;
+} traj_rec;
+static void on_traj(void *ctx, long step, double t, const float *x, int n) {
+  traj_rec *r = ctx;
+  assert_int_equal(step, r->calls * 5);
+  r->calls++;
+  r->last_step = step;
+  r->last_t = t;
+  r->n = n;
+  r->x0 = x[0];
+}
+static void test_trajectory(void **state) {
+  (void)state;
+  po_backend *b = open_cim(NULL, NULL);
+  po_ising *m;
+  assert_int_equal(po_ising_generate_sk(30, 2, 0, &m), PO_OK);
+  traj_rec rec = {0};
+  po_anneal_opts o = {.algorithm = "cac",
+                      .replicas = 40,
+                      .steps = 100,
+                      .seed = 4,
+                      .trajectory = on_traj,
+                      .trajectory_ctx = &rec,
+                      .trajectory_every = 5,
+                      .trajectory_replica = 37};
+  po_samples s1 = {0}, s2 = {0};
+  assert_int_equal(po_backend_ising_anneal(b, m, NULL, &o, &s1), PO_OK);
+  assert_int_equal(rec.calls, 21);
+  assert_int_equal(rec.last_step, 100);
+  assert_true(fabs(rec.last_t - 100 * 0.05) < 1e-9);
+  assert_int_equal(rec.n, 30);
+  assert_true(fabs(rec.x0) > 0.05); /* amplitudes have grown from 1e-3 */
+  o.trajectory = NULL;
+  assert_int_equal(po_backend_ising_anneal(b, m, NULL, &o, &s2), PO_OK);
+  assert_memory_equal(s1.spins, s2.spins, (size_t)40 * 30);
+  o.trajectory = on_traj;
+  o.trajectory_replica = 40;
+  assert_int_equal(po_backend_ising_anneal(b, m, NULL, &o, &s2), PO_ERR_ARG);
+  po_samples_free(&s1);
+  po_samples_free(&s2);
+  po_ising_destroy(m);
+  po_backend_close(b);
+}
+
 static void test_errors(void **state) {
   (void)state;
   po_backend *b = open_cim(NULL, NULL);
@@ -315,6 +365,7 @@ int main(void) {
       cmocka_unit_test(test_cac_gset),
       cmocka_unit_test(test_threads_reproducible),
       cmocka_unit_test(test_ledger),
+      cmocka_unit_test(test_trajectory),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

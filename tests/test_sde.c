@@ -83,7 +83,7 @@ static double slope(const double *h, const double *e, int m) {
  * Heun on the fine grid; its mean and variance match the exact ones. */
 static void test_ou_strong(void **state) {
   (void)state;
-  const int M = 2000, fine = 2048;
+  const int M = 1000, fine = 1024;
   const double theta = 1.0, sigma = 1.0, T = 1.0, x0 = 1.0;
   lin_ctx c = {-theta, 0};
   g_len = M;
@@ -180,7 +180,7 @@ static void test_ou_weak(void **state) {
  * Stratonovich solution and NOT convergent to the Ito one. */
 static void test_gbm_multiplicative(void **state) {
   (void)state;
-  const int M = 2000, fine = 4096;
+  const int M = 1000, fine = 2048;
   const double lambda = 2.0, mu = 1.0, T = 1.0, x0 = 1.0; /* Higham 2001 */
   lin_ctx c = {lambda, mu};
   g_len = M;

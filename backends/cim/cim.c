@@ -7,7 +7,7 @@
 #include "physopt/error.h"
 
 /* Sources of the defaults:
- *  [CO]  cim-optimizer (McMahon lab, Cornell; Chen, Xiao, Reifenstein et al.,
+ *  [CO]  cim-optimizer (McMahon lab, Cornell,
  *        github.com/mcmahon-lab/cim-optimizer, CC BY 4.0): CAC defaults tuned
  *        for fully connected +/-1 SK instances with N = 100
  *        (optimal_params.py, sk_100_fc_params) and the AHC defaults of
@@ -78,6 +78,15 @@ static const po_param_spec cim_specs[] = {
      "near p = 0 for SK; assumption)"},
     {"method", PO_PARAM_STRING, "em", 0, 0, "em|heun", "",
      "integrator of the plain model (solvers/sde.h); feedback models use fused Euler-Maruyama"},
+    /* adiabatic landscape annealing (physics/cim_landscape.h, docs/cim-adiabatic.md) */
+    {"adiabatic_span", PO_PARAM_DOUBLE, "3", 0.01, 1000.0, NULL, "lambda_max(K)",
+     "adiabatic pump range end a_end = a_c + span lambda_max(K), a_c = -lambda_max(K); --steps = "
+     "pump steps (sign(x) of SK freezes near a_c + lambda_max, measured, docs/cim-adiabatic.md)"},
+    {"adiabatic_grad_tol", PO_PARAM_DOUBLE, "1e-5", 1e-12, 1.0, NULL, "1",
+     "adiabatic stationarity: relax until RMS |grad E| <= tol at each pump step"},
+    {"adiabatic_init", PO_PARAM_STRING, "eigvec", 0, 0, "eigvec|random", "",
+     "adiabatic start of replica 0: along the top eigenvector of K (bifurcation direction) or "
+     "random; other replicas always random"},
     /* device */
     {"ring_length_m", PO_PARAM_DOUBLE, "5000", 1e-3, 1e9, NULL, "m",
      "fibre ring length; round trip = ring_length_m group_index / c ([H21]: 5 km)"},
@@ -165,14 +174,14 @@ int cim_config_read(const po_backend *b, cim_config *c) {
   return PO_OK;
 }
 
-/* Per-algorithm pump and coupling scale (read lazily by the engine). */
 const po_backend_ops po_backend_ops_cim = {
     .name = "cim",
-    .summary = "coherent Ising machine: OPO network with plain, AHC or CAC feedback "
-               "(fibre-ring device time and energy)",
+    .summary = "coherent Ising machine: OPO network with CAC, AHC or no feedback, adiabatic "
+               "landscape annealing (fibre-ring device time and energy)",
     .caps = PO_CAP_ISING,
     .fallback = "cpu",
-    .algorithms = "cac|ahc|plain|cfc|sfc|mfcim|adiabatic",
+    /* cfc, sfc and mfcim are recognised and return PO_ERR_UNSUPPORTED */
+    .algorithms = "cac|ahc|plain|adiabatic",
     .params = &po_cim_params,
     .energy = &po_cim_energy,
     .ising_anneal = cim_ising_anneal,

@@ -25,5 +25,8 @@ int cim_config_read(const po_backend *b, cim_config *c);
 
 int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, po_samples *out);
+/* --algorithm adiabatic (backends/cim/cim_adiabatic.c). */
+int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+                         const po_anneal_opts *o, po_samples *out);
 
 #endif

@@ -1,13 +1,19 @@
-/* The CIM anneal engine: integrates the OPO network (physics/opo.h) for all
- * replicas at once and tracks the Ising energy of sign(x) incrementally.
+/* The CIM anneal engine: integrates the OPO network (physics/opo.h) for a
+ * batch of replicas and tracks the Ising energy of sign(x) incrementally.
  *
- * Per step: the coupling c = K X (K = -J) of the whole n x R batch is one
- * cblas_sgemm (dense J) or one CSR x dense product (sparse J); one fused
- * element-wise pass updates x (and the error variables e), detects sign
- * flips; the flips are then applied per replica to exact local fields
- * f = J s + h held in double, which gives H(t) for CAC and the best state
- * visited.  Replica r draws its noise and initial amplitudes from the stream
- * (seed, run_id, r), so results are identical for any thread count. */
+ * Replicas are split into blocks (64 replicas for dense J: one SGEMM shape;
+ * 32 for sparse J, whose steps are cheap); each thread runs the whole
+ * time loop of a block without synchronising with the others (replicas are
+ * independent runs, so no barrier per step is needed).  Per
+ * step and block: the coupling c = K X (K = -J) of the n x Rb block matrix
+ * is one cblas_sgemm (dense J) or one CSR x dense product (sparse J); one
+ * fused element-wise pass updates x (and the error variables e) and detects
+ * sign flips; the flips are applied per replica to exact local fields
+ * f = J s + h held in double, giving H(t) for CAC and the best state visited.
+ * With a single thread (or a single block) the kernels themselves run
+ * multi-threaded instead.  Replica r draws its initial amplitudes and
+ * noise from the stream (seed, run_id, r) and its arithmetic does not depend
+ * on the block it is in, so results are identical for any thread count. */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -23,24 +29,52 @@
 
 typedef enum { ALG_PLAIN, ALG_AHC, ALG_CAC } cim_alg;
 
-typedef struct engine {
+/* Replicas per block (one SGEMM / SpMM column block); a property of the
+ * problem, never of the thread count. */
+#define CIM_BLOCK_DENSE  64
+#define CIM_BLOCK_SPARSE 32
+
+/* Shared, read-only during the run except for the per-replica rows. */
+typedef struct shared {
   const po_ising *m;
-  long n;
+  long n, K;
   int R;
   const cim_config *cfg;
+  cim_alg alg;
   po_opo_params opo;
+  double gamma, tau, pump_c;
+  const po_schedule *sch;
+  po_sde_method method;
+  uint64_t seed, run;
+  int exact_fields;
+  po_progress_fn progress;
+  void *pctx;
+  po_trajectory_fn traj;
+  void *tctx;
+  long traj_every;
+  int traj_replica;
+  /* per replica, replica-major: spins, best spins, fields, flip lists */
+  int8_t *s, *best;
+  double *f, *E, *Ebest;
+  int32_t *fl;
+  int n_blocks, blocks_done; /* progress: blocks_done updated atomically */
+  int kernel_threads;        /* > 1: kernels and per-replica loops threaded */
+} shared;
+
+typedef struct block {
+  shared *sh;
+  int r0, Rb;
   float *x, *e, *c, *dw, *beta, *target;
+  float *df; /* dense J: field changes of a bulk flip update */
   int8_t *sgn;
   uint8_t *flip;
-  int8_t *s; /* replica-major spins R x n */
-  double *f; /* replica-major local fields R x n */
-  double *E, *Ebest, *xi, *t_last;
-  int8_t *best; /* R x n */
-  int32_t *fl;  /* per-replica flip lists R x n */
   int32_t *nfl;
+  double *xi, *t_last;
   po_rng *rng;
   double pump; /* for the plain drift callback */
-} engine;
+  int rc;      /* PO_OK, or PO_ERR_NUMERIC / PO_ERR_NOMEM (message made by the caller) */
+  long bad, bad_step;
+} block;
 
 static double coupling_norm(const po_ising *m, int abs_norm) {
   double acc = 0.0;
@@ -56,42 +90,45 @@ static double coupling_norm(const po_ising *m, int abs_norm) {
   return abs_norm ? acc : sqrt(acc);
 }
 
-/* c = -J x - h x_h for the whole batch. */
-static void couple(engine *g, const float *x, float *c) {
-  const po_ising *m = g->m;
-  const long n = g->n;
-  const int R = g->R;
+/* c = -J x - h x_h for the block (n x Rb). */
+static void couple(const block *b, const float *x, float *c) {
+  const shared *sh = b->sh;
+  const po_ising *m = sh->m;
+  const long n = sh->n;
+  const int Rb = b->Rb;
   if (m->storage == PO_STORAGE_DENSE)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, R, (int)n, -1.0f, m->dense,
-                (int)n, x, R, 0.0f, c, R);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, Rb, (int)n, -1.0f, m->dense,
+                (int)n, x, Rb, 0.0f, c, Rb);
   else
-    po_spmm_csr(n, R, -1.0f, m->row_ptr, m->col, m->val, x, c);
+    po_spmm_csr(n, Rb, -1.0f, m->row_ptr, m->col, m->val, x, c);
   if (m->h) {
-    const float xh = (float)g->cfg->field_amp;
-#pragma omp parallel for schedule(static)
+    const float xh = (float)sh->cfg->field_amp;
     for (long i = 0; i < n; i++)
-      for (int r = 0; r < R; r++) c[i * R + r] -= m->h[i] * xh;
+      for (int q = 0; q < Rb; q++) c[i * Rb + q] -= m->h[i] * xh;
   }
 }
 
 /* Exact fields and energy of replica r from its spins. */
-static void refresh_replica(engine *g, int r) {
-  const long n = g->n;
-  const int8_t *s = g->s + (size_t)r * n;
-  double *f = g->f + (size_t)r * n;
-  po_ising_local_fields(g->m, s, f);
-  g->E[r] = po_ising_energy(g->m, s);
+static void refresh_replica(shared *sh, int r) {
+  const long n = sh->n;
+  const int8_t *s = sh->s + (size_t)r * n;
+  double *f = sh->f + (size_t)r * n;
+  po_ising_local_fields(sh->m, s, f);
+  /* E = sum_{i<j} J s s + h.s + offset = (1/2) s.(f + h) + offset */
+  double e = 0.0;
+  for (long i = 0; i < n; i++) e += s[i] * (f[i] + (sh->m->h ? sh->m->h[i] : 0.0));
+  sh->E[r] = 0.5 * e + sh->m->offset;
 }
 
-/* Applies the flips listed for replica r (increasing i) to s, f and E. */
-static void apply_flips(engine *g, int r) {
-  const po_ising *m = g->m;
-  const long n = g->n;
-  int8_t *s = g->s + (size_t)r * n;
-  double *f = g->f + (size_t)r * n;
-  const int32_t *list = g->fl + (size_t)r * n;
-  double E = g->E[r];
-  for (int32_t q = 0; q < g->nfl[r]; q++) {
+/* Applies the cnt flips listed for replica r (increasing i) to s, f and E. */
+static void apply_flips(shared *sh, int r, int32_t cnt) {
+  const po_ising *m = sh->m;
+  const long n = sh->n;
+  int8_t *s = sh->s + (size_t)r * n;
+  double *f = sh->f + (size_t)r * n;
+  const int32_t *list = sh->fl + (size_t)r * n;
+  double E = sh->E[r];
+  for (int32_t q = 0; q < cnt; q++) {
     const int i = list[q];
     const double so = s[i];
     E += -2.0 * so * f[i];
@@ -105,46 +142,251 @@ static void apply_flips(engine *g, int r) {
     }
     s[i] = (int8_t)-s[i];
   }
-  g->E[r] = E;
+  sh->E[r] = E;
 }
 
-/* Collects the flips of the fused step into per-replica lists (serial, in
- * increasing i, so the order of floating-point updates is fixed). */
-static void collect_flips(engine *g) {
-  const long n = g->n;
-  const int R = g->R;
-  memset(g->nfl, 0, (size_t)R * sizeof *g->nfl);
-  const uint8_t *fl = g->flip;
+/* Collects the flips of the fused step into per-replica lists, in
+ * increasing i, so the order of floating-point updates is fixed. */
+static void collect_flips(block *b) {
+  const long n = b->sh->n;
+  const int Rb = b->Rb;
+  memset(b->nfl, 0, (size_t)Rb * sizeof *b->nfl);
+  int32_t *fl = b->sh->fl + (size_t)b->r0 * n;
   for (long i = 0; i < n; i++) {
-    const uint8_t *row = fl + i * R;
-    int r = 0;
-    for (; r + 8 <= R; r += 8) {
+    const uint8_t *row = b->flip + i * Rb;
+    int q = 0;
+    for (; q + 8 <= Rb; q += 8) {
       uint64_t w;
-      memcpy(&w, row + r, 8);
+      memcpy(&w, row + q, 8);
       if (!w) continue;
-      for (int q = 0; q < 8; q++)
-        if (row[r + q]) g->fl[(size_t)(r + q) * n + g->nfl[r + q]++] = (int32_t)i;
+      for (int u = 0; u < 8; u++)
+        if (row[q + u]) fl[(size_t)(q + u) * n + b->nfl[q + u]++] = (int32_t)i;
     }
-    for (; r < R; r++)
-      if (row[r]) g->fl[(size_t)r * n + g->nfl[r]++] = (int32_t)i;
+    for (; q < Rb; q++)
+      if (row[q]) fl[(size_t)q * n + b->nfl[q]++] = (int32_t)i;
   }
+}
+
+/* Bulk update of replica q of the block: f += df (column q), new spins,
+ * E recomputed from the fields, E = (1/2) s.(f + h) + offset. */
+static void apply_bulk(shared *sh, const block *b, int q) {
+  const long n = sh->n;
+  const int Rb = b->Rb, r = b->r0 + q;
+  int8_t *s = sh->s + (size_t)r * n;
+  double *f = sh->f + (size_t)r * n;
+  double e = 0.0;
+  for (long i = 0; i < n; i++) {
+    f[i] += b->df[i * Rb + q];
+    s[i] = b->sgn[i * Rb + q];
+    e += s[i] * (f[i] + (sh->m->h ? sh->m->h[i] : 0.0));
+  }
+  sh->E[r] = 0.5 * e + sh->m->offset;
 }
 
 static int plain_drift(void *ctx, double t, const float *x, float *a) {
   (void)t;
-  engine *g = ctx;
-  couple(g, x, g->c);
-  po_opo_drift(g->n, g->R, g->pump, &g->opo, x, g->c, a);
+  block *b = ctx;
+  couple(b, x, b->c);
+  po_opo_drift(b->sh->n, b->Rb, b->pump, &b->sh->opo, x, b->c, a);
   return PO_OK;
 }
 
-static void engine_free(engine *g) {
-  free(g->x), free(g->e), free(g->c), free(g->dw), free(g->beta), free(g->target);
-  free(g->sgn), free(g->flip), free(g->s), free(g->f), free(g->E), free(g->Ebest);
-  free(g->xi), free(g->t_last), free(g->best), free(g->fl), free(g->nfl), free(g->rng);
+static void block_free(block *b) {
+  free(b->x), free(b->e), free(b->c), free(b->dw), free(b->beta), free(b->target), free(b->df);
+  free(b->sgn), free(b->flip), free(b->nfl), free(b->xi), free(b->t_last), free(b->rng);
 }
 
-int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
+static int block_alloc(block *b) {
+  const shared *sh = b->sh;
+  size_t nr = (size_t)sh->n * (size_t)b->Rb, Rb = (size_t)b->Rb;
+  b->x = malloc(nr * sizeof *b->x);
+  b->c = malloc(nr * sizeof *b->c);
+  b->sgn = malloc(nr);
+  b->flip = malloc(nr);
+  b->nfl = calloc(Rb, sizeof *b->nfl);
+  b->xi = calloc(Rb, sizeof *b->xi);
+  b->t_last = calloc(Rb, sizeof *b->t_last);
+  b->beta = malloc(Rb * sizeof *b->beta);
+  b->target = malloc(Rb * sizeof *b->target);
+  b->rng = malloc(Rb * sizeof *b->rng);
+  if (sh->alg != ALG_PLAIN) b->e = malloc(nr * sizeof *b->e);
+  if (sh->cfg->sigma > 0) b->dw = malloc(nr * sizeof *b->dw);
+  if (sh->m->storage == PO_STORAGE_DENSE) b->df = malloc(nr * sizeof *b->df);
+  return (sh->m->storage != PO_STORAGE_DENSE || b->df) && b->x && b->c && b->sgn && b->flip &&
+         b->nfl && b->xi && b->t_last && b->beta && b->target && b->rng &&
+         (sh->alg == ALG_PLAIN || b->e) && (sh->cfg->sigma <= 0 || b->dw);
+}
+
+/* Hands replica traj_replica's amplitudes (column q of the block) to the
+ * trajectory callback. */
+static void record(block *b, int q, long k, double t) {
+  const long n = b->sh->n;
+  float *buf = b->c; /* c is recomputed at the start of every step */
+  for (long i = 0; i < n; i++) buf[i] = b->x[i * b->Rb + q];
+  b->sh->traj(b->sh->tctx, k, t, buf, (int)n);
+}
+
+/* The whole time loop of one block of replicas. */
+static void run_block(block *b) {
+  shared *sh = b->sh;
+  const cim_config *cfg = sh->cfg;
+  const long n = sh->n, K = sh->K;
+  const int Rb = b->Rb, r0 = b->r0;
+  const size_t nr = (size_t)n * (size_t)Rb;
+  if (!block_alloc(b)) {
+    b->rc = PO_ERR_NOMEM;
+    return;
+  }
+  for (int q = 0; q < Rb; q++) {
+    po_rng_init(&b->rng[q], sh->seed, sh->run, (uint64_t)(r0 + q));
+    for (long i = 0; i < n; i++)
+      b->x[i * Rb + q] = (float)(cfg->init_amp * (po_rng_uniform(&b->rng[q]) - 0.5));
+  }
+  for (long i = 0; i < n; i++)
+    for (int q = 0; q < Rb; q++) {
+      int8_t s = b->x[i * Rb + q] < 0 ? -1 : 1;
+      b->sgn[i * Rb + q] = s;
+      sh->s[(size_t)(r0 + q) * n + i] = s;
+    }
+  if (b->e)
+    for (size_t k = 0; k < nr; k++) b->e[k] = 1.0f;
+  /* initial fields: dense J as one SGEMM of the block's spins (a bulk
+   * update from f = h), sparse J per replica */
+  const int dense = sh->m->storage == PO_STORAGE_DENSE;
+  if (dense) {
+    for (size_t q = 0; q < nr; q++) b->c[q] = (float)b->sgn[q];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, Rb, (int)n, 1.0f, sh->m->dense,
+                (int)n, b->c, Rb, 0.0f, b->df, Rb);
+  }
+  for (int q = 0; q < Rb; q++) {
+    const int r = r0 + q;
+    if (dense) {
+      double *f = sh->f + (size_t)r * n;
+      for (long i = 0; i < n; i++) f[i] = sh->m->h ? sh->m->h[i] : 0.0;
+      apply_bulk(sh, b, q);
+    } else {
+      refresh_replica(sh, r);
+    }
+    sh->Ebest[r] = sh->E[r];
+    memcpy(sh->best + (size_t)r * n, sh->s + (size_t)r * n, (size_t)n);
+    b->beta[q] = sh->alg == ALG_AHC ? (float)cfg->beta : 0.0f;
+    b->target[q] = sh->alg == ALG_AHC ? (float)cfg->ahc_target : (float)cfg->alpha;
+  }
+
+  po_sde sde;
+  int have_sde = 0;
+  const uint64_t sde_run = sh->run ^ 0x5344455f6e6f6973ULL; /* its own noise streams */
+  if (sh->alg == ALG_PLAIN && sh->method == PO_SDE_HEUN) {
+    if (po_sde_create(&sde, n, Rb, PO_SDE_HEUN, plain_drift, NULL, (float)cfg->sigma, b, sh->seed,
+                      sde_run)) {
+      b->rc = PO_ERR_NOMEM;
+      block_free(b);
+      return;
+    }
+    po_sde_set_streams(&sde, sh->seed, sde_run, (uint64_t)r0);
+    have_sde = 1;
+  }
+
+  const double dt = cfg->dt;
+  const float sq = (float)sqrt(dt);
+  const int tq =
+      sh->traj && sh->traj_replica >= r0 && sh->traj_replica < r0 + Rb ? sh->traj_replica - r0 : -1;
+  if (tq >= 0) record(b, tq, 0, 0.0);
+  const long progress_every = K / 100 > 0 ? K / 100 : 1;
+  for (long k = 0; k < K; k++) {
+    const double t = (double)k * dt;
+    double p;
+    if (sh->sch && sh->sch->kind != PO_SCHED_DEFAULT)
+      p = po_schedule_value(sh->sch, k, K);
+    else if (sh->alg == ALG_PLAIN)
+      p = cfg->pump_start + (cfg->pump_end - cfg->pump_start) * (K > 1 ? (double)k / (K - 1) : 1.0);
+    else
+      p = sh->pump_c;
+
+    long bad = 0;
+    if (have_sde) {
+      b->pump = p;
+      po_sde_step(&sde, b->x, t, dt);
+      for (size_t q = 0; q < nr; q++) {
+        float v = b->x[q];
+        bad += (v - v) != 0.0f;
+        int8_t s = v < 0.0f ? -1 : 1;
+        b->flip[q] = (uint8_t)(s != b->sgn[q]);
+        b->sgn[q] = s;
+      }
+    } else {
+      couple(b, b->x, b->c);
+      if (b->dw)
+        for (int q = 0; q < Rb; q++) {
+          float *d = b->dw + (size_t)q * n;
+          po_rng_normal_fill(&b->rng[q], d, n);
+          for (long i = 0; i < n; i++) d[i] *= sq;
+        }
+      bad = po_opo_step_em(n, Rb, dt, p, &sh->opo, b->x, b->e, b->c, b->beta, b->target, b->dw,
+                           b->sgn, b->flip);
+    }
+    if (bad) {
+      b->rc = PO_ERR_NUMERIC;
+      b->bad = bad;
+      b->bad_step = k;
+      break;
+    }
+    collect_flips(b);
+    const int refresh = !sh->exact_fields && (k + 1) % cfg->refresh == 0;
+    const double tn = t + dt;
+    /* Many flips at once (the bifurcation transient): update all fields with
+     * one SGEMM, df = J ds, ds = 2 s_new on flipped spins, instead of one
+     * row of J per flip.  Exact for integer J; else float-rounded, and the
+     * periodic refresh bounds the drift. */
+    long total = 0;
+    for (int q = 0; q < Rb; q++) total += b->nfl[q];
+    const int bulk = sh->m->storage == PO_STORAGE_DENSE && total * 8 > (long)Rb * n;
+    if (bulk) {
+      for (size_t q = 0; q < nr; q++) b->c[q] = b->flip[q] ? 2.0f * b->sgn[q] : 0.0f;
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, Rb, (int)n, 1.0f, sh->m->dense,
+                  (int)n, b->c, Rb, 0.0f, b->df, Rb);
+    }
+    /* replicas are independent: threaded when the kernels are (single
+     * block), serial inside a block-parallel region (nested inactive) */
+#pragma omp parallel for schedule(dynamic, 4) if (sh->kernel_threads > 1)
+    for (int q = 0; q < Rb; q++) {
+      const int r = r0 + q;
+      if (bulk)
+        apply_bulk(sh, b, q);
+      else if (b->nfl[q])
+        apply_flips(sh, r, b->nfl[q]);
+      if (refresh) refresh_replica(sh, r);
+      if (sh->E[r] < sh->Ebest[r] - 1e-9 * (fabs(sh->Ebest[r]) + 1.0)) {
+        sh->Ebest[r] = sh->E[r];
+        memcpy(sh->best + (size_t)r * n, sh->s + (size_t)r * n, (size_t)n);
+        b->t_last[q] = tn;
+      }
+      if (sh->alg == ALG_CAC) {
+        b->xi[q] += sh->gamma * dt;
+        if (tn - b->t_last[q] > sh->tau) {
+          b->xi[q] = 0.0;
+          b->t_last[q] = tn;
+        }
+        b->beta[q] = (float)b->xi[q];
+        b->target[q] =
+            (float)po_cac_target(cfg->alpha, cfg->rho, cfg->delta, sh->E[r], sh->Ebest[r]);
+      }
+    }
+    if (tq >= 0 && (k + 1) % sh->traj_every == 0) record(b, tq, k + 1, tn);
+    if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % progress_every == 0) {
+      int done;
+#pragma omp atomic read
+      done = sh->blocks_done;
+      sh->progress(sh->pctx, (done + (double)(k + 1) / (double)K) / sh->n_blocks);
+    }
+  }
+#pragma omp atomic update
+  sh->blocks_done++;
+  if (have_sde) po_sde_free(&sde);
+  block_free(b);
+}
+
+int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                      const po_anneal_opts *o, po_samples *out) {
   const char *alg_name = o->algorithm && *o->algorithm ? o->algorithm : "cac";
   cim_alg alg;
@@ -154,11 +396,12 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
     alg = ALG_AHC;
   else if (!strcmp(alg_name, "plain"))
     alg = ALG_PLAIN;
-  else if (!strcmp(alg_name, "cfc") || !strcmp(alg_name, "sfc") || !strcmp(alg_name, "mfcim") ||
-           !strcmp(alg_name, "adiabatic"))
+  else if (!strcmp(alg_name, "adiabatic"))
+    return cim_adiabatic_anneal(be, m, sch, o, out); /* backends/cim/cim_adiabatic.c */
+  else if (!strcmp(alg_name, "cfc") || !strcmp(alg_name, "sfc") || !strcmp(alg_name, "mfcim"))
     return po_error(PO_ERR_UNSUPPORTED,
                     "backend cim: algorithm '%s' is not implemented yet (implemented: cac, ahc, "
-                    "plain)",
+                    "plain, adiabatic)",
                     alg_name);
   else
     return po_error(PO_ERR_ARG,
@@ -168,7 +411,7 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
   if (!m || m->n < 1) return po_error(PO_ERR_ARG, "backend cim: empty Ising model");
 
   cim_config cfg;
-  int rc = cim_config_read(b, &cfg);
+  int rc = cim_config_read(be, &cfg);
   if (rc) return rc;
   const long n = m->n;
   const int R = o->replicas;
@@ -184,178 +427,132 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
                     "cim.pulse_rate_hz",
                     n, capacity, t_rt);
 
-  double pump_c, eps_scale;
-  if ((rc = po_backend_param_double(b,
+  shared sh = {0};
+  sh.m = m;
+  sh.n = n;
+  sh.K = K;
+  sh.R = R;
+  sh.cfg = &cfg;
+  sh.alg = alg;
+  sh.sch = sch;
+  sh.seed = o->seed;
+  sh.run = o->run_id;
+  sh.exact_fields = m->integer_weights;
+  sh.progress = o->progress;
+  sh.pctx = o->progress_ctx;
+  sh.traj = o->trajectory;
+  sh.tctx = o->trajectory_ctx;
+  sh.traj_every = o->trajectory_every > 0 ? o->trajectory_every : 1;
+  sh.traj_replica = o->trajectory_replica;
+  if (sh.traj && (sh.traj_replica < 0 || sh.traj_replica >= R))
+    return po_error(PO_ERR_ARG, "trajectory replica %d is outside [0, %d]", sh.traj_replica, R - 1);
+  double eps_scale;
+  if ((rc = po_backend_param_double(be,
                                     alg == ALG_CAC   ? "cac_pump"
                                     : alg == ALG_AHC ? "ahc_pump"
                                                      : "pump_end",
-                                    &pump_c)))
+                                    &sh.pump_c)))
     return rc;
-  if ((rc = po_backend_param_double(b,
+  if ((rc = po_backend_param_double(be,
                                     alg == ALG_CAC   ? "cac_eps_scale"
                                     : alg == ALG_AHC ? "ahc_eps_scale"
                                                      : "plain_eps_scale",
                                     &eps_scale)))
     return rc;
-  po_sde_method method = PO_SDE_EM;
-  if ((rc = po_sde_method_parse(cfg.method, &method))) return rc;
-
-  double norm = coupling_norm(m, cfg.eps_abs_norm);
-  engine g = {0};
-  g.m = m;
-  g.n = n;
-  g.R = R;
-  g.cfg = &cfg;
-  g.opo.mu = cfg.mu;
-  g.opo.eps = cfg.eps > 0 ? cfg.eps : (norm > 0 ? eps_scale / norm : 0.0);
-  g.opo.sigma = cfg.sigma;
-  g.opo.e_max = cfg.e_max;
-  g.opo.x_max =
+  if ((rc = po_sde_method_parse(cfg.method, &sh.method))) return rc;
+  const double norm = coupling_norm(m, cfg.eps_abs_norm);
+  sh.opo.mu = cfg.mu;
+  sh.opo.eps = cfg.eps > 0 ? cfg.eps : (norm > 0 ? eps_scale / norm : 0.0);
+  sh.opo.sigma = cfg.sigma;
+  sh.opo.e_max = cfg.e_max;
+  sh.opo.x_max =
       cfg.x_max >= 0 ? cfg.x_max : (cfg.mu > 0 && cfg.dt > 0 ? 1.0 / sqrt(cfg.mu * cfg.dt) : 0.0);
-  const double gamma = cfg.gamma + cfg.gamma_n / (double)n;
-  const double tau = cfg.tau + cfg.tau_n * (double)n;
+  sh.gamma = cfg.gamma + cfg.gamma_n / (double)n;
+  sh.tau = cfg.tau + cfg.tau_n * (double)n;
 
   size_t nr = (size_t)n * (size_t)R;
-  g.x = malloc(nr * sizeof *g.x);
-  g.c = malloc(nr * sizeof *g.c);
-  g.sgn = malloc(nr);
-  g.flip = malloc(nr);
-  g.s = malloc(nr);
-  g.best = malloc(nr);
-  g.f = malloc(nr * sizeof *g.f);
-  g.fl = malloc(nr * sizeof *g.fl);
-  g.nfl = calloc((size_t)R, sizeof *g.nfl);
-  g.E = malloc((size_t)R * sizeof *g.E);
-  g.Ebest = malloc((size_t)R * sizeof *g.Ebest);
-  g.xi = calloc((size_t)R, sizeof *g.xi);
-  g.t_last = calloc((size_t)R, sizeof *g.t_last);
-  g.beta = malloc((size_t)R * sizeof *g.beta);
-  g.target = malloc((size_t)R * sizeof *g.target);
-  g.rng = malloc((size_t)R * sizeof *g.rng);
-  if (alg != ALG_PLAIN) g.e = malloc(nr * sizeof *g.e);
-  if (cfg.sigma > 0) g.dw = malloc(nr * sizeof *g.dw);
-  if (!g.x || !g.c || !g.sgn || !g.flip || !g.s || !g.best || !g.f || !g.fl || !g.nfl || !g.E ||
-      !g.Ebest || !g.xi || !g.t_last || !g.beta || !g.target || !g.rng ||
-      (alg != ALG_PLAIN && !g.e) || (cfg.sigma > 0 && !g.dw)) {
-    engine_free(&g);
-    return po_error(PO_ERR_NOMEM, "backend cim: cannot allocate state for N = %ld x %d replicas", n,
-                    R);
+  sh.s = malloc(nr);
+  sh.best = malloc(nr);
+  sh.f = malloc(nr * sizeof *sh.f);
+  sh.fl = malloc(nr * sizeof *sh.fl);
+  sh.E = malloc((size_t)R * sizeof *sh.E);
+  sh.Ebest = malloc((size_t)R * sizeof *sh.Ebest);
+  /* Fixed-size blocks of replicas (independent of the thread count, so that
+   * every replica's arithmetic, including the SGEMM shape, is the same for
+   * any number of threads); threads take whole blocks. */
+  const int CIM_BLOCK = m->storage == PO_STORAGE_DENSE ? CIM_BLOCK_DENSE : CIM_BLOCK_SPARSE;
+  const int nb = (R + CIM_BLOCK - 1) / CIM_BLOCK;
+  int T = o->threads > 0 ? o->threads : omp_get_max_threads();
+  if (T > nb) T = nb;
+  if (T < 1) T = 1;
+  block *blocks = calloc((size_t)nb, sizeof *blocks);
+  if (!sh.s || !sh.best || !sh.f || !sh.fl || !sh.E || !sh.Ebest || !blocks) {
+    rc = po_error(PO_ERR_NOMEM, "backend cim: cannot allocate state for N = %ld x %d replicas", n,
+                  R);
+    free(blocks);
+    blocks = NULL;
+    goto done;
   }
-
-  double w0 = omp_get_wtime();
-  int nthreads_saved = omp_get_max_threads();
-  if (o->threads > 0) omp_set_num_threads(o->threads);
-
-  /* Initial amplitudes from each replica's stream. */
-  for (int r = 0; r < R; r++) {
-    po_rng_init(&g.rng[r], o->seed, o->run_id, (uint64_t)r);
-    for (long i = 0; i < n; i++)
-      g.x[i * R + r] = (float)(cfg.init_amp * (po_rng_uniform(&g.rng[r]) - 0.5));
+  for (int t = 0; t < nb; t++) {
+    blocks[t].sh = &sh;
+    blocks[t].r0 = t * CIM_BLOCK;
+    blocks[t].Rb = R - t * CIM_BLOCK < CIM_BLOCK ? R - t * CIM_BLOCK : CIM_BLOCK;
   }
-  for (long i = 0; i < n; i++)
-    for (int r = 0; r < R; r++) {
-      int8_t s = g.x[i * R + r] < 0 ? -1 : 1;
-      g.sgn[i * R + r] = s;
-      g.s[(size_t)r * n + i] = s;
-    }
-  if (g.e)
-    for (size_t k = 0; k < nr; k++) g.e[k] = 1.0f;
-#pragma omp parallel for schedule(static)
-  for (int r = 0; r < R; r++) {
-    refresh_replica(&g, r);
-    g.Ebest[r] = g.E[r];
-    memcpy(g.best + (size_t)r * n, g.s + (size_t)r * n, (size_t)n);
-    g.beta[r] = alg == ALG_AHC ? (float)cfg.beta : 0.0f;
-    g.target[r] = alg == ALG_AHC ? (float)cfg.ahc_target : (float)cfg.alpha;
-  }
+  sh.n_blocks = nb;
 
-  po_sde sde;
-  int have_sde = 0;
-  if (alg == ALG_PLAIN && method == PO_SDE_HEUN) {
-    if ((rc = po_sde_create(&sde, n, R, PO_SDE_HEUN, plain_drift, NULL, (float)cfg.sigma, &g,
-                            o->seed, o->run_id ^ 0x5344455f6e6f6973ULL)))
-      goto done;
-    have_sde = 1;
-  }
-
-  const int exact_fields = m->integer_weights;
-  const double dt = cfg.dt;
-  long progress_every = K / 100 > 0 ? K / 100 : 1;
-  for (long k = 0; k < K; k++) {
-    const double t = (double)k * dt;
-    double p;
-    if (sch && sch->kind != PO_SCHED_DEFAULT)
-      p = po_schedule_value(sch, k, K);
-    else if (alg == ALG_PLAIN)
-      p = cfg.pump_start + (cfg.pump_end - cfg.pump_start) * (K > 1 ? (double)k / (K - 1) : 1.0);
-    else
-      p = pump_c;
-
-    long bad;
-    if (have_sde) {
-      g.pump = p;
-      if ((rc = po_sde_step(&sde, g.x, t, dt))) goto done;
-      bad = 0;
-#pragma omp parallel for schedule(static) reduction(+ : bad)
-      for (size_t q = 0; q < nr; q++) {
-        float v = g.x[q];
-        if (!isfinite(v)) bad++;
-        int8_t s = v < 0.0f ? -1 : 1;
-        g.flip[q] = (uint8_t)(s != g.sgn[q]);
-        g.sgn[q] = s;
-      }
+  const double w0 = omp_get_wtime();
+  const int omp_saved = omp_get_max_threads(), blas_saved = openblas_get_num_threads();
+  if (T > 1) {
+    /* blocks in parallel; BLAS and the kernels run single-threaded */
+    openblas_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+    for (int t = 0; t < nb; t++) run_block(&blocks[t]);
+  } else {
+    /* blocks in turn; the kernels (SGEMM, SpMM, element-wise) use the
+     * threads when a step has enough work to amortise a few barriers
+     * (>= 1e7 multiply-adds), else they run serially */
+    const double work =
+        (m->storage == PO_STORAGE_DENSE ? (double)n * (double)n : (double)m->row_ptr[n]) *
+        (R < CIM_BLOCK ? R : CIM_BLOCK);
+    const int kt = work >= 1e7 ? (o->threads > 0 ? o->threads : omp_saved) : 1;
+    if (m->storage == PO_STORAGE_DENSE) {
+      /* the SGEMM dominates: give the threads to OpenBLAS only; OpenMP
+       * regions between its calls would make both thread pools spin
+       * against each other (measured: 5x slower on a loaded 2-core box) */
+      omp_set_num_threads(1);
+      openblas_set_num_threads(kt);
+      sh.kernel_threads = 1;
     } else {
-      couple(&g, g.x, g.c);
-      if (g.dw) {
-        /* noise for replica r from stream r, replica-major */
-#pragma omp parallel for schedule(static)
-        for (int r = 0; r < R; r++) {
-          float *d = g.dw + (size_t)r * n;
-          po_rng_normal_fill(&g.rng[r], d, n);
-          const float sq = (float)sqrt(dt);
-          for (long i = 0; i < n; i++) d[i] *= sq;
-        }
-      }
-      bad =
-          po_opo_step_em(n, R, dt, p, &g.opo, g.x, g.e, g.c, g.beta, g.target, g.dw, g.sgn, g.flip);
+      omp_set_num_threads(kt);
+      openblas_set_num_threads(1);
+      sh.kernel_threads = kt;
     }
-    if (bad) {
+    for (int t = 0; t < nb; t++) run_block(&blocks[t]);
+  }
+  openblas_set_num_threads(blas_saved);
+  omp_set_num_threads(omp_saved);
+  const double wall = omp_get_wtime() - w0;
+
+  for (int t = 0; t < nb; t++) {
+    const block *b = &blocks[t];
+    if (b->rc == PO_ERR_NOMEM) {
+      rc = po_error(PO_ERR_NOMEM, "backend cim: cannot allocate a block of %d replicas", b->Rb);
+      goto done;
+    }
+    if (b->rc == PO_ERR_NUMERIC) {
       rc = po_error(PO_ERR_NUMERIC,
                     "backend cim: %ld amplitudes became non-finite at step %ld (t = %g); "
                     "reduce cim.dt (now %g) or the coupling cim.eps",
-                    bad, k, t, dt);
+                    b->bad, b->bad_step, b->bad_step * cfg.dt, cfg.dt);
       goto done;
     }
-    collect_flips(&g);
-    const int refresh = !exact_fields && (k + 1) % cfg.refresh == 0;
-    const double tn = t + dt;
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int r = 0; r < R; r++) {
-      if (g.nfl[r]) apply_flips(&g, r);
-      if (refresh) refresh_replica(&g, r);
-      if (g.E[r] < g.Ebest[r] - 1e-9 * (fabs(g.Ebest[r]) + 1.0)) {
-        g.Ebest[r] = g.E[r];
-        memcpy(g.best + (size_t)r * n, g.s + (size_t)r * n, (size_t)n);
-        g.t_last[r] = tn;
-      }
-      if (alg == ALG_CAC) {
-        g.xi[r] += gamma * dt;
-        if (tn - g.t_last[r] > tau) {
-          g.xi[r] = 0.0;
-          g.t_last[r] = tn;
-        }
-        g.beta[r] = (float)g.xi[r];
-        g.target[r] = (float)po_cac_target(cfg.alpha, cfg.rho, cfg.delta, g.E[r], g.Ebest[r]);
-      }
-    }
-    if (o->progress && (k + 1) % progress_every == 0)
-      o->progress(o->progress_ctx, (double)(k + 1) / K);
   }
 
   /* Results: best state visited by each replica, energies recomputed exactly. */
   if ((rc = po_samples_alloc(out, R, (int)n))) goto done;
+#pragma omp parallel for schedule(dynamic, 1)
   for (int r = 0; r < R; r++) {
-    memcpy(out->spins + (size_t)r * n, g.best + (size_t)r * n, (size_t)n);
+    memcpy(out->spins + (size_t)r * n, sh.best + (size_t)r * n, (size_t)n);
     out->energy[r] = po_ising_energy(m, out->spins + (size_t)r * n);
   }
 
@@ -366,8 +563,8 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
     const double rts = (double)R * (double)K * cfg.round_trips_per_step;
     const double nnz =
         m->storage == PO_STORAGE_DENSE ? (double)n * (double)(n - 1) : (double)m->row_ptr[n];
-    po_ledger *l = &b->ledger;
-    l->wall_s += omp_get_wtime() - w0;
+    po_ledger *l = &be->ledger;
+    l->wall_s += wall;
     l->device_s += rts * t_rt;
     l->run_s += (double)K * t_step;
     po_ledger_add(l, "round_trips", "round trips", rts, cfg.pump_power_w * t_rt);
@@ -380,8 +577,7 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
   rc = PO_OK;
 
 done:
-  if (have_sde) po_sde_free(&sde);
-  if (o->threads > 0) omp_set_num_threads(nthreads_saved);
-  engine_free(&g);
+  free(sh.s), free(sh.best), free(sh.f), free(sh.fl), free(sh.E), free(sh.Ebest);
+  free(blocks);
   return rc;
 }

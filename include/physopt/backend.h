@@ -32,6 +32,9 @@ typedef struct po_backend po_backend;
 
 /* Called with the fraction done in [0, 1]; may be called from one thread only. */
 typedef void (*po_progress_fn)(void *ctx, double fraction);
+/* Receives one recorded state: step index, time, n values (see
+ * po_anneal_opts.trajectory). */
+typedef void (*po_trajectory_fn)(void *ctx, long step, double t, const float *x, int n);
 
 typedef struct po_anneal_opts {
   const char *algorithm; /* backend-specific: cpu "sa"|"pt", cim "cac"|"ahc"|... */
@@ -42,6 +45,14 @@ typedef struct po_anneal_opts {
   int threads;     /* 0 = OpenMP default */
   po_progress_fn progress;
   void *progress_ctx;
+  /* Optional recording of the device state of one replica (cim: the OPO
+   * amplitudes x(t)); NULL = off.  Called from one thread at step 0 and
+   * every trajectory_every steps (after the step) with the n values of
+   * replica trajectory_replica at time t (device units). */
+  po_trajectory_fn trajectory;
+  void *trajectory_ctx;
+  long trajectory_every;  /* <= 0: every step */
+  int trajectory_replica; /* 0 .. replicas-1 */
 } po_anneal_opts;
 
 /* Associative-memory recall task (defined by algorithms/memory.h). */

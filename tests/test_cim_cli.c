@@ -1,0 +1,118 @@
+/* physopt solve --backend cim: --save-trajectories writes /trajectory
+ * (x [records][N] chunked + deflate, t, step) into --out, readable back;
+ * clear errors for a missing --out and for unimplemented algorithms.
+ * Runs $BUILD/physopt (default build/) from the repository root. */
+#include <hdf5.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static char tmpdir[64];
+
+static int run(const char *args, char *err, size_t errsz) {
+  const char *build = getenv("BUILD");
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "%s/physopt %s 2>%s/err.txt >/dev/null",
+           build && *build ? build : "build", args, tmpdir);
+  int st = system(cmd);
+  char path[128];
+  snprintf(path, sizeof path, "%s/err.txt", tmpdir);
+  FILE *f = fopen(path, "r");
+  err[0] = 0;
+  if (f) {
+    size_t k = fread(err, 1, errsz - 1, f);
+    err[k] = 0;
+    fclose(f);
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof tmpdir, "/tmp/po_cim_cli.XXXXXX");
+  return mkdtemp(tmpdir) ? 0 : -1;
+}
+static int teardown(void **state) {
+  (void)state;
+  char p[128];
+  const char *files[] = {"err.txt", "t.h5"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(p, sizeof p, "%s/%s", tmpdir, files[i]);
+    unlink(p);
+  }
+  return rmdir(tmpdir);
+}
+
+static void test_save_trajectories(void **state) {
+  (void)state;
+  char args[512], err[4096];
+  snprintf(args, sizeof args,
+           "solve --problem sk:24:3 --backend cim --algorithm cac --replicas 3 --steps 200 "
+           "--out %s/t.h5 --save-trajectories --trajectory-every 20 --trajectory-replica 2",
+           tmpdir);
+  int rc = run(args, err, sizeof err);
+  if (rc != 0) fail_msg("exit %d: %s", rc, err);
+  char path[128];
+  snprintf(path, sizeof path, "%s/t.h5", tmpdir);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(f >= 0);
+  hid_t d = H5Dopen2(f, "/trajectory/x", H5P_DEFAULT);
+  assert_true(d >= 0);
+  hid_t sp = H5Dget_space(d);
+  hsize_t dims[2];
+  assert_int_equal(H5Sget_simple_extent_ndims(sp), 2);
+  H5Sget_simple_extent_dims(sp, dims, NULL);
+  assert_int_equal(dims[0], 11); /* steps 0, 20, ..., 200 */
+  assert_int_equal(dims[1], 24);
+  hid_t pl = H5Dget_create_plist(d);
+  assert_int_equal(H5Pget_layout(pl), H5D_CHUNKED);
+  int has_deflate = 0;
+  for (int k = 0; k < H5Pget_nfilters(pl); k++)
+    if (H5Pget_filter2(pl, (unsigned)k, NULL, NULL, NULL, 0, NULL, NULL) == H5Z_FILTER_DEFLATE)
+      has_deflate = 1;
+  assert_true(has_deflate);
+  float x[11][24];
+  assert_true(H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0);
+  /* starts at the tiny initial amplitudes, then bifurcates to O(1) */
+  for (int i = 0; i < 24; i++) assert_true(fabsf(x[0][i]) <= 5e-4f);
+  double amp = 0;
+  for (int i = 0; i < 24; i++) amp += fabsf(x[10][i]);
+  assert_true(amp / 24 > 0.3);
+  double t[11];
+  hid_t dt = H5Dopen2(f, "/trajectory/t", H5P_DEFAULT);
+  assert_true(H5Dread(dt, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) >= 0);
+  for (int k = 0; k < 11; k++) assert_true(fabs(t[k] - 20 * k * 0.05) < 1e-9);
+  hid_t g = H5Gopen2(f, "/trajectory", H5P_DEFAULT);
+  hid_t a = H5Aopen(g, "replica", H5P_DEFAULT);
+  int64_t rep = -1;
+  H5Aread(a, H5T_NATIVE_INT64, &rep);
+  assert_int_equal(rep, 2);
+  H5Aclose(a), H5Gclose(g), H5Dclose(dt), H5Pclose(pl), H5Sclose(sp), H5Dclose(d), H5Fclose(f);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  char err[4096];
+  assert_int_not_equal(
+      run("solve --problem sk:10:1 --backend cim --save-trajectories --steps 10", err, sizeof err),
+      0);
+  assert_non_null(strstr(err, "--out"));
+  assert_int_not_equal(
+      run("solve --problem sk:10:1 --backend cim --algorithm sfc --steps 10", err, sizeof err), 0);
+  assert_non_null(strstr(err, "cac|ahc|plain|adiabatic"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_save_trajectories),
+                                     cmocka_unit_test(test_errors)};
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
