@@ -8,6 +8,7 @@
  * Ba, ICLR 2015) with beta1 = 0.9, beta2 = 0.999, eps = 1e-8.
  * Weights: He-normal N(0, 2 / fan_in) (He et al., ICCV 2015). */
 #include <cblas.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ int po_mlp_parse_sizes(const char *spec, int *n_layers, int sizes[PO_MLP_MAX_LAY
   const char *p = spec;
   while (*p) {
     char *end;
-    long v = strtol(p, &end, 10);
+    long v = isdigit((unsigned char)*p) ? strtol(p, &end, 10) : (end = (char *)p, 0);
     if (end == p || v < 1 || v > 1000000)
       return po_error(PO_ERR_ARG,
                       "layer sizes '%s': expected positive integers joined by '-' "
@@ -31,7 +32,7 @@ int po_mlp_parse_sizes(const char *spec, int *n_layers, int sizes[PO_MLP_MAX_LAY
       return po_error(PO_ERR_ARG, "layer sizes '%s': at most %d weight layers", spec,
                       PO_MLP_MAX_LAYERS);
     sizes[n++] = (int)v;
-    if (*end == '-')
+    if (*end == '-' && end[1] != '\0')
       p = end + 1;
     else if (*end == '\0')
       p = end;

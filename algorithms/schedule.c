@@ -49,19 +49,31 @@ static int table_push(po_schedule *s, int *cap, double t, double v) {
   return PO_OK;
 }
 
+/* Length of s without its trailing line break (for messages). */
+static int text_len(const char *s) {
+  return (int)strcspn(s, "\r\n");
+}
+
 static int parse_table_line(const char *path, int line, const char *buf, double *t, double *v) {
   char *end;
   errno = 0;
   *t = strtod(buf, &end);
-  if (end == buf || errno)
-    return po_error(PO_ERR_PARSE, "%s:%d: expected 't value', got '%s'", path, line, buf);
+  if (end == buf)
+    return po_error(PO_ERR_PARSE, "%s:%d: expected 't value', got '%.*s'", path, line,
+                    text_len(buf), buf);
+  if (errno == ERANGE && fabs(*t) > 1)
+    return po_error(PO_ERR_PARSE, "%s:%d: t out of the range of a double", path, line);
   const char *p = end;
+  errno = 0;
   *v = strtod(p, &end);
-  if (end == p || errno)
-    return po_error(PO_ERR_PARSE, "%s:%d: missing value after t = %g", path, line, *t);
+  if (end == p) return po_error(PO_ERR_PARSE, "%s:%d: missing value after t = %g", path, line, *t);
+  if (errno == ERANGE && fabs(*v) > 1)
+    return po_error(PO_ERR_PARSE, "%s:%d: value '%.*s' out of the range of a double", path, line,
+                    (int)(end - p), p);
   while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') end++;
   if (*end)
-    return po_error(PO_ERR_PARSE, "%s:%d: trailing text '%s' after 't value'", path, line, end);
+    return po_error(PO_ERR_PARSE, "%s:%d: trailing text '%.*s' after 't value'", path, line,
+                    text_len(end), end);
   if (!isfinite(*t) || !isfinite(*v))
     return po_error(PO_ERR_PARSE, "%s:%d: non-finite number", path, line);
   if (*t < 0 || *t > 1)
@@ -78,6 +90,11 @@ int po_schedule_load_table(po_schedule *s, const char *path) {
   int line = 0, cap = 0, rc = PO_OK;
   while (!rc && fgets(buf, sizeof buf, f)) {
     line++;
+    if (!strchr(buf, '\n') && !feof(f)) {
+      rc = po_error(PO_ERR_PARSE, "%s:%d: line longer than %d characters", path, line,
+                    (int)sizeof buf - 2);
+      break;
+    }
     const char *p = buf;
     while (*p == ' ' || *p == '\t') p++;
     if (*p == '#' || *p == '\n' || *p == '\r' || !*p) continue;
@@ -88,6 +105,9 @@ int po_schedule_load_table(po_schedule *s, const char *path) {
                     line, t, s->t[s->n_points - 1]);
     if (!rc) rc = table_push(s, &cap, t, v);
   }
+  if (!rc && ferror(f))
+    rc = po_error(PO_ERR_IO, "cannot read schedule table %s: %s", path,
+                  strerror(errno ? errno : EIO));
   fclose(f);
   if (!rc && s->n_points < 1) rc = po_error(PO_ERR_PARSE, "%s: schedule table has no points", path);
   if (rc)

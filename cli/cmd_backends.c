@@ -95,6 +95,8 @@ int po_cmd_backends(int argc, char **argv) {
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (!rc) rc = po_params_check(cli.params, secs, PO_CLI_N(secs));
   if (!rc) rc = po_cli_read_common(&cli, &run_sec);
+  if (!rc && cli.out)
+    rc = po_error(PO_ERR_ARG, "physopt backends writes no file: --out (run.out) is not accepted");
   const char *only = !rc && cli.n_args ? cli.args[0] : NULL;
   if (!rc && only && !po_backend_find(only)) {
     po_backend *b = NULL; /* po_backend_open phrases the error with the list */

@@ -96,7 +96,7 @@ static int parse_list(const char *s, double **out, int *n) {
   while (*c) {
     char *end;
     double x = strtod(c, &end);
-    if (end == c || !(x > 0) || !isfinite(x) || (*end && *end != ',')) {
+    if (end == c || !(x > 0) || !isfinite(x) || (*end && *end != ',') || (*end == ',' && !end[1])) {
       free(v);
       return po_error(PO_ERR_ARG,
                       "run.sweep_photons = '%s': expected positive numbers "
@@ -219,7 +219,7 @@ static int plot_sweep(const char *png, const point *pts, int n, const point *cpu
   size_t len = strlen(png) + 32;
   char *tmp = malloc(len);
   snprintf(tmp, len, "%s.tmp.%ld.png", png, (long)getpid());
-  FILE *g = popen("gnuplot 2>&1", "w");
+  FILE *g = popen("gnuplot >/dev/null 2>&1", "w");
   if (!g) {
     remove(dat);
     free(tmp);
@@ -294,6 +294,20 @@ int po_cmd_eval(int argc, char **argv) {
     rc = po_error(PO_ERR_ARG, "--plot needs --sweep-photons");
     goto done;
   }
+  if (plot && (rc = po_cli_check_out(plot, "run.plot"))) goto done;
+  if (cli.out && !sweep) {
+    rc = po_error(PO_ERR_ARG, "--out (run.out) needs --sweep-photons: a single evaluation writes "
+                              "no file (use --json)");
+    goto done;
+  }
+  /* Parameters first, files after: a typo fails before any loading. */
+  int n = 0;
+  if (sweep && (rc = parse_list(sweep, &budgets, &n))) goto done;
+  if (sweep && strcmp(backend, "cpu") && strcmp(backend, "photonic")) {
+    rc = po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
+                  backend);
+    goto done;
+  }
   if (cli.threads > 0) omp_set_num_threads(cli.threads);
   if ((rc = po_mlp_load(model, &m))) goto done;
   if ((rc = po_dataset_load(data, "test", (int)ntest, &te))) goto done;
@@ -325,13 +339,6 @@ int po_cmd_eval(int argc, char **argv) {
       printf("energy/MAC      %.3g J (optical %.3g J)\n", r.e_mac, r.e_optical);
       printf("wall            %.2f s\n", po_cli_now() - t0);
     }
-    goto done;
-  }
-  int n = 0;
-  if ((rc = parse_list(sweep, &budgets, &n))) goto done;
-  if (strcmp(backend, "cpu") && strcmp(backend, "photonic")) {
-    rc = po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
-                  backend);
     goto done;
   }
   pts = calloc((size_t)n, sizeof *pts);

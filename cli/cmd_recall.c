@@ -123,13 +123,21 @@ static int run_point(const setup *s, int P, po_recall_dynamics dyn, uint64_t set
   return rc;
 }
 
-static int parse_grid(const char *text, double *a, double *b, double *step) {
-  if (sscanf(text, "%lf:%lf:%lf", a, b, step) != 3 || !(*a > 0) || !(*b >= *a) || !(*step > 0) ||
-      (*b - *a) / *step > 10000)
+/* A:B:STEP, the whole text (no trailing characters); B * N stored
+ * patterns at most run.patterns' limit, so P = alpha N fits. */
+static int parse_grid(const char *text, long n, double *a, double *b, double *step) {
+  int used = -1;
+  if (sscanf(text, "%lf:%lf:%lf%n", a, b, step, &used) != 3 || used < 0 || text[used] ||
+      !(*a > 0) || !(*b >= *a) || !(*step > 0) || (*b - *a) / *step > 10000)
     return po_error(PO_ERR_ARG,
                     "run.capacity_sweep = '%s': expected A:B:STEP with 0 < A <= B, STEP > 0 "
                     "(at most 10000 points)",
                     text);
+  if (*b * (double)n > 100000)
+    return po_error(PO_ERR_ARG,
+                    "run.capacity_sweep = '%s': B = %g gives P = B N = %.4g patterns for N = %ld "
+                    "(accepted: at most 100000)",
+                    text, *b, *b * (double)n, n);
   return PO_OK;
 }
 
@@ -147,7 +155,7 @@ static int write_plot(const char *png, const char *title, int nd, char dyn_names
   fclose(f);
   char tmp_png[4096];
   snprintf(tmp_png, sizeof tmp_png, "%s.tmp", png);
-  FILE *g = popen("gnuplot 2>/dev/null", "w");
+  FILE *g = popen("gnuplot >/dev/null 2>&1", "w");
   if (!g) {
     unlink(dat);
     return po_error(PO_ERR_IO, "plot: cannot run gnuplot");
@@ -263,6 +271,11 @@ int po_cmd_recall(int argc, char **argv) {
       nd++;
     }
   }
+  if (plot && !sweep) {
+    rc = po_error(PO_ERR_ARG, "--plot (run.plot) needs --capacity-sweep");
+    goto done;
+  }
+  if (plot && (rc = po_cli_check_out(plot, "run.plot"))) goto done;
   if (nd == 0 || (!sweep && nd > 1)) {
     rc =
         po_error(PO_ERR_ARG, "run.dynamics: give one dynamics (a list only with --capacity-sweep)");
@@ -350,7 +363,7 @@ int po_cmd_recall(int argc, char **argv) {
   }
   /* ---- capacity sweep ---- */
   double a0, a1, da;
-  if ((rc = parse_grid(sweep, &a0, &a1, &da))) goto done;
+  if ((rc = parse_grid(sweep, n, &a0, &a1, &da))) goto done;
   const int na = (int)floor((a1 - a0) / da + 1e-9) + 1;
   alpha = malloc(sizeof(double) * na);
   frac = calloc((size_t)nd * na, sizeof(double));

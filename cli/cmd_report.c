@@ -569,6 +569,10 @@ int po_cmd_report(int argc, char **argv) {
     rc = po_error(PO_ERR_ARG, "report: expected one results file (physopt report RESULTS.h5)");
   if (!rc) rc = po_params_check(cli.params, secs, 2);
   if (!rc) rc = po_cli_read_common(&cli, &run_sec);
+  if (!rc && cli.out)
+    rc = po_error(PO_ERR_ARG,
+                  "physopt report writes no HDF5 file: --out (run.out) is not accepted (use "
+                  "--json or --plots DIR)");
   const char *by = NULL, *plots = NULL;
   long n_boot = 2000;
   if (!rc && ((rc = po_params_string(cli.params, &report_sec, "by", &by)) ||
@@ -586,6 +590,11 @@ int po_cmd_report(int argc, char **argv) {
   if (rg >= 0) {
     if (H5Literate(rg, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, run_cb, &s) < 0 && s.rc) rc = s.rc;
     H5Gclose(rg);
+  } else if (H5Aexists(f, "backend") <= 0 || H5Lexists(f, "samples", H5P_DEFAULT) <= 0) {
+    rc = po_error(PO_ERR_PARSE,
+                  "%s: not a physopt results file (neither a sweep's /runs nor a physopt solve "
+                  "--out run at the root)",
+                  cli.args[0]);
   } else {
     rc = read_one(f, "single", &s); /* a `physopt solve --out` file */
   }
@@ -597,7 +606,26 @@ int po_cmd_report(int argc, char **argv) {
     goto out;
   }
   if (!by) by = by_default && *by_default ? by_default : "backend,problem";
-  if ((rc = split_keys(by, &keys, &nk))) goto out;
+  if ((rc = split_keys(by, &keys, &nk))) {
+    rc = po_error_wrap(rc, "report.by");
+    goto out;
+  }
+  /* A key no run has would silently put every run in one group "-". */
+  for (size_t k = 0; k < nk; k++) {
+    static const char *const builtin[] = {"backend", "algorithm", "problem", "n", "steps"};
+    int found = 0;
+    for (size_t b = 0; b < PO_CLI_N(builtin) && !found; b++) found = !strcmp(keys[k], builtin[b]);
+    const char *pk = strncmp(keys[k], "param.", 6) ? keys[k] : keys[k] + 6;
+    for (size_t i = 0; i < s.n && !found; i++)
+      for (size_t q = 0; q < s.r[i].n_params && !found; q++) found = !strcmp(s.r[i].pname[q], pk);
+    if (!found) {
+      rc = po_error(PO_ERR_ARG,
+                    "report.by: key '%s' is in no run of %s (valid: backend, algorithm, problem, "
+                    "n, steps, or a section.key the runs were configured with, e.g. run.steps)",
+                    keys[k], cli.args[0]);
+      goto out;
+    }
+  }
   idx = malloc(s.n * sizeof *idx);
   if (!idx) {
     rc = po_error(PO_ERR_NOMEM, "out of memory");

@@ -186,7 +186,14 @@ int po_cmd_solve(int argc, char **argv) {
   /* Problem. */
   problem = po_params_get(cli.params, "problem", "spec");
   int demo_g22 = 0;
-  if (!problem || !*problem) {
+  if (problem && !*problem) {
+    /* e.g. --problem "$UNSET_VARIABLE": not a request for the demonstration */
+    rc = po_error(PO_ERR_ARG,
+                  "problem.spec is empty (give a file or sk:N:SEED; omit --problem for the "
+                  "demonstration)");
+    goto done;
+  }
+  if (!problem) {
     /* The demonstration: G22 with the best-known cut 13359 (Benlic & Hao
      * 2013, ../shared/data/README.md) as the target unless one is given. */
     problem = demo_problem(demo_buf, sizeof demo_buf);

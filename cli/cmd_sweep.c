@@ -230,6 +230,18 @@ int po_cmd_sweep(int argc, char **argv) {
   }
   const char *out = cli.out ? cli.out : "results.h5";
   config = po_params_to_ini(cli.params);
+  /* The master is rewritten at the end: never over a file that is not one. */
+  int kind = po_sweep_file_kind(out);
+  if (kind == -1 || kind == 0 || kind == 2) {
+    rc = po_error(PO_ERR_ARG,
+                  "%s exists and is %s: physopt sweep would replace it with its master file; "
+                  "choose another --out (run.out) or move it away",
+                  out,
+                  kind == 2   ? "a merged sweep file"
+                  : kind == 0 ? "an HDF5 file of another kind (not a sweep master)"
+                              : "not an HDF5 file");
+    goto out;
+  }
 
 #ifdef PO_HAVE_MPI
   if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK")) {

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,7 +114,16 @@ static int unknown_option(const po_cli_spec *spec, const char *arg) {
                   list);
 }
 
+static int parse_args(po_cli *cli, const po_cli_spec *spec, int argc, char **argv);
+
+/* On an error or --help nothing stays allocated (commands may return at once). */
 int po_cli_parse(po_cli *cli, const po_cli_spec *spec, int argc, char **argv) {
+  int rc = parse_args(cli, spec, argc, argv);
+  if (rc) po_cli_free(cli);
+  return rc;
+}
+
+static int parse_args(po_cli *cli, const po_cli_spec *spec, int argc, char **argv) {
   memset(cli, 0, sizeof *cli);
   cli->spec = spec;
   cli->threads = 0;
@@ -223,7 +233,28 @@ int po_cli_read_common(po_cli *cli, const po_param_section *run) {
   cli->json = json;
   cli->out = po_params_get(cli->params, "run", "out");
   if (cli->out && !*cli->out) cli->out = NULL;
-  return PO_OK;
+  return cli->out ? po_cli_check_out(cli->out, "run.out") : PO_OK;
+}
+
+int po_cli_check_out(const char *path, const char *key) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return po_error(PO_ERR_IO, "%s = %s is a directory (expected a file name)", key, path);
+  const char *slash = strrchr(path, '/');
+  if (!slash) return PO_OK;
+  size_t len = slash == path ? 1 : (size_t)(slash - path);
+  char *dir = malloc(len + 1);
+  if (!dir) return po_error(PO_ERR_NOMEM, "out of memory");
+  memcpy(dir, path, len);
+  dir[len] = '\0';
+  int rc = PO_OK;
+  if (stat(dir, &st) != 0)
+    rc = po_error(PO_ERR_IO, "%s = %s: cannot write there: directory %s: %s", key, path, dir,
+                  strerror(errno));
+  else if (!S_ISDIR(st.st_mode))
+    rc = po_error(PO_ERR_IO, "%s = %s: cannot write there: %s is not a directory", key, path, dir);
+  free(dir);
+  return rc;
 }
 
 void po_cli_free(po_cli *cli) {

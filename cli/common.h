@@ -105,12 +105,16 @@ void po_cli_set_argv(int argc, char **argv);
 char *po_cli_command_line(void);
 
 /* Parses argv (argv[0] = command name).  Returns PO_OK, PO_CLI_HELP after
- * printing the usage on stdout, or an error status with the message set. */
+ * printing the usage on stdout, or an error status with the message set.
+ * Unless it returns PO_OK, cli holds nothing to free (po_cli_free stays harmless). */
 int po_cli_parse(po_cli *cli, const po_cli_spec *spec, int argc, char **argv);
 /* Reads run.seed, run.threads, run.out and run.json from `run` (a section
- * that includes PO_CLI_COMMON_RUN_SPECS). */
+ * that includes PO_CLI_COMMON_RUN_SPECS); checks run.out with po_cli_check_out. */
 int po_cli_read_common(po_cli *cli, const po_param_section *run);
 void po_cli_free(po_cli *cli);
+/* Before a long run: an output path must not be a directory and its
+ * directory must exist (the error names `key` and the path). */
+int po_cli_check_out(const char *path, const char *key);
 /* An integer key spanning all of uint64_t (seeds, run ids): decimal or 0x
  * hex; other forms, and the default when unset, go through po_params_int. */
 int po_cli_param_u64(const po_params *p, const po_param_section *sec, const char *key,

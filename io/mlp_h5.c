@@ -1,6 +1,7 @@
 /* MLP model files in HDF5 (layout in include/physopt/learn.h and
  * docs/photonic.md).  Written to "<path>.tmp.<pid>" and renamed. */
 #include <hdf5.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,26 +90,42 @@ static int read_ints(hid_t f, const char *name, int *v, int max, int *n) {
   if (H5Aexists(f, name) <= 0) return -1;
   hid_t a = H5Aopen(f, name, H5P_DEFAULT);
   hid_t sp = H5Aget_space(a);
+  hid_t ty = H5Aget_type(a);
   hssize_t cnt = H5Sget_simple_extent_npoints(sp);
   int rc = -1;
-  if (cnt >= 1 && cnt <= max && H5Aread(a, H5T_NATIVE_INT, v) >= 0) {
+  /* Integers only: a float attribute would be truncated silently. */
+  if (H5Tget_class(ty) == H5T_INTEGER && cnt >= 1 && cnt <= max &&
+      H5Aread(a, H5T_NATIVE_INT, v) >= 0) {
     *n = (int)cnt;
     rc = 0;
   }
+  H5Tclose(ty);
   H5Sclose(sp);
   H5Aclose(a);
   return rc;
 }
 
-static int read_floats(hid_t g, const char *name, float *x, hssize_t expect) {
+/* Checks that dataset `name` of g is a numeric array of exactly the rank and
+ * dimensions dims[0..rank-1]; with x != NULL reads it and checks that every
+ * value is finite.  Returns 0, -1 (missing or wrong shape/type), -2 (non-finite). */
+static int read_floats(hid_t g, const char *name, float *x, int rank, const hsize_t *dims) {
   if (H5Lexists(g, name, H5P_DEFAULT) <= 0) return -1;
   hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
   if (d < 0) return -1;
-  hid_t sp = H5Dget_space(d);
-  int rc = -1;
-  if (H5Sget_simple_extent_npoints(sp) == expect &&
-      H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) >= 0)
-    rc = 0;
+  hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
+  hsize_t got[2] = {0, 0};
+  int ok = (H5Tget_class(ty) == H5T_FLOAT || H5Tget_class(ty) == H5T_INTEGER) &&
+           H5Sget_simple_extent_ndims(sp) == rank;
+  if (ok) H5Sget_simple_extent_dims(sp, got, NULL);
+  for (int k = 0; ok && k < rank; k++) ok = got[k] == dims[k];
+  int rc = ok ? 0 : -1;
+  if (ok && x) {
+    if (H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, x) < 0) rc = -1;
+    size_t n = rank == 2 ? (size_t)(dims[0] * dims[1]) : (size_t)dims[0];
+    for (size_t i = 0; !rc && i < n; i++)
+      if (!isfinite(x[i])) rc = -2;
+  }
+  H5Tclose(ty);
   H5Sclose(sp);
   H5Dclose(d);
   return rc;
@@ -128,6 +145,36 @@ int po_mlp_load(const char *path, po_mlp **out) {
   }
   read_ints(f, "quant_w_bits", &qw, 1, &one);
   read_ints(f, "quant_act_bits", &qa, 1, &one);
+  /* The file is untrusted: check every number before allocating or using it
+   * (same limits as po_mlp_parse_sizes and physopt train). */
+  for (int l = 0; l < ns; l++)
+    if (sizes[l] < 1 || sizes[l] > 1000000) {
+      H5Fclose(f);
+      return po_error(PO_ERR_PARSE,
+                      "%s: attribute 'sizes': layer %d has size %d (accepted: 1..1000000)", path, l,
+                      sizes[l]);
+    }
+  if (qw < 0 || qw > 16 || qw == 1 || qa < 0 || qa > 16) {
+    H5Fclose(f);
+    return po_error(PO_ERR_PARSE,
+                    "%s: quant_w_bits = %d, quant_act_bits = %d (accepted: 0 = off, else 2..16 "
+                    "and 1..16)",
+                    path, qw, qa);
+  }
+  for (int l = 0; l + 1 < ns; l++) {
+    char name[32];
+    snprintf(name, sizeof name, "layer%d", l);
+    hsize_t dw[2] = {(hsize_t)sizes[l + 1], (hsize_t)sizes[l]};
+    hid_t g = H5Lexists(f, name, H5P_DEFAULT) > 0 ? H5Gopen2(f, name, H5P_DEFAULT) : -1;
+    int bad = g < 0 || read_floats(g, "W", NULL, 2, dw) || read_floats(g, "b", NULL, 1, dw);
+    if (g >= 0) H5Gclose(g);
+    if (bad) {
+      H5Fclose(f);
+      return po_error(PO_ERR_PARSE,
+                      "%s: group %s is missing or its W is not %d x %d or its b not %d floats",
+                      path, name, sizes[l + 1], sizes[l], sizes[l + 1]);
+    }
+  }
   po_mlp *m;
   if ((rc = po_mlp_create(ns - 1, sizes, 0, &m))) {
     H5Fclose(f);
@@ -138,9 +185,13 @@ int po_mlp_load(const char *path, po_mlp **out) {
   for (int l = 0; l < m->n_layers && !rc; l++) {
     char name[32];
     snprintf(name, sizeof name, "layer%d", l);
+    hsize_t dw[2] = {(hsize_t)m->sizes[l + 1], (hsize_t)m->sizes[l]};
     hid_t g = H5Lexists(f, name, H5P_DEFAULT) > 0 ? H5Gopen2(f, name, H5P_DEFAULT) : -1;
-    if (g < 0 || read_floats(g, "W", m->W[l], (hssize_t)m->sizes[l + 1] * m->sizes[l]) ||
-        read_floats(g, "b", m->b[l], m->sizes[l + 1]))
+    int e = g < 0 ? -1 : read_floats(g, "W", m->W[l], 2, dw);
+    if (!e) e = read_floats(g, "b", m->b[l], 1, dw);
+    if (e == -2)
+      rc = po_error(PO_ERR_PARSE, "%s: group %s holds non-finite weights (NaN or Inf)", path, name);
+    else if (e)
       rc = po_error(PO_ERR_PARSE, "%s: group %s is missing or has wrong shapes", path, name);
     if (g >= 0) H5Gclose(g);
   }

@@ -110,7 +110,11 @@ int po_params_load_ini(po_params *p, const char *path) {
   if (!f) return po_error(PO_ERR_IO, "cannot open config file %s: %s", path, strerror(errno));
   ini_ctx c = {p, PO_OK};
   int line = ini_parse_file(f, params_ini_handler, &c);
+  int read_err =
+      ferror(f) ? (errno ? errno : EIO) : 0; /* e.g. EISDIR: a directory reads as no lines */
   fclose(f);
+  if (read_err)
+    return po_error(PO_ERR_IO, "cannot read config file %s: %s", path, strerror(read_err));
   if (line > 0) {
     if (c.status != PO_OK) return po_error_wrap(PO_ERR_PARSE, "%s:%d", path, line);
     return po_error(PO_ERR_PARSE, "%s:%d: syntax error (expected [section] or key = value)", path,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "physopt/error.h"
 #include "physopt/sweep.h"
+#include "io/h5.h"
 
 struct po_sweep_store {
   char *dir; /* OUT.d */
@@ -494,12 +495,42 @@ static herr_t copy_run_cb(hid_t g, const char *name, const H5L_info_t *info, voi
   return 0;
 }
 
+int po_sweep_file_kind(const char *path) {
+  if (access(path, F_OK) != 0) return -2;
+  h5_quiet();
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return -1;
+  char *layout = NULL;
+  int kind = 0;
+  if (H5Aexists(f, "layout") > 0 && !po_h5_get_string(f, "layout", &layout)) {
+    if (!strncmp(layout, "sweep master", 12)) kind = 1;
+    if (!strncmp(layout, "merged sweep", 12)) kind = 2;
+  }
+  free(layout);
+  H5Fclose(f);
+  return kind;
+}
+
 int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
   h5_quiet();
   if (n_runs) *n_runs = 0;
   char *tmp = tmp_next_to(dest);
   if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
   int rc = PO_OK;
+  /* Refuse anything but a sweep master or a merged sweep before writing:
+   * merging a `physopt solve` result or a model into itself would replace
+   * it with an empty file. */
+  int kind = po_sweep_file_kind(out);
+  if (kind == -1 || kind == 0) {
+    free(tmp);
+    return kind == -1
+               ? po_error(PO_ERR_PARSE, "%s: not an HDF5 file (expected a sweep results file)", out)
+               : po_error(PO_ERR_PARSE,
+                          "%s: not a sweep results file (no sweep 'layout' attribute; "
+                          "physopt merge takes the OUT.h5 of physopt sweep); nothing "
+                          "written",
+                          out);
+  }
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hid_t runs = f >= 0 ? H5Gcreate2(f, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
   if (runs < 0) rc = po_error(PO_ERR_IO, "cannot create %s", tmp);

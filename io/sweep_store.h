@@ -64,6 +64,10 @@ int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, long r
  * (temp + rename; dest may equal out). */
 int po_sweep_merge(const char *out, const char *dest, size_t *n_runs);
 
+/* What `path` holds: -2 nothing (absent), -1 not HDF5 (or unreadable),
+ * 0 another HDF5 file, 1 a sweep master, 2 a merged sweep. */
+int po_sweep_file_kind(const char *path);
+
 /* Creates OUT's part directory path ("OUT.d"); caller frees. */
 char *po_sweep_part_dir(const char *out);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "io/h5.h"
+#include "physopt/learn.h"
 
 static char tmpdir[64];
 static const char *data_dir;
@@ -144,6 +145,117 @@ static const cli_case cases[] = {
      {"\"replicas\": 3", "\"steps\": 30", "\"algorithm\": \"pt\""},
      {NULL},
      "error"},
+    /* Robustness (regressions): a directory as a config or sweep file is a
+     * read error, not an empty configuration. */
+    {"solve --config {TMP}", 4, {NULL}, {"cannot read config file {TMP}: Is a directory"}, NULL},
+    {"sweep {TMP} --dry-run", 4, {NULL}, {"cannot read config file {TMP}"}, NULL},
+    /* Usage errors exit 2 (no leak under ASan turns it into 1). */
+    {"sweep {TMP}/a.ini {TMP}/b.ini", 2, {NULL}, {"unexpected argument"}, "LeakSanitizer"},
+    {"train --frob", 2, {NULL}, {"unknown option '--frob'"}, "LeakSanitizer"},
+    {"eval --help", 0, {"usage: physopt eval"}, {NULL}, "LeakSanitizer"},
+    /* Model files are untrusted: bad numbers are rejected before use. */
+    {"eval --model {TMP}/m_qbits.h5",
+     3,
+     {NULL},
+     {"{TMP}/m_qbits.h5: quant_w_bits = 40", "accepted"},
+     "runtime error"},
+    {"eval --model {TMP}/m_huge.h5",
+     3,
+     {NULL},
+     {"{TMP}/m_huge.h5: attribute 'sizes': layer 1 has size 200000000"},
+     NULL},
+    {"eval --model {TMP}/m_nan.h5",
+     3,
+     {NULL},
+     {"{TMP}/m_nan.h5: group layer0 holds non-finite"},
+     NULL},
+    {"eval --model {TMP}/m_float.h5",
+     3,
+     {NULL},
+     {"{TMP}/m_float.h5: not a physopt MLP model"},
+     NULL},
+    /* merge refuses a file that is not a sweep's (and leaves it alone). */
+    {"merge {TMP}/model_keep.h5",
+     3,
+     {NULL},
+     {"{TMP}/model_keep.h5: not a sweep results file"},
+     NULL},
+    {"merge {TMP}/bad.txt", 3, {NULL}, {"{TMP}/bad.txt: not an HDF5 file"}, NULL},
+    /* sweep never replaces a file that is not its master. */
+    {"sweep {TMP}/sw.ini --out {TMP}/model_keep.h5",
+     2,
+     {NULL},
+     {"{TMP}/model_keep.h5 exists and is an HDF5 file of another kind"},
+     NULL},
+    {"sweep {TMP}/sw.ini --out {TMP}/bad.txt",
+     2,
+     {NULL},
+     {"{TMP}/bad.txt exists and is not an HDF5"},
+     NULL},
+    /* Output paths are checked before the run, not after it. */
+    {"solve --problem sk:12:1 --sweeps 10 --out {TMP}",
+     4,
+     {NULL},
+     {"run.out = {TMP} is a directory"},
+     NULL},
+    {"recall --spins 20 --capacity-sweep 0.1:0.2:0.1 --samples 1 --trials 1 --plot "
+     "{TMP}/no/p.png",
+     4,
+     {NULL},
+     {"run.plot = {TMP}/no/p.png: cannot write there"},
+     NULL},
+    {"report {TMP}/model_keep.h5",
+     3,
+     {NULL},
+     {"{TMP}/model_keep.h5: not a physopt results file"},
+     NULL},
+    {"solve --problem ''", 2, {NULL}, {"problem.spec is empty"}, NULL},
+    /* recall: malformed grids, P overflow, --plot without a sweep. */
+    {"recall --spins 20 --capacity-sweep 0.1:0.2:0.1xyz",
+     2,
+     {NULL},
+     {"run.capacity_sweep = '0.1:0.2:0.1xyz': expected A:B:STEP"},
+     NULL},
+    {"recall --spins 20 --capacity-sweep 1e9:1e9:1",
+     2,
+     {NULL},
+     {"run.capacity_sweep = '1e9:1e9:1'", "at most 100000"},
+     NULL},
+    {"recall --spins 20 --patterns 2 --trials 1 --plot {TMP}/r.png",
+     2,
+     {NULL},
+     {"--plot (run.plot) needs --capacity-sweep"},
+     NULL},
+    /* Options a command would silently ignore. */
+    {"train --layers 784-10- --epochs 0", 2, {NULL}, {"layer sizes '784-10-'"}, NULL},
+    {"backends --out {TMP}/b.h5", 2, {NULL}, {"--out (run.out) is not accepted"}, NULL},
+    {"report {TMP}/model_keep.h5 --out {TMP}/r.h5",
+     2,
+     {NULL},
+     {"--out (run.out) is not accepted"},
+     NULL},
+    {"eval --model {TMP}/model_keep.h5 --out {TMP}/e.h5",
+     2,
+     {NULL},
+     {"--out (run.out) needs --sweep-photons"},
+     NULL},
+    {"eval --model {TMP}/absent.h5 --sweep-photons 1,2,",
+     2,
+     {NULL},
+     {"run.sweep_photons = '1,2,': expected positive numbers"},
+     NULL},
+    /* Schedule tables: one clean line naming file and line. */
+    {"solve --problem sk:12:1 --schedule table:{TMP}/sched_trail.txt",
+     3,
+     {NULL},
+     {"{TMP}/sched_trail.txt:2: trailing text '3' after"},
+     NULL},
+    {"solve --problem sk:12:1 --schedule table:{TMP}/sched_range.txt",
+     3,
+     {NULL},
+     {"{TMP}/sched_range.txt:1: value ' 1e400' out of the range"},
+     NULL},
+    {"solve --problem sk:12:1 --schedule table:{TMP}", 4, {NULL}, {"Is a directory"}, NULL},
     {"solve --problem sk:12:1 --replicas 2 --sweeps 20 --json --target-cut 1e9",
      0,
      {"\"success_probability\": 0,", "\"tts99_s\": null"},
@@ -227,6 +339,44 @@ static int teardown(void **state) {
   return system(cmd) == 0 ? 0 : -1;
 }
 
+/* Replaces integer attribute `name` of the file's root by vals[0..n-1]
+ * (as doubles when as_double). */
+static void set_attr(const char *path, const char *name, const double *vals, int n, int as_double) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  assert_true(f >= 0);
+  if (H5Aexists(f, name) > 0) H5Adelete(f, name);
+  hsize_t dim = (hsize_t)n;
+  hid_t sp = H5Screate_simple(1, &dim, NULL);
+  hid_t a = H5Acreate2(f, name, as_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT, sp, H5P_DEFAULT,
+                       H5P_DEFAULT);
+  assert_true(a >= 0);
+  int iv[8];
+  for (int i = 0; i < n; i++) iv[i] = (int)vals[i];
+  assert_true(H5Awrite(a, as_double ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT,
+                       as_double ? (const void *)vals : (const void *)iv) >= 0);
+  H5Aclose(a);
+  H5Sclose(sp);
+  H5Fclose(f);
+}
+
+/* Small 4-3-2 model files, each broken in one way. */
+static void write_models(void) {
+  static const int sizes[3] = {4, 3, 2};
+  const char *names[] = {"model_keep.h5", "m_qbits.h5", "m_huge.h5", "m_nan.h5", "m_float.h5"};
+  for (int k = 0; k < 5; k++) {
+    po_mlp *m;
+    assert_int_equal(po_mlp_create(2, sizes, 1, &m), PO_OK);
+    if (k == 1) m->quant_w_bits = 40;
+    if (k == 3) m->W[0][0] = NAN;
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, names[k]);
+    assert_int_equal(po_mlp_save(m, path, 0, NULL, NULL), PO_OK);
+    po_mlp_destroy(m);
+    if (k == 2) set_attr(path, "sizes", (const double[]){4, 2e8, 2}, 3, 0);
+    if (k == 4) set_attr(path, "sizes", (const double[]){4.5, 3, 2}, 3, 1);
+  }
+}
+
 static void test_cases(void **state) {
   (void)state;
   write_file("bad.txt", "3 2\n1 2 1\n1 9 1\n");
@@ -234,6 +384,10 @@ static void test_cases(void **state) {
   write_file("unknown.ini", "[run]\nsweeps = 10\n");
   write_file("good.ini", "; a run configured in a file\n[run]\nalgorithm = pt\nreplicas = 6\n"
                          "steps = 40\n[problem]\nspec = sk:10:3:pm\n");
+  write_models();
+  write_file("sw.ini", "[run]\nreplicas = 2\nsteps = 10, 20\n[problem]\nspec = sk:10:1\n");
+  write_file("sched_trail.txt", "0 1\n1 2 3\n");
+  write_file("sched_range.txt", "0 1e400\n1 2\n");
   int failures = 0;
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const cli_case *c = &cases[i];
@@ -259,6 +413,35 @@ static void test_cases(void **state) {
     free(err);
   }
   assert_int_equal(failures, 0);
+  /* `merge` above refused model_keep.h5 and left it intact. */
+  char path[256];
+  snprintf(path, sizeof path, "%s/model_keep.h5", tmpdir);
+  po_mlp *m = NULL;
+  assert_int_equal(po_mlp_load(path, &m), PO_OK);
+  assert_int_equal(m->sizes[1], 3);
+  po_mlp_destroy(m);
+}
+
+/* A solve result given to merge is refused and stays readable. */
+static void test_merge_keeps_non_sweep_file(void **state) {
+  (void)state;
+  char *out, *err;
+  assert_int_equal(
+      run("solve --problem sk:12:1 --replicas 2 --sweeps 10 --out {TMP}/keep.h5", &out, &err), 0);
+  free(out);
+  free(err);
+  assert_int_equal(run("merge {TMP}/keep.h5", &out, &err), 3);
+  assert_non_null(strstr(err, "not a sweep results file"));
+  free(out);
+  free(err);
+  char path[256];
+  snprintf(path, sizeof path, "%s/keep.h5", tmpdir);
+  po_h5_provenance prov;
+  po_h5_run r;
+  assert_int_equal(po_h5_load_run(path, &prov, &r), PO_OK);
+  assert_int_equal(r.samples.replicas, 2);
+  po_h5_run_free(&r);
+  po_h5_provenance_free(&prov);
 }
 
 /* The value of "key": in a JSON text (NaN for null or absent). */
@@ -512,6 +695,7 @@ static void test_json_escapes_strings(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cases),
+      cmocka_unit_test(test_merge_keeps_non_sweep_file),
       cmocka_unit_test(test_solve_finds_exhaustive_ground),
       cmocka_unit_test(test_solve_known_ground_default_target),
       cmocka_unit_test(test_solve_out_and_threads),
