@@ -174,6 +174,18 @@ int cim_config_read(const po_backend *b, cim_config *c) {
   return PO_OK;
 }
 
+int cim_ring_round_trip(const cim_config *c, long n, double *t_rt) {
+  *t_rt = c->ring_length_m * c->group_index / 299792458.0;
+  const double capacity = c->pulse_rate_hz * *t_rt;
+  if ((double)n > capacity)
+    return po_error(PO_ERR_ARG,
+                    "backend cim: N = %ld spins do not fit in the ring (%.0f pulses = "
+                    "cim.pulse_rate_hz x round trip %.3g s); raise cim.ring_length_m or "
+                    "cim.pulse_rate_hz",
+                    n, capacity, *t_rt);
+  return PO_OK;
+}
+
 const po_backend_ops po_backend_ops_cim = {
     .name = "cim",
     .summary = "coherent Ising machine: OPO network with CAC, AHC or no feedback, adiabatic "

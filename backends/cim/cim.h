@@ -23,6 +23,10 @@ typedef struct cim_config {
 
 int cim_config_read(const po_backend *b, cim_config *c);
 
+/* Round-trip time of the fibre ring (ring_length_m x group_index / c);
+ * fails when N pulses do not fit in one round trip at pulse_rate_hz. */
+int cim_ring_round_trip(const cim_config *c, long n, double *t_rt);
+
 int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, po_samples *out);
 /* --algorithm adiabatic (backends/cim/cim_adiabatic.c). */

@@ -58,14 +58,8 @@ int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
 
   const long n = m->n;
   const int R = o->replicas;
-  const double t_rt = cfg.ring_length_m * cfg.group_index / 299792458.0;
-  const double capacity = cfg.pulse_rate_hz * t_rt;
-  if ((double)n > capacity)
-    return po_error(PO_ERR_ARG,
-                    "backend cim: N = %ld spins do not fit in the ring (%.0f pulses = "
-                    "cim.pulse_rate_hz x round trip %.3g s); raise cim.ring_length_m or "
-                    "cim.pulse_rate_hz",
-                    n, capacity, t_rt);
+  double t_rt;
+  if ((rc = cim_ring_round_trip(&cfg, n, &t_rt))) return rc;
   if ((rc = po_samples_alloc(out, R, (int)n))) return rc;
 
   const double w0 = omp_get_wtime();

@@ -418,14 +418,8 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   const long K = o->steps;
 
   /* Device time: one step = round_trips_per_step ring round trips. */
-  const double t_rt = cfg.ring_length_m * cfg.group_index / 299792458.0;
-  const double capacity = cfg.pulse_rate_hz * t_rt;
-  if ((double)n > capacity)
-    return po_error(PO_ERR_ARG,
-                    "backend cim: N = %ld spins do not fit in the ring (%.0f pulses = "
-                    "cim.pulse_rate_hz x round trip %.3g s); raise cim.ring_length_m or "
-                    "cim.pulse_rate_hz",
-                    n, capacity, t_rt);
+  double t_rt;
+  if ((rc = cim_ring_round_trip(&cfg, n, &t_rt))) return rc;
 
   shared sh = {0};
   sh.m = m;
