@@ -33,4 +33,8 @@ int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
 int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
                          const po_anneal_opts *o, po_samples *out);
 
+/* --algorithm mfcim (backends/cim/cim_mfcim.c). */
+int cim_mfcim_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+                     const po_anneal_opts *o, po_samples *out);
+
 #endif

@@ -398,7 +398,9 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     alg = ALG_PLAIN;
   else if (!strcmp(alg_name, "adiabatic"))
     return cim_adiabatic_anneal(be, m, sch, o, out); /* backends/cim/cim_adiabatic.c */
-  else if (!strcmp(alg_name, "cfc") || !strcmp(alg_name, "sfc") || !strcmp(alg_name, "mfcim"))
+  else if (!strcmp(alg_name, "mfcim"))
+    return cim_mfcim_anneal(be, m, sch, o, out); /* backends/cim/cim_mfcim.c */
+  else if (!strcmp(alg_name, "cfc") || !strcmp(alg_name, "sfc"))
     return po_error(PO_ERR_UNSUPPORTED,
                     "backend cim: algorithm '%s' is not implemented yet (implemented: cac, ahc, "
                     "plain, adiabatic)",

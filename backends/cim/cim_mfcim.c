@@ -1,0 +1,177 @@
+/* --algorithm mfcim: measurement-feedback coherent Ising machine with quantum
+ * noise, Gaussian-state model (Ng, Onodera, Ng, Wright, McMahon, Mabuchi,
+ * Yamamoto, Phys. Rev. Research 4, 013009 (2022), arXiv:2103.05629; SDEs as
+ * stated in the MF-CCVM documentation of 1QB-Information-Technologies/ccvm,
+ * docs/source/mf_ccvm_sde.rst).  The element-wise equations are in
+ * physics/mfcim.h:
+ *
+ *   dmu_i    = [(-(1 + j) + p - g^2 mu_i^2) mu_i + lambda sum_k K_ik mu~_k] dt
+ *              + sqrt(j) (sigma_i - 1/2) dW_i
+ *   dsigma_i = [2 (-(1 + j) + p - 3 g^2 mu_i^2) sigma_i - 2 j (sigma_i - 1/2)^2
+ *              + (1 + j) + 2 g^2 mu_i^2] dt
+ *   mu~_k    = mu_k + dW_k / (sqrt(4 j) dt),   K = -J (E = sum_{i<j} J_ij s_i s_j)
+ *
+ * Schedules (t in photon lifetimes, T = steps x dt): measurement strength
+ * j(t) = j0 exp(-alpha t / T) (ccvm docs, same page); pump p(t) = (1 + j(t))
+ * a(t) with a(t) linear from mf_pump_start to mf_pump_end (threshold units).
+ * Initial state: mu = 0, sigma = 1/2 (vacuum; ccvm docs).
+ *
+ * Replicas are columns of the n x R state (row-major, replicas contiguous);
+ * the feedback of a step is one SGEMM (dense) or one CSR SpMM (sparse) over
+ * all replicas.  Noise stream of replica r: po_rng_init(seed, run_id, r); all
+ * element-wise loops are independent of the thread count. */
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include "backends/cim/cim.h"
+#include "physics/mfcim.h"
+#include "physopt/error.h"
+#include "physopt/rng.h"
+#include "solvers/spmm.h"
+
+static double rms_norm(const po_ising *m) {
+  double acc = 0.0;
+  if (m->storage == PO_STORAGE_DENSE) {
+    size_t nn = (size_t)m->n * (size_t)m->n;
+    for (size_t k = 0; k < nn; k++) acc += (double)m->dense[k] * m->dense[k];
+  } else {
+    for (int64_t k = 0; k < m->row_ptr[m->n]; k++) acc += (double)m->val[k] * m->val[k];
+  }
+  return sqrt(acc / m->n);
+}
+
+int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+                     const po_anneal_opts *o, po_samples *out) {
+  (void)sch; /* the pump and measurement schedules are the model's own (above) */
+  if (!m || m->n < 1) return po_error(PO_ERR_ARG, "backend cim: empty Ising model");
+  if (o->replicas < 1 || o->steps < 1)
+    return po_error(PO_ERR_ARG, "backend cim: mfcim needs replicas >= 1 and steps >= 1 (got %d, %ld)",
+                    o->replicas, o->steps);
+  cim_config cfg;
+  int rc = cim_config_read(be, &cfg);
+  if (rc) return rc;
+  double a0, a1, g2, j0, jdecay, lscale, lam;
+  long eval_every;
+  if ((rc = po_backend_param_double(be, "mf_pump_start", &a0)) ||
+      (rc = po_backend_param_double(be, "mf_pump_end", &a1)) ||
+      (rc = po_backend_param_double(be, "mf_g2", &g2)) ||
+      (rc = po_backend_param_double(be, "mf_j0", &j0)) ||
+      (rc = po_backend_param_double(be, "mf_j_decay", &jdecay)) ||
+      (rc = po_backend_param_double(be, "mf_lambda_scale", &lscale)) ||
+      (rc = po_backend_param_double(be, "mf_lambda", &lam)) ||
+      (rc = po_backend_param_int(be, "mf_eval_every", &eval_every)))
+    return rc;
+  const long n = m->n;
+  const int R = o->replicas;
+  const long K = o->steps;
+  const double h = cfg.dt, T = (double)K * h;
+  double t_rt;
+  if ((rc = cim_ring_round_trip(&cfg, n, &t_rt))) return rc;
+  const double norm = rms_norm(m);
+  const double lambda = lam > 0 ? lam : (norm > 0 ? lscale / norm : 0.0);
+
+  const size_t nr = (size_t)n * (size_t)R;
+  float *mu = calloc(nr, sizeof *mu), *sg = malloc(nr * sizeof *sg);
+  float *dw = malloc(nr * sizeof *dw), *mt = malloc(nr * sizeof *mt);
+  float *f = malloc(nr * sizeof *f);
+  int8_t *s = malloc(nr), *best = malloc(nr);
+  double *Ebest = malloc((size_t)R * sizeof *Ebest);
+  po_rng *rng = malloc((size_t)R * sizeof *rng);
+  if (!mu || !sg || !dw || !mt || !f || !s || !best || !Ebest || !rng) {
+    rc = po_error(PO_ERR_NOMEM, "backend cim: cannot allocate mfcim state for N = %ld x %d", n, R);
+    goto done;
+  }
+  for (size_t k = 0; k < nr; k++) sg[k] = 0.5f;
+  for (int r = 0; r < R; r++) {
+    po_rng_init(&rng[r], o->seed, o->run_id, (uint64_t)r);
+    Ebest[r] = INFINITY;
+  }
+  const int T_omp = o->threads > 0 ? o->threads : omp_get_max_threads();
+  const double w0 = omp_get_wtime();
+  long bad = 0, bad_step = -1;
+  for (long k = 0; k < K && !bad; k++) {
+    const double t = (double)k * h;
+    const double j = j0 * exp(-jdecay * t / T);
+    const double p = (1.0 + j) * (a0 + (a1 - a0) * t / T);
+    const double sh = sqrt(h), meas = j > 0 ? 1.0 / (sqrt(4.0 * j) * h) : 0.0;
+    /* noise: replica r's increments from its own stream, spin order */
+#pragma omp parallel for schedule(static) num_threads(T_omp)
+    for (int r = 0; r < R; r++)
+      for (long i = 0; i < n; i++) dw[(size_t)i * R + r] = (float)(sh * po_rng_normal(&rng[r]));
+    /* measured amplitudes mu~ = mu + dW / (sqrt(4j) dt) */
+#pragma omp parallel for schedule(static) num_threads(T_omp)
+    for (long i = 0; i < n; i++)
+      for (int r = 0; r < R; r++) {
+        const size_t q = (size_t)i * R + r;
+        mt[q] = mu[q] + (float)(meas * dw[q]);
+      }
+    /* feedback f = K mu~ = -J mu~: one product over all replicas */
+    if (m->storage == PO_STORAGE_DENSE)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, R, (int)n, -1.0f, m->dense,
+                  (int)n, mt, R, 0.0f, f, R);
+    else
+      po_spmm_csr(n, R, -1.0f, m->row_ptr, m->col, m->val, mt, f);
+    if (m->h)
+      for (long i = 0; i < n; i++)
+        for (int r = 0; r < R; r++) f[(size_t)i * R + r] -= m->h[i] * (float)cfg.field_amp;
+#pragma omp parallel for schedule(static) num_threads(T_omp)
+    for (long i = 0; i < n; i++)
+      po_mfcim_step(R, h, p, g2, j, lambda, mu + (size_t)i * R, sg + (size_t)i * R,
+                    f + (size_t)i * R, dw + (size_t)i * R);
+    if ((k + 1) % eval_every == 0 || k + 1 == K) {
+      long nb = 0;
+#pragma omp parallel for schedule(static) num_threads(T_omp) reduction(+ : nb)
+      for (int r = 0; r < R; r++) {
+        int8_t *sr = s + (size_t)r * n;
+        for (long i = 0; i < n; i++) {
+          const float v = mu[(size_t)i * R + r];
+          if (!isfinite(v) || !isfinite(sg[(size_t)i * R + r])) nb++;
+          sr[i] = v < 0 ? -1 : 1;
+        }
+        const double E = po_ising_energy(m, sr);
+        if (E < Ebest[r]) {
+          Ebest[r] = E;
+          memcpy(best + (size_t)r * n, sr, (size_t)n);
+        }
+      }
+      if (nb) bad = nb, bad_step = k;
+    }
+    if (o->progress && (k + 1) % 1000 == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
+  }
+  const double wall = omp_get_wtime() - w0;
+  if (bad) {
+    rc = po_error(PO_ERR_NUMERIC,
+                  "backend cim: mfcim: %ld amplitudes became non-finite at step %ld; reduce cim.dt "
+                  "(now %g), cim.mf_lambda_scale or raise cim.mf_g2",
+                  bad, bad_step, h);
+    goto done;
+  }
+  if ((rc = po_samples_alloc(out, R, (int)n))) goto done;
+  for (int r = 0; r < R; r++) {
+    memcpy(out->spins + (size_t)r * n, best + (size_t)r * n, (size_t)n);
+    out->energy[r] = po_ising_energy(m, out->spins + (size_t)r * n);
+  }
+  {
+    /* Ledger as the other cim models (backends/cim/cim_anneal.c). */
+    const double t_step = cfg.round_trips_per_step * t_rt;
+    const double rts = (double)R * (double)K * cfg.round_trips_per_step;
+    const double nnz =
+        m->storage == PO_STORAGE_DENSE ? (double)n * (double)(n - 1) : (double)m->row_ptr[n];
+    po_ledger *l = &be->ledger;
+    l->wall_s += wall;
+    l->device_s += rts * t_rt;
+    l->run_s += (double)K * t_step;
+    po_ledger_add(l, "round_trips", "round trips", rts, cfg.pump_power_w * t_rt);
+    const int optical = !strcmp(cfg.feedback, "optical");
+    po_ledger_add(l, optical ? "feedback_optical_macs" : "feedback_digital_macs", "MAC", rts * nnz,
+                  optical ? cfg.optical_mac_j : cfg.digital_mac_j);
+    po_ledger_add(l, "adc_conversions", "samples", rts * (double)n, cfg.adc_j);
+    po_ledger_add(l, "dac_conversions", "samples", rts * (double)n, cfg.dac_j);
+  }
+  rc = PO_OK;
+done:
+  free(mu), free(sg), free(dw), free(mt), free(f), free(s), free(best), free(Ebest), free(rng);
+  return rc;
+}
