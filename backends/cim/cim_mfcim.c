@@ -47,7 +47,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   (void)sch; /* the pump and measurement schedules are the model's own (above) */
   if (!m || m->n < 1) return po_error(PO_ERR_ARG, "backend cim: empty Ising model");
   if (o->replicas < 1 || o->steps < 1)
-    return po_error(PO_ERR_ARG, "backend cim: mfcim needs replicas >= 1 and steps >= 1 (got %d, %ld)",
+    return po_error(PO_ERR_ARG,
+                    "backend cim: mfcim needs replicas >= 1 and steps >= 1 (got %d, %ld)",
                     o->replicas, o->steps);
   cim_config cfg;
   int rc = cim_config_read(be, &cfg);
@@ -100,7 +101,7 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
 #pragma omp parallel for schedule(static) num_threads(T_omp)
     for (int r = 0; r < R; r++)
       for (long i = 0; i < n; i++) dw[(size_t)i * R + r] = (float)(sh * po_rng_normal(&rng[r]));
-    /* measured amplitudes mu~ = mu + dW / (sqrt(4j) dt) */
+        /* measured amplitudes mu~ = mu + dW / (sqrt(4j) dt) */
 #pragma omp parallel for schedule(static) num_threads(T_omp)
     for (long i = 0; i < n; i++)
       for (int r = 0; r < R; r++) {
