@@ -88,20 +88,22 @@ static const po_param_spec cim_specs[] = {
      "adiabatic start of replica 0: along the top eigenvector of K (bifurcation direction) or "
      "random; other replicas always random"},
     /* measurement-feedback CIM, Gaussian-state model (physics/mfcim.h, docs/cim.md "mfcim") */
-    {"mf_pump_start", PO_PARAM_DOUBLE, "0", -10.0, 10.0, NULL, "threshold units (1 + j)",
-     "mfcim pump at t = 0: p = (1 + j(t)) a(t), a linear from mf_pump_start to mf_pump_end "
-     "(this project's choice, measured on SK N <= 20, docs/cim.md)"},
-    {"mf_pump_end", PO_PARAM_DOUBLE, "1.5", -10.0, 10.0, NULL, "threshold units (1 + j)",
-     "mfcim pump at t = T (this project's choice, docs/cim.md)"},
-    {"mf_g2", PO_PARAM_DOUBLE, "0.01", 1e-8, 100.0, NULL, "1/vacuum variance",
-     "mfcim normalized saturation g^2 (Ng et al. 2022 normalized units; value this project's "
-     "choice: steady |mu| = sqrt((a - 1)(1 + j)/g^2) ~ 10 vacuum amplitudes)"},
+    {"mf_pump_start", PO_PARAM_DOUBLE, "0", -10.0, 10.0, NULL, "1/photon lifetime",
+     "mfcim pump above threshold at t = 0: p(t) = 1 + j(t) + a(t), a linear from mf_pump_start "
+     "to mf_pump_end (ramp from 0 as ccvm mf_solver.py pump_rate_flag)"},
+    {"mf_pump_end", PO_PARAM_DOUBLE, "0.5", -10.0, 10.0, NULL, "1/photon lifetime",
+     "mfcim pump above threshold at t = T (this project's choice, measured on SK N = 20, "
+     "docs/cim.md)"},
+    {"mf_g2", PO_PARAM_DOUBLE, "1e-4", 1e-8, 100.0, NULL, "1/vacuum variance",
+     "mfcim normalized saturation g^2 (ccvm mf_solver.py default g = 0.01)"},
     {"mf_j0", PO_PARAM_DOUBLE, "1", 1e-6, 1e4, NULL, "1/photon lifetime",
-     "mfcim measurement strength at t = 0; j(t) = j0 exp(-mf_j_decay t/T) (ccvm MF-CCVM docs)"},
-    {"mf_j_decay", PO_PARAM_DOUBLE, "0", 0.0, 50.0, NULL, "1",
-     "mfcim exponent alpha of j(t) = j0 exp(-alpha t/T) (ccvm MF-CCVM docs; 0 = constant)"},
-    {"mf_lambda_scale", PO_PARAM_DOUBLE, "0.5", 0.0, 1e6, NULL, "1",
-     "mfcim feedback strength lambda = mf_lambda_scale / rms row norm of J when mf_lambda = 0"},
+     "mfcim measurement strength at t = 0; j(t) = j0 exp(-mf_j_decay t/T) (form: ccvm MF-CCVM "
+     "docs; j0 = 1 this project's choice)"},
+    {"mf_j_decay", PO_PARAM_DOUBLE, "3", 0.0, 50.0, NULL, "1",
+     "mfcim exponent alpha of j(t) = j0 exp(-alpha t/T) (ccvm mf_solver.py: 3)"},
+    {"mf_lambda_scale", PO_PARAM_DOUBLE, "2", 0.0, 1e6, NULL, "1",
+     "mfcim feedback strength lambda = mf_lambda_scale / rms row norm of J when mf_lambda = 0 "
+     "(this project's choice, measured on SK N = 20)"},
     {"mf_lambda", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "1/photon lifetime",
      "mfcim feedback strength lambda (0: from mf_lambda_scale)"},
     {"mf_eval_every", PO_PARAM_INT, "10", 1, 1000000000, NULL, "steps",

@@ -12,8 +12,9 @@
  *   mu~_k    = mu_k + dW_k / (sqrt(4 j) dt),   K = -J (E = sum_{i<j} J_ij s_i s_j)
  *
  * Schedules (t in photon lifetimes, T = steps x dt): measurement strength
- * j(t) = j0 exp(-alpha t / T) (ccvm docs, same page); pump p(t) = (1 + j(t))
- * a(t) with a(t) linear from mf_pump_start to mf_pump_end (threshold units).
+ * j(t) = j0 exp(-alpha t / T) (ccvm docs, same page); pump p(t) = 1 + j(t) +
+ * a(t) with a(t) linear from mf_pump_start to mf_pump_end (as ccvm
+ * ccvm_simulators/solvers/mf_solver.py: pump * t/T + 1 + j).
  * Initial state: mu = 0, sigma = 1/2 (vacuum; ccvm docs).
  *
  * Replicas are columns of the n x R state (row-major, replicas contiguous);
@@ -95,7 +96,7 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   for (long k = 0; k < K && !bad; k++) {
     const double t = (double)k * h;
     const double j = j0 * exp(-jdecay * t / T);
-    const double p = (1.0 + j) * (a0 + (a1 - a0) * t / T);
+    const double p = 1.0 + j + a0 + (a1 - a0) * t / T;
     const double sh = sqrt(h), meas = j > 0 ? 1.0 / (sqrt(4.0 * j) * h) : 0.0;
     /* noise: replica r's increments from its own stream, spin order */
 #pragma omp parallel for schedule(static) num_threads(T_omp)
