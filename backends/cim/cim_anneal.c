@@ -254,7 +254,9 @@ static void run_block(block *b) {
       b->sgn[i * Rb + q] = s;
       sh->s[(size_t)(r0 + q) * n + i] = s;
     }
-  if (b->e) /* SFC: e is a low-pass copy of z, starts at 0 ([R21] MindQuantum SFC.py) */
+  /* e(0) = 1 (AHC, CAC, CFC); SFC: e is a low-pass copy of z and starts at 0
+   * (MindQuantum SFC.py, see docs/cim.md) */
+  if (b->e)
     for (size_t k = 0; k < nr; k++) b->e[k] = sh->alg == ALG_SFC ? 0.0f : 1.0f;
   /* initial fields: dense J as one SGEMM of the block's spins (a bulk
    * update from f = h), sparse J per replica */
