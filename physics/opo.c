@@ -76,6 +76,69 @@ long po_opo_step_em(long n, int R, double dt, double p, const po_opo_params *m, 
   return bad;
 }
 
+/* Finishes an element: noise, divergence count, clamp, sign flip. */
+static inline __attribute__((always_inline)) long finish(float xn, float sg, const float *wi,
+                                                         long r, long n, float xmax, float *xo,
+                                                         int8_t *so, uint8_t *fo) {
+  if (wi) xn += sg * wi[r * n];
+  long nb = (xn - xn) != 0.0f; /* NaN or infinite */
+  xn = xn > xmax ? xmax : (xn < -xmax ? -xmax : xn);
+  *xo = xn;
+  int8_t s = xn < 0.0f ? (int8_t)-1 : (int8_t)1;
+  *fo = (uint8_t)(s != *so);
+  *so = s;
+  return nb;
+}
+
+long po_opo_step_cfc(long n, int R, double dt, double p, const po_opo_params *m, double alpha,
+                     double beta, double e_min, float *x, float *e, const float *c, const float *dw,
+                     int8_t *sgn, uint8_t *flip) {
+  const float h = (float)dt, g = (float)(p - 1.0), mu = (float)m->mu, eps = (float)m->eps;
+  const float sg = (float)m->sigma, a = (float)alpha, bt = (float)beta, emin = (float)e_min;
+  const float emax = m->e_max > 0 ? (float)m->e_max : INFINITY;
+  const float xmax = m->x_max > 0 ? (float)m->x_max : INFINITY;
+  const int has_w = dw != NULL && sg != 0.0f;
+  long bad = 0;
+#pragma omp parallel for schedule(static) reduction(+ : bad)
+  for (long i = 0; i < n; i++) {
+    float *xi = x + i * R, *ei = e + i * R;
+    const float *ci = c + i * R, *wi = has_w ? dw + i : NULL;
+    for (int r = 0; r < R; r++) {
+      const float v = xi[r], ev = ei[r];
+      const float z = eps * ev * ci[r];
+      float en = ev - h * bt * (z * z - a) * ev;
+      en = en < emin ? emin : en;
+      ei[r] = en < emax ? en : emax;
+      bad += finish(v + h * (g * v - mu * v * v * v + z), sg, wi, r, n, xmax, &xi[r],
+                    &sgn[i * R + r], &flip[i * R + r]);
+    }
+  }
+  return bad;
+}
+
+long po_opo_step_sfc(long n, int R, double dt, double p, const po_opo_params *m, double gain,
+                     double k, double beta, float *x, float *e, const float *c, const float *dw,
+                     int8_t *sgn, uint8_t *flip) {
+  const float h = (float)dt, g = (float)(p - 1.0), mu = (float)m->mu, eps = (float)m->eps;
+  const float sg = (float)m->sigma, cg = (float)gain, kk = (float)k, bt = (float)beta;
+  const float xmax = m->x_max > 0 ? (float)m->x_max : INFINITY;
+  const int has_w = dw != NULL && sg != 0.0f;
+  long bad = 0;
+#pragma omp parallel for schedule(static) reduction(+ : bad)
+  for (long i = 0; i < n; i++) {
+    float *xi = x + i * R, *ei = e + i * R;
+    const float *ci = c + i * R, *wi = has_w ? dw + i : NULL;
+    for (int r = 0; r < R; r++) {
+      const float v = xi[r], ev = ei[r];
+      const float z = eps * ci[r];
+      ei[r] = ev - h * bt * (ev - z);
+      bad += finish(v + h * (g * v - mu * v * v * v + tanhf(cg * z) + kk * (z - ev)), sg, wi, r, n,
+                    xmax, &xi[r], &sgn[i * R + r], &flip[i * R + r]);
+    }
+  }
+  return bad;
+}
+
 double po_opo_steady_amplitude(double p, double mu) {
   return p > 1.0 ? sqrt((p - 1.0) / mu) : 0.0;
 }

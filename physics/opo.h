@@ -32,6 +32,20 @@
  *
  * where H(t) is the Ising energy of sign(x(t)) (per replica).
  *
+ * Chaotic feedback control, CFC, and separated feedback control, SFC
+ * (Reifenstein, Kako, Khoyratee, Leleu, Yamamoto, "Coherent Ising machines
+ * with optical error correction circuits", Adv. Quantum Technol. 4, 2100077
+ * (2021), Eqs. (3)-(5) and (6)-(8)), written with physopt's sign, c = K x,
+ * K = -J (the paper's "- z_i" with its J is "+ z_i" here):
+ *
+ *   CFC: z_i = eps e_i c_i,  dx_i/dt = (p-1) x_i - mu x_i^3 + z_i,
+ *        de_i/dt = -beta e_i (z_i^2 - alpha),      e_i(0) = 1;
+ *   SFC: z_i = eps c_i,      dx_i/dt = (p-1) x_i - mu x_i^3 + tanh(g z_i) + k (z_i - e_i),
+ *        de_i/dt = -beta (e_i - z_i),              e_i(0) = 0
+ *
+ * (the paper's c is called g here; the paper has mu = 1; in SFC e_i is a
+ * low-pass copy of z_i, sign included).
+ *
  * Layout: x, e, c, sgn are n x R row-major (column r = replica r); per-replica
  * quantities are arrays of R; noise increments dw are replica-major R x n
  * (solvers/sde.h).  Element-wise loops run under OpenMP over rows. */
@@ -70,6 +84,23 @@ void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *
 long po_opo_step_em(long n, int R, double dt, double p, const po_opo_params *m, float *x, float *e,
                     const float *c, const float *beta, const float *target, const float *dw,
                     int8_t *sgn, uint8_t *flip);
+
+/* One fused Euler-Maruyama step of CFC (equations above) for every element:
+ *   z = eps e c,  x' = x + dt [(p-1) x - mu x^3 + z] + sigma dw,
+ *   e' = e - dt beta (z^2 - alpha) e, clamped to [e_min, e_max (if > 0)],
+ * |x'| clamped to x_max when > 0.  Other arguments and the return value as
+ * po_opo_step_em. */
+long po_opo_step_cfc(long n, int R, double dt, double p, const po_opo_params *m, double alpha,
+                     double beta, double e_min, float *x, float *e, const float *c, const float *dw,
+                     int8_t *sgn, uint8_t *flip);
+
+/* One fused Euler-Maruyama step of SFC (equations above):
+ *   z = eps c,  x' = x + dt [(p-1) x - mu x^3 + tanh(g z) + k (z - e)] + sigma dw,
+ *   e' = e - dt beta (e - z),
+ * |x'| clamped to x_max when > 0.  As po_opo_step_em otherwise. */
+long po_opo_step_sfc(long n, int R, double dt, double p, const po_opo_params *m, double g, double k,
+                     double beta, float *x, float *e, const float *c, const float *dw, int8_t *sgn,
+                     uint8_t *flip);
 
 /* Steady amplitude of a single uncoupled, noiseless OPO: sqrt((p-1)/mu)
  * above threshold (p > 1), 0 below. */

@@ -7,7 +7,11 @@
  *       (the hardest instance, SK1_N100_4, has a per-replica success
  *       probability of ~0.15, so 48 replicas fail with probability ~4e-4).
  *   G1: 8 replicas x 10000 steps, G22: 16 replicas x 10000 steps, with
- *       configs/cim-gset.ini. */
+ *       configs/cim-gset.ini.
+ *   CFC / SFC on the 30 SK instances with N <= 30, default [cim]: CFC 32
+ *       replicas x 1000 steps, SFC 64 x 1000 (lowest measured per-replica
+ *       success: CFC 0.56 on SK1_N20_8, SFC 0.14 on SK1_N30_4, so a miss has
+ *       probability < 1e-4 per instance). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -183,6 +187,57 @@ static void test_cac_sk_ground_states(void **state) {
   po_backend_close(b);
 }
 
+/* CFC and SFC ([R21] in docs/cim.md) with the default [cim] parameters reach
+ * the exact ground energy of every SK instance with N <= 30. */
+static void fc_sk_ground_states(const char *alg, int R, long K) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", data_dir());
+  FILE *f = fopen(path, "r");
+  if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
+  po_backend *b = open_cim(NULL, NULL);
+  char line[256], name[128];
+  double ground, p_sum = 0, p_min = 1;
+  int count = 0, n;
+  while (fgets(line, sizeof line, f)) {
+    if (line[0] == '#' || sscanf(line, "%127s %lf", name, &ground) != 2) continue;
+    if (sscanf(name, "SK1_N%d_", &n) != 1 || n > 30) continue;
+    char rel[200];
+    snprintf(rel, sizeof rel, "sk/%s", name);
+    po_ising *m = load(rel);
+    po_anneal_opts o = {.algorithm = alg, .replicas = R, .steps = K, .seed = 2024};
+    po_samples s = {0};
+    if (po_backend_ising_anneal(b, m, NULL, &o, &s) != PO_OK) fail_msg("%s", po_last_error());
+    double best = INFINITY;
+    int hits = 0;
+    for (int r = 0; r < s.replicas; r++) {
+      assert_true(s.energy[r] >= ground - 1e-9);
+      assert_true(fabs(s.energy[r] - po_ising_energy(m, s.spins + (size_t)r * m->n)) < 1e-9);
+      best = fmin(best, s.energy[r]);
+      hits += s.energy[r] <= ground + 1e-9;
+    }
+    if (best > ground + 1e-9) fail_msg("%s: %s best %g, ground %g", name, alg, best, ground);
+    p_sum += (double)hits / R;
+    p_min = fmin(p_min, (double)hits / R);
+    count++;
+    po_samples_free(&s);
+    po_ising_destroy(m);
+  }
+  fclose(f);
+  assert_int_equal(count, 30);
+  printf("%s on SK N<=30 (%d x %ld): all %d ground states reached; per-replica success mean "
+         "%.3f, min %.3f\n",
+         alg, R, K, count, p_sum / count, p_min);
+  po_backend_close(b);
+}
+static void test_cfc_sk_ground_states(void **state) {
+  (void)state;
+  fc_sk_ground_states("cfc", 32, 1000);
+}
+static void test_sfc_sk_ground_states(void **state) {
+  (void)state;
+  fc_sk_ground_states("sfc", 64, 1000);
+}
+
 static double best_cut(po_backend *b, po_ising *m, int R, long K) {
   po_anneal_opts o = {.algorithm = "cac", .replicas = R, .steps = K, .seed = 7};
   po_samples s = {0};
@@ -219,8 +274,8 @@ static void test_threads_reproducible(void **state) {
   assert_int_equal(po_ising_generate_sk(60, 3, 1, &m), PO_OK);
   po_ising *mc;
   assert_int_equal(po_ising_to_csr(m, &mc), PO_OK);
-  const char *algs[] = {"cac", "ahc", "plain"};
-  for (int q = 0; q < 3; q++) {
+  const char *algs[] = {"cac", "ahc", "plain", "cfc", "sfc"};
+  for (int q = 0; q < 5; q++) {
     for (int sparse = 0; sparse < 2; sparse++) {
       po_samples s1 = {0}, s2 = {0};
       po_anneal_opts o = {
@@ -337,6 +392,16 @@ static void test_errors(void **state) {
   assert_int_not_equal(po_backend_open("cim", p, &b), PO_OK);
   assert_non_null(strstr(po_last_error(), "dt"));
   po_params_destroy(p);
+  /* CFC / SFC parameters are range-checked too */
+  const char *bad_fc[] = {"cim.sfc_k=-1", "cim.cfc_ramp=2", "cim.cfc_beta=-0.1"};
+  const char *bad_key[] = {"sfc_k", "cfc_ramp", "cfc_beta"};
+  for (int q = 0; q < 3; q++) {
+    assert_int_equal(po_params_create(&p), PO_OK);
+    assert_int_equal(po_params_assign(p, bad_fc[q]), PO_OK);
+    assert_int_not_equal(po_backend_open("cim", p, &b), PO_OK);
+    assert_non_null(strstr(po_last_error(), bad_key[q]));
+    po_params_destroy(p);
+  }
   /* ring too short for N pulses */
   const char *sets[] = {"cim.ring_length_m=1", "cim.pulse_rate_hz=1e9", NULL};
   b = open_cim(NULL, sets);
@@ -360,6 +425,8 @@ int main(void) {
       cmocka_unit_test(test_opo_noise_scaling),
       cmocka_unit_test(test_cac_sk_ground_states),
       cmocka_unit_test(test_cac_gset),
+      cmocka_unit_test(test_cfc_sk_ground_states),
+      cmocka_unit_test(test_sfc_sk_ground_states),
       cmocka_unit_test(test_threads_reproducible),
       cmocka_unit_test(test_ledger),
       cmocka_unit_test(test_trajectory),

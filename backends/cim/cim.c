@@ -15,6 +15,15 @@
  *        (2019).
  *  [W13] Wang, Marandi, Wen, Byer, Yamamoto, PRA 88, 063853 (2013):
  *        normalised OPO equations (x^3 saturation, threshold p = 1).
+ *  [R21] Reifenstein, Kako, Khoyratee, Leleu, Yamamoto, Adv. Quantum Technol.
+ *        4, 2100077 (2021), "Coherent Ising machines with optical error
+ *        correction circuits": CFC Eqs. (3)-(5), SFC Eqs. (6)-(8); SFC ramps
+ *        p -1 -> 1 and c 1 -> 3 (Sec. 3, Fig. 5).
+ *  [MQ]  MindQuantum (Huawei, Apache-2.0), mindquantum/algorithm/qaia/CFC.py
+ *        and SFC.py, implementations of [R21]: defaults dt = 0.1,
+ *        xi = sqrt(2 N / sum J^2), CFC p = -1 -> 1 over 90% of the steps then
+ *        1, alpha = 1, beta = 0.15, |x| <= 1.5, e >= 0.01; SFC p = -1 -> 1,
+ *        beta = 0.3 -> 0, c = 1 -> 3, k = 0.2.
  *  [H21] Honjo et al., Sci. Adv. 7, eabh0952 (2021): 100,512 pulses in a
  *        5 km fibre ring. */
 static const po_param_spec cim_specs[] = {
@@ -68,6 +77,43 @@ static const po_param_spec cim_specs[] = {
      "AHC error rate beta ([CO] AHC.py beta = 0.05)"},
     {"ahc_target", PO_PARAM_DOUBLE, "0.2", 0.0, 100.0, NULL, "amplitude^2",
      "AHC target amplitude a ([CO] AHC.py target_a_baseline = 0.2)"},
+    /* CFC (chaotic feedback control, [R21] Eqs. (3)-(5)) */
+    {"cfc_pump_start", PO_PARAM_DOUBLE, "-1", -10.0, 10.0, NULL, "threshold units",
+     "CFC pump at step 0, ramped linearly to cfc_pump_end ([MQ] CFC.py p = linspace(-1, 1))"},
+    {"cfc_pump_end", PO_PARAM_DOUBLE, "1", -10.0, 10.0, NULL, "threshold units",
+     "CFC pump at the end of the ramp ([MQ] CFC.py)"},
+    {"cfc_ramp", PO_PARAM_DOUBLE, "0.9", 0.0, 1.0, NULL, "fraction of steps",
+     "CFC pump ramp length; constant cfc_pump_end afterwards ([MQ] CFC.py Tr = 0.9 n_iter)"},
+    {"cfc_eps_scale", PO_PARAM_DOUBLE, "1.41421356", 0.0, 1e6, NULL, "1",
+     "CFC automatic coupling xi = cfc_eps_scale / norm(J) ([MQ] xi = sqrt(2 N / sum J^2) = "
+     "sqrt(2) / rms norm)"},
+    {"cfc_alpha", PO_PARAM_DOUBLE, "1", 0.0, 100.0, NULL, "1",
+     "CFC target of the squared feedback z^2 ([MQ] CFC.py alpha = 1)"},
+    {"cfc_beta", PO_PARAM_DOUBLE, "0.15", 0.0, 1e6, NULL, "1/photon lifetime",
+     "CFC error-variable rate beta ([MQ] CFC.py beta = 0.15)"},
+    {"cfc_e_min", PO_PARAM_DOUBLE, "0.01", 0.0, 1e6, NULL, "1",
+     "CFC lower clamp of e_i (upper: e_max) ([MQ] CFC.py e >= 0.01)"},
+    {"cfc_x_max", PO_PARAM_DOUBLE, "1.5", 0.0, 1e9, NULL, "1",
+     "CFC clamp of |x_i| (0 = use x_max) ([MQ] CFC.py |x| <= 1.5)"},
+    /* SFC (separated feedback control, [R21] Eqs. (6)-(8)) */
+    {"sfc_pump_start", PO_PARAM_DOUBLE, "-1", -10.0, 10.0, NULL, "threshold units",
+     "SFC pump at step 0, ramped linearly to sfc_pump_end ([R21] Sec. 3; [MQ] SFC.py)"},
+    {"sfc_pump_end", PO_PARAM_DOUBLE, "1", -10.0, 10.0, NULL, "threshold units",
+     "SFC pump at the end of the ramp ([R21] Sec. 3; [MQ] SFC.py)"},
+    {"sfc_ramp", PO_PARAM_DOUBLE, "1", 0.0, 1.0, NULL, "fraction of steps",
+     "SFC pump ramp length ([MQ] SFC.py ramps over all steps)"},
+    {"sfc_eps_scale", PO_PARAM_DOUBLE, "1.41421356", 0.0, 1e6, NULL, "1",
+     "SFC automatic coupling xi = sfc_eps_scale / norm(J) ([MQ] xi = sqrt(2 N / sum J^2))"},
+    {"sfc_k", PO_PARAM_DOUBLE, "0.2", 0.0, 1e6, NULL, "1",
+     "SFC error-feedback gain k of k (z - e) ([MQ] SFC.py k = 0.2)"},
+    {"sfc_beta_start", PO_PARAM_DOUBLE, "0.3", 0.0, 1e6, NULL, "1/photon lifetime",
+     "SFC low-pass rate beta at step 0, linear to sfc_beta_end ([MQ] SFC.py 0.3 -> 0)"},
+    {"sfc_beta_end", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "1/photon lifetime",
+     "SFC low-pass rate beta at the last step ([MQ] SFC.py)"},
+    {"sfc_gain_start", PO_PARAM_DOUBLE, "1", 0.0, 1e6, NULL, "1",
+     "SFC tanh gain c of tanh(c z) at step 0, linear to sfc_gain_end ([R21] Sec. 3: 1 -> 3)"},
+    {"sfc_gain_end", PO_PARAM_DOUBLE, "3", 0.0, 1e6, NULL, "1",
+     "SFC tanh gain c at the last step ([R21] Sec. 3; [MQ] SFC.py)"},
     /* plain */
     {"pump_start", PO_PARAM_DOUBLE, "-1", -10.0, 10.0, NULL, "threshold units",
      "plain CIM default pump ramp start (linear; overridden by --schedule)"},
@@ -209,12 +255,12 @@ int cim_ring_round_trip(const cim_config *c, long n, double *t_rt) {
 
 const po_backend_ops po_backend_ops_cim = {
     .name = "cim",
-    .summary = "coherent Ising machine: OPO network with CAC, AHC or no feedback, adiabatic "
+    .summary = "coherent Ising machine: OPO network with CAC, AHC, CFC, SFC or no feedback, "
+               "measurement-feedback Gaussian-state model (mfcim), adiabatic "
                "landscape annealing (fibre-ring device time and energy)",
     .caps = PO_CAP_ISING,
     .fallback = "cpu",
-    /* cfc, sfc and mfcim are recognised and return PO_ERR_UNSUPPORTED */
-    .algorithms = "cac|ahc|plain|adiabatic|mfcim",
+    .algorithms = "cac|ahc|plain|adiabatic|cfc|sfc|mfcim",
     .params = &po_cim_params,
     .energy = &po_cim_energy,
     .ising_anneal = cim_ising_anneal,

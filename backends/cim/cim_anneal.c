@@ -17,6 +17,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@
 #include "solvers/sde.h"
 #include "solvers/spmm.h"
 
-typedef enum { ALG_PLAIN, ALG_AHC, ALG_CAC } cim_alg;
+typedef enum { ALG_PLAIN, ALG_AHC, ALG_CAC, ALG_CFC, ALG_SFC } cim_alg;
 
 /* Replicas per block (one SGEMM / SpMM column block); a property of the
  * problem, never of the thread count. */
@@ -43,6 +44,11 @@ typedef struct shared {
   cim_alg alg;
   po_opo_params opo;
   double gamma, tau, pump_c;
+  /* CFC / SFC (physics/opo.h): pump ramp p0 -> p1 over the first ramp
+   * fraction of the steps, then p1; CFC alpha, beta, e_min; SFC k and the
+   * linear ramps of beta (b0 -> b1) and of the tanh gain (g0 -> g1) */
+  double fc_p0, fc_p1, fc_ramp, cfc_alpha, cfc_beta, cfc_emin, sfc_k, sfc_b0, sfc_b1, sfc_g0,
+      sfc_g1;
   const po_schedule *sch;
   po_sde_method method;
   uint64_t seed, run;
@@ -248,8 +254,10 @@ static void run_block(block *b) {
       b->sgn[i * Rb + q] = s;
       sh->s[(size_t)(r0 + q) * n + i] = s;
     }
+  /* e(0) = 1 (AHC, CAC, CFC); SFC: e is a low-pass copy of z and starts at 0
+   * (MindQuantum SFC.py, see docs/cim.md) */
   if (b->e)
-    for (size_t k = 0; k < nr; k++) b->e[k] = 1.0f;
+    for (size_t k = 0; k < nr; k++) b->e[k] = sh->alg == ALG_SFC ? 0.0f : 1.0f;
   /* initial fields: dense J as one SGEMM of the block's spins (a bulk
    * update from f = h), sparse J per replica */
   const int dense = sh->m->storage == PO_STORAGE_DENSE;
@@ -298,7 +306,10 @@ static void run_block(block *b) {
     double p;
     if (sh->sch && sh->sch->kind != PO_SCHED_DEFAULT)
       p = po_schedule_value(sh->sch, k, K);
-    else if (sh->alg == ALG_PLAIN)
+    else if (sh->alg == ALG_CFC || sh->alg == ALG_SFC) {
+      const double kr = sh->fc_ramp * (double)K, u = kr > 1 ? fmin((double)k / (kr - 1), 1.0) : 1.0;
+      p = sh->fc_p0 + (sh->fc_p1 - sh->fc_p0) * u;
+    } else if (sh->alg == ALG_PLAIN)
       p = cfg->pump_start + (cfg->pump_end - cfg->pump_start) * (K > 1 ? (double)k / (K - 1) : 1.0);
     else
       p = sh->pump_c;
@@ -322,8 +333,17 @@ static void run_block(block *b) {
           po_rng_normal_fill(&b->rng[q], d, n);
           for (long i = 0; i < n; i++) d[i] *= sq;
         }
-      bad = po_opo_step_em(n, Rb, dt, p, &sh->opo, b->x, b->e, b->c, b->beta, b->target, b->dw,
-                           b->sgn, b->flip);
+      const double u = K > 1 ? (double)k / (double)(K - 1) : 1.0;
+      if (sh->alg == ALG_CFC)
+        bad = po_opo_step_cfc(n, Rb, dt, p, &sh->opo, sh->cfc_alpha, sh->cfc_beta, sh->cfc_emin,
+                              b->x, b->e, b->c, b->dw, b->sgn, b->flip);
+      else if (sh->alg == ALG_SFC)
+        bad = po_opo_step_sfc(n, Rb, dt, p, &sh->opo, sh->sfc_g0 + (sh->sfc_g1 - sh->sfc_g0) * u,
+                              sh->sfc_k, sh->sfc_b0 + (sh->sfc_b1 - sh->sfc_b0) * u, b->x, b->e,
+                              b->c, b->dw, b->sgn, b->flip);
+      else
+        bad = po_opo_step_em(n, Rb, dt, p, &sh->opo, b->x, b->e, b->c, b->beta, b->target, b->dw,
+                             b->sgn, b->flip);
     }
     if (bad) {
       b->rc = PO_ERR_NUMERIC;
@@ -396,15 +416,14 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     alg = ALG_AHC;
   else if (!strcmp(alg_name, "plain"))
     alg = ALG_PLAIN;
+  else if (!strcmp(alg_name, "cfc"))
+    alg = ALG_CFC;
+  else if (!strcmp(alg_name, "sfc"))
+    alg = ALG_SFC;
   else if (!strcmp(alg_name, "adiabatic"))
     return cim_adiabatic_anneal(be, m, sch, o, out); /* backends/cim/cim_adiabatic.c */
   else if (!strcmp(alg_name, "mfcim"))
     return cim_mfcim_anneal(be, m, sch, o, out); /* backends/cim/cim_mfcim.c */
-  else if (!strcmp(alg_name, "cfc") || !strcmp(alg_name, "sfc"))
-    return po_error(PO_ERR_UNSUPPORTED,
-                    "backend cim: algorithm '%s' is not implemented yet (implemented: cac, ahc, "
-                    "plain, adiabatic)",
-                    alg_name);
   else
     return po_error(PO_ERR_ARG,
                     "backend cim: unknown algorithm '%s' (valid: cac|ahc|plain|cfc|sfc|mfcim|"
@@ -446,12 +465,16 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   if ((rc = po_backend_param_double(be,
                                     alg == ALG_CAC   ? "cac_pump"
                                     : alg == ALG_AHC ? "ahc_pump"
+                                    : alg == ALG_CFC ? "cfc_pump_end"
+                                    : alg == ALG_SFC ? "sfc_pump_end"
                                                      : "pump_end",
                                     &sh.pump_c)))
     return rc;
   if ((rc = po_backend_param_double(be,
                                     alg == ALG_CAC   ? "cac_eps_scale"
                                     : alg == ALG_AHC ? "ahc_eps_scale"
+                                    : alg == ALG_CFC ? "cfc_eps_scale"
+                                    : alg == ALG_SFC ? "sfc_eps_scale"
                                                      : "plain_eps_scale",
                                     &eps_scale)))
     return rc;
@@ -463,6 +486,32 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   sh.opo.e_max = cfg.e_max;
   sh.opo.x_max =
       cfg.x_max >= 0 ? cfg.x_max : (cfg.mu > 0 && cfg.dt > 0 ? 1.0 / sqrt(cfg.mu * cfg.dt) : 0.0);
+  if (alg == ALG_CFC || alg == ALG_SFC) {
+    const char *pre = alg == ALG_CFC ? "cfc" : "sfc";
+    char key[64];
+    struct {
+      const char *name;
+      double *dst;
+    } fc[] = {{"pump_start", &sh.fc_p0}, {"pump_end", &sh.fc_p1}, {"ramp", &sh.fc_ramp}};
+    for (size_t q = 0; q < sizeof fc / sizeof fc[0]; q++) {
+      snprintf(key, sizeof key, "%s_%s", pre, fc[q].name);
+      if ((rc = po_backend_param_double(be, key, fc[q].dst))) return rc;
+    }
+    if (alg == ALG_CFC) {
+      double xm;
+      if ((rc = po_backend_param_double(be, "cfc_alpha", &sh.cfc_alpha)) ||
+          (rc = po_backend_param_double(be, "cfc_beta", &sh.cfc_beta)) ||
+          (rc = po_backend_param_double(be, "cfc_e_min", &sh.cfc_emin)) ||
+          (rc = po_backend_param_double(be, "cfc_x_max", &xm)))
+        return rc;
+      if (xm > 0) sh.opo.x_max = xm;
+    } else if ((rc = po_backend_param_double(be, "sfc_k", &sh.sfc_k)) ||
+               (rc = po_backend_param_double(be, "sfc_beta_start", &sh.sfc_b0)) ||
+               (rc = po_backend_param_double(be, "sfc_beta_end", &sh.sfc_b1)) ||
+               (rc = po_backend_param_double(be, "sfc_gain_start", &sh.sfc_g0)) ||
+               (rc = po_backend_param_double(be, "sfc_gain_end", &sh.sfc_g1)))
+      return rc;
+  }
   sh.gamma = cfg.gamma + cfg.gamma_n / (double)n;
   sh.tau = cfg.tau + cfg.tau_n * (double)n;
 
