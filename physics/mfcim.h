@@ -21,6 +21,8 @@
 #ifndef PHYSOPT_PHYSICS_MFCIM_H
 #define PHYSOPT_PHYSICS_MFCIM_H
 
+#include <math.h>
+
 /* One Euler-Maruyama step of size h for n values (any layout): mu, sigma
  * updated in place; f = coupling field sum_k K_ik mu~_k (NULL: none); dw =
  * Wiener increments sqrt(h) N(0,1) of the same layout (NULL: noiseless). */
@@ -29,7 +31,7 @@ void po_mfcim_step(long n, double h, double p, double g2, double j, double lambd
 
 /* The measured amplitude mu + dw / (sqrt(4 j) h) (j > 0). */
 static inline float po_mfcim_measured(float mu, float dw, double h, double j) {
-  return mu + (float)(dw / (__builtin_sqrt(4.0 * j) * h));
+  return mu + (float)(dw / (sqrt(4.0 * j) * h));
 }
 
 #endif
