@@ -107,7 +107,8 @@ static void test_errors(void **state) {
       0);
   assert_non_null(strstr(err, "--out"));
   assert_int_not_equal(
-      run("solve --problem sk:10:1 --backend cim --algorithm bogus --steps 10", err, sizeof err), 0);
+      run("solve --problem sk:10:1 --backend cim --algorithm bogus --steps 10", err, sizeof err),
+      0);
   assert_non_null(strstr(err, "cac|ahc|plain|adiabatic"));
 }
 

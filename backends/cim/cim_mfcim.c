@@ -45,8 +45,16 @@ static double rms_norm(const po_ising *m) {
 
 int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                      const po_anneal_opts *o, po_samples *out) {
-  (void)sch; /* the pump and measurement schedules are the model's own (above) */
   if (!m || m->n < 1) return po_error(PO_ERR_ARG, "backend cim: empty Ising model");
+  /* The pump and measurement schedules are the model's own (above); refuse
+   * options it would otherwise ignore. */
+  if (sch && sch->kind != PO_SCHED_DEFAULT)
+    return po_error(PO_ERR_ARG,
+                    "backend cim: algorithm mfcim ramps its pump from cim.mf_pump_start "
+                    "to cim.mf_pump_end; a --schedule is not accepted");
+  if (o->trajectory)
+    return po_error(PO_ERR_UNSUPPORTED,
+                    "backend cim: trajectories are recorded for cac, ahc, cfc, sfc and plain");
   if (o->replicas < 1 || o->steps < 1)
     return po_error(PO_ERR_ARG,
                     "backend cim: mfcim needs replicas >= 1 and steps >= 1 (got %d, %ld)",
