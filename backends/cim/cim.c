@@ -253,6 +253,25 @@ int cim_ring_round_trip(const cim_config *c, long n, double *t_rt) {
   return PO_OK;
 }
 
+void cim_book_ledger(po_backend *be, const cim_config *c, const po_ising *m, int R, long K,
+                     double t_rt, double wall_s) {
+  const long n = m->n;
+  const double t_step = c->round_trips_per_step * t_rt;
+  const double rts = (double)R * (double)K * c->round_trips_per_step;
+  const double nnz =
+      m->storage == PO_STORAGE_DENSE ? (double)n * (double)(n - 1) : (double)m->row_ptr[n];
+  po_ledger *l = &be->ledger;
+  l->wall_s += wall_s;
+  l->device_s += rts * t_rt;
+  l->run_s += (double)K * t_step;
+  po_ledger_add(l, "round_trips", "round trips", rts, c->pump_power_w * t_rt);
+  const int optical = !strcmp(c->feedback, "optical");
+  po_ledger_add(l, optical ? "feedback_optical_macs" : "feedback_digital_macs", "MAC", rts * nnz,
+                optical ? c->optical_mac_j : c->digital_mac_j);
+  po_ledger_add(l, "adc_conversions", "samples", rts * (double)n, c->adc_j);
+  po_ledger_add(l, "dac_conversions", "samples", rts * (double)n, c->dac_j);
+}
+
 const po_backend_ops po_backend_ops_cim = {
     .name = "cim",
     .summary = "coherent Ising machine: OPO network with CAC, AHC, CFC, SFC or no feedback, "

@@ -27,6 +27,13 @@ int cim_config_read(const po_backend *b, cim_config *c);
  * fails when N pulses do not fit in one round trip at pulse_rate_hz. */
 int cim_ring_round_trip(const cim_config *c, long n, double *t_rt);
 
+/* Books one anneal of R replicas x K steps: device time (replicas are runs
+ * of the device one after the other, run_s = K steps), round trips priced at
+ * pump power x round-trip time, feedback MACs (digital or optical), and one
+ * ADC and one DAC conversion per pulse per round trip. */
+void cim_book_ledger(po_backend *be, const cim_config *c, const po_ising *m, int R, long K,
+                     double t_rt, double wall_s);
+
 int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, po_samples *out);
 /* --algorithm adiabatic (backends/cim/cim_adiabatic.c). */

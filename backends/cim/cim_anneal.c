@@ -601,24 +601,7 @@ int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     out->energy[r] = po_ising_energy(m, out->spins + (size_t)r * n);
   }
 
-  {
-    /* Ledger.  Replicas are independent runs of the device, one after the
-     * other: device_s = R K t_step, run_s (the t of TTS99) = K t_step. */
-    const double t_step = cfg.round_trips_per_step * t_rt;
-    const double rts = (double)R * (double)K * cfg.round_trips_per_step;
-    const double nnz =
-        m->storage == PO_STORAGE_DENSE ? (double)n * (double)(n - 1) : (double)m->row_ptr[n];
-    po_ledger *l = &be->ledger;
-    l->wall_s += wall;
-    l->device_s += rts * t_rt;
-    l->run_s += (double)K * t_step;
-    po_ledger_add(l, "round_trips", "round trips", rts, cfg.pump_power_w * t_rt);
-    const int optical = !strcmp(cfg.feedback, "optical");
-    po_ledger_add(l, optical ? "feedback_optical_macs" : "feedback_digital_macs", "MAC", rts * nnz,
-                  optical ? cfg.optical_mac_j : cfg.digital_mac_j);
-    po_ledger_add(l, "adc_conversions", "samples", rts * (double)n, cfg.adc_j);
-    po_ledger_add(l, "dac_conversions", "samples", rts * (double)n, cfg.dac_j);
-  }
+  cim_book_ledger(be, &cfg, m, R, K, t_rt, wall);
   rc = PO_OK;
 
 done:
