@@ -24,12 +24,8 @@
 
 #include "physics/opo.h"
 #include "physopt/physopt.h"
+#include "tests/util/testutil.h"
 #include "solvers/sde.h"
-
-static const char *data_dir(void) {
-  const char *d = getenv("PHYSOPT_DATA");
-  return d && *d ? d : "../shared/data";
-}
 
 /* ---- physics: one uncoupled noiseless OPO ------------------------------- */
 
@@ -125,35 +121,15 @@ static void test_opo_noise_scaling(void **state) {
 
 /* ---- the backend -------------------------------------------------------- */
 
-static po_backend *open_cim(const char *ini, const char *const *sets) {
-  po_params *p;
-  assert_int_equal(po_params_create(&p), PO_OK);
-  if (ini && po_params_load_ini(p, ini) != PO_OK) fail_msg("%s", po_last_error());
-  for (; sets && *sets; sets++)
-    if (po_params_assign(p, *sets) != PO_OK) fail_msg("%s", po_last_error());
-  po_backend *b;
-  if (po_backend_open("cim", p, &b) != PO_OK) fail_msg("%s", po_last_error());
-  po_params_destroy(p);
-  return b;
-}
-
-static po_ising *load(const char *rel) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", data_dir(), rel);
-  po_ising *m;
-  if (po_ising_read_file(path, NULL, &m) != PO_OK) fail_msg("%s", po_last_error());
-  return m;
-}
-
 /* CAC with the default [cim] parameters reaches the exact ground energy of
  * all 100 SK instances (N = 10..100) of ../shared/data/sk. */
 static void test_cac_sk_ground_states(void **state) {
   (void)state;
   char path[1024];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", data_dir());
+  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
   FILE *f = fopen(path, "r");
   if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
-  po_backend *b = open_cim(NULL, NULL);
+  po_backend *b = po_test_open_backend("cim", NULL, NULL);
   char line[256], name[128];
   double ground;
   int count = 0;
@@ -162,7 +138,7 @@ static void test_cac_sk_ground_states(void **state) {
     if (line[0] == '#' || sscanf(line, "%127s %lf", name, &ground) != 2) continue;
     char rel[200];
     snprintf(rel, sizeof rel, "sk/%s", name);
-    po_ising *m = load(rel);
+    po_ising *m = po_test_load(rel);
     po_anneal_opts o = {.algorithm = "cac", .replicas = 48, .steps = 3000, .seed = 2024};
     po_samples s = {0};
     if (po_backend_ising_anneal(b, m, NULL, &o, &s) != PO_OK) fail_msg("%s", po_last_error());
@@ -191,10 +167,10 @@ static void test_cac_sk_ground_states(void **state) {
  * the exact ground energy of every SK instance with N <= 30. */
 static void fc_sk_ground_states(const char *alg, int R, long K) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", data_dir());
+  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
   FILE *f = fopen(path, "r");
   if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
-  po_backend *b = open_cim(NULL, NULL);
+  po_backend *b = po_test_open_backend("cim", NULL, NULL);
   char line[256], name[128];
   double ground, p_sum = 0, p_min = 1;
   int count = 0, n;
@@ -203,7 +179,7 @@ static void fc_sk_ground_states(const char *alg, int R, long K) {
     if (sscanf(name, "SK1_N%d_", &n) != 1 || n > 30) continue;
     char rel[200];
     snprintf(rel, sizeof rel, "sk/%s", name);
-    po_ising *m = load(rel);
+    po_ising *m = po_test_load(rel);
     po_anneal_opts o = {.algorithm = alg, .replicas = R, .steps = K, .seed = 2024};
     po_samples s = {0};
     if (po_backend_ising_anneal(b, m, NULL, &o, &s) != PO_OK) fail_msg("%s", po_last_error());
@@ -251,10 +227,10 @@ static double best_cut(po_backend *b, po_ising *m, int R, long K) {
 /* G-set with configs/cim-gset.ini: G1 >= 11600, G22 >= 13340 on small budgets. */
 static void test_cac_gset(void **state) {
   (void)state;
-  po_backend *b = open_cim("configs/cim-gset.ini", NULL);
-  po_ising *g1 = load("gset/G1.txt");
+  po_backend *b = po_test_open_backend("cim", "configs/cim-gset.ini", NULL);
+  po_ising *g1 = po_test_load("gset/G1.txt");
   double c1 = best_cut(b, g1, 8, 10000);
-  po_ising *g22 = load("gset/G22.txt");
+  po_ising *g22 = po_test_load("gset/G22.txt");
   double c22 = best_cut(b, g22, 16, 10000);
   printf("CAC G-set: G1 cut %.0f (best known 11624), G22 cut %.0f (best known 13359)\n", c1, c22);
   assert_true(c1 >= 11600);
@@ -269,7 +245,7 @@ static void test_cac_gset(void **state) {
 static void test_threads_reproducible(void **state) {
   (void)state;
   const char *sets[] = {"cim.sigma=0.05", NULL};
-  po_backend *b = open_cim(NULL, sets);
+  po_backend *b = po_test_open_backend("cim", NULL, sets);
   po_ising *m;
   assert_int_equal(po_ising_generate_sk(60, 3, 1, &m), PO_OK);
   po_ising *mc;
@@ -300,7 +276,7 @@ static void test_ledger(void **state) {
   (void)state;
   const char *sets[] = {"cim.ring_length_m=1000", "cim.group_index=1.5",
                         "energy.cim.pump_power_w=2", NULL};
-  po_backend *b = open_cim(NULL, sets);
+  po_backend *b = po_test_open_backend("cim", NULL, sets);
   po_ising *m;
   assert_int_equal(po_ising_generate_sk(20, 1, 0, &m), PO_OK);
   po_anneal_opts o = {.algorithm = "cac", .replicas = 4, .steps = 100, .seed = 1};
@@ -344,7 +320,7 @@ static void on_traj(void *ctx, long step, double t, const float *x, int n) {
 }
 static void test_trajectory(void **state) {
   (void)state;
-  po_backend *b = open_cim(NULL, NULL);
+  po_backend *b = po_test_open_backend("cim", NULL, NULL);
   po_ising *m;
   assert_int_equal(po_ising_generate_sk(30, 2, 0, &m), PO_OK);
   traj_rec rec = {0};
@@ -377,7 +353,7 @@ static void test_trajectory(void **state) {
 
 static void test_errors(void **state) {
   (void)state;
-  po_backend *b = open_cim(NULL, NULL);
+  po_backend *b = po_test_open_backend("cim", NULL, NULL);
   po_ising *m;
   assert_int_equal(po_ising_generate_sk(10, 1, 0, &m), PO_OK);
   po_samples s = {0};
@@ -404,14 +380,14 @@ static void test_errors(void **state) {
   }
   /* ring too short for N pulses */
   const char *sets[] = {"cim.ring_length_m=1", "cim.pulse_rate_hz=1e9", NULL};
-  b = open_cim(NULL, sets);
+  b = po_test_open_backend("cim", NULL, sets);
   o.algorithm = "cac";
   assert_int_equal(po_backend_ising_anneal(b, m, NULL, &o, &s), PO_ERR_ARG);
   assert_non_null(strstr(po_last_error(), "ring"));
   /* a diverging integration is reported, not returned as a result */
   po_backend_close(b);
   const char *bad[] = {"cim.dt=1", "cim.x_max=0", "cim.eps=1000", NULL};
-  b = open_cim(NULL, bad);
+  b = po_test_open_backend("cim", NULL, bad);
   assert_int_equal(po_backend_ising_anneal(b, m, NULL, &o, &s), PO_ERR_NUMERIC);
   assert_non_null(strstr(po_last_error(), "dt"));
   po_backend_close(b);

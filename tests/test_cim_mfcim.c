@@ -16,11 +16,7 @@
 
 #include "physics/mfcim.h"
 #include "physopt/physopt.h"
-
-static const char *data_dir(void) {
-  const char *d = getenv("PHYSOPT_DATA");
-  return d && *d ? d : "../shared/data";
-}
+#include "tests/util/testutil.h"
 
 /* One pulse, J = 0, no pump (p = 0), measurement strength j: the variance
  * u = sigma - 1/2 obeys the Riccati equation du/dt = -2(1+j) u - 2 j u^2, so
@@ -58,38 +54,25 @@ static void test_vacuum_relaxation(void **state) {
   assert_true(fabs(po_mfcim_measured(1.0f, 0.2f, 0.1, 1.0) - 2.0f) < 1e-6);
 }
 
-static po_backend *open_cim(const char *const *sets) {
-  po_params *p;
-  assert_int_equal(po_params_create(&p), PO_OK);
-  for (; sets && *sets; sets++)
-    if (po_params_assign(p, *sets) != PO_OK) fail_msg("%s", po_last_error());
-  po_backend *b;
-  if (po_backend_open("cim", p, &b) != PO_OK) fail_msg("%s", po_last_error());
-  po_params_destroy(p);
-  return b;
-}
-
-static po_ising *load(const char *name) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/sk/%s", data_dir(), name);
-  po_ising *m;
-  if (po_ising_read_file(path, NULL, &m) != PO_OK) fail_msg("%s", po_last_error());
-  return m;
+static po_ising *load_sk(const char *name) {
+  char rel[256];
+  snprintf(rel, sizeof rel, "sk/%s", name);
+  return po_test_load(rel);
 }
 
 static void test_sk_n20_ground(void **state) {
   (void)state;
   char path[1024], line[256], name[128];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", data_dir());
+  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
   FILE *f = fopen(path, "r");
   if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
-  po_backend *b = open_cim(NULL);
+  po_backend *b = po_test_open_backend("cim", NULL, NULL);
   double ground;
   int count = 0;
   while (fgets(line, sizeof line, f)) {
     if (line[0] == '#' || sscanf(line, "%127s %lf", name, &ground) != 2) continue;
     if (!strstr(name, "_N20_")) continue;
-    po_ising *m = load(name);
+    po_ising *m = load_sk(name);
     po_anneal_opts o = {.algorithm = "mfcim", .replicas = 32, .steps = 1000, .seed = 7};
     po_samples s = {0};
     if (po_backend_ising_anneal(b, m, NULL, &o, &s) != PO_OK) fail_msg("%s", po_last_error());
@@ -115,8 +98,8 @@ static void test_sk_n20_ground(void **state) {
  * two storages agree with each other to within float rounding (energies). */
 static void test_threads_reproducible(void **state) {
   (void)state;
-  po_backend *b = open_cim(NULL);
-  po_ising *m = load("SK1_N20_3.txt"), *mc;
+  po_backend *b = po_test_open_backend("cim", NULL, NULL);
+  po_ising *m = load_sk("SK1_N20_3.txt"), *mc;
   assert_int_equal(po_ising_to_csr(m, &mc), PO_OK);
   po_ising *ms[2] = {m, mc};
   for (int k = 0; k < 2; k++) {
@@ -140,7 +123,7 @@ static void test_param_errors(void **state) {
   (void)state;
   const char *bad[] = {"cim.mf_g2=-1", "cim.mf_j0=0", "cim.mf_j_decay=100", "cim.mf_eval_every=0",
                        "cim.mf_lambda=-2"};
-  po_ising *m = load("SK1_N10_0.txt");
+  po_ising *m = load_sk("SK1_N10_0.txt");
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     po_params *p;
     assert_int_equal(po_params_create(&p), PO_OK);
@@ -161,7 +144,7 @@ static void test_param_errors(void **state) {
     if (!strstr(po_last_error(), key)) fail_msg("error does not name %s: %s", key, po_last_error());
   }
   /* zero steps */
-  po_backend *b = open_cim(NULL);
+  po_backend *b = po_test_open_backend("cim", NULL, NULL);
   po_anneal_opts o = {.algorithm = "mfcim", .replicas = 2, .steps = 0, .seed = 1};
   po_samples s = {0};
   assert_int_not_equal(po_backend_ising_anneal(b, m, NULL, &o, &s), PO_OK);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "physopt/physopt.h"
+#include "tests/util/testutil.h"
 #include "backends/cpu/cpu_anneal.h"
 
 static po_backend *open_cpu(const char *kernel) {
@@ -62,16 +63,11 @@ static double exhaustive_ground(const po_ising *m) {
   return best;
 }
 
-static const char *data_dir(void) {
-  const char *d = getenv("PHYSOPT_DATA");
-  return d ? d : "../shared/data";
-}
-
 /* SA reaches the published ground energy of every SK instance with N <= 50
  * (both kernels; the general kernel runs dense here). */
 static void sk_ground(const char *kernel, int R, long K) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", data_dir());
+  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
   FILE *f = fopen(path, "r");
   if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
   po_backend *b = open_cpu(kernel);
@@ -82,7 +78,7 @@ static void sk_ground(const char *kernel, int R, long K) {
     if (line[0] == '#' || sscanf(line, "%127s %lf", name, &eg) != 2) continue;
     int n, k;
     if (sscanf(name, "SK1_N%d_%d", &n, &k) != 2 || n > 50) continue;
-    snprintf(path, sizeof path, "%s/sk/%s", data_dir(), name);
+    snprintf(path, sizeof path, "%s/sk/%s", po_test_data_dir(), name);
     po_ising *m;
     if (po_ising_read_file(path, NULL, &m) != PO_OK) fail_msg("%s", po_last_error());
     assert_true(m->pm1);
