@@ -1,37 +1,76 @@
 /* Measurement-feedback coherent Ising machine, Gaussian-state model
  * (element-wise part; the coupling is applied by the caller).
  *
- * Each pulse i carries the mean mu_i and the variance sigma_i of its in-phase
- * quadrature (vacuum variance 1/2).  Continuous-time Ito SDEs, time in units
- * of the photon lifetime, as stated in the MF-CCVM documentation of
- * 1QB-Information-Technologies/ccvm (docs/source/mf_ccvm_sde.rst), which
- * attributes them to Ng et al., Phys. Rev. Research 4, 013009 (2022)
- * (arXiv:2103.05629), with the background loss -(1 + j) written out
- * explicitly (see docs/cim.md, "unverified"):
+ * Model: E. Ng, T. Onodera, S. Kako, P. L. McMahon, H. Mabuchi, Y. Yamamoto,
+ * "Efficient sampling of ground and low-energy Ising spin configurations
+ * with a coherent Ising machine", Phys. Rev. Research 4, 013009 (2022),
+ * arXiv:2103.05629 ("[Ng22]").  [Ng22] formulates a discrete-time
+ * Gaussian-state model (its Sec. II) and reduces it to a continuous-time
+ * Gaussian model in the high-finesse limit (its Sec. II D and App. A).  We
+ * implement the continuous-time model.  The paper's own equations were not
+ * available to this implementation (docs/cim.md, "mfcim: sources"); the
+ * equations below are DERIVED here from the master equation they rest on,
+ * and compared with the MF-CCVM form of 1QB-Information-Technologies/ccvm
+ * (docs/source/mf_ccvm_sde.rst, ccvm_simulators/solvers/mf_solver.py).
  *
- *   dmu_i    = [(-(1 + j) + p - g^2 mu_i^2) mu_i + lambda f_i] dt
- *              + sqrt(j) (sigma_i - 1/2) dW_i
- *   dsigma_i = [2 (-(1 + j) + p - 3 g^2 mu_i^2) sigma_i - 2 j (sigma_i - 1/2)^2
- *              + (1 + j) + 2 g^2 mu_i^2] dt
- *   f_i      = sum_k K_ik mu~_k,  K = -J,
- *   mu~_k    = mu_k + dW_k / (sqrt(4 j) dt)   (measured amplitude)
+ * Master equation of one degenerate OPO pulse (pump adiabatically
+ * eliminated), time t in units of the inverse amplitude decay rate of the
+ * background loss (so the background loss alone gives <a> ~ e^{-t}):
  *
- * With p = g = 0 and no coupling, sigma = 1/2 is the fixed point (vacuum) and
- * mu relaxes as exp(-(1 + j) t). */
+ *   d rho = -i[H, rho] dt + D[sqrt(2) a] rho dt + D[sqrt(2 j) a] rho dt
+ *           + D[sqrt(2 g^2) a^2] rho dt + H[sqrt(2 j) a] rho dW,
+ *   H = (i p / 2)(a^+2 - a^2),   D[c] = c . c^+ - {c^+ c, .}/2,
+ *   H[c] rho = c rho + rho c^+ - <c + c^+> rho     (homodyne, efficiency 1)
+ *
+ * p: parametric gain, j: out-coupling rate to the homodyne detector (the
+ * measurement strength), g^2: two-photon loss (gain saturation).  With
+ * X = (a + a^+)/sqrt(2), P = (a - a^+)/(i sqrt(2)) (vacuum variances 1/2) and
+ * a Gaussian state with mean <X> = mu, <P> = 0, Var X = sigma, Var P = v,
+ * Cov(X, P) = 0 (kept by the P -> -P symmetry), Wick's theorem applied to
+ * the moments of a^+ a a, a^+2 a^2, a^+3 a gives, with u = sigma - 1/2 and
+ * w = v - 1/2 (deviations from the vacuum):
+ *
+ *   dmu    = [(p - 1 - j) mu - g^2 mu (mu^2 + 3 u + w) + lambda f] dt
+ *            + 2 sqrt(j) u dW                                          (M1)
+ *   dsigma = [2 (p - 1 - j) sigma + (1 + j) - 2 g^2 mu^2 (3 sigma - 1)
+ *            - 2 g^2 (3 u^2 + u w + (u - w)/2) - 4 j u^2] dt           (M2)
+ *   dv     = [-2 (p + 1 + j) v + (1 + j) - 2 g^2 mu^2 (v - 1)
+ *            - 2 g^2 (3 w^2 + u w + (w - u)/2)] dt                     (M3)
+ *   mu~    = mu + dW / (2 sqrt(j) dt)   (measured amplitude: homodyne
+ *            current <c + c^+> dt + dW = 2 sqrt(j) mu dt + dW, rescaled)  (M4)
+ *
+ * dW is the innovation of the homodyne record; the same dW enters (M1) and
+ * (M4).  f = sum_k K_ik mu~_k is the feedback (caller).  Consistency: the
+ * deterministic variance drop in (M2), -4 j u^2, is the square of the noise
+ * coefficient in (M1) (Kalman-Bucy), so E[Var_ens(mu)] + E[sigma] obeys the
+ * unconditional (unmeasured) variance equation; tests/test_cim_mfcim.c
+ * checks this.
+ *
+ * closure = 0 ("cubic") keeps only the mean-field part of the two-photon
+ * loss, as ccvm does: -g^2 mu^3 in (M1), no 2 g^2 (...) fluctuation terms in
+ * (M2), (M3).  ccvm writes the back-action as sqrt(j) u dW and the variance
+ * term as -2 j u^2; those two are not each other's square, and with the
+ * measured amplitude mu + dW / sqrt(4 j) dt (which fixes the scale of j as
+ * above) the derivation gives 2 sqrt(j) u dW and -4 j u^2 (docs/cim.md). */
 #ifndef PHYSOPT_PHYSICS_MFCIM_H
 #define PHYSOPT_PHYSICS_MFCIM_H
 
 #include <math.h>
 
-/* One Euler-Maruyama step of size h for n values (any layout): mu, sigma
- * updated in place; f = coupling field sum_k K_ik mu~_k (NULL: none); dw =
- * Wiener increments sqrt(h) N(0,1) of the same layout (NULL: noiseless). */
-void po_mfcim_step(long n, double h, double p, double g2, double j, double lambda, float *mu,
-                   float *sigma, const float *f, const float *dw);
+/* Two-photon-loss closure: full Gaussian (M1)-(M3) or the cubic mean-field
+ * part only (ccvm). */
+enum { PO_MFCIM_CUBIC = 0, PO_MFCIM_GAUSSIAN = 1 };
 
-/* The measured amplitude mu + dw / (sqrt(4 j) h) (j > 0). */
+/* One Euler-Maruyama step of size h of (M1)-(M3) for n pulses (any layout):
+ * mu, sigma (Var X), v (Var P) updated in place; f = coupling field
+ * sum_k K_ik mu~_k (NULL: none), multiplied by lambda; dw = innovation
+ * increments sqrt(h) N(0,1) of the same layout (NULL: noiseless). */
+void po_mfcim_step(long n, double h, double p, double g2, double j, double lambda, int closure,
+                   float *mu, float *sigma, float *v, const float *f, const float *dw);
+
+/* The measured amplitude (M4): mu + dw / (2 sqrt(j) h), j > 0. */
 static inline float po_mfcim_measured(float mu, float dw, double h, double j) {
-  return mu + (float)(dw / (sqrt(4.0 * j) * h));
+  return mu + (float)(dw / (2.0 * sqrt(j) * h));
 }
 
 #endif

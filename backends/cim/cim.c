@@ -140,6 +140,9 @@ static const po_param_spec cim_specs[] = {
     {"mf_pump_end", PO_PARAM_DOUBLE, "0.5", -10.0, 10.0, NULL, "1/photon lifetime",
      "mfcim pump above threshold at t = T (this project's choice, measured on SK N = 20, "
      "docs/cim.md)"},
+    {"mf_pump_ref", PO_PARAM_STRING, "threshold", 0, 0, "threshold|absolute", "",
+     "mfcim pump reference: threshold = p(t) = 1 + j(t) + a(t); absolute = p(t) = a(t) (a = 0: "
+     "parametric drive off)"},
     {"mf_g2", PO_PARAM_DOUBLE, "1e-4", 1e-8, 100.0, NULL, "1/vacuum variance",
      "mfcim normalized saturation g^2 (ccvm mf_solver.py default g = 0.01)"},
     {"mf_j0", PO_PARAM_DOUBLE, "1", 1e-6, 1e4, NULL, "1/photon lifetime",
@@ -152,6 +155,9 @@ static const po_param_spec cim_specs[] = {
      "(this project's choice, measured on SK N = 20)"},
     {"mf_lambda", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "1/photon lifetime",
      "mfcim feedback strength lambda (0: from mf_lambda_scale)"},
+    {"mf_closure", PO_PARAM_STRING, "gaussian", 0, 0, "gaussian|cubic", "",
+     "mfcim two-photon-loss closure: gaussian = full Gaussian moments (physics/mfcim.h (M1)-(M3), "
+     "derived); cubic = mean-field part only, -g^2 mu^3 (as ccvm mf_solver.py)"},
     {"mf_eval_every", PO_PARAM_INT, "10", 1, 1000000000, NULL, "steps",
      "mfcim: energy of sign(mu) evaluated every this many steps (best state kept)"},
     /* device */

@@ -1,21 +1,25 @@
 /* --algorithm mfcim: measurement-feedback coherent Ising machine with quantum
- * noise, Gaussian-state model (Ng, Onodera, Ng, Wright, McMahon, Mabuchi,
- * Yamamoto, Phys. Rev. Research 4, 013009 (2022), arXiv:2103.05629; SDEs as
- * stated in the MF-CCVM documentation of 1QB-Information-Technologies/ccvm,
- * docs/source/mf_ccvm_sde.rst).  The element-wise equations are in
- * physics/mfcim.h:
+ * noise, continuous-time Gaussian-state model of E. Ng, T. Onodera, S. Kako,
+ * P. L. McMahon, H. Mabuchi, Y. Yamamoto, Phys. Rev. Research 4, 013009
+ * (2022), arXiv:2103.05629.  The element-wise equations (M1)-(M4) and their
+ * derivation are in physics/mfcim.h:
  *
- *   dmu_i    = [(-(1 + j) + p - g^2 mu_i^2) mu_i + lambda sum_k K_ik mu~_k] dt
- *              + sqrt(j) (sigma_i - 1/2) dW_i
- *   dsigma_i = [2 (-(1 + j) + p - 3 g^2 mu_i^2) sigma_i - 2 j (sigma_i - 1/2)^2
- *              + (1 + j) + 2 g^2 mu_i^2] dt
- *   mu~_k    = mu_k + dW_k / (sqrt(4 j) dt),   K = -J (E = sum_{i<j} J_ij s_i s_j)
+ *   dmu_i    = [(p - 1 - j) mu_i - g^2 mu_i (mu_i^2 + 3 u_i + w_i) + lambda f_i] dt
+ *              + 2 sqrt(j) u_i dW_i
+ *   dsigma_i = [2 (p - 1 - j) sigma_i + (1 + j) - 2 g^2 mu_i^2 (3 sigma_i - 1)
+ *              - 2 g^2 (3 u_i^2 + u_i w_i + (u_i - w_i)/2) - 4 j u_i^2] dt
+ *   dv_i     = [-2 (p + 1 + j) v_i + (1 + j) - 2 g^2 mu_i^2 (v_i - 1)
+ *              - 2 g^2 (3 w_i^2 + u_i w_i + (w_i - u_i)/2)] dt
+ *   f_i      = sum_k K_ik mu~_k - h_i x_h,  mu~_k = mu_k + dW_k / (2 sqrt(j) dt),
+ *   K = -J (E = sum_{i<j} J_ij s_i s_j),  u = sigma - 1/2,  w = v - 1/2
  *
- * Schedules (t in photon lifetimes, T = steps x dt): measurement strength
- * j(t) = j0 exp(-alpha t / T) (ccvm docs, same page); pump p(t) = 1 + j(t) +
- * a(t) with a(t) linear from mf_pump_start to mf_pump_end (as ccvm
- * ccvm_simulators/solvers/mf_solver.py: pump * t/T + 1 + j).
- * Initial state: mu = 0, sigma = 1/2 (vacuum; ccvm docs).
+ * Schedules (t in units of the inverse background amplitude decay rate,
+ * T = steps x dt): measurement strength j(t) = j0 exp(-alpha t / T) and pump
+ * p(t) = 1 + j(t) + a(t), a(t) linear from mf_pump_start to mf_pump_end (the
+ * form of ccvm ccvm_simulators/solvers/mf_solver.py; [Ng22]'s own schedule
+ * was not available); with mf_pump_ref = absolute, p(t) = a(t) (p = 0: the
+ * parametric drive turned off, p < 0: reversed, as in [Ng22]'s abstract).  Initial state: vacuum,
+ * mu = 0, sigma = v = 1/2.
  *
  * Replicas are columns of the n x R state (row-major, replicas contiguous);
  * the feedback of a step is one SGEMM (dense) or one CSR SpMM (sparse) over
@@ -64,6 +68,7 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   if (rc) return rc;
   double a0, a1, g2, j0, jdecay, lscale, lam;
   long eval_every;
+  const char *closure_name, *pump_ref;
   if ((rc = po_backend_param_double(be, "mf_pump_start", &a0)) ||
       (rc = po_backend_param_double(be, "mf_pump_end", &a1)) ||
       (rc = po_backend_param_double(be, "mf_g2", &g2)) ||
@@ -71,8 +76,12 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
       (rc = po_backend_param_double(be, "mf_j_decay", &jdecay)) ||
       (rc = po_backend_param_double(be, "mf_lambda_scale", &lscale)) ||
       (rc = po_backend_param_double(be, "mf_lambda", &lam)) ||
-      (rc = po_backend_param_int(be, "mf_eval_every", &eval_every)))
+      (rc = po_backend_param_int(be, "mf_eval_every", &eval_every)) ||
+      (rc = po_backend_param_string(be, "mf_closure", &closure_name)) ||
+      (rc = po_backend_param_string(be, "mf_pump_ref", &pump_ref)))
     return rc;
+  const int closure = strcmp(closure_name, "cubic") == 0 ? PO_MFCIM_CUBIC : PO_MFCIM_GAUSSIAN;
+  const double p_thr = strcmp(pump_ref, "absolute") == 0 ? 0.0 : 1.0; /* p = p_thr (1 + j) + a */
   const long n = m->n;
   const int R = o->replicas;
   const long K = o->steps;
@@ -83,17 +92,17 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   const double lambda = lam > 0 ? lam : (norm > 0 ? lscale / norm : 0.0);
 
   const size_t nr = (size_t)n * (size_t)R;
-  float *mu = calloc(nr, sizeof *mu), *sg = malloc(nr * sizeof *sg);
+  float *mu = calloc(nr, sizeof *mu), *sg = malloc(nr * sizeof *sg), *vp = malloc(nr * sizeof *vp);
   float *dw = malloc(nr * sizeof *dw), *mt = malloc(nr * sizeof *mt);
   float *f = malloc(nr * sizeof *f);
   int8_t *s = malloc(nr), *best = malloc(nr);
   double *Ebest = malloc((size_t)R * sizeof *Ebest);
   po_rng *rng = malloc((size_t)R * sizeof *rng);
-  if (!mu || !sg || !dw || !mt || !f || !s || !best || !Ebest || !rng) {
+  if (!mu || !sg || !vp || !dw || !mt || !f || !s || !best || !Ebest || !rng) {
     rc = po_error(PO_ERR_NOMEM, "backend cim: cannot allocate mfcim state for N = %ld x %d", n, R);
     goto done;
   }
-  for (size_t k = 0; k < nr; k++) sg[k] = 0.5f;
+  for (size_t k = 0; k < nr; k++) sg[k] = vp[k] = 0.5f;
   for (int r = 0; r < R; r++) {
     po_rng_init(&rng[r], o->seed, o->run_id, (uint64_t)r);
     Ebest[r] = INFINITY;
@@ -104,13 +113,13 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   for (long k = 0; k < K && !bad; k++) {
     const double t = (double)k * h;
     const double j = j0 * exp(-jdecay * t / T);
-    const double p = 1.0 + j + a0 + (a1 - a0) * t / T;
-    const double sh = sqrt(h), meas = j > 0 ? 1.0 / (sqrt(4.0 * j) * h) : 0.0;
+    const double p = p_thr * (1.0 + j) + a0 + (a1 - a0) * t / T;
+    const double sh = sqrt(h), meas = j > 0 ? 1.0 / (2.0 * sqrt(j) * h) : 0.0;
     /* noise: replica r's increments from its own stream, spin order */
 #pragma omp parallel for schedule(static) num_threads(T_omp)
     for (int r = 0; r < R; r++)
       for (long i = 0; i < n; i++) dw[(size_t)i * R + r] = (float)(sh * po_rng_normal(&rng[r]));
-        /* measured amplitudes mu~ = mu + dW / (sqrt(4j) dt) */
+        /* measured amplitudes mu~ = mu + dW / (2 sqrt(j) dt) */
 #pragma omp parallel for schedule(static) num_threads(T_omp)
     for (long i = 0; i < n; i++)
       for (int r = 0; r < R; r++) {
@@ -128,8 +137,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
         for (int r = 0; r < R; r++) f[(size_t)i * R + r] -= m->h[i] * (float)cfg.field_amp;
 #pragma omp parallel for schedule(static) num_threads(T_omp)
     for (long i = 0; i < n; i++)
-      po_mfcim_step(R, h, p, g2, j, lambda, mu + (size_t)i * R, sg + (size_t)i * R,
-                    f + (size_t)i * R, dw + (size_t)i * R);
+      po_mfcim_step(R, h, p, g2, j, lambda, closure, mu + (size_t)i * R, sg + (size_t)i * R,
+                    vp + (size_t)i * R, f + (size_t)i * R, dw + (size_t)i * R);
     if ((k + 1) % eval_every == 0 || k + 1 == K) {
       long nb = 0;
 #pragma omp parallel for schedule(static) num_threads(T_omp) reduction(+ : nb)
@@ -137,7 +146,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
         int8_t *sr = s + (size_t)r * n;
         for (long i = 0; i < n; i++) {
           const float v = mu[(size_t)i * R + r];
-          if (!isfinite(v) || !isfinite(sg[(size_t)i * R + r])) nb++;
+          if (!isfinite(v) || !isfinite(sg[(size_t)i * R + r]) || !isfinite(vp[(size_t)i * R + r]))
+            nb++;
           sr[i] = v < 0 ? -1 : 1;
         }
         const double E = po_ising_energy(m, sr);
@@ -166,6 +176,7 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   cim_book_ledger(be, &cfg, m, R, K, t_rt, wall);
   rc = PO_OK;
 done:
-  free(mu), free(sg), free(dw), free(mt), free(f), free(s), free(best), free(Ebest), free(rng);
+  free(mu), free(sg), free(vp), free(dw), free(mt), free(f), free(s), free(best), free(Ebest),
+      free(rng);
   return rc;
 }
