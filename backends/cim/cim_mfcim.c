@@ -162,10 +162,11 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   }
   const double wall = omp_get_wtime() - w0;
   if (bad) {
-    rc = po_error(PO_ERR_NUMERIC,
-                  "backend cim: mfcim: %ld amplitudes became non-finite at step %ld; reduce cim.dt "
-                  "(now %g), cim.mf_lambda_scale or raise cim.mf_g2",
-                  bad, bad_step, h);
+    rc = po_error(
+        PO_ERR_NUMERIC,
+        "backend cim: mfcim: %ld amplitudes became non-finite at step %ld; reduce cim.dt "
+        "(now %g; the explicit step needs 4 j dt, g^2 mu^2 dt << 1) or cim.mf_lambda_scale",
+        bad, bad_step, h);
     goto done;
   }
   if ((rc = po_samples_alloc(out, R, (int)n))) goto done;
