@@ -1,9 +1,10 @@
 /* Measurement-feedback CIM, Gaussian-state model (--algorithm mfcim;
  * physics/mfcim.h, backends/cim/cim_mfcim.c, docs/cim.md).
  *
- * Budgets (stated here and in docs/cim.md): the 10 SK instances with N = 20
- * of ../shared/data/sk, 32 replicas x 1000 steps (dt = 0.05) each with the
- * default [cim] mf_* parameters; every instance must reach its ground energy. */
+ * Budgets (stated here and in docs/cim.md): the 20 SK instances with N = 10
+ * and N = 20 of ../shared/data/sk, 32 replicas x 1000 steps (dt = 0.05) each
+ * with the default [cim] mf_* parameters; every instance must reach its
+ * ground energy (measured per-replica success on N = 20: 0.19 ... 1.0). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -172,7 +173,7 @@ static po_ising *load_sk(const char *name) {
   return po_test_load(rel);
 }
 
-static void test_sk_n20_ground(void **state) {
+static void test_sk_ground_n10_n20(void **state) {
   (void)state;
   char path[1024], line[256], name[128];
   snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
@@ -183,7 +184,7 @@ static void test_sk_n20_ground(void **state) {
   int count = 0;
   while (fgets(line, sizeof line, f)) {
     if (line[0] == '#' || sscanf(line, "%127s %lf", name, &ground) != 2) continue;
-    if (!strstr(name, "_N20_")) continue;
+    if (!strstr(name, "_N10_") && !strstr(name, "_N20_")) continue;
     po_ising *m = load_sk(name);
     po_anneal_opts o = {.algorithm = "mfcim", .replicas = 32, .steps = 1000, .seed = 7};
     po_samples s = {0};
@@ -199,7 +200,7 @@ static void test_sk_n20_ground(void **state) {
     po_ising_destroy(m);
   }
   fclose(f);
-  assert_int_equal(count, 10);
+  assert_int_equal(count, 20);
   /* ledger: one round trip per step and replica */
   const po_ledger *l = po_backend_ledger(b);
   assert_true(l->device_s > 0 && l->run_s > 0);
@@ -233,8 +234,9 @@ static void test_threads_reproducible(void **state) {
 
 static void test_param_errors(void **state) {
   (void)state;
-  const char *bad[] = {"cim.mf_g2=-1", "cim.mf_j0=0", "cim.mf_j_decay=100", "cim.mf_eval_every=0",
-                       "cim.mf_lambda=-2"};
+  const char *bad[] = {"cim.mf_g2=-1",        "cim.mf_j0=0",      "cim.mf_j_decay=100",
+                       "cim.mf_eval_every=0", "cim.mf_lambda=-2", "cim.mf_closure=quartic",
+                       "cim.mf_pump_ref=zero"};
   po_ising *m = load_sk("SK1_N10_0.txt");
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     po_params *p;
@@ -270,7 +272,7 @@ int main(void) {
       cmocka_unit_test(test_conditional_steady_state),
       cmocka_unit_test(test_unconditional_consistency),
       cmocka_unit_test(test_two_photon_closure),
-      cmocka_unit_test(test_sk_n20_ground),
+      cmocka_unit_test(test_sk_ground_n10_n20),
       cmocka_unit_test(test_threads_reproducible),
       cmocka_unit_test(test_param_errors),
   };
