@@ -150,9 +150,13 @@ static const po_param_spec cim_specs[] = {
      "docs; j0 = 1 this project's choice)"},
     {"mf_j_decay", PO_PARAM_DOUBLE, "3", 0.0, 50.0, NULL, "1",
      "mfcim exponent alpha of j(t) = j0 exp(-alpha t/T) (ccvm mf_solver.py: 3)"},
-    {"mf_lambda_scale", PO_PARAM_DOUBLE, "2", 0.0, 1e6, NULL, "1",
-     "mfcim feedback strength lambda = mf_lambda_scale / rms row norm of J when mf_lambda = 0 "
-     "(this project's choice, measured on SK N = 20)"},
+    {"mf_lambda_scale", PO_PARAM_DOUBLE, "4", 0.0, 1e6, NULL, "1/photon lifetime",
+     "mfcim feedback strength lambda = mf_lambda_scale / mf_lambda_norm when mf_lambda = 0 (for a "
+     "symmetric spectrum the top feedback mode has net gain p - 1 - j + mf_lambda_scale; this "
+     "project's choice, measured on SK, docs/cim.md)"},
+    {"mf_lambda_norm", PO_PARAM_STRING, "radius", 0, 0, "radius|rms", "",
+     "mfcim normalisation of lambda: spectral radius of K (Lanczos) or the rms row norm of J "
+     "(before: rms with scale 2, which diverged on G14 at dt = 0.05)"},
     {"mf_lambda", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "1/photon lifetime",
      "mfcim feedback strength lambda (0: from mf_lambda_scale)"},
     {"mf_closure", PO_PARAM_STRING, "gaussian", 0, 0, "gaussian|cubic", "",

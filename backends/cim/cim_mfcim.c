@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/cim/cim.h"
+#include "physics/cim_landscape.h"
 #include "physics/mfcim.h"
 #include "physopt/error.h"
 #include "physopt/rng.h"
@@ -68,7 +69,7 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   if (rc) return rc;
   double a0, a1, g2, j0, jdecay, lscale, lam;
   long eval_every;
-  const char *closure_name, *pump_ref;
+  const char *closure_name, *pump_ref, *lnorm;
   if ((rc = po_backend_param_double(be, "mf_pump_start", &a0)) ||
       (rc = po_backend_param_double(be, "mf_pump_end", &a1)) ||
       (rc = po_backend_param_double(be, "mf_g2", &g2)) ||
@@ -78,7 +79,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
       (rc = po_backend_param_double(be, "mf_lambda", &lam)) ||
       (rc = po_backend_param_int(be, "mf_eval_every", &eval_every)) ||
       (rc = po_backend_param_string(be, "mf_closure", &closure_name)) ||
-      (rc = po_backend_param_string(be, "mf_pump_ref", &pump_ref)))
+      (rc = po_backend_param_string(be, "mf_pump_ref", &pump_ref)) ||
+      (rc = po_backend_param_string(be, "mf_lambda_norm", &lnorm)))
     return rc;
   const int closure = strcmp(closure_name, "cubic") == 0 ? PO_MFCIM_CUBIC : PO_MFCIM_GAUSSIAN;
   const double p_thr = strcmp(pump_ref, "absolute") == 0 ? 0.0 : 1.0; /* p = p_thr (1 + j) + a */
@@ -88,7 +90,32 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   const double h = cfg.dt, T = (double)K * h;
   double t_rt;
   if ((rc = cim_ring_round_trip(&cfg, n, &t_rt))) return rc;
-  const double norm = rms_norm(m);
+  /* lambda = mf_lambda, else mf_lambda_scale / norm: the spectral radius
+   * rho(K) = max(lambda_max(K), -lambda_min(K)) (default; for a symmetric
+   * spectrum such as SK's the top feedback mode then has net gain
+   * p - 1 - j + mf_lambda_scale, and the explicit step's stiffness
+   * h lambda rho(K) = h mf_lambda_scale is bounded for every graph) or the rms
+   * row norm of J */
+  double norm = 0.0;
+  if (lam <= 0) {
+    if (strcmp(lnorm, "rms") == 0) {
+      norm = rms_norm(m);
+    } else {
+      double top = 0.0, bot = 0.0;
+      po_ising *neg = NULL;
+      if ((rc = po_cim_top_eigvec(m, o->seed, NULL, &top, NULL))) return rc;
+      rc = m->storage == PO_STORAGE_DENSE ? po_ising_to_dense(m, &neg) : po_ising_to_csr(m, &neg);
+      if (rc) return rc;
+      if (neg->storage == PO_STORAGE_DENSE)
+        for (size_t k = 0; k < (size_t)n * (size_t)n; k++) neg->dense[k] = -neg->dense[k];
+      else
+        for (int64_t k = 0; k < neg->row_ptr[n]; k++) neg->val[k] = -neg->val[k];
+      rc = po_cim_top_eigvec(neg, o->seed, NULL, &bot, NULL); /* = -lambda_min(K) */
+      po_ising_destroy(neg);
+      if (rc) return rc;
+      norm = fmax(top, bot);
+    }
+  }
   const double lambda = lam > 0 ? lam : (norm > 0 ? lscale / norm : 0.0);
 
   const size_t nr = (size_t)n * (size_t)R;
