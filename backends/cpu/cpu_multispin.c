@@ -414,7 +414,9 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
    * 10 for loop and flip; 12 per random word (xoshiro256** and the mask). */
   const double per_sweep = 7.0 * 2.0 * (double)mm.m + (4.0 * mm.B + 10.0) * n;
   counts->word_ops = per_sweep * (double)K * W + 12.0 * rwords;
-  counts->attempts = 64.0 * W * (double)n * (double)K;
+  /* Attempts count the caller's replicas only (like accepted flips, which
+   * mask the idle lanes); the idle lanes' cost is in the word operations. */
+  counts->attempts = (double)R * (double)n * (double)K;
   counts->threads_used = nt < W ? nt : W;
   free(X);
   free(BX);
