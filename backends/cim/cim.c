@@ -135,11 +135,11 @@ static const po_param_spec cim_specs[] = {
      "random; other replicas always random"},
     /* measurement-feedback CIM, Gaussian-state model (physics/mfcim.h, docs/cim.md "mfcim") */
     {"mf_pump_start", PO_PARAM_DOUBLE, "0", -10.0, 10.0, NULL, "1/photon lifetime",
-     "mfcim pump above threshold at t = 0: p(t) = 1 + j(t) + a(t), a linear from mf_pump_start "
-     "to mf_pump_end (ramp from 0 as ccvm mf_solver.py pump_rate_flag)"},
+     "mfcim a(t) at t = 0, a linear from mf_pump_start to mf_pump_end; p(t) = 1 + j(t) + a(t) "
+     "(mf_pump_ref = threshold; ramp from 0 as ccvm mf_solver.py pump_rate_flag) or p(t) = a(t) "
+     "(absolute)"},
     {"mf_pump_end", PO_PARAM_DOUBLE, "0.5", -10.0, 10.0, NULL, "1/photon lifetime",
-     "mfcim pump above threshold at t = T (this project's choice, measured on SK N = 20, "
-     "docs/cim.md)"},
+     "mfcim a(t) at t = T (this project's choice, measured on SK N = 20, docs/cim.md)"},
     {"mf_pump_ref", PO_PARAM_STRING, "threshold", 0, 0, "threshold|absolute", "",
      "mfcim pump reference: threshold = p(t) = 1 + j(t) + a(t); absolute = p(t) = a(t) (a = 0: "
      "parametric drive off)"},
