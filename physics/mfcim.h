@@ -8,7 +8,7 @@
  * Gaussian-state model (its Sec. II) and reduces it to a continuous-time
  * Gaussian model in the high-finesse limit (its Sec. II D and App. A).  We
  * implement the continuous-time model.  The paper's own equations were not
- * available to this implementation (docs/cim.md, "mfcim: sources"); the
+ * available to this implementation (docs/cim.md, mfcim, "Sources"); the
  * equations below are DERIVED here from the master equation they rest on,
  * and compared with the MF-CCVM form of 1QB-Information-Technologies/ccvm
  * (docs/source/mf_ccvm_sde.rst, ccvm_simulators/solvers/mf_solver.py).
