@@ -63,11 +63,13 @@ static const po_param_spec cim_specs[] = {
     {"gamma", PO_PARAM_DOUBLE, "0.01", 0.0, 1e6, NULL, "1/photon lifetime^2",
      "CAC growth rate of the error rate xi ([CO] sk_100_fc cac_gamma); plus gamma_n / N"},
     {"gamma_n", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "N/photon lifetime^2",
-     "CAC size-scaled growth rate: xi grows at gamma + gamma_n / N ([CO] G-set: 0.075)"},
+     "CAC size-scaled growth rate: xi grows at gamma + gamma_n / N ([CO] G-set: 0.075; "
+     "configs/cim-gset.ini: 2, measured, docs/cim.md)"},
     {"tau", PO_PARAM_DOUBLE, "150", 0.0, 1e12, NULL, "photon lifetimes",
      "CAC reset time of xi without improvement of H_opt ([CO] sk_100_fc cac_tau); plus tau_n N"},
     {"tau_n", PO_PARAM_DOUBLE, "0", 0.0, 1e9, NULL, "photon lifetimes",
-     "CAC size-scaled reset time: tau + tau_n N ([CO] G-set: 9)"},
+     "CAC size-scaled reset time: tau + tau_n N ([CO] G-set: 9, its reset never fires; "
+     "configs/cim-gset.ini: 0.25, measured, docs/cim.md)"},
     /* AHC */
     {"ahc_pump", PO_PARAM_DOUBLE, "0.2", -10.0, 10.0, NULL, "threshold units",
      "AHC pump p ([CO] AHC.py r = 0.2, from Leleu et al. PRL 2019 supplement)"},
