@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "physopt/backend.h"
+
 static char tmpdir[64];
 
 static int run(const char *args, char *err, size_t errsz) {
@@ -112,8 +114,48 @@ static void test_errors(void **state) {
   assert_non_null(strstr(err, "cac|ahc|plain|adiabatic"));
 }
 
+/* Without --steps, solve uses the annealing backend's default_steps (cim:
+ * 10000, cavity: 20000, photonic: its fallback cpu's 5000) and reports it in
+ * the JSON; an explicit --steps wins. */
+static long json_steps(const char *args) {
+  const char *build = getenv("BUILD");
+  char cmd[2048], path[128];
+  snprintf(path, sizeof path, "%s/out.json", tmpdir);
+  snprintf(cmd, sizeof cmd, "%s/physopt %s --json >%s 2>/dev/null",
+           build && *build ? build : "build", args, path);
+  int st = system(cmd);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("'%s' failed", args);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  char line[512];
+  long steps = -1;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, " \"steps\": %ld", &steps) == 1) break;
+  fclose(f);
+  unlink(path);
+  return steps;
+}
+static void test_default_steps(void **state) {
+  (void)state;
+  const struct {
+    const char *backend, *annealer;
+    long want;
+  } cases[] = {{"cim", "cim", 10000}, {"cavity", "cavity", 20000}, {"photonic", "cpu", 5000}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    const po_backend_ops *ops = po_backend_find(cases[k].annealer);
+    assert_non_null(ops);
+    assert_int_equal(ops->default_steps, cases[k].want);
+    char args[256];
+    snprintf(args, sizeof args, "solve --problem sk:12:1 --backend %s --replicas 1",
+             cases[k].backend);
+    assert_int_equal(json_steps(args), cases[k].want);
+  }
+  assert_int_equal(json_steps("solve --problem sk:12:1 --backend cim --replicas 1 --steps 77"), 77);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_save_trajectories),
-                                     cmocka_unit_test(test_errors)};
+                                     cmocka_unit_test(test_errors),
+                                     cmocka_unit_test(test_default_steps)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -514,4 +514,10 @@ const po_backend_ops po_backend_ops_cavity = {
     .energy = &po_cavity_energy,
     .recall = cavity_recall,
     .ising_anneal = cavity_anneal,
+    /* --steps sets the stochastic Heun steps per shot (integrator = sde; the
+     * default CVODE integrator chooses its own steps and ignores it): the
+     * default equals the sde_steps parameter default, so `physopt solve
+     * --backend cavity --set cavity.integrator=sde` without --steps integrates
+     * as the backend documents (20000 steps over duration 200, dt = 0.01). */
+    .default_steps = 20000,
 };
