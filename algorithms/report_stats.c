@@ -94,3 +94,27 @@ int po_group_stats_compute(const po_group_run *runs, size_t n, int n_boot, uint6
   free(pb);
   return PO_OK;
 }
+
+int po_mean_ci_compute(const double *x, size_t n, int n_boot, uint64_t seed, double *mean,
+                       double *lo, double *hi) {
+  if (n == 0) return po_error(PO_ERR_ARG, "a report group needs at least one run");
+  double s = 0;
+  for (size_t i = 0; i < n; i++) s += x[i];
+  *mean = s / (double)n;
+  *lo = *hi = NAN;
+  if (n < 2 || n_boot <= 0) return PO_OK;
+  double *mb = malloc((size_t)n_boot * sizeof *mb);
+  if (!mb) return po_error(PO_ERR_NOMEM, "out of memory");
+  po_rng rng;
+  po_rng_init(&rng, seed, 0x7265706f7274ull /* "report" */, 1);
+  for (int b = 0; b < n_boot; b++) {
+    double t = 0;
+    for (size_t j = 0; j < n; j++) t += x[po_rng_below(&rng, (uint64_t)n)];
+    mb[b] = t / (double)n;
+  }
+  qsort(mb, (size_t)n_boot, sizeof *mb, cmp_double);
+  *lo = mb[(long)floor(0.025 * (n_boot - 1))];
+  *hi = mb[(long)ceil(0.975 * (n_boot - 1))];
+  free(mb);
+  return PO_OK;
+}

@@ -43,4 +43,12 @@ double po_report_repeats99(double p);
 int po_group_stats_compute(const po_group_run *runs, size_t n, int n_boot, uint64_t seed,
                            po_group_stats *out);
 
+/* Mean of x[0..n) with a 95% percentile-bootstrap interval over the n
+ * values (resampled n_boot times from a po_rng stream of `seed`); lo = hi =
+ * NaN for n < 2 or n_boot = 0.  For learning runs: the spread over runs is
+ * the device-noise spread of the accuracy on a fixed test set (the
+ * test-set sampling error is not in it). */
+int po_mean_ci_compute(const double *x, size_t n, int n_boot, uint64_t seed, double *mean,
+                       double *lo, double *hi);
+
 #endif

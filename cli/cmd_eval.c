@@ -10,24 +10,10 @@
 #include <unistd.h>
 #include <omp.h>
 #include "cli/common.h"
+#include "cli/learn_run.h"
 #include "physopt/learn.h"
 
-static const po_param_spec run_specs[] = {
-    PO_CLI_COMMON_RUN_SPECS,
-    {"model", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "model file from physopt train --out"},
-    {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend of the forward products"},
-    {"data", PO_PARAM_STRING, "fashion-mnist", 0, 0, NULL, "", "data set (test split)"},
-    {"test_samples", PO_PARAM_INT, "0", 0, 1e9, NULL, "1", "first N test images (0 = all)"},
-    {"batch", PO_PARAM_INT, "1000", 1, 1 << 20, NULL, "1",
-     "images per product (the photonic calibration is per product)"},
-    {"sweep_photons", PO_PARAM_STRING, NULL, 0, 0, NULL, "photons",
-     "comma-separated photons/MAC values: sweep on the photonic backend"},
-    {"plot", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "PNG plot of the sweep (gnuplot)"},
-    {"repeats", PO_PARAM_INT, "1", 1, 1000, NULL, "1",
-     "noise realisations (seeds seed, seed+1, ...) averaged per point"},
-};
-static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
-static const po_param_section *const base_secs[] = {&run_sec};
+static const po_param_section *const base_secs[] = {&po_eval_run_section};
 
 static const po_cli_option options[] = {
     {"model", "run.model", "FILE.h5", "trained model"},
@@ -52,39 +38,7 @@ static const po_cli_spec spec = {
     PO_CLI_N(base_secs),
     0};
 
-typedef struct point {
-  double photons, accuracy, loss, e_mac, e_optical, wall, accuracy_sd;
-} point;
-
-static int eval_on(const char *backend, const po_params *p, uint64_t seed, int repeats,
-                   const po_mlp *m, const po_dataset *te, int batch, point *out) {
-  po_backend *b;
-  int rc = po_backend_open(backend, p, &b);
-  if (rc) return rc;
-  double t0 = po_cli_now(), sa = 0, sa2 = 0, sl = 0;
-  for (int r = 0; r < repeats && !rc; r++) {
-    double acc, loss;
-    po_backend_set_seed(b, seed + (uint64_t)r);
-    rc = po_mlp_evaluate(m, b, te, batch, &acc, &loss);
-    sa += acc;
-    sa2 += acc * acc;
-    sl += loss;
-  }
-  out->accuracy = sa / repeats;
-  out->loss = sl / repeats;
-  out->accuracy_sd = repeats > 1 ? sqrt(fmax(0.0, (sa2 - sa * sa / repeats) / (repeats - 1))) : NAN;
-  out->wall = po_cli_now() - t0;
-  const po_ledger *l = po_backend_ledger(b);
-  const po_ledger_entry *macs = po_ledger_find(l, "macs");
-  const po_ledger_entry *ph = po_ledger_find(l, "detected_photons");
-  double nm = macs && macs->count > 0 ? macs->count : NAN;
-  out->e_mac = po_ledger_total_joules(l) / nm;
-  out->e_optical = ph ? ph->joules / nm : 0.0;
-  out->photons = NAN;
-  if (!strcmp(backend, "photonic")) po_backend_param_double(b, "photons_per_mac", &out->photons);
-  po_backend_close(b);
-  return rc;
-}
+typedef po_learn_point point;
 
 static int parse_list(const char *s, double **out, int *n) {
   int cap = 1;
@@ -267,29 +221,31 @@ int po_cmd_eval(int argc, char **argv) {
   /* every backend's sections are valid: the sweep uses photonic and cpu */
   const po_param_section *vsecs[1 + 2 * 16];
   size_t nsec = 0;
-  vsecs[nsec++] = &run_sec;
+  vsecs[nsec++] = &po_eval_run_section;
   for (size_t i = 0; i < po_backend_count() && nsec + 2 <= PO_CLI_N(vsecs); i++) {
     const po_backend_ops *o = po_backend_ops_at(i);
     if (o->params) vsecs[nsec++] = o->params;
     if (o->energy) vsecs[nsec++] = o->energy;
   }
   if ((rc = po_params_check(cli.params, vsecs, nsec))) goto done;
-  if ((rc = po_cli_read_common(&cli, &run_sec))) goto done;
-  if ((rc = po_params_string(cli.params, &run_sec, "backend", &backend)) ||
-      (rc = po_params_string(cli.params, &run_sec, "data", &data)) ||
-      (rc = po_params_int(cli.params, &run_sec, "test_samples", &ntest)) ||
-      (rc = po_params_int(cli.params, &run_sec, "batch", &batch)) ||
-      (rc = po_params_int(cli.params, &run_sec, "repeats", &repeats)))
+  if ((rc = po_cli_check_task(cli.params, "eval", "eval")) ||
+      (rc = po_cli_read_common(&cli, &po_eval_run_section)))
+    goto done;
+  if ((rc = po_params_string(cli.params, &po_eval_run_section, "backend", &backend)) ||
+      (rc = po_params_string(cli.params, &po_eval_run_section, "data", &data)) ||
+      (rc = po_params_int(cli.params, &po_eval_run_section, "test_samples", &ntest)) ||
+      (rc = po_params_int(cli.params, &po_eval_run_section, "batch", &batch)) ||
+      (rc = po_params_int(cli.params, &po_eval_run_section, "repeats", &repeats)))
     goto done;
   if (!po_params_get(cli.params, "run", "model")) {
     rc = po_error(PO_ERR_ARG, "no model: pass --model FILE.h5 (from physopt train --out)");
     goto done;
   }
-  po_params_string(cli.params, &run_sec, "model", &model);
+  po_params_string(cli.params, &po_eval_run_section, "model", &model);
   if (po_params_get(cli.params, "run", "sweep_photons"))
-    po_params_string(cli.params, &run_sec, "sweep_photons", &sweep);
+    po_params_string(cli.params, &po_eval_run_section, "sweep_photons", &sweep);
   if (po_params_get(cli.params, "run", "plot"))
-    po_params_string(cli.params, &run_sec, "plot", &plot);
+    po_params_string(cli.params, &po_eval_run_section, "plot", &plot);
   if (plot && !sweep) {
     rc = po_error(PO_ERR_ARG, "--plot needs --sweep-photons");
     goto done;
@@ -314,7 +270,7 @@ int po_cmd_eval(int argc, char **argv) {
   double t0 = po_cli_now();
   if (!sweep) {
     point r;
-    if ((rc = eval_on(backend, cli.params, cli.seed, (int)repeats, m, te, (int)batch, &r)))
+    if ((rc = po_learn_eval_on(backend, cli.params, cli.seed, (int)repeats, m, te, (int)batch, &r)))
       goto done;
     if (cli.json) {
       po_json j;
@@ -347,7 +303,7 @@ int po_cmd_eval(int argc, char **argv) {
     goto done;
   }
   point cpu;
-  if ((rc = eval_on("cpu", cli.params, cli.seed, 1, m, te, (int)batch, &cpu))) goto done;
+  if ((rc = po_learn_eval_on("cpu", cli.params, cli.seed, 1, m, te, (int)batch, &cpu))) goto done;
   if (!cli.json)
     printf("%12s %10s %8s %10s %14s %14s %8s\n", "photons/MAC", "accuracy", "sd", "loss",
            "energy/MAC J", "optical J", "wall s");
@@ -355,7 +311,7 @@ int po_cmd_eval(int argc, char **argv) {
     char v[64];
     snprintf(v, sizeof v, "%.17g", budgets[i]);
     if ((rc = po_params_set(p, "photonic.photons_per_mac", v))) goto done;
-    if ((rc = eval_on("photonic", p, cli.seed, (int)repeats, m, te, (int)batch, &pts[i])))
+    if ((rc = po_learn_eval_on("photonic", p, cli.seed, (int)repeats, m, te, (int)batch, &pts[i])))
       goto done;
     if (!cli.json) {
       char sd[16] = "-";

@@ -4,6 +4,7 @@
  * and gnuplot PNG plots (docs/sweeps.md). */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,9 @@ static const po_cli_spec spec = {
 
 typedef struct rrun {
   char id[17];
+  int learn; /* a learning run (run.task = eval | train): lrec, else rec */
   po_h5_run rec;
+  po_h5_learn_run lrec;
   size_t n_params;
   char **pname, **pval; /* "section.key" -> value */
   int ok;
@@ -84,7 +87,18 @@ static herr_t param_cb(hid_t loc, const char *name, const H5A_info_t *info, void
   return 0;
 }
 
-static int read_one(hid_t g, const char *name, rset *s) {
+/* The runs of a file: anneal runs and learning runs, reported apart. */
+typedef struct rfile {
+  rset anneal, learn;
+  int rc;
+} rfile;
+
+static int read_one(hid_t g, const char *name, rfile *fs) {
+  char task[16];
+  int rc = po_h5_run_task(g, task, sizeof task);
+  if (rc) return po_error_wrap(rc, "run %s", name);
+  int learn = strcmp(task, "anneal") != 0;
+  rset *s = learn ? &fs->learn : &fs->anneal;
   if (s->n == s->cap) {
     size_t cap = s->cap ? 2 * s->cap : 64;
     rrun *nr = realloc(s->r, cap * sizeof *nr);
@@ -95,7 +109,8 @@ static int read_one(hid_t g, const char *name, rset *s) {
   rrun *r = &s->r[s->n];
   memset(r, 0, sizeof *r);
   snprintf(r->id, sizeof r->id, "%s", name);
-  int rc = po_h5_read_run(g, &r->rec);
+  r->learn = learn;
+  rc = learn ? po_h5_read_learn_run(g, &r->lrec) : po_h5_read_run(g, &r->rec);
   if (rc) return po_error_wrap(rc, "run %s", name);
   H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, param_cb, r);
   s->n++;
@@ -104,7 +119,7 @@ static int read_one(hid_t g, const char *name, rset *s) {
 
 static herr_t run_cb(hid_t g, const char *name, const H5L_info_t *info, void *data) {
   (void)info;
-  rset *s = data;
+  rfile *s = data;
   uint64_t id;
   if (po_sweep_id_parse(name, &id)) return 0;
   hid_t rg = H5Gopen2(g, name, H5P_DEFAULT);
@@ -132,6 +147,19 @@ static void free_runs(rset *s) {
 
 /* Value of a grouping key for a run (static buffer for numbers). */
 static const char *key_value(const rrun *r, const char *key, char *buf, size_t len) {
+  if (r->learn) {
+    if (!strcmp(key, "backend")) return r->lrec.backend;
+    if (!strcmp(key, "algorithm")) return r->lrec.task;
+    if (!strcmp(key, "problem")) return r->lrec.data;
+    if (!strcmp(key, "photons")) {
+      if (isnan(r->lrec.photons_per_mac)) return "-";
+      snprintf(buf, len, "%.10g", r->lrec.photons_per_mac);
+      return buf;
+    }
+    if (!strcmp(key, "n") || !strcmp(key, "steps")) return "-";
+  } else if (!strcmp(key, "photons")) {
+    return "-";
+  }
   if (!strcmp(key, "backend")) return r->rec.backend;
   if (!strcmp(key, "algorithm")) return r->rec.algorithm;
   if (!strcmp(key, "problem")) return r->rec.problem.source;
@@ -293,17 +321,24 @@ static const char *short_value(const char *v) {
   return slash && slash[1] ? slash + 1 : v;
 }
 
+/* Table column of a grouping key: as wide as its name, at least 14. */
+static int key_width(const char *key) {
+  int n = (int)strlen(key);
+  return n > 14 ? n : 14;
+}
+
 static void print_table(const rset *s, const sorter *st, const size_t *idx, const group *g,
                         size_t ng) {
   char buf[64];
-  for (size_t k = 0; k < st->n_keys; k++) printf("%-14s ", st->keys[k]);
+  for (size_t k = 0; k < st->n_keys; k++) printf("%-*s ", key_width(st->keys[k]), st->keys[k]);
   printf("%4s %6s  %-24s %-30s %-10s %-11s %-11s %-30s\n", "runs", "reps", "p_success [95% CI]",
          "TTS99 device s [95% CI]", "TTS99 wall", "E median", "E best", "ETS99 J [95% CI]");
   for (size_t i = 0; i < ng; i++) {
     const group *G = &g[i];
     const rrun *r0 = &s->r[idx[G->start]];
     for (size_t k = 0; k < st->n_keys; k++)
-      printf("%-14s ", short_value(key_value(r0, st->keys[k], buf, sizeof buf)));
+      printf("%-*s ", key_width(st->keys[k]),
+             short_value(key_value(r0, st->keys[k], buf, sizeof buf)));
     char p[128], t[128], tw[32], em[32], eb[32], e[128];
     fmt_ci(p, sizeof p, G->st.p, G->st.p_lo, G->st.p_hi);
     fmt_ci(t, sizeof t, G->st.tts, G->st.tts_lo, G->st.tts_hi);
@@ -354,83 +389,90 @@ static void json_stats(po_json *j, const po_group_stats *st) {
   po_json_number(j, "mean_energy", st->e_mean);
 }
 
-static void print_json(const rset *s, const sorter *st, const size_t *idx, const group *g,
-                       size_t ng) {
-  po_json j;
+static void print_json(po_json *j, const rset *s, const sorter *st, const size_t *idx,
+                       const group *g, size_t ng) {
   char buf[64];
-  po_json_begin(&j, stdout);
-  po_json_array(&j, "runs");
+  po_json_array(j, "runs");
   for (size_t i = 0; i < s->n; i++) {
     const rrun *r = &s->r[i];
     const po_h5_run *rec = &r->rec;
-    po_json_object(&j, NULL);
-    po_json_string(&j, "run_id", r->id);
-    po_json_object(&j, "params");
-    for (size_t k = 0; k < r->n_params; k++) po_json_string(&j, r->pname[k], r->pval[k]);
-    po_json_close(&j);
-    po_json_string(&j, "backend", rec->backend);
-    po_json_string(&j, "algorithm", rec->algorithm);
-    po_json_string(&j, "schedule", rec->schedule);
-    po_json_string(&j, "problem", rec->problem.source);
-    po_json_int(&j, "n", rec->problem.n);
-    po_json_int(&j, "steps", rec->steps);
-    po_json_int(&j, "replicas", rec->samples.replicas);
+    po_json_object(j, NULL);
+    po_json_string(j, "run_id", r->id);
+    po_json_object(j, "params");
+    for (size_t k = 0; k < r->n_params; k++) po_json_string(j, r->pname[k], r->pval[k]);
+    po_json_close(j);
+    po_json_string(j, "backend", rec->backend);
+    po_json_string(j, "algorithm", rec->algorithm);
+    po_json_string(j, "schedule", rec->schedule);
+    po_json_string(j, "problem", rec->problem.source);
+    po_json_int(j, "n", rec->problem.n);
+    po_json_int(j, "steps", rec->steps);
+    po_json_int(j, "replicas", rec->samples.replicas);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)rec->seed);
-    po_json_string(&j, "seed", buf);
-    po_json_number(&j, "best_energy", rec->metrics.best_energy);
-    po_json_number(&j, "mean_energy", rec->metrics.mean_energy);
-    po_json_number(&j, "median_energy", rec->metrics.median_energy);
-    po_json_number(&j, "best_cut", rec->metrics.best_cut);
-    po_json_number(&j, "target_energy", rec->metrics.has_target ? rec->metrics.target_energy : NAN);
-    po_json_number(&j, "success_probability", rec->metrics.success_probability);
-    po_json_number(&j, "tts99_s", rec->metrics.tts99_s);
-    po_json_number(&j, "wall_s", rec->ledger.wall_s);
-    po_json_number(&j, "device_s", rec->ledger.device_s);
-    po_json_number(&j, "run_s", rec->ledger.run_s);
-    po_json_number(&j, "total_joules", po_ledger_total_joules(&rec->ledger));
-    po_json_object(&j, "ledger");
+    po_json_string(j, "seed", buf);
+    po_json_number(j, "best_energy", rec->metrics.best_energy);
+    po_json_number(j, "mean_energy", rec->metrics.mean_energy);
+    po_json_number(j, "median_energy", rec->metrics.median_energy);
+    po_json_number(j, "best_cut", rec->metrics.best_cut);
+    po_json_number(j, "target_energy", rec->metrics.has_target ? rec->metrics.target_energy : NAN);
+    po_json_number(j, "success_probability", rec->metrics.success_probability);
+    po_json_number(j, "tts99_s", rec->metrics.tts99_s);
+    po_json_number(j, "wall_s", rec->ledger.wall_s);
+    po_json_number(j, "device_s", rec->ledger.device_s);
+    po_json_number(j, "run_s", rec->ledger.run_s);
+    po_json_number(j, "total_joules", po_ledger_total_joules(&rec->ledger));
+    po_json_object(j, "ledger");
     for (int e = 0; e < rec->ledger.n; e++) {
-      po_json_object(&j, rec->ledger.e[e].category);
-      po_json_string(&j, "unit", rec->ledger.e[e].unit);
-      po_json_number(&j, "count", rec->ledger.e[e].count);
-      po_json_number(&j, "joules", rec->ledger.e[e].joules);
-      po_json_close(&j);
+      po_json_object(j, rec->ledger.e[e].category);
+      po_json_string(j, "unit", rec->ledger.e[e].unit);
+      po_json_number(j, "count", rec->ledger.e[e].count);
+      po_json_number(j, "joules", rec->ledger.e[e].joules);
+      po_json_close(j);
     }
-    po_json_close(&j);
-    po_json_array(&j, "energies");
-    for (int k = 0; k < rec->samples.replicas; k++)
-      po_json_number(&j, NULL, rec->samples.energy[k]);
-    po_json_close(&j);
-    po_json_close(&j);
+    po_json_close(j);
+    po_json_array(j, "energies");
+    for (int k = 0; k < rec->samples.replicas; k++) po_json_number(j, NULL, rec->samples.energy[k]);
+    po_json_close(j);
+    po_json_close(j);
   }
-  po_json_close(&j);
-  po_json_array(&j, "by");
-  for (size_t k = 0; k < st->n_keys; k++) po_json_string(&j, NULL, st->keys[k]);
-  po_json_close(&j);
-  po_json_array(&j, "groups");
+  po_json_close(j);
+  po_json_array(j, "by");
+  for (size_t k = 0; k < st->n_keys; k++) po_json_string(j, NULL, st->keys[k]);
+  po_json_close(j);
+  po_json_array(j, "groups");
   for (size_t i = 0; i < ng; i++) {
     const group *G = &g[i];
-    po_json_object(&j, NULL);
-    po_json_object(&j, "key");
+    po_json_object(j, NULL);
+    po_json_object(j, "key");
     for (size_t k = 0; k < st->n_keys; k++)
-      po_json_string(&j, st->keys[k],
-                     key_value(&s->r[idx[G->start]], st->keys[k], buf, sizeof buf));
-    po_json_close(&j);
-    json_stats(&j, &G->st);
-    po_json_object(&j, "ets99_by_category_j");
+      po_json_string(j, st->keys[k], key_value(&s->r[idx[G->start]], st->keys[k], buf, sizeof buf));
+    po_json_close(j);
+    json_stats(j, &G->st);
+    po_json_object(j, "ets99_by_category_j");
     double f = G->st.has_target ? po_report_repeats99(G->st.p) : 1.0;
-    for (int c = 0; c < G->n_cat; c++) po_json_number(&j, G->cat[c], G->cat_j[c] * f);
-    po_json_close(&j);
-    po_json_close(&j);
+    for (int c = 0; c < G->n_cat; c++) po_json_number(j, G->cat[c], G->cat_j[c] * f);
+    po_json_close(j);
+    po_json_close(j);
   }
-  po_json_close(&j);
-  po_json_end(&j);
+  po_json_close(j);
 }
 
 /* ---- plots ---------------------------------------------------------------- */
 
 static int split_keys(const char *text, char ***keys, size_t *n) {
   return po_sweep_split(text, keys, n);
+}
+
+static int run_gnuplot(const char *gp) {
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", gp);
+  FILE *p = popen(cmd, "r");
+  if (!p) return po_error(PO_ERR_IO, "cannot run gnuplot (Debian package gnuplot-nox)");
+  char line[512];
+  while (fgets(line, sizeof line, p)) fprintf(stderr, "gnuplot: %s", line);
+  if (pclose(p) != 0)
+    return po_error(PO_ERR_IO, "gnuplot failed on %s (is gnuplot-nox installed?)", gp);
+  return PO_OK;
 }
 
 /* One PNG: groups by `by` ("series,x" or "series"), writes the data file
@@ -527,20 +569,10 @@ static int plot_one(const rset *s, const char *dir, const char *name, const char
             name);
     return PO_OK;
   }
-  char cmd[1200];
-  snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", gp);
-  FILE *p = popen(cmd, "r");
-  if (!p) return po_error(PO_ERR_IO, "cannot run gnuplot (Debian package gnuplot-nox)");
-  char line[512];
-  while (fgets(line, sizeof line, p)) fprintf(stderr, "gnuplot: %s", line);
-  if (pclose(p) != 0)
-    return po_error(PO_ERR_IO, "gnuplot failed on %s (is gnuplot-nox installed?)", gp);
-  return PO_OK;
+  return run_gnuplot(gp);
 }
 
 static int make_plots(const rset *s, const char *dir, int n_boot) {
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-    return po_error(PO_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
   int rc;
   if ((rc = plot_one(
            s, dir, "success_vs_steps", "backend,steps", 0, "success probability vs annealing time",
@@ -555,16 +587,270 @@ static int make_plots(const rset *s, const char *dir, int n_boot) {
   return PO_OK;
 }
 
+/* ---- learning runs -------------------------------------------------------- */
+
+typedef struct lgroup {
+  size_t start, n;            /* into the sorted index */
+  double acc, acc_lo, acc_hi; /* mean test accuracy over the runs, 95% bootstrap CI */
+  double noise_sd;            /* mean of the runs' own sd over noise realisations */
+  double loss, photons, e_mac, e_optical, macs, test_samples, wall;
+} lgroup;
+
+static double mean_of(const rset *s, const size_t *idx, size_t n, size_t off) {
+  double t = 0;
+  for (size_t k = 0; k < n; k++) t += *(const double *)((const char *)&s->r[idx[k]].lrec + off);
+  return t / (double)n;
+}
+
+static int make_learn_groups(const rset *s, const sorter *st, size_t *idx, int n_boot, lgroup **out,
+                             size_t *n_out) {
+  size_t n = s->n ? s->n : 1;
+  size_t *tmp = malloc(n * sizeof *tmp);
+  lgroup *g = calloc(n, sizeof *g);
+  double *acc = malloc(n * sizeof *acc);
+  int rc = tmp && g && acc ? PO_OK : po_error(PO_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < s->n; i++) idx[i] = i;
+  if (!rc) sort_idx(st, idx, tmp, s->n);
+  size_t ng = 0;
+  for (size_t i = 0; i < s->n && !rc; ng++) {
+    size_t j = i + 1;
+    while (j < s->n && cmp_runs(st, idx[i], idx[j]) == 0) j++;
+    lgroup *G = &g[ng];
+    G->start = i;
+    G->n = j - i;
+    const size_t *gi = idx + i;
+    for (size_t k = 0; k < G->n; k++) acc[k] = s->r[gi[k]].lrec.test_accuracy;
+    rc = po_mean_ci_compute(acc, G->n, n_boot, 0x1ea7ull + ng, &G->acc, &G->acc_lo, &G->acc_hi);
+    G->noise_sd = mean_of(s, gi, G->n, offsetof(po_h5_learn_run, test_accuracy_sd));
+    G->loss = mean_of(s, gi, G->n, offsetof(po_h5_learn_run, test_loss));
+    G->photons = mean_of(s, gi, G->n, offsetof(po_h5_learn_run, photons_per_mac));
+    G->e_mac = mean_of(s, gi, G->n, offsetof(po_h5_learn_run, energy_per_mac_j));
+    G->e_optical = mean_of(s, gi, G->n, offsetof(po_h5_learn_run, optical_energy_per_mac_j));
+    G->macs = mean_of(s, gi, G->n, offsetof(po_h5_learn_run, macs));
+    G->wall = mean_of(s, gi, G->n, offsetof(po_h5_learn_run, wall_s));
+    double ts = 0;
+    for (size_t k = 0; k < G->n; k++) ts += (double)s->r[gi[k]].lrec.test_samples;
+    G->test_samples = ts / (double)G->n;
+    i = j;
+  }
+  free(tmp);
+  free(acc);
+  if (rc) {
+    free(g);
+    return rc;
+  }
+  *out = g;
+  *n_out = ng;
+  return PO_OK;
+}
+
+static void print_learn_table(const rset *s, const sorter *st, const size_t *idx, const lgroup *g,
+                              size_t ng) {
+  char buf[64];
+  printf("learning runs (test accuracy of the model with its forward products on the backend; "
+         "CI: bootstrap over runs):\n");
+  for (size_t k = 0; k < st->n_keys; k++) printf("%-*s ", key_width(st->keys[k]), st->keys[k]);
+  printf("%4s  %-26s %-9s %-8s %-11s %-12s %-12s %-10s %-8s\n", "runs", "accuracy [95% CI]",
+         "noise sd", "loss", "photons/MAC", "J/MAC", "optical J/MAC", "MACs/run", "wall s");
+  for (size_t i = 0; i < ng; i++) {
+    const lgroup *G = &g[i];
+    const rrun *r0 = &s->r[idx[G->start]];
+    for (size_t k = 0; k < st->n_keys; k++)
+      printf("%-*s ", key_width(st->keys[k]),
+             short_value(key_value(r0, st->keys[k], buf, sizeof buf)));
+    char a[128], sd[32], ph[32], e[32], eo[32], m[32];
+    if (isnan(G->acc_lo))
+      snprintf(a, sizeof a, "%.4f", G->acc);
+    else
+      snprintf(a, sizeof a, "%.4f [%.4f, %.4f]", G->acc, G->acc_lo, G->acc_hi);
+    fmt_num(sd, sizeof sd, G->noise_sd);
+    fmt_num(ph, sizeof ph, G->photons);
+    fmt_num(e, sizeof e, G->e_mac);
+    fmt_num(eo, sizeof eo, G->e_optical);
+    fmt_num(m, sizeof m, G->macs);
+    printf("%4zu  %-26s %-9s %-8.4f %-11s %-12s %-12s %-10s %-8.3g\n", G->n, a, sd, G->loss, ph, e,
+           eo, m, G->wall);
+  }
+}
+
+static void print_learn_json(po_json *j, const rset *s, const sorter *st, const size_t *idx,
+                             const lgroup *g, size_t ng) {
+  char buf[64];
+  po_json_array(j, "learning_runs");
+  for (size_t i = 0; i < s->n; i++) {
+    const rrun *r = &s->r[i];
+    const po_h5_learn_run *l = &r->lrec;
+    po_json_object(j, NULL);
+    po_json_string(j, "run_id", r->id);
+    po_json_object(j, "params");
+    for (size_t k = 0; k < r->n_params; k++) po_json_string(j, r->pname[k], r->pval[k]);
+    po_json_close(j);
+    po_json_string(j, "task", l->task);
+    po_json_string(j, "backend", l->backend);
+    po_json_string(j, "data", l->data);
+    po_json_string(j, "model", l->model);
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)l->seed);
+    po_json_string(j, "seed", buf);
+    po_json_int(j, "train_samples", l->train_samples);
+    po_json_int(j, "test_samples", l->test_samples);
+    po_json_int(j, "epochs", l->epochs);
+    po_json_number(j, "test_accuracy", l->test_accuracy);
+    po_json_number(j, "test_accuracy_sd", l->test_accuracy_sd);
+    po_json_number(j, "test_loss", l->test_loss);
+    po_json_number(j, "train_loss", l->train_loss);
+    po_json_number(j, "train_accuracy", l->train_accuracy);
+    po_json_number(j, "photons_per_mac", l->photons_per_mac);
+    po_json_number(j, "macs", l->macs);
+    po_json_number(j, "energy_per_mac_j", l->energy_per_mac_j);
+    po_json_number(j, "optical_energy_per_mac_j", l->optical_energy_per_mac_j);
+    po_json_number(j, "train_joules", l->train_joules);
+    po_json_number(j, "train_s", l->train_s);
+    po_json_number(j, "wall_s", l->wall_s);
+    po_json_number(j, "total_joules", po_ledger_total_joules(&l->ledger));
+    po_json_close(j);
+  }
+  po_json_close(j);
+  po_json_array(j, "learning_groups");
+  for (size_t i = 0; i < ng; i++) {
+    const lgroup *G = &g[i];
+    po_json_object(j, NULL);
+    po_json_object(j, "key");
+    for (size_t k = 0; k < st->n_keys; k++)
+      po_json_string(j, st->keys[k], key_value(&s->r[idx[G->start]], st->keys[k], buf, sizeof buf));
+    po_json_close(j);
+    po_json_int(j, "runs", (long long)G->n);
+    po_json_number(j, "test_accuracy", G->acc);
+    po_json_number(j, "test_accuracy_lo", G->acc_lo);
+    po_json_number(j, "test_accuracy_hi", G->acc_hi);
+    po_json_number(j, "noise_sd", G->noise_sd);
+    po_json_number(j, "test_loss", G->loss);
+    po_json_number(j, "photons_per_mac", G->photons);
+    po_json_number(j, "energy_per_mac_j", G->e_mac);
+    po_json_number(j, "optical_energy_per_mac_j", G->e_optical);
+    po_json_number(j, "macs_per_run", G->macs);
+    po_json_number(j, "test_samples", G->test_samples);
+    po_json_number(j, "wall_s", G->wall);
+    po_json_close(j);
+  }
+  po_json_close(j);
+}
+
+/* accuracy_vs_photons.png: one line per backend and task over photons/MAC
+ * (log x, bootstrap CI as error bars); a backend without a photon budget
+ * (cpu: exact products) is a horizontal reference line. */
+static int plot_learn(const rset *s, const char *dir, int n_boot) {
+  char *keys[] = {"backend", "algorithm", "photons"};
+  sorter st = {s, keys, 3};
+  size_t *idx = malloc((s->n ? s->n : 1) * sizeof *idx);
+  lgroup *g = NULL;
+  size_t ng = 0;
+  int rc = idx ? make_learn_groups(s, &st, idx, n_boot, &g, &ng)
+               : po_error(PO_ERR_NOMEM, "out of memory");
+  char dat[1024], gp[1024];
+  snprintf(dat, sizeof dat, "%s/accuracy_vs_photons.dat", dir);
+  snprintf(gp, sizeof gp, "%s/accuracy_vs_photons.gp", dir);
+  FILE *f = rc ? NULL : fopen(dat, "w");
+  FILE *q = f ? fopen(gp, "w") : NULL;
+  if (!rc && (!f || !q)) rc = po_error(PO_ERR_IO, "cannot write %s: %s", dat, strerror(errno));
+  size_t finite = 0, block = 0, nplot = 0;
+  if (!rc) {
+    fprintf(
+        q,
+        "set terminal pngcairo size 800,560 noenhanced\nset output '%s/accuracy_vs_photons.png'\n"
+        "set title 'test accuracy vs photon budget'\nset xlabel 'detected photons per MAC'\n"
+        "set ylabel 'test accuracy (95%% CI over runs)'\nset logscale x\nset grid\n"
+        "set key bottom right\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
+        "plot ",
+        dir);
+    char prev[160] = "", b1[64], b2[64], series[160];
+    for (size_t i = 0; i < ng; i++) {
+      const rrun *r0 = &s->r[idx[g[i].start]];
+      snprintf(series, sizeof series, "%s (%s)", key_value(r0, "backend", b1, sizeof b1),
+               key_value(r0, "algorithm", b2, sizeof b2));
+      if (isnan(g[i].photons)) { /* a reference backend: horizontal line */
+        fprintf(q, "%s%.10g with lines dashtype 2 linewidth 2 title '%s'", nplot++ ? ", " : "",
+                g[i].acc, series);
+        continue;
+      }
+      if (strcmp(prev, series)) {
+        if (block) fprintf(f, "\n\n");
+        fprintf(f, "# %s\n", series);
+        fprintf(q, "%s'%s' index %zu using 1:2:3:4 with yerrorlines pointtype 7 title '%s'",
+                nplot++ ? ", " : "", dat, block++, series);
+        snprintf(prev, sizeof prev, "%s", series);
+      }
+      double lo = isnan(g[i].acc_lo) ? g[i].acc : g[i].acc_lo;
+      double hi = isnan(g[i].acc_hi) ? g[i].acc : g[i].acc_hi;
+      fprintf(f, "%.10g %.10g %.10g %.10g\n", g[i].photons, g[i].acc, lo, hi);
+      finite++;
+    }
+    fprintf(q, "\n");
+  }
+  if (q) fclose(q);
+  if (f && fclose(f) && !rc) rc = po_error(PO_ERR_IO, "cannot write %s", dat);
+  free(g);
+  free(idx);
+  if (rc) return rc;
+  if (!finite) {
+    fprintf(stderr, "physopt: report: no learning run has a photon budget (photonic backend); "
+                    "accuracy_vs_photons.png skipped\n");
+    return PO_OK;
+  }
+  return run_gnuplot(gp);
+}
+
+/* A key no run has would silently put every run in one group "-". */
+static int check_key(const rfile *fs, const char *key, const char *path) {
+  static const char *const builtin[] = {"backend", "algorithm", "problem", "n", "steps", "photons"};
+  for (size_t b = 0; b < PO_CLI_N(builtin); b++)
+    if (!strcmp(key, builtin[b])) return PO_OK;
+  const char *pk = strncmp(key, "param.", 6) ? key : key + 6;
+  const rset *sets[] = {&fs->anneal, &fs->learn};
+  for (int t = 0; t < 2; t++)
+    for (size_t i = 0; i < sets[t]->n; i++)
+      for (size_t q = 0; q < sets[t]->r[i].n_params; q++)
+        if (!strcmp(sets[t]->r[i].pname[q], pk)) return PO_OK;
+  return po_error(PO_ERR_ARG,
+                  "report.by: key '%s' is in no run of %s (valid: backend, algorithm, problem, n, "
+                  "steps, photons, or a section.key the runs were configured with, e.g. "
+                  "run.steps)",
+                  key, path);
+}
+
+static int read_file(const char *path, rfile *fs, char **sweep_keys) {
+  po_h5_quiet();
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return po_error(PO_ERR_IO, "cannot open %s as HDF5", path);
+  int rc = PO_OK;
+  hid_t rg = H5Gopen2(f, "runs", H5P_DEFAULT);
+  if (rg >= 0) {
+    if (H5Literate(rg, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, run_cb, fs) < 0 && fs->rc) rc = fs->rc;
+    H5Gclose(rg);
+  } else if (H5Aexists(f, "backend") <= 0 || H5Lexists(f, "samples", H5P_DEFAULT) <= 0) {
+    rc = po_error(PO_ERR_PARSE,
+                  "%s: not a physopt results file (neither a sweep's /runs nor a physopt solve "
+                  "--out run at the root)",
+                  path);
+  } else {
+    rc = read_one(f, "single", fs); /* a `physopt solve --out` file */
+  }
+  if (H5Aexists(f, "sweep_keys") > 0) po_h5_get_string(f, "sweep_keys", sweep_keys);
+  H5Fclose(f);
+  if (!rc && fs->anneal.n + fs->learn.n == 0) rc = po_error(PO_ERR_ARG, "%s holds no runs", path);
+  return rc;
+}
+
 int po_cmd_report(int argc, char **argv) {
   po_cli cli;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (rc == PO_CLI_HELP) return 0;
-  rset s = {0};
+  rfile fs = {0};
   char **keys = NULL;
-  size_t nk = 0, ng = 0;
+  size_t nk = 0, ng = 0, nlg = 0;
   char *by_default = NULL;
-  size_t *idx = NULL;
+  size_t *idx = NULL, *lidx = NULL;
   group *g = NULL;
+  lgroup *lg = NULL;
   if (!rc && cli.n_args != 1)
     rc = po_error(PO_ERR_ARG, "report: expected one results file (physopt report RESULTS.h5)");
   if (!rc) rc = po_params_check(cli.params, secs, 2);
@@ -579,72 +865,59 @@ int po_cmd_report(int argc, char **argv) {
               (rc = po_params_string(cli.params, &report_sec, "plots", &plots)) ||
               (rc = po_params_int(cli.params, &report_sec, "bootstrap", &n_boot))))
     goto out;
-  if (rc) goto out;
-  po_h5_quiet();
-  hid_t f = H5Fopen(cli.args[0], H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) {
-    rc = po_error(PO_ERR_IO, "cannot open %s as HDF5", cli.args[0]);
-    goto out;
-  }
-  hid_t rg = H5Gopen2(f, "runs", H5P_DEFAULT);
-  if (rg >= 0) {
-    if (H5Literate(rg, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, run_cb, &s) < 0 && s.rc) rc = s.rc;
-    H5Gclose(rg);
-  } else if (H5Aexists(f, "backend") <= 0 || H5Lexists(f, "samples", H5P_DEFAULT) <= 0) {
-    rc = po_error(PO_ERR_PARSE,
-                  "%s: not a physopt results file (neither a sweep's /runs nor a physopt solve "
-                  "--out run at the root)",
-                  cli.args[0]);
-  } else {
-    rc = read_one(f, "single", &s); /* a `physopt solve --out` file */
-  }
-  if (!by && H5Aexists(f, "sweep_keys") > 0) po_h5_get_string(f, "sweep_keys", &by_default);
-  H5Fclose(f);
-  if (rc) goto out;
-  if (s.n == 0) {
-    rc = po_error(PO_ERR_ARG, "%s holds no runs", cli.args[0]);
-    goto out;
-  }
+  if (rc || (rc = read_file(cli.args[0], &fs, &by_default))) goto out;
   if (!by) by = by_default && *by_default ? by_default : "backend,problem";
   if ((rc = split_keys(by, &keys, &nk))) {
     rc = po_error_wrap(rc, "report.by");
     goto out;
   }
-  /* A key no run has would silently put every run in one group "-". */
-  for (size_t k = 0; k < nk; k++) {
-    static const char *const builtin[] = {"backend", "algorithm", "problem", "n", "steps"};
-    int found = 0;
-    for (size_t b = 0; b < PO_CLI_N(builtin) && !found; b++) found = !strcmp(keys[k], builtin[b]);
-    const char *pk = strncmp(keys[k], "param.", 6) ? keys[k] : keys[k] + 6;
-    for (size_t i = 0; i < s.n && !found; i++)
-      for (size_t q = 0; q < s.r[i].n_params && !found; q++) found = !strcmp(s.r[i].pname[q], pk);
-    if (!found) {
-      rc = po_error(PO_ERR_ARG,
-                    "report.by: key '%s' is in no run of %s (valid: backend, algorithm, problem, "
-                    "n, steps, or a section.key the runs were configured with, e.g. run.steps)",
-                    keys[k], cli.args[0]);
-      goto out;
-    }
-  }
-  idx = malloc(s.n * sizeof *idx);
-  if (!idx) {
+  for (size_t k = 0; k < nk; k++)
+    if ((rc = check_key(&fs, keys[k], cli.args[0]))) goto out;
+  idx = malloc((fs.anneal.n + 1) * sizeof *idx);
+  lidx = malloc((fs.learn.n + 1) * sizeof *lidx);
+  if (!idx || !lidx) {
     rc = po_error(PO_ERR_NOMEM, "out of memory");
     goto out;
   }
-  sorter st = {&s, keys, nk};
-  if ((rc = make_groups(&s, &st, idx, (int)n_boot, &g, &ng))) goto out;
-  if (cli.json)
-    print_json(&s, &st, idx, g, ng);
-  else
-    print_table(&s, &st, idx, g, ng);
-  if (plots && (rc = make_plots(&s, plots, (int)n_boot))) goto out;
-  if (plots && !cli.json) printf("\nplots: %s/{success_vs_steps,tts_vs_n,ets_vs_n}.png\n", plots);
+  sorter st = {&fs.anneal, keys, nk}, lst = {&fs.learn, keys, nk};
+  if ((fs.anneal.n && (rc = make_groups(&fs.anneal, &st, idx, (int)n_boot, &g, &ng))) ||
+      (fs.learn.n && (rc = make_learn_groups(&fs.learn, &lst, lidx, (int)n_boot, &lg, &nlg))))
+    goto out;
+  if (cli.json) {
+    po_json j;
+    po_json_begin(&j, stdout);
+    print_json(&j, &fs.anneal, &st, idx, g, ng);
+    if (fs.learn.n) print_learn_json(&j, &fs.learn, &lst, lidx, lg, nlg);
+    po_json_end(&j);
+  } else {
+    if (fs.anneal.n) print_table(&fs.anneal, &st, idx, g, ng);
+    if (fs.anneal.n && fs.learn.n) printf("\n");
+    if (fs.learn.n) print_learn_table(&fs.learn, &lst, lidx, lg, nlg);
+  }
+  if (plots) {
+    if (mkdir(plots, 0777) != 0 && errno != EEXIST) {
+      rc = po_error(PO_ERR_IO, "cannot create %s: %s", plots, strerror(errno));
+      goto out;
+    }
+    if ((fs.anneal.n && (rc = make_plots(&fs.anneal, plots, (int)n_boot))) ||
+        (fs.learn.n && (rc = plot_learn(&fs.learn, plots, (int)n_boot))))
+      goto out;
+    if (!cli.json)
+      printf("\nplots: %s/%s\n", plots,
+             fs.anneal.n && fs.learn.n
+                 ? "{success_vs_steps,tts_vs_n,ets_vs_n,accuracy_vs_photons}.png"
+             : fs.anneal.n ? "{success_vs_steps,tts_vs_n,ets_vs_n}.png"
+                           : "accuracy_vs_photons.png");
+  }
 out:
   free(g);
+  free(lg);
   free(idx);
+  free(lidx);
   free(keys);
   free(by_default);
-  free_runs(&s);
+  free_runs(&fs.anneal);
+  free_runs(&fs.learn);
   po_cli_free(&cli);
   return po_cli_exit(rc);
 }

@@ -177,7 +177,9 @@ int po_cmd_solve(int argc, char **argv) {
   const po_param_section *const secs[] = {&po_run_section, &po_run_problem_section,
                                           &po_run_schedule_section, ops->params, ops->energy};
   if ((rc = po_params_check(cli.params, secs, PO_CLI_N(secs)))) goto done;
-  if ((rc = po_cli_read_common(&cli, &po_run_section))) goto done;
+  if ((rc = po_cli_check_task(cli.params, "anneal", "solve")) ||
+      (rc = po_cli_read_common(&cli, &po_run_section)))
+    goto done;
 
   /* Run settings. */
   po_run_config cfg;

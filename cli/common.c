@@ -567,3 +567,12 @@ void po_cli_progress_done(po_cli_progress *p) {
   }
   p->drawn = 0;
 }
+
+int po_cli_check_task(const po_params *p, const char *task, const char *command) {
+  const char *t = po_params_get(p, "run", "task");
+  if (!t || !strcmp(t, task)) return PO_OK;
+  return po_error(PO_ERR_ARG,
+                  "run.task = %s: physopt %s runs task %s (a configuration with task = %s is for "
+                  "physopt %s, or physopt sweep)",
+                  t, command, task, t, !strcmp(t, "anneal") ? "solve" : t);
+}

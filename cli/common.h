@@ -69,6 +69,18 @@
     "json", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "print a JSON summary on stdout"              \
   }
 
+/* run.task: what a configuration runs; physopt sweep dispatches on it, the
+ * single-run commands check it with po_cli_check_task. */
+#define PO_CLI_TASK_SPEC                                                                           \
+  {                                                                                                \
+    "task", PO_PARAM_STRING, NULL, 0, 0, "anneal|eval|train", "",                                  \
+        "what the run does: anneal (physopt solve), eval, train; physopt sweep runs the named "    \
+        "command's configuration (default anneal)"                                                 \
+  }
+
+/* An error unless run.task is unset or names `task` (the command's own). */
+int po_cli_check_task(const po_params *p, const char *task, const char *command);
+
 typedef struct po_cli_option {
   const char *flag;    /* long option without dashes: "replicas" */
   const char *key;     /* config key it sets: "run.replicas" */

@@ -11,6 +11,7 @@
  * of G22 in about 5-10 s (docs/cpu-backend.md). */
 static const po_param_spec run_specs[] = {
     PO_CLI_COMMON_RUN_SPECS,
+    PO_CLI_TASK_SPEC,
     {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend name (physopt backends)"},
     {"algorithm", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
      "annealing algorithm of the backend (cpu: sa|pt); default: the backend's first"},

@@ -1,10 +1,12 @@
 /* One sweep run through the library (cli/sweep_exec.h). */
 #include "cli/sweep_exec.h"
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/common.h"
+#include "cli/learn_run.h"
 #include "cli/run_config.h"
 #include "io/h5.h"
 #include "physopt/sweep.h"
@@ -14,6 +16,11 @@ struct po_sweep_cache {
   char *spec[CACHE_SLOTS];
   po_ising *m[CACHE_SLOTS];
   unsigned long used[CACHE_SLOTS], clock;
+  /* Learning runs: the last data set split and model file, by name. */
+  char data_key[2][600];
+  po_dataset *data[2]; /* [0] train, [1] test */
+  char model_path[512];
+  po_mlp *model;
 };
 
 int po_sweep_cache_create(po_sweep_cache **out) {
@@ -27,6 +34,9 @@ void po_sweep_cache_destroy(po_sweep_cache *c) {
     free(c->spec[i]);
     po_ising_destroy(c->m[i]);
   }
+  po_dataset_destroy(c->data[0]);
+  po_dataset_destroy(c->data[1]);
+  po_mlp_destroy(c->model);
   free(c);
 }
 
@@ -67,9 +77,16 @@ int po_sweep_check_params(const po_params *run) {
   const po_param_section **secs = calloc(3 + 2 * nb, sizeof *secs);
   if (!secs) return po_error(PO_ERR_NOMEM, "out of memory");
   size_t n = 0;
-  secs[n++] = &po_run_problem_section;
-  secs[n++] = &po_run_section;
-  secs[n++] = &po_run_schedule_section;
+  const char *task = po_params_get(run, "run", "task");
+  if (task && !strcmp(task, "eval")) {
+    secs[n++] = &po_eval_run_section;
+  } else if (task && !strcmp(task, "train")) {
+    secs[n++] = &po_train_run_section;
+  } else {
+    secs[n++] = &po_run_problem_section;
+    secs[n++] = &po_run_section;
+    secs[n++] = &po_run_schedule_section;
+  }
   for (size_t i = 0; i < nb; i++) {
     const po_backend_ops *ops = po_backend_ops_at(i);
     if (ops->params) secs[n++] = ops->params;
@@ -103,7 +120,8 @@ static int write_sweep_attrs(hid_t g, const po_params *run, const po_sweep_run_i
   return rc;
 }
 
-int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info, hid_t group) {
+static int exec_anneal(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info,
+                       hid_t group) {
   double t0 = po_cli_now();
   const char *spec;
   char sched[256];
@@ -142,4 +160,137 @@ done:
   po_run_result_free(&res);
   po_schedule_free(&s);
   return rc;
+}
+
+/* ---- learning runs (run.task = eval | train) ------------------------------ */
+
+static int cached_data(po_sweep_cache *c, const char *name, int test, long n, po_dataset **d) {
+  char key[600];
+  snprintf(key, sizeof key, "%s\n%ld", name, n);
+  if (c->data[test] && !strcmp(c->data_key[test], key)) {
+    *d = c->data[test];
+    return PO_OK;
+  }
+  po_dataset_destroy(c->data[test]);
+  c->data[test] = NULL;
+  int rc = po_dataset_load(name, test ? "test" : "train", (int)n, &c->data[test]);
+  if (rc) return rc;
+  snprintf(c->data_key[test], sizeof c->data_key[test], "%s", key);
+  *d = c->data[test];
+  return PO_OK;
+}
+
+static int cached_model(po_sweep_cache *c, const char *path, const po_mlp **m) {
+  if (!c->model || strcmp(c->model_path, path)) {
+    po_mlp_destroy(c->model);
+    c->model = NULL;
+    int rc = po_mlp_load(path, &c->model);
+    if (rc) return rc;
+    snprintf(c->model_path, sizeof c->model_path, "%s", path);
+  }
+  *m = c->model;
+  return PO_OK;
+}
+
+static void learn_record_test(po_h5_learn_run *rec, const po_learn_point *pt) {
+  rec->test_accuracy = pt->accuracy;
+  rec->test_accuracy_sd = pt->accuracy_sd;
+  rec->test_loss = pt->loss;
+  rec->photons_per_mac = pt->photons;
+  rec->macs = pt->macs;
+  rec->energy_per_mac_j = pt->e_mac;
+  rec->optical_energy_per_mac_j = pt->e_optical;
+  rec->ledger = pt->ledger;
+}
+
+/* The sweep's own seed and threads, not run.seed / run.threads. */
+static void learn_record_init(po_h5_learn_run *rec, const char *task, const char *backend,
+                              const char *data, const po_sweep_run_info *info) {
+  memset(rec, 0, sizeof *rec);
+  snprintf(rec->task, sizeof rec->task, "%s", task);
+  snprintf(rec->backend, sizeof rec->backend, "%s", backend);
+  snprintf(rec->data, sizeof rec->data, "%s", data);
+  rec->seed = info->seed;
+  rec->run_id = info->id;
+  rec->threads = info->threads > 0 ? info->threads : omp_get_max_threads();
+  rec->train_loss = rec->train_accuracy = rec->train_joules = rec->train_s = NAN;
+}
+
+static int exec_eval(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info,
+                     hid_t group) {
+  const po_param_section *s = &po_eval_run_section;
+  double t0 = po_cli_now();
+  const char *backend, *data, *model;
+  long ntest, batch, repeats;
+  int rc;
+  if (po_params_get(run, "run", "sweep_photons") || po_params_get(run, "run", "plot"))
+    return po_error(PO_ERR_ARG,
+                    "run.sweep_photons and run.plot belong to physopt eval; in a sweep give "
+                    "photonic.photons_per_mac a list and plot with physopt report --plots");
+  if (!po_params_get(run, "run", "model"))
+    return po_error(PO_ERR_ARG, "run.task = eval needs run.model (a physopt train --out file)");
+  if ((rc = po_params_string(run, s, "backend", &backend)) ||
+      (rc = po_params_string(run, s, "data", &data)) ||
+      (rc = po_params_string(run, s, "model", &model)) ||
+      (rc = po_params_int(run, s, "test_samples", &ntest)) ||
+      (rc = po_params_int(run, s, "batch", &batch)) ||
+      (rc = po_params_int(run, s, "repeats", &repeats)))
+    return rc;
+  const po_mlp *m;
+  po_dataset *te;
+  if ((rc = cached_model(c, model, &m)) || (rc = cached_data(c, data, 1, ntest, &te))) return rc;
+  if (info->threads > 0) omp_set_num_threads(info->threads);
+  po_learn_point pt;
+  if ((rc = po_learn_eval_on(backend, run, info->seed, (int)repeats, m, te, (int)batch, &pt)))
+    return po_error_wrap(rc, "eval of %s on %s", model, backend);
+  po_h5_learn_run rec;
+  learn_record_init(&rec, "eval", backend, data, info);
+  snprintf(rec.model, sizeof rec.model, "%s", model);
+  rec.test_samples = te->n;
+  learn_record_test(&rec, &pt);
+  rec.wall_s = info->wall_s = po_cli_now() - t0;
+  if ((rc = po_h5_write_learn_run(group, &rec))) return rc;
+  return write_sweep_attrs(group, run, info);
+}
+
+static int exec_train(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info,
+                      hid_t group) {
+  double t0 = po_cli_now();
+  po_learn_train_config cfg;
+  po_dataset *tr, *te;
+  int rc;
+  if ((rc = po_learn_train_read(run, &cfg)) ||
+      (rc = cached_data(c, cfg.data, 0, cfg.train_samples, &tr)) ||
+      (rc = cached_data(c, cfg.data, 1, cfg.test_samples, &te)))
+    return rc;
+  if (info->threads > 0) omp_set_num_threads(info->threads);
+  po_learn_train_result r;
+  rc = po_learn_train(&cfg, run, info->seed, tr, te, NULL, NULL, &r);
+  if (!rc) {
+    po_h5_learn_run rec;
+    learn_record_init(&rec, "train", cfg.backend, cfg.data, info);
+    snprintf(rec.model, sizeof rec.model, "%s", cfg.layers);
+    rec.train_samples = r.train_samples;
+    rec.test_samples = te->n;
+    rec.epochs = cfg.epochs;
+    rec.train_loss = r.train_loss;
+    rec.train_accuracy = r.train_accuracy;
+    rec.train_joules = r.train_joules;
+    rec.train_s = r.train_s;
+    learn_record_test(&rec, &r.test);
+    rec.wall_s = info->wall_s = po_cli_now() - t0;
+    rc = po_h5_write_learn_run(group, &rec);
+  }
+  po_mlp_destroy(r.model);
+  if (rc) return po_error_wrap(rc, "training on %s", cfg.backend);
+  return write_sweep_attrs(group, run, info);
+}
+
+int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info, hid_t group) {
+  const char *task = po_params_get(run, "run", "task");
+  if (task && !strcmp(task, "eval")) return exec_eval(c, run, info, group);
+  if (task && !strcmp(task, "train")) return exec_train(c, run, info, group);
+  if (task && strcmp(task, "anneal"))
+    return po_error(PO_ERR_ARG, "run.task = '%s' is not one of anneal, eval, train", task);
+  return exec_anneal(c, run, info, group);
 }

@@ -574,6 +574,88 @@ void po_h5_run_free(po_h5_run *run) {
   run->samples.energy = NULL;
 }
 
+/* ---- learning runs ------------------------------------------------------- */
+
+int po_h5_write_learn_run(hid_t loc, const po_h5_learn_run *r) {
+  po_h5_quiet();
+  if (strcmp(r->task, "eval") && strcmp(r->task, "train"))
+    return po_error(PO_ERR_ARG, "HDF5: learning run with task '%s' (eval or train)", r->task);
+  const struct {
+    const char *name;
+    double v;
+  } nums[] = {{"test_accuracy", r->test_accuracy},
+              {"test_accuracy_sd", r->test_accuracy_sd},
+              {"test_loss", r->test_loss},
+              {"train_loss", r->train_loss},
+              {"train_accuracy", r->train_accuracy},
+              {"photons_per_mac", r->photons_per_mac},
+              {"macs", r->macs},
+              {"energy_per_mac_j", r->energy_per_mac_j},
+              {"optical_energy_per_mac_j", r->optical_energy_per_mac_j},
+              {"train_joules", r->train_joules},
+              {"train_s", r->train_s},
+              {"wall_s", r->wall_s}};
+  int rc;
+  if ((rc = po_h5_attr_string(loc, "task", r->task)) ||
+      (rc = po_h5_attr_string(loc, "backend", r->backend)) ||
+      (rc = po_h5_attr_string(loc, "data", r->data)) ||
+      (rc = po_h5_attr_string(loc, "model", r->model)) ||
+      (rc = po_h5_attr_uint64(loc, "seed", r->seed)) ||
+      (rc = po_h5_attr_uint64(loc, "run_id", r->run_id)) ||
+      (rc = po_h5_attr_int64(loc, "threads", r->threads)) ||
+      (rc = po_h5_attr_int64(loc, "train_samples", r->train_samples)) ||
+      (rc = po_h5_attr_int64(loc, "test_samples", r->test_samples)) ||
+      (rc = po_h5_attr_int64(loc, "epochs", r->epochs)))
+    return rc;
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+    if ((rc = po_h5_attr_double(loc, nums[i].name, nums[i].v))) return rc;
+  return write_ledger(loc, &r->ledger);
+}
+
+int po_h5_read_learn_run(hid_t loc, po_h5_learn_run *r) {
+  po_h5_quiet();
+  memset(r, 0, sizeof *r);
+  struct {
+    const char *name;
+    double *v;
+  } nums[] = {{"test_accuracy", &r->test_accuracy},
+              {"test_accuracy_sd", &r->test_accuracy_sd},
+              {"test_loss", &r->test_loss},
+              {"train_loss", &r->train_loss},
+              {"train_accuracy", &r->train_accuracy},
+              {"photons_per_mac", &r->photons_per_mac},
+              {"macs", &r->macs},
+              {"energy_per_mac_j", &r->energy_per_mac_j},
+              {"optical_energy_per_mac_j", &r->optical_energy_per_mac_j},
+              {"train_joules", &r->train_joules},
+              {"train_s", &r->train_s},
+              {"wall_s", &r->wall_s}};
+  int rc;
+  if ((rc = get_fixed(loc, "task", r->task, sizeof r->task)) ||
+      (rc = get_fixed(loc, "backend", r->backend, sizeof r->backend)) ||
+      (rc = get_fixed(loc, "data", r->data, sizeof r->data)) ||
+      (rc = get_fixed(loc, "model", r->model, sizeof r->model)) ||
+      (rc = po_h5_get_uint64(loc, "seed", &r->seed)) ||
+      (rc = po_h5_get_uint64(loc, "run_id", &r->run_id)) ||
+      (rc = get_int(loc, "threads", &r->threads)) ||
+      (rc = get_long(loc, "train_samples", &r->train_samples)) ||
+      (rc = get_long(loc, "test_samples", &r->test_samples)) ||
+      (rc = get_long(loc, "epochs", &r->epochs)))
+    return rc;
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+    if ((rc = po_h5_get_double(loc, nums[i].name, nums[i].v))) return rc;
+  return read_ledger(loc, &r->ledger);
+}
+
+int po_h5_run_task(hid_t loc, char *buf, size_t size) {
+  po_h5_quiet();
+  if (H5Aexists(loc, "task") <= 0) {
+    snprintf(buf, size, "anneal");
+    return PO_OK;
+  }
+  return get_fixed(loc, "task", buf, size);
+}
+
 /* ---- files --------------------------------------------------------------- */
 
 int po_h5_file_begin(const char *path, po_h5_file *f) {

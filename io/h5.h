@@ -102,6 +102,39 @@ int po_h5_read_provenance(hid_t loc, po_h5_provenance *out);
 void po_h5_run_free(po_h5_run *run);
 void po_h5_provenance_free(po_h5_provenance *prov);
 
+/* One learning run of a sweep (run.task = eval or train): the test-set
+ * accuracy of a multilayer perceptron whose forward products ran on
+ * `backend`.  Layout in its group (docs/hdf5-layout.md):
+ *   attributes task ("eval" | "train"), backend, data, model (eval: the
+ *   model file; train: the layer sizes), seed, run_id, threads,
+ *   train_samples, test_samples, epochs, test_accuracy, test_accuracy_sd,
+ *   test_loss, train_loss, train_accuracy, photons_per_mac, macs,
+ *   energy_per_mac_j, optical_energy_per_mac_j, train_joules, train_s,
+ *   wall_s (NaN where a quantity does not apply: photons_per_mac on the
+ *   cpu, train_* for eval runs);
+ *   ledger/ as for anneal runs: the inference (test set) ledger. */
+typedef struct po_h5_learn_run {
+  char task[16];
+  char backend[64];
+  char data[512];
+  char model[512];
+  uint64_t seed, run_id;
+  int threads;
+  long train_samples, test_samples, epochs;
+  double test_accuracy, test_accuracy_sd, test_loss;
+  double train_loss, train_accuracy;
+  double photons_per_mac, macs, energy_per_mac_j, optical_energy_per_mac_j;
+  double train_joules, train_s, wall_s;
+  po_ledger ledger;
+} po_h5_learn_run;
+
+int po_h5_write_learn_run(hid_t loc, const po_h5_learn_run *run);
+int po_h5_read_learn_run(hid_t loc, po_h5_learn_run *out);
+
+/* The task of the run stored in group `loc`: its `task` attribute, or
+ * "anneal" when there is none (anneal runs predate the attribute). */
+int po_h5_run_task(hid_t loc, char *buf, size_t size);
+
 /* A file written under a temporary name ("<path>.tmp.XXXXXX" in the same
  * directory) and renamed to `path` by po_h5_file_commit. */
 typedef struct po_h5_file {
