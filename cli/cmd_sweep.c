@@ -119,6 +119,26 @@ static int master_root(hid_t root, void *vctx) {
   return rc;
 }
 
+/* Every run's configuration, before any run starts: a typo in the last
+ * value of a list must not surface hours into a sweep.  Repeats share their
+ * configuration, so the first repeat is enough. */
+static int validate_all(const po_sweep *sw) {
+  size_t n = po_sweep_size(sw);
+  for (size_t r = 0; r < n; r++) {
+    if (po_sweep_run_repeat(sw, r) > 0) break; /* repeat is the outermost index */
+    po_params *rp;
+    int rc = po_sweep_run_params(sw, r, &rp);
+    if (!rc) rc = po_sweep_validate_run(rp);
+    po_params_destroy(rp);
+    if (rc) {
+      char hex[17];
+      po_sweep_id_format(po_sweep_run_id(sw, r), hex);
+      return po_error_wrap(rc, "run %zu (id %s) of the sweep; nothing was run", r, hex);
+    }
+  }
+  return PO_OK;
+}
+
 static void dry_run(const po_sweep *sw) {
   printf("%6s  %-16s  %-20s  %6s", "index", "run id", "seed", "repeat");
   for (size_t k = 0; k < po_sweep_n_keys(sw); k++) printf("  %s", po_sweep_key(sw, k));
@@ -217,13 +237,7 @@ int po_cmd_sweep(int argc, char **argv) {
       (rc = po_params_double(cli.params, &sweep_sec, "flush_seconds", &flush_s)))
     goto out;
   if ((rc = po_sweep_expand(cli.params, &sw))) goto out;
-  {
-    po_params *r0;
-    if ((rc = po_sweep_run_params(sw, 0, &r0))) goto out;
-    rc = po_sweep_check_params(r0);
-    po_params_destroy(r0);
-    if (rc) goto out;
-  }
+  if ((rc = validate_all(sw))) goto out;
   if (dry) {
     dry_run(sw);
     goto out;

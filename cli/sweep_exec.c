@@ -1,5 +1,6 @@
 /* One sweep run through the library (cli/sweep_exec.h). */
 #include "cli/sweep_exec.h"
+#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -69,32 +70,107 @@ static int cache_get(po_sweep_cache *c, const char *spec, const po_load_opts *lo
   return PO_OK;
 }
 
-int po_sweep_check_params(const po_params *run) {
+/* The sections a run may use: its task's [run] table (with [problem] and
+ * [schedule] for anneal runs) plus every backend's device and cost
+ * sections.  *secs is malloc'd. */
+static int run_sections(const po_params *run, const po_param_section ***secs, size_t *n) {
   size_t nb = po_backend_count();
-  if (po_params_get(run, "run", "run_id"))
-    return po_error(PO_ERR_ARG,
-                    "run.run_id is set by the sweep (the run id of each run); remove it");
-  const po_param_section **secs = calloc(3 + 2 * nb, sizeof *secs);
-  if (!secs) return po_error(PO_ERR_NOMEM, "out of memory");
-  size_t n = 0;
+  *secs = calloc(3 + 2 * nb, sizeof **secs);
+  if (!*secs) return po_error(PO_ERR_NOMEM, "out of memory");
+  const po_param_section **s = *secs;
+  size_t k = 0;
   const char *task = po_params_get(run, "run", "task");
   if (task && !strcmp(task, "eval")) {
-    secs[n++] = &po_eval_run_section;
+    s[k++] = &po_eval_run_section;
   } else if (task && !strcmp(task, "train")) {
-    secs[n++] = &po_train_run_section;
+    s[k++] = &po_train_run_section;
   } else {
-    secs[n++] = &po_run_problem_section;
-    secs[n++] = &po_run_section;
-    secs[n++] = &po_run_schedule_section;
+    s[k++] = &po_run_problem_section;
+    s[k++] = &po_run_section;
+    s[k++] = &po_run_schedule_section;
   }
   for (size_t i = 0; i < nb; i++) {
     const po_backend_ops *ops = po_backend_ops_at(i);
-    if (ops->params) secs[n++] = ops->params;
-    if (ops->energy) secs[n++] = ops->energy;
+    if (ops->params) s[k++] = ops->params;
+    if (ops->energy) s[k++] = ops->energy;
   }
-  int rc = po_params_check(run, secs, n);
+  *n = k;
+  return PO_OK;
+}
+
+int po_sweep_check_params(const po_params *run) {
+  const char *task = po_params_get(run, "run", "task");
+  if (task && strcmp(task, "anneal") && strcmp(task, "eval") && strcmp(task, "train"))
+    return po_error(PO_ERR_ARG, "run.task = %s is not one of anneal, eval, train", task);
+  if (po_params_get(run, "run", "run_id"))
+    return po_error(PO_ERR_ARG,
+                    "run.run_id is set by the sweep (the run id of each run); remove it");
+  const po_param_section **secs = NULL;
+  size_t n = 0;
+  int rc = run_sections(run, &secs, &n);
+  if (rc) return rc;
+  rc = po_params_check_values(run, secs, n);
   free(secs);
   return rc;
+}
+
+/* A file named by a run must be readable before the sweep starts. */
+static int check_readable(const char *key, const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return po_error(PO_ERR_IO, "%s = %s: cannot open: %s", key, path, strerror(errno));
+  fclose(f);
+  return PO_OK;
+}
+
+static int validate_anneal(const po_params *run) {
+  const char *spec;
+  const po_backend_ops *ops;
+  po_run_config cfg;
+  int rc;
+  if ((rc = po_params_string(run, &po_run_problem_section, "spec", &spec))) return rc;
+  if (!spec) return po_error(PO_ERR_ARG, "problem.spec is not set (a file or sk:N:SEED)");
+  if (!strchr(spec, ':') && (rc = check_readable("problem.spec", spec))) return rc;
+  if ((rc = po_run_find_backend(run, &ops)) || (rc = po_run_config_read(run, ops, &cfg))) return rc;
+  po_schedule s;
+  char desc[256];
+  rc = po_run_make_schedule(run, &s, desc, sizeof desc);
+  if (!rc) po_schedule_free(&s);
+  return rc;
+}
+
+static int validate_learn(const po_params *run, int train) {
+  const char *backend;
+  int rc = po_params_string(run, train ? &po_train_run_section : &po_eval_run_section, "backend",
+                            &backend);
+  if (rc) return rc;
+  if (!po_backend_find(backend)) {
+    po_backend *b = NULL;
+    rc = po_backend_open(backend, NULL, &b); /* the error lists the backends */
+    po_backend_close(b);
+    return rc ? rc : po_error(PO_ERR_NOT_FOUND, "unknown backend '%s'", backend);
+  }
+  if (train) {
+    po_learn_train_config c;
+    if ((rc = po_learn_train_read(run, &c))) return rc;
+    return c.init ? check_readable("run.init", c.init) : PO_OK;
+  }
+  if (po_params_get(run, "run", "sweep_photons") || po_params_get(run, "run", "plot"))
+    return po_error(PO_ERR_ARG,
+                    "run.sweep_photons and run.plot belong to physopt eval; in a sweep give "
+                    "photonic.photons_per_mac a list and plot with physopt report --plots");
+  const char *model = po_params_get(run, "run", "model");
+  if (!model)
+    return po_error(PO_ERR_ARG, "run.task = eval needs run.model (a physopt train --out file)");
+  return check_readable("run.model", model);
+}
+
+int po_sweep_validate_run(const po_params *run) {
+  int rc = po_sweep_check_params(run);
+  if (rc) return rc;
+  const char *task = po_params_get(run, "run", "task");
+  if (task && !strcmp(task, "eval")) return validate_learn(run, 0);
+  if (task && !strcmp(task, "train")) return validate_learn(run, 1);
+  return validate_anneal(run);
 }
 
 static int write_sweep_attrs(hid_t g, const po_params *run, const po_sweep_run_info *info) {
@@ -223,13 +299,7 @@ static int exec_eval(po_sweep_cache *c, const po_params *run, po_sweep_run_info 
   const char *backend, *data, *model;
   long ntest, batch, repeats;
   int rc;
-  if (po_params_get(run, "run", "sweep_photons") || po_params_get(run, "run", "plot"))
-    return po_error(PO_ERR_ARG,
-                    "run.sweep_photons and run.plot belong to physopt eval; in a sweep give "
-                    "photonic.photons_per_mac a list and plot with physopt report --plots");
-  if (!po_params_get(run, "run", "model"))
-    return po_error(PO_ERR_ARG, "run.task = eval needs run.model (a physopt train --out file)");
-  if ((rc = po_params_string(run, s, "backend", &backend)) ||
+  if ((rc = validate_learn(run, 0)) || (rc = po_params_string(run, s, "backend", &backend)) ||
       (rc = po_params_string(run, s, "data", &data)) ||
       (rc = po_params_string(run, s, "model", &model)) ||
       (rc = po_params_int(run, s, "test_samples", &ntest)) ||

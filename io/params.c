@@ -305,6 +305,36 @@ int po_params_check(const po_params *p, const po_param_section *const *secs, siz
   return PO_OK;
 }
 
+int po_params_check_values(const po_params *p, const po_param_section *const *secs, size_t n_secs) {
+  int rc = po_params_check(p, secs, n_secs);
+  for (size_t i = 0; !rc && p && i < p->n; i++) {
+    const entry *e = &p->e[i];
+    const po_param_section *sec = NULL;
+    for (size_t k = 0; k < n_secs && !sec; k++)
+      if (secs[k] && !strcmp(secs[k]->name, e->section)) sec = secs[k];
+    const po_param_spec *s = find_spec(sec, e->key);
+    long iv;
+    int bv;
+    double dv;
+    const char *sv;
+    switch (s->type) {
+    case PO_PARAM_INT:
+      rc = po_params_int(p, sec, e->key, &iv);
+      break;
+    case PO_PARAM_DOUBLE:
+      rc = po_params_double(p, sec, e->key, &dv);
+      break;
+    case PO_PARAM_BOOL:
+      rc = po_params_bool(p, sec, e->key, &bv);
+      break;
+    default:
+      rc = po_params_string(p, sec, e->key, &sv);
+      break;
+    }
+  }
+  return rc;
+}
+
 char *po_params_to_ini(const po_params *p) {
   size_t size = 1;
   for (size_t i = 0; p && i < p->n; i++)

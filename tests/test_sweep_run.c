@@ -28,6 +28,7 @@
 #include "io/sweep_store.h"
 #include "physopt/physopt.h"
 #include "physopt/sweep.h"
+#include "tests/util/testutil.h"
 
 static char dir[256];
 static char bin[512];
@@ -35,21 +36,8 @@ static char sweep_ini[512];
 
 #define N_RUNS 16
 
-/* Runs argv; returns the exit status (or -1). */
 static int run(char *const argv[], const char *out_path) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (out_path) {
-      if (!freopen(out_path, "w", stdout)) _exit(127);
-    } else if (!freopen("/dev/null", "w", stdout))
-      _exit(127);
-    if (!freopen("/dev/null", "w", stderr)) _exit(127);
-    execv(argv[0], argv);
-    _exit(127);
-  }
-  int st;
-  if (pid < 0 || waitpid(pid, &st, 0) < 0) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return po_test_exec(argv, out_path, NULL);
 }
 
 static double now(void) {
@@ -325,16 +313,9 @@ static void test_concurrent_shards(void **state) {
 }
 
 static int has_mpi(void) {
-  char out[600], line[256];
+  char out[600];
   snprintf(out, sizeof out, "%s/help.txt", dir);
-  char *argv[] = {bin, "sweep", "--help", NULL};
-  if (run(argv, out)) return 0;
-  FILE *f = fopen(out, "r");
-  int yes = 0;
-  while (f && fgets(line, sizeof line, f))
-    if (strstr(line, "MPI: built with MPI")) yes = 1;
-  if (f) fclose(f);
-  return yes && access("/usr/bin/mpirun", X_OK) == 0;
+  return po_test_has_mpi(bin, out);
 }
 
 static void test_mpi(void **state) {

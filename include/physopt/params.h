@@ -66,6 +66,12 @@ int po_params_bool(const po_params *p, const po_param_section *sec, const char *
  * sections and keys are errors that list what is valid. */
 int po_params_check(const po_params *p, const po_param_section *const *secs, size_t n_secs);
 
+/* po_params_check, then every value present is read with its spec's typed
+ * getter, so a bad type, range or choice fails now, naming the parameter
+ * and the accepted range (physopt sweep checks every run this way before
+ * starting any). */
+int po_params_check_values(const po_params *p, const po_param_section *const *secs, size_t n_secs);
+
 /* The whole configuration as INI text (for HDF5 provenance); caller frees. */
 char *po_params_to_ini(const po_params *p);
 

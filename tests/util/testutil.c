@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 const char *po_test_data_dir(void) {
@@ -30,4 +33,29 @@ po_backend *po_test_open_backend(const char *name, const char *ini, const char *
   if (po_backend_open(name, p, &b) != PO_OK) fail_msg("%s", po_last_error());
   po_params_destroy(p);
   return b;
+}
+
+int po_test_exec(char *const argv[], const char *out_path, const char *err_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen(out_path ? out_path : "/dev/null", "w", stdout)) _exit(127);
+    if (!freopen(err_path ? err_path : "/dev/null", "w", stderr)) _exit(127);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int st;
+  if (pid < 0 || waitpid(pid, &st, 0) < 0) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int po_test_has_mpi(const char *bin, const char *scratch) {
+  char line[256];
+  char *argv[] = {(char *)bin, "sweep", "--help", NULL};
+  if (po_test_exec(argv, scratch, NULL)) return 0;
+  FILE *f = fopen(scratch, "r");
+  int yes = 0;
+  while (f && fgets(line, sizeof line, f))
+    if (strstr(line, "MPI: built with MPI")) yes = 1;
+  if (f) fclose(f);
+  return yes && access("/usr/bin/mpirun", X_OK) == 0;
 }

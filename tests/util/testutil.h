@@ -12,4 +12,12 @@ po_ising *po_test_load(const char *rel);
  * "section.key=value" overrides; fails the running test on error. */
 po_backend *po_test_open_backend(const char *name, const char *ini, const char *const *sets);
 
+/* Runs argv[0] with argv (fork + execv); stdout goes to out_path (NULL:
+ * /dev/null), stderr to err_path (NULL: /dev/null).  Returns the exit
+ * status, or -1 when the process did not exit normally. */
+int po_test_exec(char *const argv[], const char *out_path, const char *err_path);
+/* Whether `physopt` at bin was built with MPI and /usr/bin/mpirun exists
+ * (scratch: a writable file path for the help text). */
+int po_test_has_mpi(const char *bin, const char *scratch);
+
 #endif
