@@ -329,7 +329,7 @@ static void test_train_sweep(void **state) {
   write_file(ini, text);
   lruns a, b;
   for (int t = 1; t <= 2; t++) {
-    char out[400], th[8];
+    char out[400], th[16];
     snprintf(out, sizeof out, "%s/train%d.h5", dir, t);
     snprintf(th, sizeof th, "%d", t);
     char *args[] = {"sweep", ini, "--out", out, "--threads", th, NULL};
@@ -397,7 +397,7 @@ static void test_mpi(void **state) {
   char ini[400];
   snprintf(ini, sizeof ini, "%s/eval.ini", dir);
   for (int np = 1; np <= 2; np++) {
-    char out[400], nps[8];
+    char out[400], nps[16];
     snprintf(out, sizeof out, "%s/mpi%d.h5", dir, np);
     snprintf(nps, sizeof nps, "%d", np);
     char *argv[] = {"/usr/bin/mpirun",
