@@ -151,16 +151,21 @@ static int validate_learn(const po_params *run, int train) {
   }
   if (train) {
     po_learn_train_config c;
-    if ((rc = po_learn_train_read(run, &c))) return rc;
+    if ((rc = po_learn_train_read(run, &c)) || (rc = po_dataset_check(c.data, "train")) ||
+        (rc = po_dataset_check(c.data, "test")))
+      return rc;
     return c.init ? check_readable("run.init", c.init) : PO_OK;
   }
   if (po_params_get(run, "run", "sweep_photons") || po_params_get(run, "run", "plot"))
     return po_error(PO_ERR_ARG,
                     "run.sweep_photons and run.plot belong to physopt eval; in a sweep give "
                     "photonic.photons_per_mac a list and plot with physopt report --plots");
-  const char *model = po_params_get(run, "run", "model");
+  const char *model = po_params_get(run, "run", "model"), *data;
   if (!model)
     return po_error(PO_ERR_ARG, "run.task = eval needs run.model (a physopt train --out file)");
+  if ((rc = po_params_string(run, &po_eval_run_section, "data", &data)) ||
+      (rc = po_dataset_check(data, "test")))
+    return rc;
   return check_readable("run.model", model);
 }
 
