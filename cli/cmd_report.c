@@ -91,7 +91,42 @@ static herr_t param_cb(hid_t loc, const char *name, const H5A_info_t *info, void
 typedef struct rfile {
   rset anneal, learn;
   int rc;
+  const char *master;
+  char **checked; /* part files that passed po_h5_check_heaps */
+  size_t n_checked;
 } rfile;
+
+/* A run reached through an external link: its part file's heaps are
+ * checked once before libhdf5 reads its strings (po_h5_check_heaps).
+ * Link targets are relative to the master's directory. */
+static int check_link_target(hid_t g, const char *name, rfile *fs) {
+  H5L_info_t li;
+  if (H5Lget_info(g, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_EXTERNAL) return PO_OK;
+  char val[2048];
+  const char *file, *obj;
+  unsigned flags;
+  if (li.u.val_size > sizeof val || H5Lget_val(g, name, val, sizeof val, H5P_DEFAULT) < 0 ||
+      H5Lunpack_elink_val(val, li.u.val_size, &flags, &file, &obj) < 0)
+    return po_error(PO_ERR_PARSE, "%s: run %s: unreadable external link", fs->master, name);
+  char path[4096];
+  const char *slash = strrchr(fs->master, '/');
+  if (file[0] == '/' || !slash)
+    snprintf(path, sizeof path, "%s", file);
+  else
+    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - fs->master), fs->master, file);
+  for (size_t i = 0; i < fs->n_checked; i++)
+    if (!strcmp(fs->checked[i], path)) return PO_OK;
+  int rc = po_h5_check_heaps(path);
+  if (rc) return rc;
+  char **nc = realloc(fs->checked, (fs->n_checked + 1) * sizeof *nc);
+  if (!nc || !(nc[fs->n_checked] = strdup(path))) {
+    if (nc) fs->checked = nc;
+    return po_error(PO_ERR_NOMEM, "out of memory");
+  }
+  fs->checked = nc;
+  fs->n_checked++;
+  return PO_OK;
+}
 
 static int read_one(hid_t g, const char *name, rfile *fs) {
   char task[16];
@@ -122,6 +157,7 @@ static herr_t run_cb(hid_t g, const char *name, const H5L_info_t *info, void *da
   rfile *s = data;
   uint64_t id;
   if (po_sweep_id_parse(name, &id)) return 0;
+  if ((s->rc = check_link_target(g, name, s))) return -1;
   hid_t rg = H5Gopen2(g, name, H5P_DEFAULT);
   if (rg < 0) {
     s->rc = po_error(PO_ERR_IO, "cannot open run %s (missing part file?)", name);
@@ -819,9 +855,15 @@ static int check_key(const rfile *fs, const char *key, const char *path) {
 
 static int read_file(const char *path, rfile *fs, char **sweep_keys) {
   po_h5_quiet();
+  int rc = po_h5_check_heaps(path);
+  if (rc) return rc;
+  po_cli_reading(path);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return po_error(PO_ERR_IO, "cannot open %s as HDF5", path);
-  int rc = PO_OK;
+  if (f < 0) {
+    po_cli_reading(NULL);
+    return po_error(PO_ERR_IO, "cannot open %s as HDF5", path);
+  }
+  fs->master = path;
   hid_t rg = H5Gopen2(f, "runs", H5P_DEFAULT);
   if (rg >= 0) {
     if (H5Literate(rg, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, run_cb, fs) < 0 && fs->rc) rc = fs->rc;
@@ -836,6 +878,7 @@ static int read_file(const char *path, rfile *fs, char **sweep_keys) {
   }
   if (H5Aexists(f, "sweep_keys") > 0) po_h5_get_string(f, "sweep_keys", sweep_keys);
   H5Fclose(f);
+  po_cli_reading(NULL);
   if (!rc && fs->anneal.n + fs->learn.n == 0) rc = po_error(PO_ERR_ARG, "%s holds no runs", path);
   return rc;
 }
@@ -918,6 +961,8 @@ out:
   free(by_default);
   free_runs(&fs.anneal);
   free_runs(&fs.learn);
+  for (size_t i = 0; i < fs.n_checked; i++) free(fs.checked[i]);
+  free(fs.checked);
   po_cli_free(&cli);
   return po_cli_exit(rc);
 }

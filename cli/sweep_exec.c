@@ -265,7 +265,9 @@ static int cached_model(po_sweep_cache *c, const char *path, const po_mlp **m) {
   if (!c->model || strcmp(c->model_path, path)) {
     po_mlp_destroy(c->model);
     c->model = NULL;
+    po_cli_reading(path);
     int rc = po_mlp_load(path, &c->model);
+    po_cli_reading(NULL);
     if (rc) return rc;
     snprintf(c->model_path, sizeof c->model_path, "%s", path);
   }
