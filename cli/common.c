@@ -588,6 +588,7 @@ void po_cli_reading(const char *path) {
   reading_active = 1;
 }
 
+#ifndef PO_SANITIZE
 static void write_all(const char *s) {
   size_t n = strlen(s);
   while (n > 0) {
@@ -614,7 +615,6 @@ static void on_fault(int sig) {
 }
 
 void po_cli_install_fault_handler(void) {
-#ifndef PO_SANITIZE
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_fault;
@@ -622,5 +622,7 @@ void po_cli_install_fault_handler(void) {
   sigaction(SIGSEGV, &sa, NULL);
   sigaction(SIGBUS, &sa, NULL);
   sigaction(SIGFPE, &sa, NULL);
-#endif
 }
+#else
+void po_cli_install_fault_handler(void) {}
+#endif

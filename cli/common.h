@@ -73,8 +73,9 @@
  * single-run commands check it with po_cli_check_task. */
 #define PO_CLI_TASK_SPEC                                                                           \
   {                                                                                                \
-    "task", PO_PARAM_STRING, NULL, 0, 0, "anneal|eval|train", "",                                  \
-        "what the run does: anneal (physopt solve), eval, train; physopt sweep runs the named "    \
+    "task", PO_PARAM_STRING, NULL, 0, 0, "anneal|eval|train|recall", "",                           \
+        "what the run does: anneal (physopt solve), eval, train, recall; physopt sweep runs the "  \
+        "named "                                                                                   \
         "command's configuration (default anneal)"                                                 \
   }
 

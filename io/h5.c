@@ -647,6 +647,64 @@ int po_h5_read_learn_run(hid_t loc, po_h5_learn_run *r) {
   return read_ledger(loc, &r->ledger);
 }
 
+int po_h5_write_recall_run(hid_t loc, const po_h5_recall_run *r) {
+  po_h5_quiet();
+  const struct {
+    const char *name;
+    double v;
+  } nums[] = {{"alpha", r->alpha},
+              {"corruption", r->corruption},
+              {"overlap_mean", r->overlap_mean},
+              {"overlap_std", r->overlap_std},
+              {"recall_fraction", r->recall_fraction},
+              {"flips_mean", r->flips_mean},
+              {"basin", r->basin},
+              {"wall_s", r->wall_s}};
+  int rc;
+  if ((rc = po_h5_attr_string(loc, "task", "recall")) ||
+      (rc = po_h5_attr_string(loc, "backend", r->backend)) ||
+      (rc = po_h5_attr_string(loc, "rule", r->rule)) ||
+      (rc = po_h5_attr_string(loc, "dynamics", r->dynamics)) ||
+      (rc = po_h5_attr_uint64(loc, "seed", r->seed)) ||
+      (rc = po_h5_attr_uint64(loc, "run_id", r->run_id)) ||
+      (rc = po_h5_attr_int64(loc, "threads", r->threads)) ||
+      (rc = po_h5_attr_int64(loc, "spins", r->spins)) ||
+      (rc = po_h5_attr_int64(loc, "patterns", r->patterns)) ||
+      (rc = po_h5_attr_int64(loc, "trials", r->trials)))
+    return rc;
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+    if ((rc = po_h5_attr_double(loc, nums[i].name, nums[i].v))) return rc;
+  return write_ledger(loc, &r->ledger);
+}
+
+int po_h5_read_recall_run(hid_t loc, po_h5_recall_run *r) {
+  po_h5_quiet();
+  memset(r, 0, sizeof *r);
+  struct {
+    const char *name;
+    double *v;
+  } nums[] = {{"alpha", &r->alpha},
+              {"corruption", &r->corruption},
+              {"overlap_mean", &r->overlap_mean},
+              {"overlap_std", &r->overlap_std},
+              {"recall_fraction", &r->recall_fraction},
+              {"flips_mean", &r->flips_mean},
+              {"basin", &r->basin},
+              {"wall_s", &r->wall_s}};
+  int rc;
+  if ((rc = get_fixed(loc, "backend", r->backend, sizeof r->backend)) ||
+      (rc = get_fixed(loc, "rule", r->rule, sizeof r->rule)) ||
+      (rc = get_fixed(loc, "dynamics", r->dynamics, sizeof r->dynamics)) ||
+      (rc = po_h5_get_uint64(loc, "seed", &r->seed)) ||
+      (rc = po_h5_get_uint64(loc, "run_id", &r->run_id)) ||
+      (rc = get_int(loc, "threads", &r->threads)) || (rc = get_long(loc, "spins", &r->spins)) ||
+      (rc = get_long(loc, "patterns", &r->patterns)) || (rc = get_long(loc, "trials", &r->trials)))
+    return rc;
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+    if ((rc = po_h5_get_double(loc, nums[i].name, nums[i].v))) return rc;
+  return read_ledger(loc, &r->ledger);
+}
+
 int po_h5_run_task(hid_t loc, char *buf, size_t size) {
   po_h5_quiet();
   if (H5Aexists(loc, "task") <= 0) {

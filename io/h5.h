@@ -131,6 +131,25 @@ typedef struct po_h5_learn_run {
 int po_h5_write_learn_run(hid_t loc, const po_h5_learn_run *run);
 int po_h5_read_learn_run(hid_t loc, po_h5_learn_run *out);
 
+/* One recall run of a sweep (run.task = recall): P patterns stored in N
+ * neurons with `rule`, corrupted cues relaxed by `dynamics` on `backend`.
+ * Attributes task ("recall"), backend, rule, dynamics, seed, run_id,
+ * threads, spins, patterns, trials (cues in all), alpha (P/N),
+ * corruption, overlap_mean, overlap_std, recall_fraction (share of cues
+ * with overlap > 0.95), flips_mean, basin (NaN unless run.basin_step > 0),
+ * wall_s; ledger/ as for anneal runs. */
+typedef struct po_h5_recall_run {
+  char backend[64], rule[32], dynamics[32];
+  uint64_t seed, run_id;
+  int threads;
+  long spins, patterns, trials;
+  double alpha, corruption, overlap_mean, overlap_std, recall_fraction, flips_mean, basin, wall_s;
+  po_ledger ledger;
+} po_h5_recall_run;
+
+int po_h5_write_recall_run(hid_t loc, const po_h5_recall_run *run);
+int po_h5_read_recall_run(hid_t loc, po_h5_recall_run *out);
+
 /* The task of the run stored in group `loc`: its `task` attribute, or
  * "anneal" when there is none (anneal runs predate the attribute). */
 int po_h5_run_task(hid_t loc, char *buf, size_t size);
