@@ -20,7 +20,7 @@ static const po_param_spec run_specs[] = {PO_CLI_COMMON_RUN_SPECS};
 static const po_param_spec report_specs[] = {
     {"by", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
      "keys to group runs by, comma-separated (default: the swept keys); besides section.key: "
-     "backend, algorithm, n, steps, problem"},
+     "backend, algorithm, n, steps, problem, photons (learning), alpha (recall)"},
     {"bootstrap", PO_PARAM_INT, "2000", 0, 1e7, NULL, "1", "bootstrap resamples for the CIs"},
     {"plots", PO_PARAM_STRING, NULL, 0, 0, NULL, "dir", "write gnuplot PNG plots into this dir"},
 };
@@ -37,7 +37,9 @@ static const po_cli_spec spec = {
     "RESULTS.h5 [--by key,key] [--json] [--plots DIR]",
     "Summarises the runs of a sweep (master, merged or single-run file) per group of\n"
     "parameters: success probability, TTS99 (device and wall) and energy-to-solution with\n"
-    "95% bootstrap intervals, median/best energy, and the energy ledger per category.",
+    "95% bootstrap intervals, median/best energy, and the energy ledger per category;\n"
+    "for learning runs the test accuracy (and photons and energy per MAC), for recall runs\n"
+    "the recall fraction, each with bootstrap intervals over runs.",
     opts,
     secs,
     2,

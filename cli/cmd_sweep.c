@@ -44,12 +44,14 @@ static const po_cli_option opts[] = {
 static const po_cli_spec spec = {
     "sweep",
     "SWEEP.ini [--out results.h5] [--resume] [--shard I/N] [options]",
-    "Runs the Cartesian product of every comma-separated list in SWEEP.ini (an ordinary run\n"
-    "configuration; [sweep] holds seed, repeats and zip groups).  Under mpirun the runs are\n"
-    "handed out dynamically to the ranks; otherwise --shard I/N (default from Slurm array\n"
-    "variables) runs every N-th run.  Results: OUT.d/<writer>-<batch>.h5 part files written\n"
-    "by atomic rename, and OUT, a master file linking every run (physopt merge makes it\n"
-    "self-contained).  Results do not depend on the rank, shard or thread count.\n"
+    "Runs the Cartesian product of every comma-separated list in SWEEP.ini: an ordinary\n"
+    "configuration of physopt solve, or of eval, train or recall with run.task set; [sweep]\n"
+    "holds seed, repeats and zip groups.  Every run is validated before the first starts.\n"
+    "Under mpirun the runs are handed out dynamically to the ranks; otherwise --shard I/N\n"
+    "(default from Slurm array variables) runs every N-th run.  Results: OUT.d/<writer>-\n"
+    "<batch>.h5 part files written by atomic rename, and OUT, a master file linking every\n"
+    "run (physopt merge makes it self-contained).  Results do not depend on the rank, shard\n"
+    "or thread count.\n"
 #ifdef PO_HAVE_MPI
     "MPI: built with MPI (run under mpirun for dynamic distribution).",
 #else
