@@ -122,64 +122,101 @@ static void keep_last(void *ctx, long step, double t, const float *x, int n) {
   memcpy(l->x, x, (size_t)l->n * sizeof *x);
 }
 
+/* Runs one AHC replica of m for 2 x 10^4 steps and checks that it ends on
+ * a fixed point with every x_i^2 equal to the target a (to 2e-3): a = 0.2
+ * (constant) or a = 0.2 + eps (1/N) sum_i s_i c_i(s), c(s) = K s - x_h h
+ * = -(f - h) - x_h h with f = J s + h, eps = 0.7 / rms(J) (energy). */
+static void check_fixed_point(const po_ising *m, const char *const *sets, int energy, double xh,
+                              const char *label) {
+  const int n = m->n;
+  double ss = 0.0;
+  if (m->storage == PO_STORAGE_DENSE)
+    for (int k = 0; k < n * n; k++) ss += (double)m->dense[k] * m->dense[k];
+  else
+    for (int64_t k = 0; k < m->row_ptr[n]; k++) ss += (double)m->val[k] * m->val[k];
+  const double eps = 0.7 / sqrt(ss / n); /* ahc_eps_scale / rms norm */
+  po_backend *b = po_test_open_backend("cim", NULL, sets);
+  last_x l = {{0}, 0, -1};
+  const long K = 20000;
+  po_anneal_opts o = {.algorithm = "ahc",
+                      .replicas = 1,
+                      .steps = K,
+                      .seed = 3,
+                      .trajectory = keep_last,
+                      .trajectory_ctx = &l,
+                      .trajectory_every = K,
+                      .trajectory_replica = 0};
+  po_samples smp = {0};
+  if (po_backend_ising_anneal(b, m, NULL, &o, &smp) != PO_OK) fail_msg("%s", po_last_error());
+  assert_int_equal(l.step, K);
+  assert_int_equal(l.n, n);
+  int8_t s[64];
+  double f[64], acc = 0.0;
+  for (int i = 0; i < n; i++) s[i] = l.x[i] < 0 ? -1 : 1;
+  po_ising_local_fields(m, s, f);
+  for (int i = 0; i < n; i++) {
+    const double h = m->h ? m->h[i] : 0.0;
+    acc += s[i] * (-(f[i] - h) - xh * h);
+  }
+  const double a = energy ? 0.2 + eps * acc / n : 0.2;
+  double lo = 1e9, hi = -1e9;
+  for (int i = 0; i < n; i++) {
+    lo = fmin(lo, (double)l.x[i] * l.x[i]);
+    hi = fmax(hi, (double)l.x[i] * l.x[i]);
+  }
+  printf("AHC %s: final H = %g, x_i^2 in [%.6f, %.6f], predicted a = %.6f\n", label,
+         po_ising_energy(m, s), lo, hi, a);
+  assert_true(fabs(lo - a) < 2e-3 * a);
+  assert_true(fabs(hi - a) < 2e-3 * a);
+  po_samples_free(&smp);
+  po_backend_close(b);
+}
+
 /* At a fixed point of AHC, de_i/dt = 0 with e_i > 0 forces x_i^2 = a: every
  * squared amplitude equals the target.  Constant mode: a = ahc_target = 0.2;
- * energy mode: a = 0.2 + eps mean_i s_i (K s)_i = 0.2 - 2 eps H(s) / N with
- * eps = 0.7 / rms(J) = 0.7 / 3 (N = 10, J = +/-1) and H the Ising energy of
- * the final spins (with the sign of the shift flipped the target would be
- * negative and no such fixed point could exist).  Measured after 2 x 10^4
- * steps, seeds 1..4 alike: SK1_N10_1 (constant) x_i^2 in [0.19985, 0.20005];
- * energy mode, ground states, SK1_N10_0 [1.08665, 1.08669] (a = 1.08667),
- * SK1_N10_1 [1.45998, 1.46002] (a = 1.46).  With the constant target most
- * N = 10 instances end on a cycle instead (e.g. SK1_N10_0: x_i^2 in
- * [0.146, 0.222]), with the energy target most on a fixed point. */
+ * energy mode: a = 0.2 + eps mean_i s_i (K s)_i = 0.2 - 2 eps H(s) / N (no
+ * fields) with eps = 0.7 / rms(J) = 0.7 / 3 (N = 10, J = +/-1) and H the
+ * Ising energy of the final spins (with the sign of the shift flipped the
+ * target would be negative and no such fixed point could exist).  Measured
+ * after 2 x 10^4 steps, seeds 1..4 alike: SK1_N10_1 (constant) x_i^2 in
+ * [0.19985, 0.20005]; energy mode, ground states, SK1_N10_0 [1.08665,
+ * 1.08669] (a = 1.08667), SK1_N10_1 [1.45998, 1.46002] (a = 1.46); with
+ * fields h_i in {-1, -0.5, 0, 0.5, 1}, x_h = cim.field_amp = 0.5, CSR
+ * storage, SK1_N10_0's couplings: [1.12165, 1.12169] (a = 1.12167).  With
+ * the constant target most N = 10 instances end on a cycle instead (e.g.
+ * SK1_N10_0: x_i^2 in [0.146, 0.222]), with the energy target most on a
+ * fixed point. */
 static void test_ahc_target_fixed_point(void **state) {
   (void)state;
-  const struct {
-    const char *set, *file;
-    int energy;
-  } cases[] = {{"cim.ahc_target_mode=constant", "sk/SK1_N10_1.txt", 0},
-               {"cim.ahc_target_mode=energy", "sk/SK1_N10_0.txt", 1},
-               {"cim.ahc_target_mode=energy", "sk/SK1_N10_1.txt", 1}};
-  for (size_t q = 0; q < sizeof cases / sizeof cases[0]; q++) {
-    po_ising *m = po_test_load(cases[q].file);
-    const int n = m->n;
-    assert_int_equal(n, 10);
-    double ss = 0.0;
-    for (int k = 0; k < n * n; k++) ss += (double)m->dense[k] * m->dense[k];
-    const double eps = 0.7 / sqrt(ss / n); /* ahc_eps_scale / rms norm */
-    const char *sets[] = {cases[q].set, NULL};
-    po_backend *b = po_test_open_backend("cim", NULL, sets);
-    last_x l = {{0}, 0, -1};
-    const long K = 20000;
-    po_anneal_opts o = {.algorithm = "ahc",
-                        .replicas = 1,
-                        .steps = K,
-                        .seed = 3,
-                        .trajectory = keep_last,
-                        .trajectory_ctx = &l,
-                        .trajectory_every = K,
-                        .trajectory_replica = 0};
-    po_samples smp = {0};
-    if (po_backend_ising_anneal(b, m, NULL, &o, &smp) != PO_OK) fail_msg("%s", po_last_error());
-    assert_int_equal(l.step, K);
-    int8_t s[10];
-    for (int i = 0; i < n; i++) s[i] = l.x[i] < 0 ? -1 : 1;
-    const double H = po_ising_energy(m, s);
-    const double a = cases[q].energy ? 0.2 - 2.0 * eps * H / n : 0.2;
-    double lo = 1e9, hi = -1e9;
-    for (int i = 0; i < n; i++) {
-      lo = fmin(lo, (double)l.x[i] * l.x[i]);
-      hi = fmax(hi, (double)l.x[i] * l.x[i]);
-    }
-    printf("AHC %s, %s: final H = %g, x_i^2 in [%.6f, %.6f], predicted a = %.6f\n", cases[q].set,
-           cases[q].file, H, lo, hi, a);
-    assert_true(fabs(lo - a) < 2e-3 * a);
-    assert_true(fabs(hi - a) < 2e-3 * a);
-    po_samples_free(&smp);
-    po_backend_close(b);
-    po_ising_destroy(m);
-  }
+  const char *constant[] = {"cim.ahc_target_mode=constant", NULL};
+  const char *energy[] = {"cim.ahc_target_mode=energy", NULL};
+  po_ising *m0 = po_test_load("sk/SK1_N10_0.txt"), *m1 = po_test_load("sk/SK1_N10_1.txt");
+  assert_int_equal(m0->n, 10);
+  check_fixed_point(m1, constant, 0, 1.0, "constant, SK1_N10_1");
+  check_fixed_point(m0, energy, 1, 1.0, "energy, SK1_N10_0");
+  check_fixed_point(m1, energy, 1, 1.0, "energy, SK1_N10_1");
+  /* fields and x_h != 1 exercise the -x_h h term; CSR the sparse path */
+  const int n = 10;
+  int32_t ei[45], ej[45];
+  double w[45], h[10];
+  long ne = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = i + 1; j < n; j++)
+      if (m0->dense[i * n + j] != 0) {
+        ei[ne] = i;
+        ej[ne] = j;
+        w[ne++] = m0->dense[i * n + j];
+      }
+  for (int i = 0; i < n; i++) h[i] = ((i * 7919 % 5) - 2) / 2.0;
+  po_load_opts lo = {.storage = PO_STORAGE_CSR};
+  po_ising *mh;
+  assert_int_equal(po_ising_from_edges(n, ne, ei, ej, w, h, &lo, &mh), PO_OK);
+  assert_int_equal(mh->storage, PO_STORAGE_CSR);
+  const char *fields[] = {"cim.ahc_target_mode=energy", "cim.field_amp=0.5", NULL};
+  check_fixed_point(mh, fields, 1, 0.5, "energy, SK1_N10_0 + fields, x_h = 0.5, CSR");
+  po_ising_destroy(mh);
+  po_ising_destroy(m0);
+  po_ising_destroy(m1);
 }
 
 /* The default AHC (energy-dependent target of [CO] AHC.py) on the ten SK
