@@ -12,7 +12,8 @@
  *        for fully connected +/-1 SK instances with N = 100
  *        (optimal_params.py, sk_100_fc_params) and the AHC defaults of
  *        AHC.py, taken from the supplement of Leleu et al., PRL 122, 040607
- *        (2019).
+ *        (2019), including AHC.py's energy-dependent target (ahc_target_mode,
+ *        docs/cim.md).
  *  [W13] Wang, Marandi, Wen, Byer, Yamamoto, PRA 88, 063853 (2013):
  *        normalised OPO equations (x^3 saturation, threshold p = 1).
  *  [R21] Reifenstein, Kako, Khoyratee, Leleu, Yamamoto, Adv. Quantum Technol.
