@@ -265,7 +265,9 @@ int po_cmd_eval(int argc, char **argv) {
     goto done;
   }
   if (cli.threads > 0) omp_set_num_threads(cli.threads);
+  po_cli_reading(model);
   if ((rc = po_mlp_load(model, &m))) goto done;
+  po_cli_reading(NULL);
   if ((rc = po_dataset_load(data, "test", (int)ntest, &te))) goto done;
   double t0 = po_cli_now();
   if (!sweep) {

@@ -32,7 +32,9 @@ int po_cmd_merge(int argc, char **argv) {
   const char *dest = NULL;
   if (!rc) {
     dest = cli.out ? cli.out : cli.args[0];
+    po_cli_reading(cli.args[0]);
     rc = po_sweep_merge(cli.args[0], dest, &n);
+    po_cli_reading(NULL);
   }
   if (!rc) {
     if (cli.json) {

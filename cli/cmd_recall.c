@@ -9,34 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli/common.h"
+#include "cli/recall_run.h"
 #include "io/h5.h"
 #include "physopt/memory.h"
 
-extern const po_param_section po_cavity_params; /* geometry of the native rule */
-
-static const po_param_spec run_specs[] = {
-    PO_CLI_COMMON_RUN_SPECS,
-    {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend with recall (cpu, cavity)"},
-    {"spins", PO_PARAM_INT, "500", 2, 10000, NULL, "1", "neurons N (atomic ensembles)"},
-    {"patterns", PO_PARAM_INT, "25", 1, 100000, NULL, "1", "stored memories P"},
-    {"rule", PO_PARAM_STRING, "hebbian", 0, 0, "hebbian|pseudoinverse|native", "",
-     "storage rule; native = fixed points of the cavity connectivity ([cavity] spread, sigma_a)"},
-    {"dynamics", PO_PARAM_STRING, "glauber", 0, 0, NULL, "",
-     "glauber|steepest|semiclassical; a comma list compares them in a capacity sweep"},
-    {"corruption", PO_PARAM_DOUBLE, "0.1", 0, 1, NULL, "1", "fraction of flipped cue bits"},
-    {"trials", PO_PARAM_INT, "4", 1, 1000000, NULL, "1", "cues per stored pattern"},
-    {"samples", PO_PARAM_INT, "4", 1, 100000, NULL, "1",
-     "independent pattern sets per load in a capacity sweep"},
-    {"max_sweeps", PO_PARAM_INT, "1000", 1, 1000000000, NULL, "1",
-     "glauber sweeps / steepest flips per spin at most"},
-    {"capacity_sweep", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
-     "alpha grid A:B:STEP: sweep the load instead of one recall"},
-    {"basin_step", PO_PARAM_DOUBLE, "0", 0, 0.5, NULL, "1",
-     "capacity sweep: also measure basin sizes on the corruption grid of this step (0 = no)"},
-    {"plot", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "capacity sweep: PNG plot (gnuplot)"},
-};
-static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
-static const po_param_section *const base_secs[] = {&run_sec, &po_cavity_params};
+static const po_param_section *const base_secs[] = {&po_recall_run_section, &po_cavity_params};
 
 static const po_cli_option opts[] = {
     {"backend", "run.backend", "NAME", "backend (cpu, cavity)"},
@@ -70,58 +47,6 @@ static const po_cli_spec spec = {
     base_secs,
     PO_CLI_N(base_secs),
     0};
-
-typedef struct setup {
-  po_backend *b;
-  po_memory_rule rule;
-  int n;
-  double F;
-  long trials, samples, max_sweeps;
-  double spread, sigma_a;
-  uint64_t seed;
-  int threads;
-} setup;
-
-/* Stores P patterns (set k) and returns them with W. */
-static int build(const setup *s, int P, po_recall_dynamics dyn, uint64_t set, int8_t *xi,
-                 float *W) {
-  const uint64_t seed = po_hash2(s->seed, set);
-  if (s->rule == PO_RULE_NATIVE) {
-    int rc = po_memory_native(s->n, s->spread, s->sigma_a, seed, W);
-    /* Native memories are the fixed points of the device's own dynamics;
-     * semiclassical recall uses the steepest-descent fixed points. */
-    return rc ? rc
-              : po_memory_native_patterns(s->b, W, s->n, P,
-                                          dyn == PO_DYN_SEMICLASSICAL ? PO_DYN_STEEPEST : dyn, seed,
-                                          xi);
-  }
-  int rc = po_memory_patterns_random(s->n, P, seed, xi);
-  return rc ? rc : po_memory_store(s->rule, s->n, P, xi, W);
-}
-
-static int run_point(const setup *s, int P, po_recall_dynamics dyn, uint64_t set,
-                     po_recall_stats *st, double *overlaps, double *basin, double basin_step) {
-  int8_t *xi = malloc((size_t)P * s->n);
-  float *W = malloc(sizeof(float) * (size_t)s->n * s->n);
-  int rc = (!xi || !W) ? po_error(PO_ERR_NOMEM, "recall: out of memory (N = %d)", s->n) : PO_OK;
-  if (!rc) rc = build(s, P, dyn, set, xi, W);
-  po_recall_task t = {.n = s->n,
-                      .W = W,
-                      .dynamics = dyn,
-                      .max_sweeps = s->max_sweeps,
-                      .seed = s->seed,
-                      .run_id = set,
-                      .threads = s->threads};
-  if (!rc)
-    rc = po_memory_recall_eval(s->b, &t, P, xi, s->F, (int)s->trials, po_hash2(s->seed, ~set), st,
-                               overlaps);
-  if (!rc && basin)
-    rc = po_memory_basin(s->b, &t, P, xi, basin_step, (int)s->trials, po_hash2(s->seed, ~set),
-                         basin);
-  free(xi);
-  free(W);
-  return rc;
-}
 
 /* A:B:STEP, the whole text (no trailing characters); B * N stored
  * patterns at most run.patterns' limit, so P = alpha N fits. */
@@ -204,7 +129,7 @@ static void json_ledger(po_json *j, const po_ledger *l) {
   po_json_close(j);
 }
 
-static int write_common_attrs(hid_t g, const setup *s, const char *backend) {
+static int write_common_attrs(hid_t g, const po_recall_setup *s, const char *backend) {
   int rc;
   if ((rc = po_h5_attr_string(g, "backend", backend)) ||
       (rc = po_h5_attr_string(g, "rule", po_memory_rule_name(s->rule))) ||
@@ -218,42 +143,33 @@ static int write_common_attrs(hid_t g, const setup *s, const char *backend) {
 
 int po_cmd_recall(int argc, char **argv) {
   po_cli cli;
-  setup s = {0};
+  po_recall_setup s = {0};
   char *cmdline = NULL, *config = NULL;
   double *overlaps = NULL, *alpha = NULL, *frac = NULL, *ovl = NULL, *ostd = NULL, *basin = NULL;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (rc) goto done;
   const char *backend, *rule, *dyn_text, *sweep = NULL, *plot = NULL;
-  if ((rc = po_params_string(cli.params, &run_sec, "backend", &backend))) goto done;
+  if ((rc = po_params_string(cli.params, &po_recall_run_section, "backend", &backend))) goto done;
   const po_backend_ops *ops = po_backend_find(backend);
   if (!ops) {
     rc = po_backend_open(backend, NULL, &s.b); /* phrases the error with the list */
     goto done;
   }
-  const po_param_section *const secs[] = {&run_sec, ops->params ? ops->params : &po_cavity_params,
-                                          ops->energy ? ops->energy : &po_cavity_params,
-                                          &po_cavity_params};
+  const po_param_section *const secs[] = {
+      &po_recall_run_section, ops->params ? ops->params : &po_cavity_params,
+      ops->energy ? ops->energy : &po_cavity_params, &po_cavity_params};
   if ((rc = po_params_check(cli.params, secs, PO_CLI_N(secs)))) goto done;
-  if ((rc = po_cli_read_common(&cli, &run_sec))) goto done;
+  if ((rc = po_cli_read_common(&cli, &po_recall_run_section))) goto done;
   long n, P;
   double basin_step;
-  if ((rc = po_params_int(cli.params, &run_sec, "spins", &n)) ||
-      (rc = po_params_int(cli.params, &run_sec, "patterns", &P)) ||
-      (rc = po_params_string(cli.params, &run_sec, "rule", &rule)) ||
-      (rc = po_params_string(cli.params, &run_sec, "dynamics", &dyn_text)) ||
-      (rc = po_params_double(cli.params, &run_sec, "corruption", &s.F)) ||
-      (rc = po_params_int(cli.params, &run_sec, "trials", &s.trials)) ||
-      (rc = po_params_int(cli.params, &run_sec, "samples", &s.samples)) ||
-      (rc = po_params_int(cli.params, &run_sec, "max_sweeps", &s.max_sweeps)) ||
-      (rc = po_params_double(cli.params, &run_sec, "basin_step", &basin_step)) ||
-      (rc = po_memory_rule_parse(rule, &s.rule)) ||
-      (rc = po_params_double(cli.params, &po_cavity_params, "spread", &s.spread)) ||
-      (rc = po_params_double(cli.params, &po_cavity_params, "sigma_a", &s.sigma_a)))
+  if ((rc = po_cli_check_task(cli.params, "recall", "recall")) ||
+      (rc = po_recall_read(cli.params, &s, &P, &rule, &dyn_text, &basin_step)))
     goto done;
+  n = s.n;
   if (po_params_get(cli.params, "run", "capacity_sweep"))
-    po_params_string(cli.params, &run_sec, "capacity_sweep", &sweep);
+    po_params_string(cli.params, &po_recall_run_section, "capacity_sweep", &sweep);
   if (po_params_get(cli.params, "run", "plot"))
-    po_params_string(cli.params, &run_sec, "plot", &plot);
+    po_params_string(cli.params, &po_recall_run_section, "plot", &plot);
   /* The dynamics list. */
   po_recall_dynamics dyn[3];
   char dyn_names[3][16];
@@ -304,7 +220,7 @@ int po_cmd_recall(int argc, char **argv) {
       rc = po_error(PO_ERR_NOMEM, "recall: out of memory");
       goto done;
     }
-    if ((rc = run_point(&s, (int)P, dyn[0], 0, &st, overlaps, NULL, 0))) goto done;
+    if ((rc = po_recall_point(&s, (int)P, dyn[0], 0, &st, overlaps, NULL, 0))) goto done;
     const po_ledger *l = po_backend_ledger(s.b);
     if (cli.out) {
       po_h5_quiet();
@@ -391,8 +307,8 @@ int po_cmd_recall(int argc, char **argv) {
         po_recall_stats st;
         double bsz = NAN;
         /* Identical patterns and cues for every dynamics (set id k, smp). */
-        if ((rc = run_point(&s, Pk, dyn[d], (uint64_t)k * 100003u + smp, &st, NULL,
-                            basin_step > 0 ? &bsz : NULL, basin_step)))
+        if ((rc = po_recall_point(&s, Pk, dyn[d], (uint64_t)k * 100003u + smp, &st, NULL,
+                                  basin_step > 0 ? &bsz : NULL, basin_step)))
           goto done;
         m += st.overlap_mean;
         m2 += st.overlap_mean * st.overlap_mean;

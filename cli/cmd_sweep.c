@@ -283,7 +283,10 @@ int po_cmd_sweep(int argc, char **argv) {
   }
   if (d.rank == 0) {
     po_sweep_scan_result scan;
-    if ((rc = po_sweep_scan(out, &scan))) {
+    po_cli_reading(out);
+    rc = po_sweep_scan(out, &scan);
+    po_cli_reading(NULL);
+    if (rc) {
       fatal_all(&d, rc);
       goto out;
     }
@@ -390,7 +393,10 @@ int po_cmd_sweep(int argc, char **argv) {
      * the shard that finishes last writes a master linking every run. */
     int lock_fd = master_lock(out);
     po_sweep_scan_result scan;
-    if (!(rc = po_sweep_scan(out, &scan))) {
+    po_cli_reading(out);
+    rc = po_sweep_scan(out, &scan);
+    po_cli_reading(NULL);
+    if (!rc) {
       master_ctx mc = {config, po_sweep_seed(sw), sw};
       rc = po_sweep_write_master(out, &scan, (long)n, master_root, &mc);
       long present = 0;

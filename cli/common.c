@@ -2,6 +2,7 @@
 #include "cli/common.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -576,3 +577,52 @@ int po_cli_check_task(const po_params *p, const char *task, const char *command)
                   "physopt %s, or physopt sweep)",
                   t, command, task, t, !strcmp(t, "anneal") ? "solve" : t);
 }
+
+static char reading_path[1024];
+static volatile sig_atomic_t reading_active;
+
+void po_cli_reading(const char *path) {
+  reading_active = 0;
+  if (!path) return;
+  snprintf(reading_path, sizeof reading_path, "%s", path);
+  reading_active = 1;
+}
+
+#ifndef PO_SANITIZE
+static void write_all(const char *s) {
+  size_t n = strlen(s);
+  while (n > 0) {
+    ssize_t w = write(2, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= (size_t)w;
+  }
+}
+
+/* Only async-signal-safe calls: write, _exit, signal, raise. */
+static void on_fault(int sig) {
+  if (!reading_active) {
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  write_all("physopt: error: ");
+  write_all(reading_path);
+  write_all(": the HDF5 library faulted while reading this file (or a part file it links "
+            "to); it is corrupted (a damaged variable-length string heap?); nothing was "
+            "written\n");
+  _exit(3);
+}
+
+void po_cli_install_fault_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_fault;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+  sigaction(SIGFPE, &sa, NULL);
+}
+#else
+void po_cli_install_fault_handler(void) {}
+#endif

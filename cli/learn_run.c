@@ -137,7 +137,9 @@ static void tap_epoch(void *ctx, int epoch, double loss, double accuracy) {
 
 static int initial_model(const po_learn_train_config *c, uint64_t seed, po_mlp **m) {
   if (!c->init) return po_mlp_create(c->n_layers, c->sizes, seed, m);
+  po_cli_reading(c->init);
   int rc = po_mlp_load(c->init, m);
+  po_cli_reading(NULL);
   if (rc) return rc;
   int same = (*m)->n_layers == c->n_layers;
   for (int l = 0; same && l <= c->n_layers; l++) same = (*m)->sizes[l] == c->sizes[l];

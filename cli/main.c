@@ -38,6 +38,7 @@ static void usage(FILE *f) {
 
 int main(int argc, char **argv) {
   po_cli_set_argv(argc, argv);
+  po_cli_install_fault_handler();
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cli/common.h"
 #include "cli/learn_run.h"
+#include "cli/recall_run.h"
 #include "cli/run_config.h"
 #include "io/h5.h"
 #include "physopt/sweep.h"
@@ -84,6 +85,8 @@ static int run_sections(const po_params *run, const po_param_section ***secs, si
     s[k++] = &po_eval_run_section;
   } else if (task && !strcmp(task, "train")) {
     s[k++] = &po_train_run_section;
+  } else if (task && !strcmp(task, "recall")) {
+    s[k++] = &po_recall_run_section;
   } else {
     s[k++] = &po_run_problem_section;
     s[k++] = &po_run_section;
@@ -100,8 +103,9 @@ static int run_sections(const po_params *run, const po_param_section ***secs, si
 
 int po_sweep_check_params(const po_params *run) {
   const char *task = po_params_get(run, "run", "task");
-  if (task && strcmp(task, "anneal") && strcmp(task, "eval") && strcmp(task, "train"))
-    return po_error(PO_ERR_ARG, "run.task = %s is not one of anneal, eval, train", task);
+  if (task && strcmp(task, "anneal") && strcmp(task, "eval") && strcmp(task, "train") &&
+      strcmp(task, "recall"))
+    return po_error(PO_ERR_ARG, "run.task = %s is not one of anneal, eval, train, recall", task);
   if (po_params_get(run, "run", "run_id"))
     return po_error(PO_ERR_ARG,
                     "run.run_id is set by the sweep (the run id of each run); remove it");
@@ -151,17 +155,59 @@ static int validate_learn(const po_params *run, int train) {
   }
   if (train) {
     po_learn_train_config c;
-    if ((rc = po_learn_train_read(run, &c))) return rc;
+    if ((rc = po_learn_train_read(run, &c)) || (rc = po_dataset_check(c.data, "train")) ||
+        (rc = po_dataset_check(c.data, "test")))
+      return rc;
     return c.init ? check_readable("run.init", c.init) : PO_OK;
   }
   if (po_params_get(run, "run", "sweep_photons") || po_params_get(run, "run", "plot"))
     return po_error(PO_ERR_ARG,
                     "run.sweep_photons and run.plot belong to physopt eval; in a sweep give "
                     "photonic.photons_per_mac a list and plot with physopt report --plots");
-  const char *model = po_params_get(run, "run", "model");
+  const char *model = po_params_get(run, "run", "model"), *data;
   if (!model)
     return po_error(PO_ERR_ARG, "run.task = eval needs run.model (a physopt train --out file)");
+  if ((rc = po_params_string(run, &po_eval_run_section, "data", &data)) ||
+      (rc = po_dataset_check(data, "test")))
+    return rc;
   return check_readable("run.model", model);
+}
+
+/* The recall settings of a run, checked like physopt recall checks them
+ * for one experiment (a single dynamics; no capacity sweep or plot). */
+static int read_recall(const po_params *run, po_recall_setup *s, long *P, po_recall_dynamics *dyn,
+                       const char **dyn_name, double *basin_step) {
+  const char *rule;
+  int rc = po_recall_read(run, s, P, &rule, dyn_name, basin_step);
+  if (rc) return rc;
+  if (po_params_get(run, "run", "capacity_sweep") || po_params_get(run, "run", "plot"))
+    return po_error(PO_ERR_ARG,
+                    "run.capacity_sweep and run.plot belong to physopt recall; in a sweep give "
+                    "run.patterns a list and plot with physopt report --plots");
+  if ((rc = po_recall_dynamics_parse(*dyn_name, dyn)))
+    return po_error_wrap(rc, "run.dynamics (one dynamics per run; a list of runs is a "
+                             "comma-separated list in the sweep file)");
+  if (s->rule == PO_RULE_PSEUDOINVERSE && *P >= s->n)
+    return po_error(PO_ERR_ARG, "run.patterns = %ld: the pseudoinverse rule needs P < N = %d", *P,
+                    s->n);
+  return PO_OK;
+}
+
+static int validate_recall(const po_params *run) {
+  const char *backend;
+  int rc = po_params_string(run, &po_recall_run_section, "backend", &backend);
+  if (rc) return rc;
+  const po_backend_ops *ops = po_backend_find(backend), *fb = NULL;
+  if (!ops) return po_run_find_backend(run, &ops); /* the error lists the backends */
+  if (ops->fallback) fb = po_backend_find(ops->fallback);
+  if (!(ops->caps & PO_CAP_RECALL) && !(fb && fb->caps & PO_CAP_RECALL))
+    return po_error(PO_ERR_UNSUPPORTED, "run.backend = %s has no recall", backend);
+  po_recall_setup s = {0};
+  long P;
+  po_recall_dynamics dyn;
+  const char *dyn_name;
+  double basin_step;
+  return read_recall(run, &s, &P, &dyn, &dyn_name, &basin_step);
 }
 
 int po_sweep_validate_run(const po_params *run) {
@@ -170,6 +216,7 @@ int po_sweep_validate_run(const po_params *run) {
   const char *task = po_params_get(run, "run", "task");
   if (task && !strcmp(task, "eval")) return validate_learn(run, 0);
   if (task && !strcmp(task, "train")) return validate_learn(run, 1);
+  if (task && !strcmp(task, "recall")) return validate_recall(run);
   return validate_anneal(run);
 }
 
@@ -260,7 +307,9 @@ static int cached_model(po_sweep_cache *c, const char *path, const po_mlp **m) {
   if (!c->model || strcmp(c->model_path, path)) {
     po_mlp_destroy(c->model);
     c->model = NULL;
+    po_cli_reading(path);
     int rc = po_mlp_load(path, &c->model);
+    po_cli_reading(NULL);
     if (rc) return rc;
     snprintf(c->model_path, sizeof c->model_path, "%s", path);
   }
@@ -356,11 +405,62 @@ static int exec_train(po_sweep_cache *c, const po_params *run, po_sweep_run_info
   return write_sweep_attrs(group, run, info);
 }
 
+/* ---- recall runs (run.task = recall) -------------------------------------- */
+
+/* One recall experiment exactly as `physopt recall --seed SEED` runs it
+ * (pattern set 0, device seed SEED). */
+static int exec_recall(const po_params *run, po_sweep_run_info *info, hid_t group) {
+  double t0 = po_cli_now();
+  po_recall_setup s = {0};
+  long P;
+  po_recall_dynamics dyn;
+  const char *backend, *dyn_name;
+  double basin_step, basin = NAN;
+  int rc;
+  if ((rc = po_params_string(run, &po_recall_run_section, "backend", &backend)) ||
+      (rc = read_recall(run, &s, &P, &dyn, &dyn_name, &basin_step)) ||
+      (rc = po_backend_open(backend, run, &s.b)))
+    return rc;
+  po_backend_set_seed(s.b, info->seed);
+  s.seed = info->seed;
+  s.threads = info->threads;
+  po_recall_stats st;
+  rc = po_recall_point(&s, (int)P, dyn, 0, &st, NULL, basin_step > 0 ? &basin : NULL, basin_step);
+  if (!rc) {
+    po_h5_recall_run rec;
+    memset(&rec, 0, sizeof rec);
+    snprintf(rec.backend, sizeof rec.backend, "%s", backend);
+    snprintf(rec.rule, sizeof rec.rule, "%s", po_memory_rule_name(s.rule));
+    snprintf(rec.dynamics, sizeof rec.dynamics, "%s", po_recall_dynamics_name(dyn));
+    rec.seed = info->seed;
+    rec.run_id = info->id;
+    rec.threads = info->threads > 0 ? info->threads : omp_get_max_threads();
+    rec.spins = s.n;
+    rec.patterns = P;
+    rec.trials = st.trials;
+    rec.alpha = (double)P / s.n;
+    rec.corruption = s.F;
+    rec.overlap_mean = st.overlap_mean;
+    rec.overlap_std = st.overlap_std;
+    rec.recall_fraction = st.recall_fraction;
+    rec.flips_mean = st.flips_mean;
+    rec.basin = basin;
+    rec.ledger = *po_backend_ledger(s.b);
+    po_run_fill_ledger_times(&rec.ledger, po_cli_now() - t0);
+    rec.wall_s = info->wall_s = po_cli_now() - t0;
+    rc = po_h5_write_recall_run(group, &rec);
+  }
+  po_backend_close(s.b);
+  if (rc) return po_error_wrap(rc, "recall on %s", backend);
+  return write_sweep_attrs(group, run, info);
+}
+
 int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info, hid_t group) {
   const char *task = po_params_get(run, "run", "task");
   if (task && !strcmp(task, "eval")) return exec_eval(c, run, info, group);
   if (task && !strcmp(task, "train")) return exec_train(c, run, info, group);
+  if (task && !strcmp(task, "recall")) return exec_recall(run, info, group);
   if (task && strcmp(task, "anneal"))
-    return po_error(PO_ERR_ARG, "run.task = '%s' is not one of anneal, eval, train", task);
+    return po_error(PO_ERR_ARG, "run.task = '%s' is not one of anneal, eval, train, recall", task);
   return exec_anneal(c, run, info, group);
 }

@@ -647,6 +647,64 @@ int po_h5_read_learn_run(hid_t loc, po_h5_learn_run *r) {
   return read_ledger(loc, &r->ledger);
 }
 
+int po_h5_write_recall_run(hid_t loc, const po_h5_recall_run *r) {
+  po_h5_quiet();
+  const struct {
+    const char *name;
+    double v;
+  } nums[] = {{"alpha", r->alpha},
+              {"corruption", r->corruption},
+              {"overlap_mean", r->overlap_mean},
+              {"overlap_std", r->overlap_std},
+              {"recall_fraction", r->recall_fraction},
+              {"flips_mean", r->flips_mean},
+              {"basin", r->basin},
+              {"wall_s", r->wall_s}};
+  int rc;
+  if ((rc = po_h5_attr_string(loc, "task", "recall")) ||
+      (rc = po_h5_attr_string(loc, "backend", r->backend)) ||
+      (rc = po_h5_attr_string(loc, "rule", r->rule)) ||
+      (rc = po_h5_attr_string(loc, "dynamics", r->dynamics)) ||
+      (rc = po_h5_attr_uint64(loc, "seed", r->seed)) ||
+      (rc = po_h5_attr_uint64(loc, "run_id", r->run_id)) ||
+      (rc = po_h5_attr_int64(loc, "threads", r->threads)) ||
+      (rc = po_h5_attr_int64(loc, "spins", r->spins)) ||
+      (rc = po_h5_attr_int64(loc, "patterns", r->patterns)) ||
+      (rc = po_h5_attr_int64(loc, "trials", r->trials)))
+    return rc;
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+    if ((rc = po_h5_attr_double(loc, nums[i].name, nums[i].v))) return rc;
+  return write_ledger(loc, &r->ledger);
+}
+
+int po_h5_read_recall_run(hid_t loc, po_h5_recall_run *r) {
+  po_h5_quiet();
+  memset(r, 0, sizeof *r);
+  struct {
+    const char *name;
+    double *v;
+  } nums[] = {{"alpha", &r->alpha},
+              {"corruption", &r->corruption},
+              {"overlap_mean", &r->overlap_mean},
+              {"overlap_std", &r->overlap_std},
+              {"recall_fraction", &r->recall_fraction},
+              {"flips_mean", &r->flips_mean},
+              {"basin", &r->basin},
+              {"wall_s", &r->wall_s}};
+  int rc;
+  if ((rc = get_fixed(loc, "backend", r->backend, sizeof r->backend)) ||
+      (rc = get_fixed(loc, "rule", r->rule, sizeof r->rule)) ||
+      (rc = get_fixed(loc, "dynamics", r->dynamics, sizeof r->dynamics)) ||
+      (rc = po_h5_get_uint64(loc, "seed", &r->seed)) ||
+      (rc = po_h5_get_uint64(loc, "run_id", &r->run_id)) ||
+      (rc = get_int(loc, "threads", &r->threads)) || (rc = get_long(loc, "spins", &r->spins)) ||
+      (rc = get_long(loc, "patterns", &r->patterns)) || (rc = get_long(loc, "trials", &r->trials)))
+    return rc;
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+    if ((rc = po_h5_get_double(loc, nums[i].name, nums[i].v))) return rc;
+  return read_ledger(loc, &r->ledger);
+}
+
 int po_h5_run_task(hid_t loc, char *buf, size_t size) {
   po_h5_quiet();
   if (H5Aexists(loc, "task") <= 0) {
@@ -654,6 +712,110 @@ int po_h5_run_task(hid_t loc, char *buf, size_t size) {
     return PO_OK;
   }
   return get_fixed(loc, "task", buf, size);
+}
+
+/* ---- global heap check ---------------------------------------------------- */
+
+#define GCOL_MIN 4096u
+
+static uint64_t le_u64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = v << 8 | p[i];
+  return v;
+}
+
+/* The objects of the collection `col` (size bytes) tile it. */
+static int check_collection(const char *path, long long at, const unsigned char *col,
+                            uint64_t size) {
+  unsigned char seen[65536 / 8] = {0};
+  uint64_t p = 16;
+  while (p < size) {
+    if (size - p < 16)
+      return po_error(PO_ERR_PARSE,
+                      "%s: corrupted HDF5 global heap at byte %lld (object header "
+                      "at %llu overruns the collection)",
+                      path, at, (unsigned long long)p);
+    unsigned idx = (unsigned)col[p] | (unsigned)col[p + 1] << 8;
+    uint64_t osize = le_u64(col + p + 8);
+    if (idx == 0) {
+      if (osize != size - p)
+        return po_error(PO_ERR_PARSE,
+                        "%s: corrupted HDF5 global heap at byte %lld (free space "
+                        "%llu bytes, %llu left)",
+                        path, at, (unsigned long long)osize, (unsigned long long)(size - p));
+      return PO_OK;
+    }
+    if (seen[idx / 8] & 1u << (idx % 8))
+      return po_error(PO_ERR_PARSE,
+                      "%s: corrupted HDF5 global heap at byte %lld (object %u "
+                      "twice)",
+                      path, at, idx);
+    seen[idx / 8] |= (unsigned char)(1u << (idx % 8));
+    if (osize > size - p - 16 || ((osize + 7) & ~(uint64_t)7) > size - p - 16)
+      return po_error(PO_ERR_PARSE,
+                      "%s: corrupted HDF5 global heap at byte %lld (object %u of "
+                      "%llu bytes overruns the collection)",
+                      path, at, idx, (unsigned long long)osize);
+    p += 16 + ((osize + 7) & ~(uint64_t)7);
+  }
+  return PO_OK;
+}
+
+int po_h5_check_heaps(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return po_error(PO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  struct stat sb;
+  if (fstat(fileno(f), &sb) != 0) {
+    fclose(f);
+    return po_error(PO_ERR_IO, "%s: cannot stat: %s", path, strerror(errno));
+  }
+  const long long file_size = (long long)sb.st_size;
+  enum { CHUNK = 1 << 20 };
+  unsigned char *buf = malloc(CHUNK + 3);
+  int rc = buf ? PO_OK : po_error(PO_ERR_NOMEM, "out of memory");
+  long long base = 0; /* file offset of buf[0] */
+  size_t have = 0;    /* bytes in buf (3 carried over from the previous chunk) */
+  while (!rc) {
+    size_t got = fread(buf + have, 1, CHUNK, f);
+    if (got == 0) break;
+    size_t end = have + got;
+    for (size_t i = 0; !rc && i + 4 <= end; i++) {
+      if (memcmp(buf + i, "GCOL", 4)) continue;
+      long long at = base + (long long)i;
+      unsigned char hdr[16];
+      if (at + 16 > file_size || pread(fileno(f), hdr, 16, at) != 16) continue;
+      /* Not a collection unless version 1 with zero reserved bytes (a
+       * random "GCOL" in compressed data); a damaged version byte is
+       * rejected by libhdf5 itself. */
+      if (hdr[4] != 1 || hdr[5] || hdr[6] || hdr[7]) continue;
+      uint64_t size = le_u64(hdr + 8);
+      if (size < GCOL_MIN || size > (uint64_t)(file_size - at)) {
+        rc = po_error(PO_ERR_PARSE,
+                      "%s: corrupted HDF5 global heap at byte %lld (collection "
+                      "size %llu; the file has %lld bytes from there)",
+                      path, at, (unsigned long long)size, file_size - at);
+        break;
+      }
+      unsigned char *col = malloc(size);
+      if (!col) {
+        rc = po_error(PO_ERR_NOMEM, "out of memory");
+        break;
+      }
+      if (pread(fileno(f), col, size, at) != (ssize_t)size)
+        rc = po_error(PO_ERR_IO, "%s: read error", path);
+      else
+        rc = check_collection(path, at, col, size);
+      free(col);
+    }
+    /* Keep the last 3 bytes: a signature may straddle two chunks. */
+    size_t keep = end < 3 ? end : 3;
+    memmove(buf, buf + end - keep, keep);
+    base += (long long)(end - keep);
+    have = keep;
+  }
+  free(buf);
+  fclose(f);
+  return rc;
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -739,6 +901,8 @@ int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {
   memset(run, 0, sizeof *run);
   if (access(path, R_OK) != 0)
     return po_error(PO_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+  int rc0 = po_h5_check_heaps(path);
+  if (rc0) return rc0;
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return po_error(PO_ERR_IO, "HDF5: cannot open %s (not an HDF5 file?)", path);
   int rc = prov ? po_h5_read_provenance(f, prov) : PO_OK;

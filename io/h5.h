@@ -131,6 +131,25 @@ typedef struct po_h5_learn_run {
 int po_h5_write_learn_run(hid_t loc, const po_h5_learn_run *run);
 int po_h5_read_learn_run(hid_t loc, po_h5_learn_run *out);
 
+/* One recall run of a sweep (run.task = recall): P patterns stored in N
+ * neurons with `rule`, corrupted cues relaxed by `dynamics` on `backend`.
+ * Attributes task ("recall"), backend, rule, dynamics, seed, run_id,
+ * threads, spins, patterns, trials (cues in all), alpha (P/N),
+ * corruption, overlap_mean, overlap_std, recall_fraction (share of cues
+ * with overlap > 0.95), flips_mean, basin (NaN unless run.basin_step > 0),
+ * wall_s; ledger/ as for anneal runs. */
+typedef struct po_h5_recall_run {
+  char backend[64], rule[32], dynamics[32];
+  uint64_t seed, run_id;
+  int threads;
+  long spins, patterns, trials;
+  double alpha, corruption, overlap_mean, overlap_std, recall_fraction, flips_mean, basin, wall_s;
+  po_ledger ledger;
+} po_h5_recall_run;
+
+int po_h5_write_recall_run(hid_t loc, const po_h5_recall_run *run);
+int po_h5_read_recall_run(hid_t loc, po_h5_recall_run *out);
+
 /* The task of the run stored in group `loc`: its `task` attribute, or
  * "anneal" when there is none (anneal runs predate the attribute). */
 int po_h5_run_task(hid_t loc, char *buf, size_t size);
@@ -153,6 +172,20 @@ void po_h5_file_abort(po_h5_file *f);
 int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_run *run);
 /* Reads it back; prov may be NULL. */
 int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run);
+
+/* Checks the structure of every global heap collection in the file at
+ * `path` before libhdf5 reads it.  Variable-length strings (all string
+ * attributes here) live in global heap collections, which the HDF5 format
+ * does not checksum; a damaged collection or object size makes H5Aread
+ * fault or loop forever inside the library (measured: 3 crashes and up to
+ * 2 hangs per 1500 single-bit flips of a results file,
+ * scripts/h5-bitflip-fuzz.py).  Checked (HDF5 file format specification,
+ * "Global Heap"): signature "GCOL", version 1, collection size >= 4096 and
+ * inside the file, objects (index u16, reference count u16, reserved u32,
+ * size u64, data padded to 8 bytes) tiling the collection with unique
+ * nonzero indices, the free-space object (index 0) exactly filling the
+ * rest.  An error names the file and the byte offset. */
+int po_h5_check_heaps(const char *path);
 
 /* Attribute helpers (replace an existing attribute of the same name). */
 int po_h5_attr_string(hid_t loc, const char *name, const char *value);

@@ -1,6 +1,7 @@
 /* MLP model files in HDF5 (layout in include/physopt/learn.h and
  * docs/photonic.md).  Written to "<path>.tmp.<pid>" and renamed. */
 #include <hdf5.h>
+#include "io/h5.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +136,8 @@ int po_mlp_load(const char *path, po_mlp **out) {
   *out = NULL;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   if (access(path, R_OK) != 0) return po_error(PO_ERR_IO, "%s: cannot open model file", path);
+  int rc0 = po_h5_check_heaps(path);
+  if (rc0) return rc0;
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return po_error(PO_ERR_PARSE, "%s: not an HDF5 file", path);
   int sizes[PO_MLP_MAX_LAYERS + 1], ns = 0, qw = 0, qa = 0, one;

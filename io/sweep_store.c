@@ -302,6 +302,15 @@ int po_sweep_scan(const char *out, po_sweep_scan_result *r) {
   scan_ctx c = {0};
   for (size_t f = 0; !rc && f < nn; f++) {
     char *path = str_printf("%s/%s", dir, names[f]);
+    /* A part file with a damaged string heap would crash or hang libhdf5:
+     * treat it as unreadable (its runs are run again on --resume). */
+    if (path && po_h5_check_heaps(path)) {
+      fprintf(stderr, "physopt: warning: skipping unreadable part file %s (%s)\n", path,
+              po_last_error());
+      r->n_bad++;
+      free(path);
+      continue;
+    }
     hid_t fid = path ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
     hid_t g = fid >= 0 ? H5Gopen2(fid, "runs", H5P_DEFAULT) : -1;
     if (g < 0) {
@@ -511,6 +520,28 @@ int po_sweep_file_kind(const char *path) {
   return kind;
 }
 
+/* The master and every part file of OUT.d pass po_h5_check_heaps. */
+static int check_heaps_all(const char *out) {
+  if (access(out, F_OK) == 0) {
+    int rc = po_h5_check_heaps(out);
+    if (rc) return rc;
+  }
+  char *dir = str_printf("%s.d", out);
+  DIR *d = dir ? opendir(dir) : NULL;
+  int rc = PO_OK;
+  struct dirent *e;
+  while (d && !rc && (e = readdir(d))) {
+    size_t len = strlen(e->d_name);
+    if (len < 4 || strcmp(e->d_name + len - 3, ".h5")) continue;
+    char *path = str_printf("%s/%s", dir, e->d_name);
+    rc = path ? po_h5_check_heaps(path) : po_error(PO_ERR_NOMEM, "out of memory");
+    free(path);
+  }
+  if (d) closedir(d);
+  free(dir);
+  return rc;
+}
+
 int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
   h5_quiet();
   if (n_runs) *n_runs = 0;
@@ -520,6 +551,11 @@ int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
   /* Refuse anything but a sweep master or a merged sweep before writing:
    * merging a `physopt solve` result or a model into itself would replace
    * it with an empty file. */
+  int heaps = check_heaps_all(out);
+  if (heaps) {
+    free(tmp);
+    return po_error_wrap(heaps, "merge refused, nothing written");
+  }
   int kind = po_sweep_file_kind(out);
   if (kind == -1 || kind == 0) {
     free(tmp);

@@ -194,8 +194,8 @@ static void find_file(char *out, size_t n, const char *dir, const char *base) {
   snprintf(out, n, "%s/%s.gz", dir, base);
 }
 
-int po_dataset_load(const char *name, const char *split, int max_samples, po_dataset **out) {
-  *out = NULL;
+/* The image and label files of split `split` of data set `name`. */
+static int split_files(const char *name, const char *split, char *ip, char *lp, size_t n) {
   const char *dir = name;
   if (!strcmp(name, "fashion-mnist")) {
     const char *env = getenv("PHYSOPT_FASHION_MNIST");
@@ -214,11 +214,34 @@ int po_dataset_load(const char *name, const char *split, int max_samples, po_dat
     pre = "t10k";
   else
     return po_error(PO_ERR_ARG, "data set split '%s' (accepted: train, test)", split);
-  char ip[1024], lp[1024], base[64];
+  char base[64];
   snprintf(base, sizeof base, "%s-images-idx3-ubyte", pre);
-  find_file(ip, sizeof ip, dir, base);
+  find_file(ip, n, dir, base);
   snprintf(base, sizeof base, "%s-labels-idx1-ubyte", pre);
-  find_file(lp, sizeof lp, dir, base);
+  find_file(lp, n, dir, base);
+  return PO_OK;
+}
+
+int po_dataset_check(const char *name, const char *split) {
+  char ip[1024], lp[1024];
+  int rc = split_files(name, split, ip, lp, sizeof ip);
+  if (rc) return rc;
+  const char *paths[] = {ip, lp};
+  for (int i = 0; i < 2; i++) {
+    FILE *f = fopen(paths[i], "rb");
+    if (!f)
+      return po_error(PO_ERR_IO, "data set '%s': %s: cannot open: %s", name, paths[i],
+                      strerror(errno));
+    fclose(f);
+  }
+  return PO_OK;
+}
+
+int po_dataset_load(const char *name, const char *split, int max_samples, po_dataset **out) {
+  *out = NULL;
+  char ip[1024], lp[1024];
+  int rc0 = split_files(name, split, ip, lp, sizeof ip);
+  if (rc0) return rc0;
   po_idx im, lb;
   int rc = po_idx_read(ip, &im);
   if (rc) return rc;

@@ -365,6 +365,7 @@ static void test_validation(void **state) {
       {"[run]\ntask = eval\nmodel = %s, %s.missing\nbackend = cpu\n", "cannot open"},
       {"[run]\ntask = train\ndata = %s\nlayers = 64-16-10, 64-x-4\n%s", "run.layers"},
       {"[run]\ntask = evaluate\nmodel = %s\ndata = %s\n", "run.task = evaluate"},
+      {"[run]\ntask = eval\nmodel = %s\ndata = %s, /nonexistent-data\n", "/nonexistent-data"},
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
     /* Arguments of the templates: train (case 2) data dir and nothing; eval

@@ -48,6 +48,11 @@ typedef struct po_dataset {
 int po_dataset_load(const char *name, const char *split, int max_samples, po_dataset **out);
 void po_dataset_destroy(po_dataset *d);
 
+/* Whether split "train" or "test" of data set `name` exists (directory and
+ * both files can be opened) without reading it: the checks of
+ * po_dataset_load that precede parsing. */
+int po_dataset_check(const char *name, const char *split);
+
 #ifdef __cplusplus
 }
 #endif
