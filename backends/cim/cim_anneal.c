@@ -9,7 +9,8 @@
  * is one cblas_sgemm (dense J) or one CSR x dense product (sparse J); one
  * fused element-wise pass updates x (and the error variables e) and detects
  * sign flips; the flips are applied per replica to exact local fields
- * f = J s + h held in double, giving H(t) for CAC and the best state visited.
+ * f = J s + h held in double, giving H(t) for CAC, the energy-dependent AHC
+ * target and the best state visited.
  * With a single thread (or a single block) the kernels themselves run
  * multi-threaded instead.  Replica r draws its initial amplitudes and
  * noise from the stream (seed, run_id, r) and its arithmetic does not depend
