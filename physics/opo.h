@@ -21,7 +21,11 @@
  * PRL 122, 040607, 2019):
  *
  *     dx_i/dt = (p - 1) x_i - mu x_i^3 + eps e_i c_i,
- *     de_i/dt = -beta (x_i^2 - a) e_i,           e_i(0) = 1, target a > 0.
+ *     de_i/dt = -beta (x_i^2 - a) e_i,           e_i(0) = 1, target a > 0,
+ *
+ * with a constant (the PRL equations) or, by default in the cim backend,
+ * a = a0 + eps mean_i s_i (K s)_i of the spins s = sign(x) (cim-optimizer
+ * AHC.py; computed per replica in backends/cim/cim_anneal.c, docs/cim.md).
  *
  * Chaotic amplitude control, CAC (Leleu, Khoyratee, Levi et al.,
  * Commun. Phys. 4, 266, 2021): the same equations with

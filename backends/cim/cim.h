@@ -7,10 +7,14 @@
 extern const po_param_section po_cim_params;
 extern const po_param_section po_cim_energy;
 
+/* AHC target modes (cim.ahc_target_mode; equations in docs/cim.md). */
+enum { CIM_AHC_TARGET_CONSTANT, CIM_AHC_TARGET_ENERGY, CIM_AHC_TARGET_ENERGY_LATCHED };
+
 /* Model and device parameters resolved from [cim] / [energy.cim]. */
 typedef struct cim_config {
   double dt, pump, pump_start, pump_end, mu, eps, eps_scale, sigma, init_amp, field_amp;
-  int eps_abs_norm; /* eps_norm = abs (mean row sum |J|) instead of rms */
+  int eps_abs_norm;    /* eps_norm = abs (mean row sum |J|) instead of rms */
+  int ahc_target_mode; /* CIM_AHC_TARGET_* */
   double alpha, rho, delta, gamma, gamma_n, tau, tau_n, beta, ahc_target, e_max, x_max;
   long refresh;
   const char *method; /* plain model integrator: em | heun */

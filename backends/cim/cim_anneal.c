@@ -9,7 +9,8 @@
  * is one cblas_sgemm (dense J) or one CSR x dense product (sparse J); one
  * fused element-wise pass updates x (and the error variables e) and detects
  * sign flips; the flips are applied per replica to exact local fields
- * f = J s + h held in double, giving H(t) for CAC and the best state visited.
+ * f = J s + h held in double, giving H(t) for CAC, the energy-dependent AHC
+ * target and the best state visited.
  * With a single thread (or a single block) the kernels themselves run
  * multi-threaded instead.  Replica r draws its initial amplitudes and
  * noise from the stream (seed, run_id, r) and its arithmetic does not depend
@@ -71,6 +72,7 @@ typedef struct block {
   shared *sh;
   int r0, Rb;
   float *x, *e, *c, *dw, *beta, *target;
+  float *wl; /* AHC energy_latched: e latched at the last flip, n x Rb */
   float *df; /* dense J: field changes of a bulk flip update */
   int8_t *sgn;
   uint8_t *flip;
@@ -199,6 +201,7 @@ static int plain_drift(void *ctx, double t, const float *x, float *a) {
 
 static void block_free(block *b) {
   free(b->x), free(b->e), free(b->c), free(b->dw), free(b->beta), free(b->target), free(b->df);
+  free(b->wl);
   free(b->sgn), free(b->flip), free(b->nfl), free(b->xi), free(b->t_last), free(b->rng);
 }
 
@@ -218,9 +221,35 @@ static int block_alloc(block *b) {
   if (sh->alg != ALG_PLAIN) b->e = malloc(nr * sizeof *b->e);
   if (sh->cfg->sigma > 0) b->dw = malloc(nr * sizeof *b->dw);
   if (sh->m->storage == PO_STORAGE_DENSE) b->df = malloc(nr * sizeof *b->df);
-  return (sh->m->storage != PO_STORAGE_DENSE || b->df) && b->x && b->c && b->sgn && b->flip &&
-         b->nfl && b->xi && b->t_last && b->beta && b->target && b->rng &&
+  const int latched =
+      sh->alg == ALG_AHC && sh->cfg->ahc_target_mode == CIM_AHC_TARGET_ENERGY_LATCHED;
+  if (latched) b->wl = malloc(nr * sizeof *b->wl);
+  return (sh->m->storage != PO_STORAGE_DENSE || b->df) && (!latched || b->wl) && b->x && b->c &&
+         b->sgn && b->flip && b->nfl && b->xi && b->t_last && b->beta && b->target && b->rng &&
          (sh->alg == ALG_PLAIN || b->e) && (sh->cfg->sigma <= 0 || b->dw);
+}
+
+/* Energy-dependent AHC target of [CO] AHC.py (docs/cim.md, "AHC"), from
+ * the exact fields f = J s + h of replica q's spins s = sign(x):
+ *     a = a0 + eps (1/N) sum_i s_i c_i(s) w_i,   c(s) = K s - h x_h = -f + (1 - x_h) h,
+ * w_i = 1 (energy: what AHC.py computes, its latch flag never updates) or
+ * e_i latched at the last step in which a spin of the replica flipped
+ * (energy_latched: what AHC.py's code is written to do).  With h = 0,
+ * w = 1 the shift is -2 eps H(s) / N: the target rises as the Ising energy
+ * H falls. */
+static float ahc_energy_target(const shared *sh, const block *b, int q) {
+  const long n = sh->n;
+  const int Rb = b->Rb, r = b->r0 + q;
+  const int8_t *s = sh->s + (size_t)r * n;
+  const double *f = sh->f + (size_t)r * n;
+  const float *h = sh->m->h;
+  const double hx = 1.0 - sh->cfg->field_amp;
+  double acc = 0.0;
+  for (long i = 0; i < n; i++) {
+    const double c = -f[i] + (h ? hx * h[i] : 0.0);
+    acc += s[i] * c * (b->wl ? b->wl[i * Rb + q] : 1.0);
+  }
+  return (float)(sh->cfg->ahc_target + sh->opo.eps * acc / (double)n);
 }
 
 /* Hands replica traj_replica's amplitudes (column q of the block) to the
@@ -258,6 +287,9 @@ static void run_block(block *b) {
    * (MindQuantum SFC.py, see docs/cim.md) */
   if (b->e)
     for (size_t k = 0; k < nr; k++) b->e[k] = sh->alg == ALG_SFC ? 0.0f : 1.0f;
+  if (b->wl)
+    for (size_t k = 0; k < nr; k++) b->wl[k] = 1.0f; /* [CO] AHC.py etc_flag = 1 */
+  const int ahc_energy = sh->alg == ALG_AHC && cfg->ahc_target_mode != CIM_AHC_TARGET_CONSTANT;
   /* initial fields: dense J as one SGEMM of the block's spins (a bulk
    * update from f = h), sparse J per replica */
   const int dense = sh->m->storage == PO_STORAGE_DENSE;
@@ -279,6 +311,7 @@ static void run_block(block *b) {
     memcpy(sh->best + (size_t)r * n, sh->s + (size_t)r * n, (size_t)n);
     b->beta[q] = sh->alg == ALG_AHC ? (float)cfg->beta : 0.0f;
     b->target[q] = sh->alg == ALG_AHC ? (float)cfg->ahc_target : (float)cfg->alpha;
+    if (ahc_energy) b->target[q] = ahc_energy_target(sh, b, q);
   }
 
   po_sde sde;
@@ -390,6 +423,10 @@ static void run_block(block *b) {
         b->beta[q] = (float)b->xi[q];
         b->target[q] =
             (float)po_cac_target(cfg->alpha, cfg->rho, cfg->delta, sh->E[r], sh->Ebest[r]);
+      } else if (ahc_energy) {
+        if (b->wl && b->nfl[q]) /* a spin flipped: latch the current e */
+          for (long i = 0; i < n; i++) b->wl[i * Rb + q] = b->e[i * Rb + q];
+        b->target[q] = ahc_energy_target(sh, b, q);
       }
     }
     if (tq >= 0 && (k + 1) % sh->traj_every == 0) record(b, tq, k + 1, tn);
