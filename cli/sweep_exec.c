@@ -200,14 +200,27 @@ static int validate_recall(const po_params *run) {
   const po_backend_ops *ops = po_backend_find(backend), *fb = NULL;
   if (!ops) return po_run_find_backend(run, &ops); /* the error lists the backends */
   if (ops->fallback) fb = po_backend_find(ops->fallback);
-  if (!(ops->caps & PO_CAP_RECALL) && !(fb && fb->caps & PO_CAP_RECALL))
-    return po_error(PO_ERR_UNSUPPORTED, "run.backend = %s has no recall", backend);
+  const po_backend_ops *server = ops->recall ? ops : fb && fb->recall ? fb : NULL;
+  if (!server) return po_error(PO_ERR_UNSUPPORTED, "run.backend = %s has no recall", backend);
   po_recall_setup s = {0};
   long P;
   po_recall_dynamics dyn;
   const char *dyn_name;
   double basin_step;
-  return read_recall(run, &s, &P, &dyn, &dyn_name, &basin_step);
+  if ((rc = read_recall(run, &s, &P, &dyn, &dyn_name, &basin_step))) return rc;
+  const char *list = server->recall_dynamics;
+  for (const char *c = list; c && *c;) {
+    size_t len = strcspn(c, "|");
+    if (len == strlen(dyn_name) && !strncmp(c, dyn_name, len)) return PO_OK;
+    c += len + (c[len] == '|');
+  }
+  if (!list) return PO_OK; /* undeclared: the recall op decides */
+  if (server != ops)
+    return po_error(PO_ERR_UNSUPPORTED,
+                    "run.dynamics = %s: backend %s recalls through %s, which has %s only", dyn_name,
+                    backend, server->name, list);
+  return po_error(PO_ERR_UNSUPPORTED, "run.dynamics = %s: backend %s has %s only", dyn_name,
+                  backend, list);
 }
 
 int po_sweep_validate_run(const po_params *run) {

@@ -5,6 +5,7 @@
  *    fails at 0.3, on either side of the capacity alpha_c = 0.138 (Amit,
  *    Gutfreund & Sompolinsky, PRL 55, 1530, 1985);
  *  - report --json: group means and bootstrap intervals against the runs;
+ *  - cpu and cavity recall runs are identical for 1 and 2 threads;
  *  - settings physopt recall would reject are rejected before any run. */
 #include <math.h>
 #include <setjmp.h>
@@ -171,6 +172,45 @@ static void test_report(void **state) {
   }
 }
 
+static void read_runs(const char *path, cruns *C) {
+  memset(C, 0, sizeof *C);
+  hid_t h = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(h >= 0);
+  hid_t g = H5Gopen2(h, "runs", H5P_DEFAULT);
+  assert_true(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect, C) >= 0);
+  H5Gclose(g);
+  H5Fclose(h);
+}
+
+/* cpu and cavity recall, 1 and 2 threads: identical runs. */
+static void test_threads(void **state) {
+  (void)state;
+  char ini[400];
+  snprintf(ini, sizeof ini, "%s/threads.ini", dir);
+  FILE *f = fopen(ini, "w");
+  fputs("[sweep]\nseed = 3\n[run]\ntask = recall\nbackend = cpu, cavity\nspins = 120\n"
+        "patterns = 12\ndynamics = glauber, steepest\ntrials = 2\n",
+        f);
+  fclose(f);
+  cruns a, b;
+  for (int t = 1; t <= 2; t++) {
+    char out[400], th[16];
+    snprintf(out, sizeof out, "%s/threads%d.h5", dir, t);
+    snprintf(th, sizeof th, "%d", t);
+    char *args[] = {"sweep", ini, "--out", out, "--threads", th, NULL};
+    assert_int_equal(physopt(args, NULL, NULL), 0);
+    read_runs(out, t == 1 ? &a : &b);
+  }
+  assert_int_equal(a.n, 4);
+  assert_int_equal(b.n, 4);
+  for (size_t i = 0; i < a.n; i++) {
+    assert_string_equal(a.r[i].backend, b.r[i].backend);
+    assert_true(a.r[i].overlap_mean == b.r[i].overlap_mean);
+    assert_true(a.r[i].recall_fraction == b.r[i].recall_fraction);
+    assert_true(a.r[i].flips_mean == b.r[i].flips_mean);
+  }
+}
+
 static void test_validation(void **state) {
   (void)state;
   char ini[400], out[400], err[400];
@@ -181,6 +221,8 @@ static void test_validation(void **state) {
       {"[run]\ntask = recall\npatterns = 5\nbackend = cpu, nosuch\n", "unknown backend"},
       {"[run]\ntask = recall\ncapacity_sweep = 0.05:0.2:0.05\n", "run.capacity_sweep"},
       {"[run]\ntask = recall\ndynamics = glauber, \"glauber,steepest\"\n", "run.dynamics"},
+      {"[run]\ntask = recall\nbackend = cavity, cpu\ndynamics = semiclassical\n",
+       "backend cpu has glauber|steepest only"},
       {"[run]\ntask = recall\nspins = 50\nrule = pseudoinverse\npatterns = 10, 50\n",
        "pseudoinverse rule needs P < N"},
   };
@@ -202,6 +244,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_recall_sweep),
       cmocka_unit_test(test_report),
+      cmocka_unit_test(test_threads),
       cmocka_unit_test(test_validation),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -513,6 +513,7 @@ const po_backend_ops po_backend_ops_cavity = {
     .params = &po_cavity_params,
     .energy = &po_cavity_energy,
     .recall = cavity_recall,
+    .recall_dynamics = "glauber|steepest|semiclassical",
     .ising_anneal = cavity_anneal,
     /* --steps sets the stochastic Heun steps per shot (integrator = sde; the
      * default CVODE integrator chooses its own steps and ignores it): the

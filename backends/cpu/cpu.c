@@ -66,6 +66,7 @@ const po_backend_ops po_backend_ops_cpu = {
     .matmul = cpu_matmul,
     .ising_anneal = po_cpu_anneal,
     .recall = po_cpu_recall,
+    .recall_dynamics = "glauber|steepest",
     /* 5000 sweeps x 128 replicas of the default geometric schedule reach the
      * best-known cut 13359 of G22 (N = 2000, +/-1 couplings, multi-spin
      * kernel) in about 5-10 s on 2 cores (docs/cpu-backend.md). */

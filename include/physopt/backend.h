@@ -81,6 +81,9 @@ typedef struct po_backend_ops {
   /* ising_anneal steps when the caller gives none (physopt solve/sweep);
    * 0: the CLI's generic default (cli/run_config.h). */
   long default_steps;
+  /* recall dynamics the recall op accepts, "glauber|steepest", or NULL
+   * (checked by physopt sweep before a run starts). */
+  const char *recall_dynamics;
 } po_backend_ops;
 
 /* The opened backend (public so that backends can be written outside the
