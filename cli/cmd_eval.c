@@ -16,7 +16,7 @@
 static const po_param_section *const base_secs[] = {&po_eval_run_section};
 
 static const po_cli_option options[] = {
-    {"model", "run.model", "FILE.h5", "trained model"},
+    {"model", "run.model", "FILE.h5", "trained model (or SWEEP.h5:/runs/ID/model)"},
     {"backend", "run.backend", "NAME", "cpu | photonic"},
     {"data", "run.data", "NAME", "data set"},
     {"test-samples", "run.test_samples", "N", "use the first N test images"},

@@ -8,7 +8,8 @@
 static const po_param_spec eval_specs[] = {
     PO_CLI_COMMON_RUN_SPECS,
     PO_CLI_TASK_SPEC,
-    {"model", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "model file from physopt train --out"},
+    {"model", PO_PARAM_STRING, NULL, 0, 0, NULL, "path",
+     "model file from physopt train --out, or RESULTS.h5:/runs/ID/model of a sweep train run"},
     {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend of the forward products"},
     {"data", PO_PARAM_STRING, "fashion-mnist", 0, 0, NULL, "", "data set (test split)"},
     {"test_samples", PO_PARAM_INT, "0", 0, 1e9, NULL, "1", "first N test images (0 = all)"},

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli/common.h"
 #include "cli/learn_run.h"
 #include "cli/recall_run.h"
@@ -170,6 +171,13 @@ static int validate_learn(const po_params *run, int train) {
   if ((rc = po_params_string(run, &po_eval_run_section, "data", &data)) ||
       (rc = po_dataset_check(data, "test")))
     return rc;
+  /* "RESULTS.h5:/runs/ID/model" names a model inside a sweep file. */
+  const char *colon = strstr(model, ":/");
+  if (colon && access(model, F_OK) != 0) {
+    char file[4096];
+    snprintf(file, sizeof file, "%.*s", (int)(colon - model), model);
+    return check_readable("run.model", file);
+  }
   return check_readable("run.model", model);
 }
 
@@ -412,6 +420,11 @@ static int exec_train(po_sweep_cache *c, const po_params *run, po_sweep_run_info
     learn_record_test(&rec, &r.test);
     rec.wall_s = info->wall_s = po_cli_now() - t0;
     rc = po_h5_write_learn_run(group, &rec);
+    /* The trained model, readable as --model OUT.h5:/runs/ID/model. */
+    hid_t mg = rc ? -1 : H5Gcreate2(group, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (!rc && mg < 0) rc = po_error(PO_ERR_IO, "HDF5: cannot create the model group");
+    if (!rc) rc = po_mlp_write_group(mg, r.model);
+    if (mg >= 0) H5Gclose(mg);
   }
   po_mlp_destroy(r.model);
   if (rc) return po_error_wrap(rc, "training on %s", cfg.backend);

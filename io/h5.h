@@ -187,6 +187,12 @@ int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run);
  * rest.  An error names the file and the byte offset. */
 int po_h5_check_heaps(const char *path);
 
+/* Writes an MLP into group loc in the layout of a model file (attributes
+ * format, sizes, quant_w_bits, quant_act_bits; groups layer<l> with W and
+ * b), so that po_mlp_load("FILE.h5:/path/to/loc") reads it back. */
+typedef struct po_mlp po_mlp;
+int po_mlp_write_group(hid_t loc, const po_mlp *m);
+
 /* Attribute helpers (replace an existing attribute of the same name). */
 int po_h5_attr_string(hid_t loc, const char *name, const char *value);
 int po_h5_attr_double(hid_t loc, const char *name, double value);

@@ -44,6 +44,31 @@ static int write_floats(hid_t loc, const char *name, const float *x, int rank,
   return e < 0 ? -1 : 0;
 }
 
+/* The model into group (or file root) loc: format, sizes and quantisation
+ * attributes and one group layer<l> with W and b per layer. */
+static int write_model(hid_t loc, const po_mlp *m) {
+  int bad = 0;
+  bad |= attr_str(loc, "format", "physopt-mlp-1");
+  bad |= attr_ints(loc, "sizes", m->sizes, m->n_layers + 1);
+  bad |= attr_ints(loc, "quant_w_bits", &m->quant_w_bits, 1);
+  bad |= attr_ints(loc, "quant_act_bits", &m->quant_act_bits, 1);
+  for (int l = 0; l < m->n_layers && !bad; l++) {
+    char name[32];
+    snprintf(name, sizeof name, "layer%d", l);
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) return -1;
+    hsize_t dw[2] = {(hsize_t)m->sizes[l + 1], (hsize_t)m->sizes[l]}, dbias = dw[0];
+    bad |= write_floats(g, "W", m->W[l], 2, dw);
+    bad |= write_floats(g, "b", m->b[l], 1, &dbias);
+    H5Gclose(g);
+  }
+  return bad ? -1 : 0;
+}
+
+int po_mlp_write_group(hid_t loc, const po_mlp *m) {
+  return write_model(loc, m) ? po_error(PO_ERR_IO, "HDF5: cannot write the model") : PO_OK;
+}
+
 int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *const *keys,
                 const char *const *values) {
   size_t len = strlen(path) + 32;
@@ -56,27 +81,10 @@ int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *cons
     free(tmp);
     return po_error(PO_ERR_IO, "%s: cannot create HDF5 file", path);
   }
-  int bad = 0;
-  bad |= attr_str(f, "format", "physopt-mlp-1");
+  int bad = write_model(f, m);
   bad |= attr_str(f, "version", po_version());
   bad |= attr_str(f, "git_revision", po_git_revision());
-  bad |= attr_ints(f, "sizes", m->sizes, m->n_layers + 1);
-  bad |= attr_ints(f, "quant_w_bits", &m->quant_w_bits, 1);
-  bad |= attr_ints(f, "quant_act_bits", &m->quant_act_bits, 1);
   for (int i = 0; i < n_attrs; i++) bad |= attr_str(f, keys[i], values[i] ? values[i] : "");
-  for (int l = 0; l < m->n_layers && !bad; l++) {
-    char name[32];
-    snprintf(name, sizeof name, "layer%d", l);
-    hid_t g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g < 0) {
-      bad = 1;
-      break;
-    }
-    hsize_t dw[2] = {(hsize_t)m->sizes[l + 1], (hsize_t)m->sizes[l]}, dbias = dw[0];
-    bad |= write_floats(g, "W", m->W[l], 2, dw);
-    bad |= write_floats(g, "b", m->b[l], 1, &dbias);
-    H5Gclose(g);
-  }
   if (H5Fclose(f) < 0) bad = 1;
   if (bad || rename(tmp, path) != 0) {
     remove(tmp);
@@ -132,18 +140,12 @@ static int read_floats(hid_t g, const char *name, float *x, int rank, const hsiz
   return rc;
 }
 
-int po_mlp_load(const char *path, po_mlp **out) {
-  *out = NULL;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  if (access(path, R_OK) != 0) return po_error(PO_ERR_IO, "%s: cannot open model file", path);
-  int rc0 = po_h5_check_heaps(path);
-  if (rc0) return rc0;
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return po_error(PO_ERR_PARSE, "%s: not an HDF5 file", path);
+/* Reads the model stored in group (or file root) f; `path` names it in
+ * errors.  Closes nothing. */
+static int read_model(hid_t f, const char *path, po_mlp **out) {
   int sizes[PO_MLP_MAX_LAYERS + 1], ns = 0, qw = 0, qa = 0, one;
   int rc = PO_OK;
   if (read_ints(f, "sizes", sizes, PO_MLP_MAX_LAYERS + 1, &ns) || ns < 2) {
-    H5Fclose(f);
     return po_error(PO_ERR_PARSE, "%s: not a physopt MLP model (no 'sizes' attribute)", path);
   }
   read_ints(f, "quant_w_bits", &qw, 1, &one);
@@ -152,13 +154,11 @@ int po_mlp_load(const char *path, po_mlp **out) {
    * (same limits as po_mlp_parse_sizes and physopt train). */
   for (int l = 0; l < ns; l++)
     if (sizes[l] < 1 || sizes[l] > 1000000) {
-      H5Fclose(f);
       return po_error(PO_ERR_PARSE,
                       "%s: attribute 'sizes': layer %d has size %d (accepted: 1..1000000)", path, l,
                       sizes[l]);
     }
   if (qw < 0 || qw > 16 || qw == 1 || qa < 0 || qa > 16) {
-    H5Fclose(f);
     return po_error(PO_ERR_PARSE,
                     "%s: quant_w_bits = %d, quant_act_bits = %d (accepted: 0 = off, else 2..16 "
                     "and 1..16)",
@@ -172,7 +172,6 @@ int po_mlp_load(const char *path, po_mlp **out) {
     int bad = g < 0 || read_floats(g, "W", NULL, 2, dw) || read_floats(g, "b", NULL, 1, dw);
     if (g >= 0) H5Gclose(g);
     if (bad) {
-      H5Fclose(f);
       return po_error(PO_ERR_PARSE,
                       "%s: group %s is missing or its W is not %d x %d or its b not %d floats",
                       path, name, sizes[l + 1], sizes[l], sizes[l + 1]);
@@ -180,7 +179,6 @@ int po_mlp_load(const char *path, po_mlp **out) {
   }
   po_mlp *m;
   if ((rc = po_mlp_create(ns - 1, sizes, 0, &m))) {
-    H5Fclose(f);
     return po_error_wrap(rc, "%s", path);
   }
   m->quant_w_bits = qw;
@@ -198,11 +196,57 @@ int po_mlp_load(const char *path, po_mlp **out) {
       rc = po_error(PO_ERR_PARSE, "%s: group %s is missing or has wrong shapes", path, name);
     if (g >= 0) H5Gclose(g);
   }
-  H5Fclose(f);
   if (rc) {
     po_mlp_destroy(m);
     return rc;
   }
   *out = m;
   return PO_OK;
+}
+
+/* "FILE.h5:/group/path" -> file and group; a plain path -> group "/". */
+static void split_model_path(const char *spec, char *file, size_t n, const char **group) {
+  const char *colon = strstr(spec, ":/");
+  if (colon && access(spec, F_OK) != 0) {
+    snprintf(file, n, "%.*s", (int)(colon - spec), spec);
+    *group = colon + 1;
+  } else {
+    snprintf(file, n, "%s", spec);
+    *group = "/";
+  }
+}
+
+int po_mlp_load(const char *spec, po_mlp **out) {
+  *out = NULL;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  char path[4096];
+  const char *group;
+  split_model_path(spec, path, sizeof path, &group);
+  if (access(path, R_OK) != 0) return po_error(PO_ERR_IO, "%s: cannot open model file", path);
+  int rc = po_h5_check_heaps(path);
+  if (rc) return rc;
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return po_error(PO_ERR_PARSE, "%s: not an HDF5 file", path);
+  hid_t g = H5Oexists_by_name(f, group, H5P_DEFAULT) > 0 ? H5Gopen2(f, group, H5P_DEFAULT) : -1;
+  if (g < 0) {
+    H5Fclose(f);
+    return po_error(PO_ERR_NOT_FOUND, "%s: no group %s", path, group);
+  }
+  /* A group reached through an external link (a sweep's part file): check
+   * that file's heaps too before reading its attributes. */
+  hid_t gf = H5Iget_file_id(g);
+  char real[4096] = "";
+  if (gf >= 0) {
+    if (H5Fget_name(gf, real, sizeof real) < 0) real[0] = '\0';
+    H5Fclose(gf);
+  }
+  if (real[0] && strcmp(real, path) && (rc = po_h5_check_heaps(real))) {
+    H5Gclose(g);
+    H5Fclose(f);
+    return rc;
+  }
+  rc = read_model(g, spec, out);
+  H5Gclose(g);
+  H5Fclose(f);
+  return rc;
 }

@@ -349,6 +349,23 @@ static void test_train_sweep(void **state) {
   }
   /* Repeats start from different initialisations (seeds differ). */
   assert_true(a.r[0].seed != a.r[1].seed);
+  /* Each run stores its trained model: evaluating it reproduces the run. */
+  char out[400], spec[600], json[400], hex[17];
+  snprintf(out, sizeof out, "%s/train1.h5", dir);
+  snprintf(json, sizeof json, "%s/stored.json", dir);
+  for (size_t i = 0; i < a.n; i++) {
+    po_sweep_id_format(a.id[i], hex);
+    snprintf(spec, sizeof spec, "%s:/runs/%s/model", out, hex);
+    char *args[] = {"eval", "--model", spec, "--data", data_dir, "--json", NULL};
+    assert_int_equal(physopt(args, json, NULL), 0);
+    FILE *f = fopen(json, "r");
+    char text[4096];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *p = text;
+    assert_true(json_next(&p, "test_accuracy") == a.r[i].test_accuracy);
+  }
 }
 
 /* A bad value in the last run of a list stops the sweep before any run. */

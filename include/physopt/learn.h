@@ -77,6 +77,8 @@ int po_mlp_gradient_check(po_mlp *m, const po_dataset *d, int n, int n_probe, ui
  * attributes; groups layer<l> with datasets W and b. */
 int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *const *keys,
                 const char *const *values);
+/* path: a model file, or "FILE.h5:/group" for a model stored in a group of
+ * another file (a sweep's train run: "results.h5:/runs/ID/model"). */
 int po_mlp_load(const char *path, po_mlp **out);
 
 #ifdef __cplusplus
