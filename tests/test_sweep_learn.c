@@ -359,11 +359,11 @@ static void test_train_sweep(void **state) {
     char *args[] = {"eval", "--model", spec, "--data", data_dir, "--json", NULL};
     assert_int_equal(physopt(args, json, NULL), 0);
     FILE *f = fopen(json, "r");
-    char text[4096];
-    size_t n = fread(text, 1, sizeof text - 1, f);
+    char reply[4096];
+    size_t n = fread(reply, 1, sizeof reply - 1, f);
     fclose(f);
-    text[n] = '\0';
-    const char *p = text;
+    reply[n] = '\0';
+    const char *p = reply;
     assert_true(json_next(&p, "test_accuracy") == a.r[i].test_accuracy);
   }
 }
