@@ -423,6 +423,22 @@ static void json_stats(po_json *j, const po_group_stats *st) {
   po_json_number(j, "mean_energy", st->e_mean);
 }
 
+void po_rep_json_run_begin(po_json *j, const rrun *r) {
+  po_json_object(j, NULL);
+  po_json_string(j, "run_id", r->id);
+  po_json_object(j, "params");
+  for (size_t k = 0; k < r->n_params; k++) po_json_string(j, r->pname[k], r->pval[k]);
+  po_json_close(j);
+}
+
+void po_rep_json_group_key(po_json *j, const sorter *st, const rrun *r0) {
+  char buf[64];
+  po_json_object(j, "key");
+  for (size_t k = 0; k < st->n_keys; k++)
+    po_json_string(j, st->keys[k], po_rep_key_value(r0, st->keys[k], buf, sizeof buf));
+  po_json_close(j);
+}
+
 static void print_json(po_json *j, const rset *s, const sorter *st, const size_t *idx,
                        const group *g, size_t ng) {
   char buf[64];
@@ -430,11 +446,7 @@ static void print_json(po_json *j, const rset *s, const sorter *st, const size_t
   for (size_t i = 0; i < s->n; i++) {
     const rrun *r = &s->r[i];
     const po_h5_run *rec = &r->rec;
-    po_json_object(j, NULL);
-    po_json_string(j, "run_id", r->id);
-    po_json_object(j, "params");
-    for (size_t k = 0; k < r->n_params; k++) po_json_string(j, r->pname[k], r->pval[k]);
-    po_json_close(j);
+    po_rep_json_run_begin(j, r);
     po_json_string(j, "backend", rec->backend);
     po_json_string(j, "algorithm", rec->algorithm);
     po_json_string(j, "schedule", rec->schedule);
@@ -477,11 +489,7 @@ static void print_json(po_json *j, const rset *s, const sorter *st, const size_t
   for (size_t i = 0; i < ng; i++) {
     const group *G = &g[i];
     po_json_object(j, NULL);
-    po_json_object(j, "key");
-    for (size_t k = 0; k < st->n_keys; k++)
-      po_json_string(j, st->keys[k],
-                     po_rep_key_value(&s->r[idx[G->start]], st->keys[k], buf, sizeof buf));
-    po_json_close(j);
+    po_rep_json_group_key(j, st, &s->r[idx[G->start]]);
     json_stats(j, &G->st);
     po_json_object(j, "ets99_by_category_j");
     double f = G->st.has_target ? po_report_repeats99(G->st.p) : 1.0;

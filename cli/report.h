@@ -47,6 +47,10 @@ const char *po_rep_short_value(const char *v); /* a path's last component */
 int po_rep_key_width(const char *key);         /* table column width */
 int po_rep_run_gnuplot(const char *gp);        /* runs the script, relays its messages */
 
+/* JSON: opens a run's object with its id and "params"; a group's "key". */
+void po_rep_json_run_begin(po_json *j, const rrun *r);
+void po_rep_json_group_key(po_json *j, const sorter *st, const rrun *r0);
+
 /* The report of a set of learning (or recall) runs grouped by keys: JSON
  * members into j when j is not NULL, else a table on stdout; with plots
  * (a directory, or NULL) accuracy_vs_photons.png (recall_vs_alpha.png). */

@@ -111,11 +111,7 @@ static void print_learn_json(po_json *j, const rset *s, const sorter *st, const 
   for (size_t i = 0; i < s->n; i++) {
     const rrun *r = &s->r[i];
     const po_h5_learn_run *l = &r->lrec;
-    po_json_object(j, NULL);
-    po_json_string(j, "run_id", r->id);
-    po_json_object(j, "params");
-    for (size_t k = 0; k < r->n_params; k++) po_json_string(j, r->pname[k], r->pval[k]);
-    po_json_close(j);
+    po_rep_json_run_begin(j, r);
     po_json_string(j, "task", l->task);
     po_json_string(j, "backend", l->backend);
     po_json_string(j, "data", l->data);
@@ -145,11 +141,7 @@ static void print_learn_json(po_json *j, const rset *s, const sorter *st, const 
   for (size_t i = 0; i < ng; i++) {
     const lgroup *G = &g[i];
     po_json_object(j, NULL);
-    po_json_object(j, "key");
-    for (size_t k = 0; k < st->n_keys; k++)
-      po_json_string(j, st->keys[k],
-                     po_rep_key_value(&s->r[idx[G->start]], st->keys[k], buf, sizeof buf));
-    po_json_close(j);
+    po_rep_json_group_key(j, st, &s->r[idx[G->start]]);
     po_json_int(j, "runs", (long long)G->n);
     po_json_number(j, "test_accuracy", G->acc);
     po_json_number(j, "test_accuracy_lo", G->acc_lo);
@@ -333,11 +325,7 @@ static void print_recall_json(po_json *j, const rset *s, const sorter *st, const
   for (size_t i = 0; i < s->n; i++) {
     const rrun *r = &s->r[i];
     const po_h5_recall_run *c = &r->crec;
-    po_json_object(j, NULL);
-    po_json_string(j, "run_id", r->id);
-    po_json_object(j, "params");
-    for (size_t k = 0; k < r->n_params; k++) po_json_string(j, r->pname[k], r->pval[k]);
-    po_json_close(j);
+    po_rep_json_run_begin(j, r);
     po_json_string(j, "backend", c->backend);
     po_json_string(j, "rule", c->rule);
     po_json_string(j, "dynamics", c->dynamics);
@@ -363,11 +351,7 @@ static void print_recall_json(po_json *j, const rset *s, const sorter *st, const
   for (size_t i = 0; i < ng; i++) {
     const cgroup *G = &g[i];
     po_json_object(j, NULL);
-    po_json_object(j, "key");
-    for (size_t k = 0; k < st->n_keys; k++)
-      po_json_string(j, st->keys[k],
-                     po_rep_key_value(&s->r[idx[G->start]], st->keys[k], buf, sizeof buf));
-    po_json_close(j);
+    po_rep_json_group_key(j, st, &s->r[idx[G->start]]);
     po_json_int(j, "runs", (long long)G->n);
     po_json_number(j, "alpha", G->alpha);
     po_json_number(j, "recall_fraction", G->frac);

@@ -75,15 +75,6 @@ static int write_split(const char *prefix, int n, uint64_t seed) {
   return fclose(fi) | fclose(fl);
 }
 
-static int physopt(char *const args[], const char *out_path, const char *err_path) {
-  char *argv[32];
-  int n = 0;
-  argv[n++] = bin;
-  while (args[n - 1] && n < 31) argv[n] = args[n - 1], n++;
-  argv[n] = NULL;
-  return po_test_exec(argv, out_path, err_path);
-}
-
 static int setup(void **state) {
   (void)state;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -101,7 +92,7 @@ static int setup(void **state) {
   snprintf(model, sizeof model, "%s/m.h5", dir);
   char *args[] = {"train", "--data", data_dir, "--layers", "64-16-10", "--epochs", "4", "--lr",
                   "0.01",  "--seed", "3",      "--out",    model,      "--json",   NULL};
-  return physopt(args, "/dev/null", NULL) ? -1 : 0;
+  return po_test_physopt(args, "/dev/null", NULL) ? -1 : 0;
 }
 
 static int teardown(void **state) {
@@ -198,7 +189,7 @@ static void test_eval_sweep(void **state) {
   snprintf(out, sizeof out, "%s/eval.h5", dir);
   write_eval_sweep(ini, "0.01, 1000");
   char *args[] = {"sweep", ini, "--out", out, NULL};
-  assert_int_equal(physopt(args, NULL, NULL), 0);
+  assert_int_equal(po_test_physopt(args, NULL, NULL), 0);
   read_runs(out, &ref);
   assert_int_equal(ref.n, 12); /* 2 backends x 2 budgets x 3 repeats */
   double acc, loss, macs;
@@ -227,16 +218,6 @@ static void test_eval_sweep(void **state) {
   assert_true(mean_low < acc - 0.2);
 }
 
-/* The first `"name": ` value after `from` in text; advances *from. */
-static double json_next(const char **from, const char *name) {
-  char pat[96];
-  snprintf(pat, sizeof pat, "\"%s\": ", name);
-  const char *s = strstr(*from, pat);
-  if (!s) fail_msg("no %s after position in report", name);
-  *from = s + strlen(pat);
-  return strncmp(*from, "null", 4) ? strtod(*from, NULL) : NAN;
-}
-
 static void test_report(void **state) {
   (void)state;
   char out[400], txt[400], plots[400], png[450];
@@ -244,7 +225,7 @@ static void test_report(void **state) {
   snprintf(txt, sizeof txt, "%s/report.json", dir);
   snprintf(plots, sizeof plots, "%s/plots", dir);
   char *args[] = {"report", out, "--json", "--by", "backend,photons", "--plots", plots, NULL};
-  assert_int_equal(physopt(args, txt, NULL), 0);
+  assert_int_equal(po_test_physopt(args, txt, NULL), 0);
   FILE *f = fopen(txt, "r");
   assert_non_null(f);
   static char text[1 << 18];
@@ -268,9 +249,10 @@ static void test_report(void **state) {
       hi = fmax(hi, r->test_accuracy);
       n++;
     }
-    assert_true(json_next(&p, "runs") == (gi == 0 ? 6 : 3));
-    double mean = json_next(&p, "test_accuracy");
-    double clo = json_next(&p, "test_accuracy_lo"), chi = json_next(&p, "test_accuracy_hi");
+    assert_true(po_test_json_next(&p, "runs") == (gi == 0 ? 6 : 3));
+    double mean = po_test_json_next(&p, "test_accuracy");
+    double clo = po_test_json_next(&p, "test_accuracy_lo"),
+           chi = po_test_json_next(&p, "test_accuracy_hi");
     assert_true(fabs(mean - sum / n) < 1e-12);
     /* A bootstrap interval of a mean lies within the range of the values. */
     assert_true(clo >= lo - 1e-12 && chi <= hi + 1e-12 && clo <= mean && mean <= chi);
@@ -288,7 +270,7 @@ static void test_shards_threads_resume(void **state) {
   for (int i = 0; i < 2; i++) { /* shard 1/2 with 1 thread, shard 0/2 with 2 */
     snprintf(s, sizeof s, "%d/2", 1 - i);
     char *args[] = {"sweep", ini, "--out", out, "--shard", s, "--threads", i ? "2" : "1", NULL};
-    assert_int_equal(physopt(args, NULL, NULL), 0);
+    assert_int_equal(po_test_physopt(args, NULL, NULL), 0);
   }
   lruns got;
   read_runs(out, &got);
@@ -298,21 +280,21 @@ static void test_shards_threads_resume(void **state) {
    * runs whose photonic.photons_per_mac changed with it). */
   snprintf(out, sizeof out, "%s/resume.h5", dir);
   char *args[] = {"sweep", ini, "--out", out, NULL};
-  assert_int_equal(physopt(args, NULL, NULL), 0);
+  assert_int_equal(po_test_physopt(args, NULL, NULL), 0);
   write_eval_sweep(ini, "0.01, 1000, 10");
   char json[400];
   snprintf(json, sizeof json, "%s/resume.json", dir);
   char *args2[] = {"sweep", ini, "--out", out, "--resume", "--json", NULL};
-  assert_int_equal(physopt(args2, json, NULL), 0);
+  assert_int_equal(po_test_physopt(args2, json, NULL), 0);
   FILE *f = fopen(json, "r");
   char text[2048];
   size_t n = fread(text, 1, sizeof text - 1, f);
   fclose(f);
   text[n] = '\0';
   const char *p = text;
-  assert_true(json_next(&p, "runs_total") == 18);
-  assert_true(json_next(&p, "runs_done_before") == 12);
-  assert_true(json_next(&p, "runs_run_now") == 6);
+  assert_true(po_test_json_next(&p, "runs_total") == 18);
+  assert_true(po_test_json_next(&p, "runs_done_before") == 12);
+  assert_true(po_test_json_next(&p, "runs_run_now") == 6);
   read_runs(out, &got);
   assert_int_equal(got.n, 18);
   write_eval_sweep(ini, "0.01, 1000");
@@ -333,7 +315,7 @@ static void test_train_sweep(void **state) {
     snprintf(out, sizeof out, "%s/train%d.h5", dir, t);
     snprintf(th, sizeof th, "%d", t);
     char *args[] = {"sweep", ini, "--out", out, "--threads", th, NULL};
-    assert_int_equal(physopt(args, NULL, NULL), 0);
+    assert_int_equal(po_test_physopt(args, NULL, NULL), 0);
     read_runs(out, t == 1 ? &a : &b);
   }
   assert_same(&a, &b);
@@ -357,14 +339,14 @@ static void test_train_sweep(void **state) {
     po_sweep_id_format(a.id[i], hex);
     snprintf(spec, sizeof spec, "%s:/runs/%s/model", out, hex);
     char *args[] = {"eval", "--model", spec, "--data", data_dir, "--json", NULL};
-    assert_int_equal(physopt(args, json, NULL), 0);
+    assert_int_equal(po_test_physopt(args, json, NULL), 0);
     FILE *f = fopen(json, "r");
     char reply[4096];
     size_t n = fread(reply, 1, sizeof reply - 1, f);
     fclose(f);
     reply[n] = '\0';
     const char *p = reply;
-    assert_true(json_next(&p, "test_accuracy") == a.r[i].test_accuracy);
+    assert_true(po_test_json_next(&p, "test_accuracy") == a.r[i].test_accuracy);
   }
 }
 
@@ -392,7 +374,7 @@ static void test_validation(void **state) {
     snprintf(text, sizeof text, cases[c][0], a1, a2);
     write_file(ini, text);
     char *args[] = {"sweep", ini, "--out", out, NULL};
-    assert_int_not_equal(physopt(args, NULL, err), 0);
+    assert_int_not_equal(po_test_physopt(args, NULL, err), 0);
     FILE *f = fopen(err, "r");
     char msg[2048] = "";
     size_t n = fread(msg, 1, sizeof msg - 1, f);

@@ -48,15 +48,6 @@ static int teardown(void **state) {
   return system(cmd) == 0 ? 0 : -1;
 }
 
-static int physopt(char *const args[], const char *out_path, const char *err_path) {
-  char *argv[32];
-  int n = 0;
-  argv[n++] = bin;
-  while (args[n - 1] && n < 31) argv[n] = args[n - 1], n++;
-  argv[n] = NULL;
-  return po_test_exec(argv, out_path, err_path);
-}
-
 static char *slurp(const char *path) {
   FILE *f = fopen(path, "r");
   assert_non_null(f);
@@ -65,16 +56,6 @@ static char *slurp(const char *path) {
   fclose(f);
   text[n] = '\0';
   return text;
-}
-
-/* The first `"name": ` value after *from; advances *from. */
-static double json_next(const char **from, const char *name) {
-  char pat[96];
-  snprintf(pat, sizeof pat, "\"%s\": ", name);
-  const char *s = strstr(*from, pat);
-  if (!s) fail_msg("no %s in %s", name, *from);
-  *from = s + strlen(pat);
-  return strncmp(*from, "null", 4) ? strtod(*from, NULL) : NAN;
 }
 
 typedef struct cruns {
@@ -109,7 +90,7 @@ static void test_recall_sweep(void **state) {
         f);
   fclose(f);
   char *args[] = {"sweep", ini, "--out", out, NULL};
-  assert_int_equal(physopt(args, NULL, NULL), 0);
+  assert_int_equal(po_test_physopt(args, NULL, NULL), 0);
   hid_t h = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
   hid_t g = H5Gopen2(h, "runs", H5P_DEFAULT);
   assert_true(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, collect, &runs) >= 0);
@@ -129,10 +110,10 @@ static void test_recall_sweep(void **state) {
     snprintf(json, sizeof json, "%s/one.json", dir);
     char *one[] = {"recall",       "--spins", "100",    "--patterns", pats,     "--trials", "4",
                    "--corruption", "0.1",     "--seed", seed,         "--json", NULL};
-    assert_int_equal(physopt(one, json, NULL), 0);
+    assert_int_equal(po_test_physopt(one, json, NULL), 0);
     const char *p = slurp(json);
-    assert_true(json_next(&p, "overlap_mean") == r->overlap_mean);
-    assert_true(json_next(&p, "recall_fraction") == r->recall_fraction);
+    assert_true(po_test_json_next(&p, "overlap_mean") == r->overlap_mean);
+    assert_true(po_test_json_next(&p, "recall_fraction") == r->recall_fraction);
     print_message("alpha %.2f: recall fraction %.3f, overlap %.4f\n", r->alpha, r->recall_fraction,
                   r->overlap_mean);
     if (r->patterns == 4)
@@ -148,7 +129,7 @@ static void test_report(void **state) {
   snprintf(out, sizeof out, "%s/recall.h5", dir);
   snprintf(json, sizeof json, "%s/report.json", dir);
   char *args[] = {"report", out, "--json", "--by", "alpha", NULL};
-  assert_int_equal(physopt(args, json, NULL), 0);
+  assert_int_equal(po_test_physopt(args, json, NULL), 0);
   const char *p = strstr(slurp(json), "\"recall_groups\"");
   assert_non_null(p);
   const double alpha[] = {0.04, 0.3};
@@ -163,10 +144,11 @@ static void test_report(void **state) {
         n++;
       }
     assert_int_equal(n, 2);
-    assert_true(json_next(&p, "runs") == 2);
-    assert_true(fabs(json_next(&p, "alpha") - alpha[gi]) < 1e-12);
-    double mean = json_next(&p, "recall_fraction");
-    double clo = json_next(&p, "recall_fraction_lo"), chi = json_next(&p, "recall_fraction_hi");
+    assert_true(po_test_json_next(&p, "runs") == 2);
+    assert_true(fabs(po_test_json_next(&p, "alpha") - alpha[gi]) < 1e-12);
+    double mean = po_test_json_next(&p, "recall_fraction");
+    double clo = po_test_json_next(&p, "recall_fraction_lo"),
+           chi = po_test_json_next(&p, "recall_fraction_hi");
     assert_true(fabs(mean - sum / n) < 1e-12);
     assert_true(clo >= lo - 1e-12 && chi <= hi + 1e-12 && clo <= mean && mean <= chi);
   }
@@ -198,7 +180,7 @@ static void test_threads(void **state) {
     snprintf(out, sizeof out, "%s/threads%d.h5", dir, t);
     snprintf(th, sizeof th, "%d", t);
     char *args[] = {"sweep", ini, "--out", out, "--threads", th, NULL};
-    assert_int_equal(physopt(args, NULL, NULL), 0);
+    assert_int_equal(po_test_physopt(args, NULL, NULL), 0);
     read_runs(out, t == 1 ? &a : &b);
   }
   assert_int_equal(a.n, 4);
@@ -231,7 +213,7 @@ static void test_validation(void **state) {
     fputs(cases[c][0], f);
     fclose(f);
     char *args[] = {"sweep", ini, "--out", out, NULL};
-    assert_int_not_equal(physopt(args, NULL, err), 0);
+    assert_int_not_equal(po_test_physopt(args, NULL, err), 0);
     const char *msg = slurp(err);
     if (!strstr(msg, cases[c][1]) || !strstr(msg, "nothing was run"))
       fail_msg("case %zu: expected '%s' in: %s", c, cases[c][1], msg);

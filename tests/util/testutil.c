@@ -1,4 +1,5 @@
 #include "tests/util/testutil.h"
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,4 +59,28 @@ int po_test_has_mpi(const char *bin, const char *scratch) {
     if (strstr(line, "MPI: built with MPI")) yes = 1;
   if (f) fclose(f);
   return yes && access("/usr/bin/mpirun", X_OK) == 0;
+}
+
+int po_test_physopt(char *const args[], const char *out_path, const char *err_path) {
+  const char *b = getenv("BUILD");
+  char bin[512];
+  snprintf(bin, sizeof bin, "%s/physopt", b && *b ? b : "build");
+  char *argv[64];
+  int n = 0;
+  argv[n++] = bin;
+  while (n < 63 && args[n - 1]) {
+    argv[n] = args[n - 1];
+    n++;
+  }
+  argv[n] = NULL;
+  return po_test_exec(argv, out_path, err_path);
+}
+
+double po_test_json_next(const char **from, const char *name) {
+  char pat[96];
+  snprintf(pat, sizeof pat, "\"%s\": ", name);
+  const char *s = strstr(*from, pat);
+  if (!s) fail_msg("no %s in the rest of: %.200s", name, *from);
+  *from = s + strlen(pat);
+  return strncmp(*from, "null", 4) ? strtod(*from, NULL) : NAN;
 }

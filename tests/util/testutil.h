@@ -20,4 +20,11 @@ int po_test_exec(char *const argv[], const char *out_path, const char *err_path)
  * (scratch: a writable file path for the help text). */
 int po_test_has_mpi(const char *bin, const char *scratch);
 
+/* Runs the physopt binary under test ($BUILD/physopt, default
+ * build/physopt) with the NULL-terminated args; output as po_test_exec. */
+int po_test_physopt(char *const args[], const char *out_path, const char *err_path);
+/* The number after the next `"name": ` in *from (NaN for null); advances
+ * *from past it; fails the running test when there is none. */
+double po_test_json_next(const char **from, const char *name);
+
 #endif
