@@ -125,10 +125,7 @@ static void test_opo_noise_scaling(void **state) {
  * all 100 SK instances (N = 10..100) of ../shared/data/sk. */
 static void test_cac_sk_ground_states(void **state) {
   (void)state;
-  char path[1024];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
-  FILE *f = fopen(path, "r");
-  if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
+  FILE *f = po_test_open_data("sk/ground_energies.txt");
   po_backend *b = po_test_open_backend("cim", NULL, NULL);
   char line[256], name[128];
   double ground;
@@ -166,10 +163,7 @@ static void test_cac_sk_ground_states(void **state) {
 /* CFC and SFC ([R21] in docs/cim.md) with the default [cim] parameters reach
  * the exact ground energy of every SK instance with N <= 30. */
 static void fc_sk_ground_states(const char *alg, int R, long K) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
-  FILE *f = fopen(path, "r");
-  if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
+  FILE *f = po_test_open_data("sk/ground_energies.txt");
   po_backend *b = po_test_open_backend("cim", NULL, NULL);
   char line[256], name[128];
   double ground, p_sum = 0, p_min = 1;

@@ -52,10 +52,7 @@ static double success(po_backend *b, const po_ising *m, const char *alg, int R, 
 /* AHC reaches the exact ground energy of every SK instance with N <= 50. */
 static void test_ahc_sk_ground_states(void **state) {
   (void)state;
-  char path[1024];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
-  FILE *f = fopen(path, "r");
-  if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
+  FILE *f = po_test_open_data("sk/ground_energies.txt");
   po_backend *b = po_test_open_backend("cim", NULL, NULL);
   char line[256], name[128];
   double ground, p_sum = 0, p_min = 1;
@@ -229,10 +226,7 @@ static void test_ahc_target_fixed_point(void **state) {
  * the former default) gives 0.119 with 6 instances missed on this budget. */
 static void test_ahc_sk100_success(void **state) {
   (void)state;
-  char path[1024];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
-  FILE *f = fopen(path, "r");
-  if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
+  FILE *f = po_test_open_data("sk/ground_energies.txt");
   po_backend *b = po_test_open_backend("cim", NULL, NULL);
   char line[256], name[128];
   double ground, p_sum = 0;

@@ -175,10 +175,8 @@ static po_ising *load_sk(const char *name) {
 
 static void test_sk_ground_n10_n20(void **state) {
   (void)state;
-  char path[1024], line[256], name[128];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
-  FILE *f = fopen(path, "r");
-  if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
+  char line[256], name[128];
+  FILE *f = po_test_open_data("sk/ground_energies.txt");
   po_backend *b = po_test_open_backend("cim", NULL, NULL);
   double ground;
   int count = 0;

@@ -66,10 +66,7 @@ static double exhaustive_ground(const po_ising *m) {
 /* SA reaches the published ground energy of every SK instance with N <= 50
  * (both kernels; the general kernel runs dense here). */
 static void sk_ground(const char *kernel, int R, long K) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/sk/ground_energies.txt", po_test_data_dir());
-  FILE *f = fopen(path, "r");
-  if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
+  FILE *f = po_test_open_data("sk/ground_energies.txt");
   po_backend *b = open_cpu(kernel);
   char line[256], name[128];
   double eg;
@@ -78,9 +75,9 @@ static void sk_ground(const char *kernel, int R, long K) {
     if (line[0] == '#' || sscanf(line, "%127s %lf", name, &eg) != 2) continue;
     int n, k;
     if (sscanf(name, "SK1_N%d_%d", &n, &k) != 2 || n > 50) continue;
-    snprintf(path, sizeof path, "%s/sk/%s", po_test_data_dir(), name);
-    po_ising *m;
-    if (po_ising_read_file(path, NULL, &m) != PO_OK) fail_msg("%s", po_last_error());
+    char rel[160];
+    snprintf(rel, sizeof rel, "sk/%s", name);
+    po_ising *m = po_test_load(rel);
     assert_true(m->pm1);
     po_samples s;
     if (run(b, m, "sa", R, K, 1000 + checked, &s) != PO_OK) fail_msg("%s", po_last_error());

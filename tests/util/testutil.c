@@ -16,6 +16,14 @@ const char *po_test_data_dir(void) {
   return d && *d ? d : "../shared/data";
 }
 
+FILE *po_test_open_data(const char *rel) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", po_test_data_dir(), rel);
+  FILE *f = fopen(path, "r");
+  if (!f) fail_msg("cannot open %s (set PHYSOPT_DATA)", path);
+  return f;
+}
+
 po_ising *po_test_load(const char *rel) {
   char path[1024];
   snprintf(path, sizeof path, "%s/%s", po_test_data_dir(), rel);

@@ -2,10 +2,13 @@
 #ifndef PHYSOPT_TESTUTIL_H
 #define PHYSOPT_TESTUTIL_H
 
+#include <stdio.h>
 #include "physopt/physopt.h"
 
 /* The shared reference instances: $PHYSOPT_DATA, else ../shared/data. */
 const char *po_test_data_dir(void);
+/* Opens data_dir/rel for reading; fails the running test on error. */
+FILE *po_test_open_data(const char *rel);
 /* Loads data_dir/rel (a G-set / SK file); fails the running test on error. */
 po_ising *po_test_load(const char *rel);
 /* Opens backend `name` with an optional INI file and NULL-terminated
