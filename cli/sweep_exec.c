@@ -134,7 +134,7 @@ static int validate_anneal(const po_params *run) {
   int rc;
   if ((rc = po_params_string(run, &po_run_problem_section, "spec", &spec))) return rc;
   if (!spec) return po_error(PO_ERR_ARG, "problem.spec is not set (a file or sk:N:SEED)");
-  if (!strchr(spec, ':') && (rc = check_readable("problem.spec", spec))) return rc;
+  if ((rc = po_problem_check(spec))) return po_error_wrap(rc, "problem.spec");
   if ((rc = po_run_find_backend(run, &ops)) || (rc = po_run_config_read(run, ops, &cfg))) return rc;
   po_schedule s;
   char desc[256];

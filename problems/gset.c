@@ -338,25 +338,18 @@ static int gen_error(const char *spec, const char *usage, const char *what) {
   return po_error(PO_ERR_ARG, "problem '%s': %s: %s", spec, usage, what);
 }
 
-int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out) {
-  if (!out) return po_error(PO_ERR_ARG, "po_problem_open: out is NULL");
-  *out = NULL;
-  if (!spec || !*spec) return po_error(PO_ERR_ARG, "po_problem_open: empty problem spec");
-  if (opts && (opts->storage < -1 || opts->storage > PO_STORAGE_CSR))
-    return po_error(PO_ERR_ARG,
-                    "po_problem_open: storage %d must be -1 (auto), 0 (dense) or 1 (csr)",
-                    opts->storage);
-  int is_sk = strncmp(spec, "sk:", 3) == 0, is_w = strncmp(spec, "wishart:", 8) == 0;
-  if (!is_sk && !is_w) {
-    int rc = po_ising_read_file(spec, opts, out);
-    if (rc) return rc;
-    rc = lookup_ground_energy(spec, *out);
-    if (rc) {
-      po_ising_destroy(*out);
-      *out = NULL;
-    }
-    return rc;
-  }
+/* A generator spec, parsed (nothing generated yet). */
+typedef struct gen_spec {
+  int wishart; /* 0: sk:N:SEED[:gauss|:pm], 1: wishart:N:M:SEED */
+  int n, m, gaussian;
+  uint64_t seed;
+} gen_spec;
+
+static int is_generator(const char *spec) {
+  return strncmp(spec, "sk:", 3) == 0 || strncmp(spec, "wishart:", 8) == 0;
+}
+
+static int parse_generator(const char *spec, gen_spec *g) {
   if (strlen(spec) >= 256)
     return po_error(PO_ERR_ARG, "problem spec too long (%zu chars)", strlen(spec));
   char copy[256];
@@ -371,39 +364,74 @@ int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out) 
     *c = '\0';
     p = c + 1;
   }
-  po_ising *m = NULL;
-  int rc;
-  long long v;
-  uint64_t seed;
-  if (is_sk) {
+  long long v, mc = 0;
+  *g = (gen_spec){.wishart = strncmp(spec, "wishart:", 8) == 0, .gaussian = 1};
+  if (!g->wishart) {
     const char *usage = "sk:N:SEED[:gauss|:pm]";
     if (np < 3 || np > 4) return gen_error(spec, usage, "expected 2 or 3 fields after 'sk'");
     if (parse_ll(part[1], &v) || v < 2 || v > 100000)
       return gen_error(spec, usage, "N must be an integer in [2, 100000]");
-    if (parse_u64(part[2], &seed))
+    if (parse_u64(part[2], &g->seed))
       return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
-    int gaussian = 1;
     if (np == 4) {
       if (strcmp(part[3], "gauss") == 0)
-        gaussian = 1;
+        g->gaussian = 1;
       else if (strcmp(part[3], "pm") == 0)
-        gaussian = 0;
+        g->gaussian = 0;
       else
         return gen_error(spec, usage, "the coupling distribution must be 'gauss' or 'pm'");
     }
-    rc = po_ising_generate_sk((int)v, seed, gaussian, &m);
   } else {
     const char *usage = "wishart:N:M:SEED";
-    long long mc;
     if (np != 4) return gen_error(spec, usage, "expected 3 fields after 'wishart'");
     if (parse_ll(part[1], &v) || v < 2 || v > 100000)
       return gen_error(spec, usage, "N must be an integer in [2, 100000]");
     if (parse_ll(part[2], &mc) || mc < 1 || mc > 100000)
       return gen_error(spec, usage, "M must be an integer in [1, 100000]");
-    if (parse_u64(part[3], &seed))
+    if (parse_u64(part[3], &g->seed))
       return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
-    rc = po_ising_generate_wishart((int)v, (int)mc, seed, &m);
   }
+  g->n = (int)v;
+  g->m = (int)mc;
+  return PO_OK;
+}
+
+int po_problem_check(const char *spec) {
+  if (!spec || !*spec) return po_error(PO_ERR_ARG, "empty problem spec");
+  if (is_generator(spec)) {
+    gen_spec g;
+    return parse_generator(spec, &g);
+  }
+  FILE *f = fopen(spec, "rb");
+  if (!f) return po_error(PO_ERR_IO, "%s: cannot open: %s", spec, strerror(errno));
+  fclose(f);
+  return PO_OK;
+}
+
+int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out) {
+  if (!out) return po_error(PO_ERR_ARG, "po_problem_open: out is NULL");
+  *out = NULL;
+  if (!spec || !*spec) return po_error(PO_ERR_ARG, "po_problem_open: empty problem spec");
+  if (opts && (opts->storage < -1 || opts->storage > PO_STORAGE_CSR))
+    return po_error(PO_ERR_ARG,
+                    "po_problem_open: storage %d must be -1 (auto), 0 (dense) or 1 (csr)",
+                    opts->storage);
+  if (!is_generator(spec)) {
+    int rc = po_ising_read_file(spec, opts, out);
+    if (rc) return rc;
+    rc = lookup_ground_energy(spec, *out);
+    if (rc) {
+      po_ising_destroy(*out);
+      *out = NULL;
+    }
+    return rc;
+  }
+  gen_spec g;
+  int rc = parse_generator(spec, &g);
+  if (rc) return rc;
+  po_ising *m = NULL;
+  rc = g.wishart ? po_ising_generate_wishart(g.n, g.m, g.seed, &m)
+                 : po_ising_generate_sk(g.n, g.seed, g.gaussian, &m);
   if (rc) return rc;
   snprintf(m->source, sizeof m->source, "%s", spec);
   if (opts && opts->storage == PO_STORAGE_CSR) {

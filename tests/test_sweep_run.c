@@ -458,6 +458,49 @@ static void test_sweep_run_equals_solve(void **state) {
   assert_int_not_equal(run(sw, NULL), 0);
 }
 
+/* A bad value in the last run of a list stops an anneal sweep before any
+ * run, with a message naming the key (po_sweep_validate_run). */
+static void test_validation(void **state) {
+  (void)state;
+  char ini[600], out[600], err[600];
+  snprintf(ini, sizeof ini, "%s/bad.ini", dir);
+  snprintf(out, sizeof out, "%s/bad.h5", dir);
+  snprintf(err, sizeof err, "%s/bad.err", dir);
+  const char *cases[][2] = {
+      {"[problem]\nspec = sk:12:1\n[run]\nbackend = cim\nsteps = 10\n[cim]\ndt = 0.1, -1\n",
+       "cim.dt = -1 is outside the accepted range"},
+      {"[problem]\nspec = sk:12:1, sk:0:1\n[run]\nsteps = 10\n",
+       "problem.spec: problem 'sk:0:1': sk:N:SEED[:gauss|:pm]: N must be an integer in [2, "
+       "100000]"},
+      {"[problem]\nspec = sk:12:1, wishart:10:0:3\n[run]\nsteps = 10\n", "M must be an integer"},
+      {"[problem]\nspec = sk:12:1, no:such-file.txt\n[run]\nsteps = 10\n",
+       "no:such-file.txt: cannot open"},
+      {"[problem]\nspec = sk:12:1\n[run]\nsteps = 10\nbackend = cpu, nope\n", "'nope'"},
+      {"[problem]\nspec = sk:12:1\n[run]\nsteps = 10\nbackend = cim, cpu\nalgorithm = cac\n",
+       "not an algorithm of backend cpu"},
+      {"[problem]\nspec = sk:12:1\n[run]\nsteps = 10\n[schedule]\nspec = linear:0.1:3, nope\n",
+       "schedule.spec"},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    FILE *f = fopen(ini, "w");
+    assert_non_null(f);
+    fputs(cases[c][0], f);
+    fclose(f);
+    char *argv[] = {bin, "sweep", ini, "--out", out, NULL};
+    assert_int_not_equal(po_test_exec(argv, NULL, err), 0);
+    f = fopen(err, "r");
+    assert_non_null(f);
+    char msg[2048] = "";
+    size_t n = fread(msg, 1, sizeof msg - 1, f);
+    fclose(f);
+    msg[n] = '\0';
+    if (!strstr(msg, cases[c][1]) || !strstr(msg, "nothing was run"))
+      fail_msg("case %zu: expected '%s' and 'nothing was run' in: %s", c, cases[c][1], msg);
+    struct stat sb;
+    assert_int_not_equal(stat(out, &sb), 0); /* nothing written */
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reference),
@@ -467,6 +510,7 @@ int main(void) {
       cmocka_unit_test(test_mpi),
       cmocka_unit_test(test_report),
       cmocka_unit_test(test_sweep_run_equals_solve),
+      cmocka_unit_test(test_validation),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -73,6 +73,10 @@ int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **ou
  *   wishart:N:M:SEED          Wishart planted ensemble (Hamze et al. 2020),
  *                             M columns (alpha = M/N); ground state known. */
 int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out);
+/* Checks a spec without building the model: a generator spec must parse
+ * (same rules and messages as po_problem_open), a file must open for reading.
+ * Lets a sweep reject every bad run before the first one starts. */
+int po_problem_check(const char *spec);
 
 /* Generators.  SK: J_ij (i<j) ~ N(0, 1/N) if gaussian, else +/-1 equiprobable. */
 int po_ising_generate_sk(int n, uint64_t seed, int gaussian, po_ising **out);
