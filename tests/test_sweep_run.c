@@ -248,6 +248,7 @@ static void test_kill_resume(void **state) {
   snprintf(merged, sizeof merged, "%s/merged.h5", dir);
   char *argv[] = {bin, "merge", out, "--out", merged, NULL};
   assert_int_equal(run(argv, NULL), 0);
+  assert_int_equal(po_h5_check_heaps(merged), PO_OK); /* what report checks first */
   assert_int_equal(read_runs(merged, &got), 0);
   assert_same_runs(&ref, &got);
   hid_t f = H5Fopen(merged, H5F_ACC_RDONLY, H5P_DEFAULT);
