@@ -141,11 +141,13 @@ static int validate_all(const po_sweep *sw) {
   return PO_OK;
 }
 
-static void dry_run(const po_sweep *sw) {
+/* Lists the runs shard `shard` of `shards` would run (all for 0/1). */
+static void dry_run(const po_sweep *sw, int shard, int shards) {
   printf("%6s  %-16s  %-20s  %6s", "index", "run id", "seed", "repeat");
   for (size_t k = 0; k < po_sweep_n_keys(sw); k++) printf("  %s", po_sweep_key(sw, k));
   printf("\n");
   for (size_t r = 0; r < po_sweep_size(sw); r++) {
+    if (!po_sweep_shard_owns(r, shard, shards)) continue;
     char hex[17];
     po_sweep_id_format(po_sweep_run_id(sw, r), hex);
     printf("%6zu  %s  %-20llu  %6d", r, hex, (unsigned long long)po_sweep_run_seed(sw, r),
@@ -241,7 +243,8 @@ int po_cmd_sweep(int argc, char **argv) {
   if ((rc = po_sweep_expand(cli.params, &sw))) goto out;
   if ((rc = validate_all(sw))) goto out;
   if (dry) {
-    dry_run(sw);
+    if ((rc = po_sweep_parse_shard(shard_spec, &d.shard, &d.shards))) goto out;
+    dry_run(sw, d.shard, d.shards);
     goto out;
   }
   const char *out = cli.out ? cli.out : "results.h5";

@@ -281,6 +281,25 @@ static void test_shards(void **state) {
   runs got;
   assert_int_equal(read_runs(out, &got), 0);
   assert_same_runs(&ref, &got);
+
+  /* --dry-run --shard 2/3 lists exactly the runs that shard runs. */
+  char listing[700];
+  snprintf(listing, sizeof listing, "%s/dry.txt", dir);
+  char *argv[] = {bin, "sweep", sweep_ini, "--dry-run", "--shard", "2/3", NULL};
+  assert_int_equal(run(argv, listing), 0);
+  FILE *f = fopen(listing, "r");
+  assert_non_null(f);
+  char line[1024];
+  int rows = 0;
+  assert_non_null(fgets(line, sizeof line, f)); /* header */
+  while (fgets(line, sizeof line, f)) {
+    int index = -1;
+    assert_int_equal(sscanf(line, "%d", &index), 1);
+    assert_int_equal(index % 3, 2);
+    rows++;
+  }
+  fclose(f);
+  assert_int_equal(rows, (N_RUNS + 1) / 3); /* indices 2, 5, ..., 14 */
 }
 
 /* Three shards at once (a Slurm array): the master written by the shard that
