@@ -202,12 +202,219 @@ static void fatal_all(dist *d, int rc) {
   (void)rc;
 }
 
+/* The sweep file, then --config files and command-line settings on top;
+ * cli->params is replaced by the merged set. */
+static int load_sweep_params(po_cli *cli) {
+  if (cli->n_args != 1)
+    return po_error(PO_ERR_ARG, "sweep: expected one sweep file (physopt sweep SWEEP.ini)");
+  po_params *p = NULL;
+  int rc = po_params_create(&p);
+  if (!rc) rc = po_params_load_ini(p, cli->args[0]);
+  for (size_t i = 0; !rc && i < po_params_count(cli->params); i++) {
+    const char *sec, *key, *val;
+    po_params_entry(cli->params, i, &sec, &key, &val);
+    char name[512];
+    snprintf(name, sizeof name, "%s.%s", sec, key);
+    rc = po_params_set(p, name, val ? val : "");
+  }
+  if (rc) {
+    po_params_destroy(p);
+    return rc;
+  }
+  po_params_destroy(cli->params);
+  cli->params = p;
+  return po_cli_read_common(cli, &run_sec);
+}
+
+/* The master is rewritten at the end: never over a file that is not one. */
+static int check_out_is_master_or_new(const char *out) {
+  int kind = po_sweep_file_kind(out);
+  if (kind != -1 && kind != 0 && kind != 2) return PO_OK;
+  return po_error(PO_ERR_ARG,
+                  "%s exists and is %s: physopt sweep would replace it with its master file; "
+                  "choose another --out (run.out) or move it away",
+                  out,
+                  kind == 2   ? "a merged sweep file"
+                  : kind == 0 ? "an HDF5 file of another kind (not a sweep master)"
+                              : "not an HDF5 file");
+}
+
+/* MPI ranks when started by mpirun (sets *mpi_inited), else the shard. */
+static int dist_init(dist *d, const char *shard_spec, int *mpi_inited) {
+#ifdef PO_HAVE_MPI
+  if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK")) {
+    int provided;
+    MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+    *mpi_inited = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &d->rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &d->size);
+    d->mpi = 1;
+  }
+#endif
+  (void)mpi_inited;
+  if (d->mpi && shard_spec && *shard_spec)
+    return po_error(PO_ERR_ARG, "--shard and mpirun cannot be combined");
+  return d->mpi ? PO_OK : po_sweep_parse_shard(shard_spec, &d->shard, &d->shards);
+}
+
+/* The runs of this shard not yet in OUT.d (rank 0 scans; every rank gets
+ * the same list and, under MPI, the shared work counter). */
+static int find_pending(dist *d, const po_sweep *sw, const char *out, int resume, long *pending,
+                        long *n_pending, long *n_done_before) {
+  *n_pending = *n_done_before = 0;
+  if (d->rank == 0) {
+    po_sweep_scan_result scan;
+    po_cli_reading(out);
+    int rc = po_sweep_scan(out, &scan);
+    po_cli_reading(NULL);
+    if (rc) return rc;
+    for (size_t r = 0; r < po_sweep_size(sw); r++) {
+      if (!d->mpi && !po_sweep_shard_owns(r, d->shard, d->shards)) continue;
+      if (po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1)
+        (*n_done_before)++;
+      else
+        pending[(*n_pending)++] = (long)r;
+    }
+    po_sweep_scan_free(&scan);
+    if (*n_done_before && !resume)
+      return po_error(PO_ERR_ARG,
+                      "%s.d already holds %ld runs of this %s: pass --resume to continue, or "
+                      "remove %s and %s.d",
+                      out, *n_done_before, d->shards > 1 ? "shard" : "sweep", out, out);
+  }
+#ifdef PO_HAVE_MPI
+  if (d->mpi) {
+    MPI_Bcast(n_pending, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    MPI_Bcast(n_done_before, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+    if (*n_pending) MPI_Bcast(pending, (int)*n_pending, MPI_LONG, 0, MPI_COMM_WORLD);
+    MPI_Win_allocate(d->rank == 0 ? (MPI_Aint)sizeof(long) : 0, sizeof(long), MPI_INFO_NULL,
+                     MPI_COMM_WORLD, &d->counter, &d->win);
+    d->have_win = 1;
+    if (d->rank == 0) *d->counter = 0;
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+#endif
+  return PO_OK;
+}
+
+/* Name of this process's part file: rank, shard or solo. */
+static void part_tag(const dist *d, char *tag, size_t size) {
+  if (d->mpi)
+    snprintf(tag, size, "rank-%04dof%04d", d->rank, d->size);
+  else if (d->shards > 1)
+    snprintf(tag, size, "shard-%04dof%04d", d->shard, d->shards);
+  else
+    snprintf(tag, size, "solo");
+}
+
+/* One run into its group of the part file; a failed run leaves no group. */
+static int run_one(po_sweep_cache *cache, po_sweep_store *store, const po_sweep *sw, size_t r,
+                   int threads) {
+  po_sweep_run_info info = {po_sweep_run_id(sw, r),
+                            po_sweep_run_seed(sw, r),
+                            (long)r,
+                            po_sweep_run_repeat(sw, r),
+                            threads,
+                            0};
+  po_params *rp = NULL;
+  hid_t g = -1;
+  int rc = po_sweep_run_params(sw, r, &rp);
+  if (!rc) rc = po_sweep_store_begin_run(store, info.id, &g);
+  if (!rc) {
+    rc = po_sweep_exec(cache, rp, &info, g);
+    if (rc)
+      po_sweep_store_abort_run(store, g, info.id);
+    else
+      rc = po_sweep_store_end_run(store, g);
+  }
+  po_params_destroy(rp);
+  return rc;
+}
+
+/* Takes runs until none is left; a failed run is reported and counted, the
+ * others go on.  Returns the status of the last failure (PO_OK if none). */
+static int run_pending(dist *d, po_sweep_cache *cache, po_sweep_store *store, const po_sweep *sw,
+                       const long *pending, long n_pending, int threads, progress *pr) {
+  long local = 0, k, mine = 0;
+  int last_err = PO_OK;
+  while ((k = next_run(d, &local, n_pending)) >= 0) {
+    size_t r = (size_t)pending[k];
+    int rc = run_one(cache, store, sw, r, threads);
+    mine++;
+    if (rc) {
+      char hex[17];
+      po_sweep_id_format(po_sweep_run_id(sw, r), hex);
+      fprintf(stderr, "%sphysopt: run %zu (%s) failed: %s\n", pr->tty ? "\n" : "", r, hex,
+              po_last_error());
+      pr->failed++;
+      last_err = rc;
+    }
+    pr->done = d->mpi ? k + 1 : mine;
+    progress_show(pr, 0);
+  }
+  return last_err;
+}
+
+typedef struct sweep_summary {
+  const char *out, *config;
+  long n_pending, n_done_before, failed;
+  double seconds;
+  int json;
+} sweep_summary;
+
+static void print_summary(const sweep_summary *s, const dist *d, size_t n, long present,
+                          size_t n_files) {
+  if (s->json) {
+    po_json j;
+    po_json_begin(&j, stdout);
+    po_json_string(&j, "out", s->out);
+    po_json_int(&j, "runs_total", (long long)n);
+    po_json_int(&j, "runs_present", present);
+    po_json_int(&j, "runs_done_before", s->n_done_before);
+    po_json_int(&j, "runs_run_now", s->n_pending - s->failed);
+    po_json_int(&j, "runs_failed", s->failed);
+    po_json_int(&j, "ranks", d->size);
+    po_json_int(&j, "shard", d->shard);
+    po_json_int(&j, "shards", d->shards);
+    po_json_number(&j, "seconds", s->seconds);
+    po_json_end(&j);
+    return;
+  }
+  printf("sweep: %ld runs run now (%ld failed), %ld were already complete; %ld of %zu "
+         "runs present\n",
+         s->n_pending - s->failed, s->failed, s->n_done_before, present, n);
+  printf("results: %s (master, external links) + %s.d/ (%zu part files); %.2f s\n", s->out, s->out,
+         n_files, s->seconds);
+}
+
+/* Rank 0: rewrites the master over every part file present and prints the
+ * summary.  Concurrent shards serialise scan + rewrite on a lock file, so
+ * the shard that finishes last writes a master linking every run. */
+static int write_master(const po_sweep *sw, const sweep_summary *s, const dist *d) {
+  int lock_fd = master_lock(s->out);
+  po_sweep_scan_result scan;
+  po_cli_reading(s->out);
+  int rc = po_sweep_scan(s->out, &scan);
+  po_cli_reading(NULL);
+  if (!rc) {
+    size_t n = po_sweep_size(sw);
+    master_ctx mc = {s->config, po_sweep_seed(sw), sw};
+    rc = po_sweep_write_master(s->out, &scan, (long)n, master_root, &mc);
+    long present = 0;
+    for (size_t r = 0; r < n; r++)
+      present += po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1;
+    if (!rc) print_summary(s, d, n, present, scan.n_files);
+    po_sweep_scan_free(&scan);
+  }
+  if (lock_fd >= 0) close(lock_fd); /* releases the lock */
+  return rc;
+}
+
 int po_cmd_sweep(int argc, char **argv) {
   po_cli cli;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (rc == PO_CLI_HELP) return 0;
   if (rc) return po_cli_exit(rc);
-  po_params *p = NULL;
   po_sweep *sw = NULL;
   char *config = NULL;
   po_sweep_store *store = NULL;
@@ -215,23 +422,7 @@ int po_cmd_sweep(int argc, char **argv) {
   long *pending = NULL;
   dist d = {.size = 1, .shards = 1};
   int mpi_inited = 0;
-  if (cli.n_args != 1) {
-    rc = po_error(PO_ERR_ARG, "sweep: expected one sweep file (physopt sweep SWEEP.ini)");
-    goto out;
-  }
-  /* The sweep file, then --config files and command-line settings on top. */
-  if ((rc = po_params_create(&p)) || (rc = po_params_load_ini(p, cli.args[0]))) goto out;
-  for (size_t i = 0; i < po_params_count(cli.params); i++) {
-    const char *sec, *key, *val;
-    po_params_entry(cli.params, i, &sec, &key, &val);
-    char name[512];
-    snprintf(name, sizeof name, "%s.%s", sec, key);
-    if ((rc = po_params_set(p, name, val ? val : ""))) goto out;
-  }
-  po_params_destroy(cli.params);
-  cli.params = p;
-  p = NULL;
-  if ((rc = po_cli_read_common(&cli, &run_sec))) goto out;
+  if ((rc = load_sweep_params(&cli))) goto out;
   int resume = 0, dry = 0;
   const char *shard_spec = NULL;
   double flush_s = 10;
@@ -240,8 +431,7 @@ int po_cmd_sweep(int argc, char **argv) {
       (rc = po_params_string(cli.params, &sweep_sec, "shard", &shard_spec)) ||
       (rc = po_params_double(cli.params, &sweep_sec, "flush_seconds", &flush_s)))
     goto out;
-  if ((rc = po_sweep_expand(cli.params, &sw))) goto out;
-  if ((rc = validate_all(sw))) goto out;
+  if ((rc = po_sweep_expand(cli.params, &sw)) || (rc = validate_all(sw))) goto out;
   if (dry) {
     if ((rc = po_sweep_parse_shard(shard_spec, &d.shard, &d.shards))) goto out;
     dry_run(sw, d.shard, d.shards);
@@ -249,90 +439,19 @@ int po_cmd_sweep(int argc, char **argv) {
   }
   const char *out = cli.out ? cli.out : "results.h5";
   config = po_params_to_ini(cli.params);
-  /* The master is rewritten at the end: never over a file that is not one. */
-  int kind = po_sweep_file_kind(out);
-  if (kind == -1 || kind == 0 || kind == 2) {
-    rc = po_error(PO_ERR_ARG,
-                  "%s exists and is %s: physopt sweep would replace it with its master file; "
-                  "choose another --out (run.out) or move it away",
-                  out,
-                  kind == 2   ? "a merged sweep file"
-                  : kind == 0 ? "an HDF5 file of another kind (not a sweep master)"
-                              : "not an HDF5 file");
+  if ((rc = check_out_is_master_or_new(out)) || (rc = dist_init(&d, shard_spec, &mpi_inited)))
     goto out;
-  }
 
-#ifdef PO_HAVE_MPI
-  if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK")) {
-    int provided;
-    MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
-    mpi_inited = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &d.rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &d.size);
-    d.mpi = 1;
-  }
-#endif
-  if (!d.mpi && (rc = po_sweep_parse_shard(shard_spec, &d.shard, &d.shards))) goto out;
-  if (d.mpi && shard_spec && *shard_spec) {
-    rc = po_error(PO_ERR_ARG, "--shard and mpirun cannot be combined");
-    goto out;
-  }
-
-  /* Runs already complete (rank 0 scans; every rank gets the same list). */
-  size_t n = po_sweep_size(sw);
-  long n_pending = 0, n_done_before = 0;
-  pending = malloc(n * sizeof *pending);
+  long n_pending, n_done_before;
+  pending = malloc(po_sweep_size(sw) * sizeof *pending);
   if (!pending) {
     rc = po_error(PO_ERR_NOMEM, "out of memory");
     goto out;
   }
-  if (d.rank == 0) {
-    po_sweep_scan_result scan;
-    po_cli_reading(out);
-    rc = po_sweep_scan(out, &scan);
-    po_cli_reading(NULL);
-    if (rc) {
-      fatal_all(&d, rc);
-      goto out;
-    }
-    for (size_t r = 0; r < n; r++) {
-      if (!d.mpi && !po_sweep_shard_owns(r, d.shard, d.shards)) continue;
-      if (po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1)
-        n_done_before++;
-      else
-        pending[n_pending++] = (long)r;
-    }
-    po_sweep_scan_free(&scan);
-    if (n_done_before && !resume) {
-      rc = po_error(PO_ERR_ARG,
-                    "%s.d already holds %ld runs of this %s: pass --resume to continue, or "
-                    "remove %s and %s.d",
-                    out, n_done_before, d.shards > 1 ? "shard" : "sweep", out, out);
-      fatal_all(&d, rc);
-      goto out;
-    }
-  }
-#ifdef PO_HAVE_MPI
-  if (d.mpi) {
-    MPI_Bcast(&n_pending, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-    MPI_Bcast(&n_done_before, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-    if (n_pending) MPI_Bcast(pending, (int)n_pending, MPI_LONG, 0, MPI_COMM_WORLD);
-    MPI_Win_allocate(d.rank == 0 ? (MPI_Aint)sizeof(long) : 0, sizeof(long), MPI_INFO_NULL,
-                     MPI_COMM_WORLD, &d.counter, &d.win);
-    d.have_win = 1;
-    if (d.rank == 0) *d.counter = 0;
-    MPI_Barrier(MPI_COMM_WORLD);
-  }
-#endif
-
   char tag[64];
-  if (d.mpi)
-    snprintf(tag, sizeof tag, "rank-%04dof%04d", d.rank, d.size);
-  else if (d.shards > 1)
-    snprintf(tag, sizeof tag, "shard-%04dof%04d", d.shard, d.shards);
-  else
-    snprintf(tag, sizeof tag, "solo");
-  if ((rc = po_sweep_store_open(out, tag, flush_s, &store)) ||
+  part_tag(&d, tag, sizeof tag);
+  if ((rc = find_pending(&d, sw, out, resume, pending, &n_pending, &n_done_before)) ||
+      (rc = po_sweep_store_open(out, tag, flush_s, &store)) ||
       (rc = po_sweep_cache_create(&cache))) {
     fatal_all(&d, rc);
     goto out;
@@ -341,108 +460,41 @@ int po_cmd_sweep(int argc, char **argv) {
   if (pr.enabled && n_done_before)
     fprintf(stderr, "sweep: %ld of %ld runs already complete, %ld to do\n", n_done_before,
             n_done_before + n_pending, n_pending);
-  long local = 0, k, mine = 0;
-  int last_err = PO_OK;
   double t_start = po_cli_now();
-  while ((k = next_run(&d, &local, n_pending)) >= 0) {
-    size_t r = (size_t)pending[k];
-    po_sweep_run_info info = {po_sweep_run_id(sw, r),
-                              po_sweep_run_seed(sw, r),
-                              (long)r,
-                              po_sweep_run_repeat(sw, r),
-                              cli.threads,
-                              0};
-    po_params *rp = NULL;
-    hid_t g = -1;
-    int rrc = po_sweep_run_params(sw, r, &rp);
-    if (!rrc) rrc = po_sweep_store_begin_run(store, info.id, &g);
-    if (!rrc) {
-      rrc = po_sweep_exec(cache, rp, &info, g);
-      if (rrc)
-        po_sweep_store_abort_run(store, g, info.id);
-      else
-        rrc = po_sweep_store_end_run(store, g);
-    }
-    po_params_destroy(rp);
-    mine++;
-    if (rrc) {
-      char hex[17];
-      po_sweep_id_format(info.id, hex);
-      fprintf(stderr, "%sphysopt: run %zu (%s) failed: %s\n", pr.tty ? "\n" : "", r, hex,
-              po_last_error());
-      pr.failed++;
-      last_err = rrc;
-    }
-    pr.done = d.mpi ? k + 1 : mine;
-    progress_show(&pr, 0);
-  }
-  if ((rc = po_sweep_store_close(store))) {
-    store = NULL;
+  int last_err = run_pending(&d, cache, store, sw, pending, n_pending, cli.threads, &pr);
+  rc = po_sweep_store_close(store);
+  store = NULL;
+  if (rc) {
     fatal_all(&d, rc);
     goto out;
   }
-  store = NULL;
-  double t_run = po_cli_now() - t_start;
-  long failed = pr.failed;
+  sweep_summary sum = {.out = out,
+                       .config = config,
+                       .n_pending = n_pending,
+                       .n_done_before = n_done_before,
+                       .failed = pr.failed,
+                       .seconds = po_cli_now() - t_start,
+                       .json = cli.json};
 #ifdef PO_HAVE_MPI
   if (d.mpi) {
-    MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &sum.failed, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
     MPI_Barrier(MPI_COMM_WORLD);
   }
 #endif
   pr.done = n_pending;
-  pr.failed = failed;
+  pr.failed = sum.failed;
   if (n_pending) progress_show(&pr, 1);
-  if (d.rank == 0) {
-    /* Concurrent shards serialise scan + master rewrite on a lock file, so
-     * the shard that finishes last writes a master linking every run. */
-    int lock_fd = master_lock(out);
-    po_sweep_scan_result scan;
-    po_cli_reading(out);
-    rc = po_sweep_scan(out, &scan);
-    po_cli_reading(NULL);
-    if (!rc) {
-      master_ctx mc = {config, po_sweep_seed(sw), sw};
-      rc = po_sweep_write_master(out, &scan, (long)n, master_root, &mc);
-      long present = 0;
-      for (size_t r = 0; r < n; r++)
-        present += po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1;
-      if (!rc && cli.json) {
-        po_json j;
-        po_json_begin(&j, stdout);
-        po_json_string(&j, "out", out);
-        po_json_int(&j, "runs_total", (long long)n);
-        po_json_int(&j, "runs_present", present);
-        po_json_int(&j, "runs_done_before", n_done_before);
-        po_json_int(&j, "runs_run_now", n_pending - failed);
-        po_json_int(&j, "runs_failed", failed);
-        po_json_int(&j, "ranks", d.size);
-        po_json_int(&j, "shard", d.shard);
-        po_json_int(&j, "shards", d.shards);
-        po_json_number(&j, "seconds", t_run);
-        po_json_end(&j);
-      } else if (!rc) {
-        printf("sweep: %ld runs run now (%ld failed), %ld were already complete; %ld of %zu "
-               "runs present\n",
-               n_pending - failed, failed, n_done_before, present, n);
-        printf("results: %s (master, external links) + %s.d/ (%zu part files); %.2f s\n", out, out,
-               scan.n_files, t_run);
-      }
-      po_sweep_scan_free(&scan);
-    }
-    if (lock_fd >= 0) close(lock_fd); /* releases the lock */
-  }
-  if (!rc && failed)
+  if (d.rank == 0) rc = write_master(sw, &sum, &d);
+  if (!rc && sum.failed)
     rc = po_error(last_err ? last_err : PO_ERR_IO,
                   "%ld of %ld runs failed (messages above); fix the cause and rerun with --resume",
-                  failed, n_pending);
+                  sum.failed, n_pending);
 out:
   if (store) po_sweep_store_close(store);
   po_sweep_cache_destroy(cache);
   free(pending);
   free(config);
   po_sweep_destroy(sw);
-  po_params_destroy(p);
   po_cli_free(&cli);
 #ifdef PO_HAVE_MPI
   if (mpi_inited) {
