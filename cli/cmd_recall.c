@@ -66,8 +66,8 @@ static int parse_grid(const char *text, long n, double *a, double *b, double *st
   return PO_OK;
 }
 
-static int write_plot(const char *png, const char *title, int nd, char dyn_names[][16], int na,
-                      const double *alpha, const double *frac, const double *ovl) {
+static int write_plot(const char *png, const char *title, int nd, const char dyn_names[][16],
+                      int na, const double *alpha, const double *frac, const double *ovl) {
   char dat[] = "/tmp/physopt-capacity-XXXXXX";
   int fd = mkstemp(dat);
   if (fd < 0) return po_error(PO_ERR_IO, "plot: cannot create a temporary file");
@@ -141,286 +141,343 @@ static int write_common_attrs(hid_t g, const po_recall_setup *s, const char *bac
   return PO_OK;
 }
 
-int po_cmd_recall(int argc, char **argv) {
-  po_cli cli;
-  po_recall_setup s = {0};
-  char *cmdline = NULL, *config = NULL;
-  double *overlaps = NULL, *alpha = NULL, *frac = NULL, *ovl = NULL, *ostd = NULL, *basin = NULL;
-  int rc = po_cli_parse(&cli, &spec, argc, argv);
-  if (rc) goto done;
-  const char *backend, *rule, *dyn_text, *sweep = NULL, *plot = NULL;
-  if ((rc = po_params_string(cli.params, &po_recall_run_section, "backend", &backend))) goto done;
-  const po_backend_ops *ops = po_backend_find(backend);
-  if (!ops) {
-    rc = po_backend_open(backend, NULL, &s.b); /* phrases the error with the list */
-    goto done;
+/* What the command line asks for, beyond the experiment's settings. */
+typedef struct recall_request {
+  const char *backend, *rule, *sweep, *plot; /* sweep/plot NULL when absent */
+  long patterns;
+  double basin_step;
+  po_recall_dynamics dyn[3];
+  char dyn_names[3][16];
+  int nd;
+} recall_request;
+
+/* "glauber,steepest" -> dynamics list (at most three). */
+static int parse_dynamics_list(const char *text, recall_request *q) {
+  char buf[128];
+  snprintf(buf, sizeof buf, "%s", text);
+  q->nd = 0;
+  for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    if (q->nd == 3) return po_error(PO_ERR_ARG, "run.dynamics: at most three entries");
+    int rc = po_recall_dynamics_parse(tok, &q->dyn[q->nd]);
+    if (rc) return rc;
+    snprintf(q->dyn_names[q->nd], sizeof q->dyn_names[q->nd], "%s", tok);
+    q->nd++;
   }
+  if (q->nd == 0 || (!q->sweep && q->nd > 1))
+    return po_error(PO_ERR_ARG,
+                    "run.dynamics: give one dynamics (a list only with --capacity-sweep)");
+  return PO_OK;
+}
+
+/* Checks the keys against the backend's sections and reads the request and
+ * the experiment's settings (s->b is not opened yet). */
+static int read_request(po_cli *cli, po_recall_setup *s, recall_request *q) {
+  int rc = po_params_string(cli->params, &po_recall_run_section, "backend", &q->backend);
+  if (rc) return rc;
+  const po_backend_ops *ops = po_backend_find(q->backend);
+  if (!ops) return po_backend_open(q->backend, NULL, &s->b); /* phrases the error with the list */
   const po_param_section *const secs[] = {
       &po_recall_run_section, ops->params ? ops->params : &po_cavity_params,
       ops->energy ? ops->energy : &po_cavity_params, &po_cavity_params};
-  if ((rc = po_params_check(cli.params, secs, PO_CLI_N(secs)))) goto done;
-  if ((rc = po_cli_read_common(&cli, &po_recall_run_section))) goto done;
-  long n, P;
-  double basin_step;
-  if ((rc = po_cli_check_task(cli.params, "recall", "recall")) ||
-      (rc = po_recall_read(cli.params, &s, &P, &rule, &dyn_text, &basin_step)))
-    goto done;
-  n = s.n;
-  if (po_params_get(cli.params, "run", "capacity_sweep"))
-    po_params_string(cli.params, &po_recall_run_section, "capacity_sweep", &sweep);
-  if (po_params_get(cli.params, "run", "plot"))
-    po_params_string(cli.params, &po_recall_run_section, "plot", &plot);
-  /* The dynamics list. */
-  po_recall_dynamics dyn[3];
-  char dyn_names[3][16];
-  int nd = 0;
-  {
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", dyn_text);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-      if (nd == 3) {
-        rc = po_error(PO_ERR_ARG, "run.dynamics: at most three entries");
-        goto done;
-      }
-      if ((rc = po_recall_dynamics_parse(tok, &dyn[nd]))) goto done;
-      snprintf(dyn_names[nd], sizeof dyn_names[nd], "%s", tok);
-      nd++;
-    }
-  }
-  if (plot && !sweep) {
-    rc = po_error(PO_ERR_ARG, "--plot (run.plot) needs --capacity-sweep");
-    goto done;
-  }
-  if (plot && (rc = po_cli_check_out(plot, "run.plot"))) goto done;
-  if (nd == 0 || (!sweep && nd > 1)) {
-    rc =
-        po_error(PO_ERR_ARG, "run.dynamics: give one dynamics (a list only with --capacity-sweep)");
-    goto done;
-  }
-  if (!sweep && P >= n && s.rule == PO_RULE_PSEUDOINVERSE) {
-    rc = po_error(PO_ERR_ARG, "run.patterns = %ld: the pseudoinverse rule needs P < N = %ld", P, n);
-    goto done;
-  }
-  s.n = (int)n;
-  s.seed = cli.seed;
-  s.threads = cli.threads;
-  if ((rc = po_backend_open(backend, cli.params, &s.b))) goto done;
-  po_backend_set_seed(s.b, cli.seed);
-  if (!(po_backend_caps(s.b) & PO_CAP_RECALL)) {
-    rc = po_error(PO_ERR_UNSUPPORTED, "backend %s has no recall", backend);
-    goto done;
-  }
-  hid_t none = -1;
-  (void)none;
-  if (!sweep) {
-    /* ---- one recall experiment ---- */
-    po_recall_stats st;
-    overlaps = malloc(sizeof(double) * P * s.trials);
-    if (!overlaps) {
-      rc = po_error(PO_ERR_NOMEM, "recall: out of memory");
-      goto done;
-    }
-    if ((rc = po_recall_point(&s, (int)P, dyn[0], 0, &st, overlaps, NULL, 0))) goto done;
-    const po_ledger *l = po_backend_ledger(s.b);
-    if (cli.out) {
-      po_h5_quiet();
-      po_h5_file f;
-      cmdline = po_cli_command_line();
-      config = po_params_to_ini(cli.params);
-      po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli.seed};
-      if ((rc = po_h5_file_begin(cli.out, &f))) goto done;
-      hid_t g = H5Gcreate2(f.id, "recall", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-      rc = po_h5_write_provenance(f.id, &prov);
-      if (!rc) rc = write_common_attrs(g, &s, backend);
-      if (!rc) rc = po_h5_attr_string(g, "dynamics", dyn_names[0]);
-      if (!rc) rc = po_h5_attr_int64(g, "patterns", P);
-      if (!rc) rc = po_h5_attr_double(g, "overlap_mean", st.overlap_mean);
-      if (!rc) rc = po_h5_attr_double(g, "recall_fraction", st.recall_fraction);
-      if (!rc) rc = po_h5_attr_double(g, "energy_j", po_ledger_total_joules(l));
-      if (!rc) rc = po_h5_attr_double(g, "device_s", l->device_s);
-      if (!rc) rc = write_dataset(g, "overlaps", overlaps, (hsize_t)(P * s.trials));
-      H5Gclose(g);
-      if (!rc)
-        rc = po_h5_file_commit(&f);
-      else
-        po_h5_file_abort(&f);
-      if (rc) goto done;
-    }
-    if (cli.json) {
-      po_json j;
-      po_json_begin(&j, stdout);
-      po_json_string(&j, "backend", backend);
-      po_json_string(&j, "rule", rule);
-      po_json_string(&j, "dynamics", dyn_names[0]);
-      po_json_int(&j, "spins", n);
-      po_json_int(&j, "patterns", P);
-      po_json_number(&j, "alpha", (double)P / n);
-      po_json_number(&j, "corruption", s.F);
-      po_json_int(&j, "trials", st.trials);
-      po_json_uint(&j, "seed", cli.seed);
-      po_json_number(&j, "overlap_mean", st.overlap_mean);
-      po_json_number(&j, "overlap_std", st.overlap_std);
-      po_json_number(&j, "recall_fraction", st.recall_fraction);
-      po_json_number(&j, "flips_mean", st.flips_mean);
-      json_ledger(&j, l);
-      po_json_string(&j, "out", cli.out);
-      po_json_end(&j);
-    } else {
-      printf("recall on %s: N = %ld, P = %ld (alpha = %.4g), rule %s, dynamics %s, %.3g of "
-             "bits flipped\n",
-             backend, n, P, (double)P / n, rule, dyn_names[0], s.F);
-      printf("  overlap m = %.4f +/- %.4f, recall fraction (m > 0.95) = %.4f over %d trials\n",
-             st.overlap_mean, st.overlap_std, st.recall_fraction, st.trials);
-      printf("  mean flips %.2f, wall %.3g s, device %.3g s, energy %.4g J\n", st.flips_mean,
-             l->wall_s, l->device_s, po_ledger_total_joules(l));
-      if (cli.out) printf("  results: %s\n", cli.out);
-    }
-    goto done;
-  }
-  /* ---- capacity sweep ---- */
-  double a0, a1, da;
-  if ((rc = parse_grid(sweep, n, &a0, &a1, &da))) goto done;
-  const int na = (int)floor((a1 - a0) / da + 1e-9) + 1;
-  alpha = malloc(sizeof(double) * na);
-  frac = calloc((size_t)nd * na, sizeof(double));
-  ovl = calloc((size_t)nd * na, sizeof(double));
-  ostd = calloc((size_t)nd * na, sizeof(double));
-  basin = calloc((size_t)nd * na, sizeof(double));
-  if (!alpha || !frac || !ovl || !ostd || !basin) {
-    rc = po_error(PO_ERR_NOMEM, "recall: out of memory");
-    goto done;
-  }
-  double ac[3];
-  for (int k = 0; k < na; k++) {
-    const int Pk = (int)lround((a0 + k * da) * n);
-    alpha[k] = (double)(Pk < 1 ? 1 : Pk) / n;
-  }
-  for (int d = 0; d < nd; d++) {
-    for (int k = 0; k < na; k++) {
-      const int Pk = (int)lround(alpha[k] * n);
-      if (s.rule == PO_RULE_PSEUDOINVERSE && Pk >= n) {
-        rc = po_error(PO_ERR_ARG, "capacity sweep: the pseudoinverse rule needs alpha < 1");
-        goto done;
-      }
-      double m = 0, m2 = 0, f = 0, bs = 0;
-      for (long smp = 0; smp < s.samples; smp++) {
-        po_recall_stats st;
-        double bsz = NAN;
-        /* Identical patterns and cues for every dynamics (set id k, smp). */
-        if ((rc = po_recall_point(&s, Pk, dyn[d], (uint64_t)k * 100003u + smp, &st, NULL,
-                                  basin_step > 0 ? &bsz : NULL, basin_step)))
-          goto done;
-        m += st.overlap_mean;
-        m2 += st.overlap_mean * st.overlap_mean;
-        f += st.recall_fraction;
-        bs += isnan(bsz) ? 0 : bsz;
-      }
-      ovl[d * na + k] = m / s.samples;
-      ostd[d * na + k] = sqrt(fmax(0, m2 / s.samples - ovl[d * na + k] * ovl[d * na + k]));
-      frac[d * na + k] = f / s.samples;
-      basin[d * na + k] = basin_step > 0 ? bs / s.samples : NAN;
-    }
-    ac[d] = po_memory_alpha_c(na, alpha, frac + d * na);
-  }
-  const po_ledger *l = po_backend_ledger(s.b);
-  if (cli.out) {
-    po_h5_quiet();
-    po_h5_file f;
-    cmdline = po_cli_command_line();
-    config = po_params_to_ini(cli.params);
-    po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli.seed};
-    if ((rc = po_h5_file_begin(cli.out, &f))) goto done;
+  const char *dyn_text;
+  if ((rc = po_params_check(cli->params, secs, PO_CLI_N(secs))) ||
+      (rc = po_cli_read_common(cli, &po_recall_run_section)) ||
+      (rc = po_cli_check_task(cli->params, "recall", "recall")) ||
+      (rc = po_recall_read(cli->params, s, &q->patterns, &q->rule, &dyn_text, &q->basin_step)))
+    return rc;
+  q->sweep = q->plot = NULL;
+  if (po_params_get(cli->params, "run", "capacity_sweep"))
+    po_params_string(cli->params, &po_recall_run_section, "capacity_sweep", &q->sweep);
+  if (po_params_get(cli->params, "run", "plot"))
+    po_params_string(cli->params, &po_recall_run_section, "plot", &q->plot);
+  if ((rc = parse_dynamics_list(dyn_text, q))) return rc;
+  if (q->plot && !q->sweep) return po_error(PO_ERR_ARG, "--plot (run.plot) needs --capacity-sweep");
+  if (q->plot && (rc = po_cli_check_out(q->plot, "run.plot"))) return rc;
+  if (!q->sweep && q->patterns >= s->n && s->rule == PO_RULE_PSEUDOINVERSE)
+    return po_error(PO_ERR_ARG, "run.patterns = %ld: the pseudoinverse rule needs P < N = %d",
+                    q->patterns, s->n);
+  s->seed = cli->seed;
+  s->threads = cli->threads;
+  return PO_OK;
+}
+
+static int open_recall_backend(const po_cli *cli, const recall_request *q, po_recall_setup *s) {
+  int rc = po_backend_open(q->backend, cli->params, &s->b);
+  if (rc) return rc;
+  po_backend_set_seed(s->b, cli->seed);
+  if (!(po_backend_caps(s->b) & PO_CAP_RECALL))
+    return po_error(PO_ERR_UNSUPPORTED, "backend %s has no recall", q->backend);
+  return PO_OK;
+}
+
+/* OUT.h5 written under a temporary name by fill(file, ctx), then renamed. */
+static int save_results(const po_cli *cli, int (*fill)(hid_t file, const void *ctx),
+                        const void *ctx) {
+  po_h5_quiet();
+  char *cmdline = po_cli_command_line(), *config = po_params_to_ini(cli->params);
+  po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli->seed};
+  po_h5_file f;
+  int rc = po_h5_file_begin(cli->out, &f);
+  if (!rc) {
     rc = po_h5_write_provenance(f.id, &prov);
-    hid_t top = H5Gcreate2(f.id, "capacity", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (!rc) rc = write_common_attrs(top, &s, backend);
-    if (!rc) rc = po_h5_attr_int64(top, "samples", s.samples);
-    if (!rc) rc = write_dataset(top, "alpha", alpha, (hsize_t)na);
-    for (int d = 0; d < nd && !rc; d++) {
-      hid_t g = H5Gcreate2(top, dyn_names[d], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-      rc = po_h5_attr_double(g, "alpha_c", ac[d]);
-      if (!rc) rc = write_dataset(g, "recall_fraction", frac + d * na, (hsize_t)na);
-      if (!rc) rc = write_dataset(g, "overlap_mean", ovl + d * na, (hsize_t)na);
-      if (!rc) rc = write_dataset(g, "overlap_std_over_samples", ostd + d * na, (hsize_t)na);
-      if (!rc && basin_step > 0) rc = write_dataset(g, "basin", basin + d * na, (hsize_t)na);
-      H5Gclose(g);
-    }
-    H5Gclose(top);
+    if (!rc) rc = fill(f.id, ctx);
     if (!rc)
       rc = po_h5_file_commit(&f);
     else
       po_h5_file_abort(&f);
-    if (rc) goto done;
   }
-  if (plot) {
-    char title[256];
-    snprintf(title, sizeof title, "%s, N = %ld, rule %s, corruption %.3g", backend, n, rule, s.F);
-    if ((rc = write_plot(plot, title, nd, dyn_names, na, alpha, frac, ovl))) goto done;
-  }
-  if (cli.json) {
-    po_json j;
-    po_json_begin(&j, stdout);
-    po_json_string(&j, "backend", backend);
-    po_json_string(&j, "rule", rule);
-    po_json_int(&j, "spins", n);
-    po_json_number(&j, "corruption", s.F);
-    po_json_int(&j, "samples", s.samples);
-    po_json_int(&j, "trials", s.trials);
-    po_json_uint(&j, "seed", cli.seed);
-    po_json_array(&j, "alpha");
-    for (int k = 0; k < na; k++) po_json_number(&j, NULL, alpha[k]);
-    po_json_close(&j);
-    po_json_object(&j, "dynamics");
-    for (int d = 0; d < nd; d++) {
-      po_json_object(&j, dyn_names[d]);
-      po_json_number(&j, "alpha_c", ac[d]);
-      po_json_array(&j, "recall_fraction");
-      for (int k = 0; k < na; k++) po_json_number(&j, NULL, frac[d * na + k]);
-      po_json_close(&j);
-      po_json_array(&j, "overlap_mean");
-      for (int k = 0; k < na; k++) po_json_number(&j, NULL, ovl[d * na + k]);
-      po_json_close(&j);
-      if (basin_step > 0) {
-        po_json_array(&j, "basin");
-        for (int k = 0; k < na; k++) po_json_number(&j, NULL, basin[d * na + k]);
-        po_json_close(&j);
-      }
-      po_json_close(&j);
-    }
-    po_json_close(&j);
-    json_ledger(&j, l);
-    po_json_string(&j, "out", cli.out);
-    po_json_string(&j, "plot", plot);
-    po_json_end(&j);
-  } else {
-    printf("capacity sweep on %s: N = %ld, rule %s, corruption %.3g, %ld pattern sets x %ld "
-           "cues per pattern\n",
-           backend, n, rule, s.F, s.samples, s.trials);
-    printf("  %-8s", "alpha");
-    for (int d = 0; d < nd; d++)
-      printf(basin_step > 0 ? "  %-13s recall  overlap  basin" : "  %-13s recall  overlap",
-             dyn_names[d]);
-    printf("\n");
-    for (int k = 0; k < na; k++) {
-      printf("  %-8.4f", alpha[k]);
-      for (int d = 0; d < nd; d++) {
-        printf("  %-13s %6.3f  %7.4f", "", frac[d * na + k], ovl[d * na + k]);
-        if (basin_step > 0) printf("  %5.3f", basin[d * na + k]);
-      }
-      printf("\n");
-    }
-    for (int d = 0; d < nd; d++) printf("  alpha_c(%s) = %.4f\n", dyn_names[d], ac[d]);
-    if (cli.out) printf("  results: %s\n", cli.out);
-    if (plot) printf("  plot: %s\n", plot);
-  }
-done:
-  free(overlaps);
-  free(alpha);
-  free(frac);
-  free(ovl);
-  free(ostd);
-  free(basin);
   free(cmdline);
   free(config);
+  return rc;
+}
+
+/* ---- one recall experiment ---- */
+
+typedef struct single_result {
+  const po_recall_setup *s;
+  const recall_request *q;
+  po_recall_stats st;
+  const double *overlaps; /* patterns x trials */
+} single_result;
+
+static int fill_single(hid_t file, const void *ctx) {
+  const single_result *r = ctx;
+  const po_ledger *l = po_backend_ledger(r->s->b);
+  hid_t g = H5Gcreate2(file, "recall", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) return po_error(PO_ERR_IO, "HDF5: cannot create group recall");
+  int rc = write_common_attrs(g, r->s, r->q->backend);
+  if (!rc) rc = po_h5_attr_string(g, "dynamics", r->q->dyn_names[0]);
+  if (!rc) rc = po_h5_attr_int64(g, "patterns", r->q->patterns);
+  if (!rc) rc = po_h5_attr_double(g, "overlap_mean", r->st.overlap_mean);
+  if (!rc) rc = po_h5_attr_double(g, "recall_fraction", r->st.recall_fraction);
+  if (!rc) rc = po_h5_attr_double(g, "energy_j", po_ledger_total_joules(l));
+  if (!rc) rc = po_h5_attr_double(g, "device_s", l->device_s);
+  if (!rc) rc = write_dataset(g, "overlaps", r->overlaps, (hsize_t)(r->q->patterns * r->s->trials));
+  H5Gclose(g);
+  return rc;
+}
+
+static void print_single(const po_cli *cli, const single_result *r) {
+  const po_recall_setup *s = r->s;
+  const recall_request *q = r->q;
+  const po_ledger *l = po_backend_ledger(s->b);
+  const double alpha = (double)q->patterns / s->n;
+  if (cli->json) {
+    po_json j;
+    po_json_begin(&j, stdout);
+    po_json_string(&j, "backend", q->backend);
+    po_json_string(&j, "rule", q->rule);
+    po_json_string(&j, "dynamics", q->dyn_names[0]);
+    po_json_int(&j, "spins", s->n);
+    po_json_int(&j, "patterns", q->patterns);
+    po_json_number(&j, "alpha", alpha);
+    po_json_number(&j, "corruption", s->F);
+    po_json_int(&j, "trials", r->st.trials);
+    po_json_uint(&j, "seed", cli->seed);
+    po_json_number(&j, "overlap_mean", r->st.overlap_mean);
+    po_json_number(&j, "overlap_std", r->st.overlap_std);
+    po_json_number(&j, "recall_fraction", r->st.recall_fraction);
+    po_json_number(&j, "flips_mean", r->st.flips_mean);
+    json_ledger(&j, l);
+    po_json_string(&j, "out", cli->out);
+    po_json_end(&j);
+    return;
+  }
+  printf("recall on %s: N = %d, P = %ld (alpha = %.4g), rule %s, dynamics %s, %.3g of "
+         "bits flipped\n",
+         q->backend, s->n, q->patterns, alpha, q->rule, q->dyn_names[0], s->F);
+  printf("  overlap m = %.4f +/- %.4f, recall fraction (m > 0.95) = %.4f over %d trials\n",
+         r->st.overlap_mean, r->st.overlap_std, r->st.recall_fraction, r->st.trials);
+  printf("  mean flips %.2f, wall %.3g s, device %.3g s, energy %.4g J\n", r->st.flips_mean,
+         l->wall_s, l->device_s, po_ledger_total_joules(l));
+  if (cli->out) printf("  results: %s\n", cli->out);
+}
+
+static int recall_single(const po_cli *cli, const po_recall_setup *s, const recall_request *q) {
+  double *overlaps = malloc(sizeof(double) * q->patterns * s->trials);
+  if (!overlaps) return po_error(PO_ERR_NOMEM, "recall: out of memory");
+  single_result r = {s, q, {0}, overlaps};
+  int rc = po_recall_point(s, (int)q->patterns, q->dyn[0], 0, &r.st, overlaps, NULL, 0);
+  if (!rc && cli->out) rc = save_results(cli, fill_single, &r);
+  if (!rc) print_single(cli, &r);
+  free(overlaps);
+  return rc;
+}
+
+/* ---- capacity sweep: recall versus alpha = P/N for each dynamics ---- */
+
+typedef struct capacity {
+  const po_recall_setup *s;
+  const recall_request *q;
+  int na;
+  double *alpha;                     /* na */
+  double *frac, *ovl, *ostd, *basin; /* nd x na, row d = dynamics d */
+  double ac[3];                      /* alpha_c per dynamics */
+} capacity;
+
+static void capacity_free(capacity *c) {
+  free(c->alpha);
+  free(c->frac);
+  free(c->ovl);
+  free(c->ostd);
+  free(c->basin);
+}
+
+static int capacity_alloc(capacity *c, const char *grid) {
+  double a0, a1, da;
+  const int n = c->s->n, nd = c->q->nd;
+  int rc = parse_grid(grid, n, &a0, &a1, &da);
+  if (rc) return rc;
+  const int na = c->na = (int)floor((a1 - a0) / da + 1e-9) + 1;
+  c->alpha = malloc(sizeof(double) * na);
+  c->frac = calloc((size_t)nd * na, sizeof(double));
+  c->ovl = calloc((size_t)nd * na, sizeof(double));
+  c->ostd = calloc((size_t)nd * na, sizeof(double));
+  c->basin = calloc((size_t)nd * na, sizeof(double));
+  if (!c->alpha || !c->frac || !c->ovl || !c->ostd || !c->basin)
+    return po_error(PO_ERR_NOMEM, "recall: out of memory");
+  for (int k = 0; k < na; k++) {
+    const int Pk = (int)lround((a0 + k * da) * n);
+    c->alpha[k] = (double)(Pk < 1 ? 1 : Pk) / n;
+  }
+  return PO_OK;
+}
+
+/* Grid point k of dynamics d, averaged over s->samples pattern sets. */
+static int capacity_point(capacity *c, int d, int k) {
+  const po_recall_setup *s = c->s;
+  const int Pk = (int)lround(c->alpha[k] * s->n), i = d * c->na + k;
+  const double step = c->q->basin_step;
+  if (s->rule == PO_RULE_PSEUDOINVERSE && Pk >= s->n)
+    return po_error(PO_ERR_ARG, "capacity sweep: the pseudoinverse rule needs alpha < 1");
+  double m = 0, m2 = 0, f = 0, bs = 0;
+  for (long smp = 0; smp < s->samples; smp++) {
+    po_recall_stats st;
+    double bsz = NAN;
+    /* Identical patterns and cues for every dynamics (set id k, smp). */
+    int rc = po_recall_point(s, Pk, c->q->dyn[d], (uint64_t)k * 100003u + smp, &st, NULL,
+                             step > 0 ? &bsz : NULL, step);
+    if (rc) return rc;
+    m += st.overlap_mean;
+    m2 += st.overlap_mean * st.overlap_mean;
+    f += st.recall_fraction;
+    bs += isnan(bsz) ? 0 : bsz;
+  }
+  c->ovl[i] = m / s->samples;
+  c->ostd[i] = sqrt(fmax(0, m2 / s->samples - c->ovl[i] * c->ovl[i]));
+  c->frac[i] = f / s->samples;
+  c->basin[i] = step > 0 ? bs / s->samples : NAN;
+  return PO_OK;
+}
+
+static int fill_capacity(hid_t file, const void *ctx) {
+  const capacity *c = ctx;
+  const int na = c->na;
+  hid_t top = H5Gcreate2(file, "capacity", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (top < 0) return po_error(PO_ERR_IO, "HDF5: cannot create group capacity");
+  int rc = write_common_attrs(top, c->s, c->q->backend);
+  if (!rc) rc = po_h5_attr_int64(top, "samples", c->s->samples);
+  if (!rc) rc = write_dataset(top, "alpha", c->alpha, (hsize_t)na);
+  for (int d = 0; d < c->q->nd && !rc; d++) {
+    hid_t g = H5Gcreate2(top, c->q->dyn_names[d], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    rc = po_h5_attr_double(g, "alpha_c", c->ac[d]);
+    if (!rc) rc = write_dataset(g, "recall_fraction", c->frac + d * na, (hsize_t)na);
+    if (!rc) rc = write_dataset(g, "overlap_mean", c->ovl + d * na, (hsize_t)na);
+    if (!rc) rc = write_dataset(g, "overlap_std_over_samples", c->ostd + d * na, (hsize_t)na);
+    if (!rc && c->q->basin_step > 0) rc = write_dataset(g, "basin", c->basin + d * na, (hsize_t)na);
+    H5Gclose(g);
+  }
+  H5Gclose(top);
+  return rc;
+}
+
+static void json_row(po_json *j, const char *key, const double *v, int n) {
+  po_json_array(j, key);
+  for (int k = 0; k < n; k++) po_json_number(j, NULL, v[k]);
+  po_json_close(j);
+}
+
+static void print_capacity_json(const po_cli *cli, const capacity *c) {
+  const po_recall_setup *s = c->s;
+  const recall_request *q = c->q;
+  const int na = c->na;
+  po_json j;
+  po_json_begin(&j, stdout);
+  po_json_string(&j, "backend", q->backend);
+  po_json_string(&j, "rule", q->rule);
+  po_json_int(&j, "spins", s->n);
+  po_json_number(&j, "corruption", s->F);
+  po_json_int(&j, "samples", s->samples);
+  po_json_int(&j, "trials", s->trials);
+  po_json_uint(&j, "seed", cli->seed);
+  json_row(&j, "alpha", c->alpha, na);
+  po_json_object(&j, "dynamics");
+  for (int d = 0; d < q->nd; d++) {
+    po_json_object(&j, q->dyn_names[d]);
+    po_json_number(&j, "alpha_c", c->ac[d]);
+    json_row(&j, "recall_fraction", c->frac + d * na, na);
+    json_row(&j, "overlap_mean", c->ovl + d * na, na);
+    if (q->basin_step > 0) json_row(&j, "basin", c->basin + d * na, na);
+    po_json_close(&j);
+  }
+  po_json_close(&j);
+  json_ledger(&j, po_backend_ledger(s->b));
+  po_json_string(&j, "out", cli->out);
+  po_json_string(&j, "plot", q->plot);
+  po_json_end(&j);
+}
+
+static void print_capacity_table(const po_cli *cli, const capacity *c) {
+  const po_recall_setup *s = c->s;
+  const recall_request *q = c->q;
+  const int na = c->na, basin = q->basin_step > 0;
+  printf("capacity sweep on %s: N = %d, rule %s, corruption %.3g, %ld pattern sets x %ld "
+         "cues per pattern\n",
+         q->backend, s->n, q->rule, s->F, s->samples, s->trials);
+  printf("  %-8s", "alpha");
+  for (int d = 0; d < q->nd; d++)
+    printf(basin ? "  %-13s recall  overlap  basin" : "  %-13s recall  overlap", q->dyn_names[d]);
+  printf("\n");
+  for (int k = 0; k < na; k++) {
+    printf("  %-8.4f", c->alpha[k]);
+    for (int d = 0; d < q->nd; d++) {
+      printf("  %-13s %6.3f  %7.4f", "", c->frac[d * na + k], c->ovl[d * na + k]);
+      if (basin) printf("  %5.3f", c->basin[d * na + k]);
+    }
+    printf("\n");
+  }
+  for (int d = 0; d < q->nd; d++) printf("  alpha_c(%s) = %.4f\n", q->dyn_names[d], c->ac[d]);
+  if (cli->out) printf("  results: %s\n", cli->out);
+  if (q->plot) printf("  plot: %s\n", q->plot);
+}
+
+static int recall_capacity(const po_cli *cli, const po_recall_setup *s, const recall_request *q) {
+  capacity c = {.s = s, .q = q};
+  int rc = capacity_alloc(&c, q->sweep);
+  for (int d = 0; d < q->nd && !rc; d++) {
+    for (int k = 0; k < c.na && !rc; k++) rc = capacity_point(&c, d, k);
+    if (!rc) c.ac[d] = po_memory_alpha_c(c.na, c.alpha, c.frac + d * c.na);
+  }
+  if (!rc && cli->out) rc = save_results(cli, fill_capacity, &c);
+  if (!rc && q->plot) {
+    char title[256];
+    snprintf(title, sizeof title, "%s, N = %d, rule %s, corruption %.3g", q->backend, s->n, q->rule,
+             s->F);
+    rc = write_plot(q->plot, title, q->nd, q->dyn_names, c.na, c.alpha, c.frac, c.ovl);
+  }
+  if (!rc) (cli->json ? print_capacity_json : print_capacity_table)(cli, &c);
+  capacity_free(&c);
+  return rc;
+}
+
+int po_cmd_recall(int argc, char **argv) {
+  po_cli cli;
+  po_recall_setup s = {0};
+  recall_request q = {0};
+  int rc = po_cli_parse(&cli, &spec, argc, argv);
+  if (!rc) rc = read_request(&cli, &s, &q);
+  if (!rc) rc = open_recall_backend(&cli, &q, &s);
+  if (!rc) rc = q.sweep ? recall_capacity(&cli, &s, &q) : recall_single(&cli, &s, &q);
   po_backend_close(s.b);
   po_cli_free(&cli);
   return po_cli_exit(rc);
