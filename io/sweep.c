@@ -257,192 +257,194 @@ static void decompose(const po_sweep *s, size_t run, size_t *choice, int *repeat
   }
 }
 
-int po_sweep_expand(const po_params *p, po_sweep **out) {
-  *out = NULL;
+static po_sweep *sweep_alloc(size_t np) {
   po_sweep *s = calloc(1, sizeof *s);
-  size_t np = po_params_count(p);
-  if (!s) return po_error(PO_ERR_NOMEM, "out of memory");
+  if (!s) return NULL;
   s->entries = calloc(np ? np : 1, sizeof *s->entries);
   s->axes = calloc(np ? np : 1, sizeof *s->axes);
   s->keys = calloc(np ? np : 1, sizeof *s->keys);
   s->sorted = calloc(np ? np : 1, sizeof *s->sorted);
-  int rc = PO_OK;
-  if (!s->entries || !s->axes || !s->keys || !s->sorted) {
-    rc = po_error(PO_ERR_NOMEM, "out of memory");
-    goto fail;
-  }
   s->seed = 1;
   s->repeats = 1;
-  int have_seed = 0;
+  if (s->entries && s->axes && s->keys && s->sorted) return s;
+  po_sweep_destroy(s);
+  return NULL;
+}
+
+/* One key of [sweep]: seed, repeats, zip* (read later) or a command option. */
+static int read_sweep_key(po_sweep *s, const char *key, const char *val, int *have_seed) {
+  if (!strcmp(key, "seed")) {
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(val, &end, 0);
+    if (end == val || *end || errno || val[0] == '-')
+      return po_error(PO_ERR_ARG, "sweep.seed = '%s' is not an integer in [0, 2^64-1]", val);
+    s->seed = x;
+    *have_seed = 1;
+    return PO_OK;
+  }
+  if (!strcmp(key, "repeats")) {
+    long r = 1;
+    int rc = parse_long(val, "sweep.repeats", 1, 1000000, &r);
+    s->repeats = (int)r;
+    return rc;
+  }
+  if (strncmp(key, "zip", 3) != 0 && strcmp(key, "resume") && strcmp(key, "shard") &&
+      strcmp(key, "flush_seconds") && strcmp(key, "dry_run"))
+    return po_error(PO_ERR_ARG,
+                    "unknown parameter sweep.%s (valid: seed, repeats, zip..., resume, shard, "
+                    "flush_seconds, dry_run)",
+                    key);
+  return PO_OK;
+}
+
+/* A run key (any section but [sweep]) with its list of values. */
+static int add_entry(po_sweep *s, const char *sec, const char *key, const char *val) {
+  entry *e = &s->entries[s->n_entries];
+  size_t ls = strlen(sec), lk = strlen(key);
+  e->section = xstrdup(sec);
+  e->key = xstrdup(key);
+  e->name = malloc(ls + lk + 2);
+  s->n_entries++; /* po_sweep_destroy frees what was allocated */
+  if (!e->section || !e->key || !e->name) return po_error(PO_ERR_NOMEM, "out of memory");
+  snprintf(e->name, ls + lk + 2, "%s.%s", sec, key);
+  int rc = po_sweep_split(val, &e->items, &e->n_items);
+  if (rc) return po_error_wrap(rc, "%s", e->name);
+  e->axis = -1;
+  e->excluded = is_excluded(e->name);
+  if (!strcmp(e->name, "run.seed") && e->n_items > 1)
+    return po_error(PO_ERR_ARG,
+                    "run.seed = '%s' cannot be a list: the seed of each run derives "
+                    "from the sweep seed and the run id (use sweep.repeats for "
+                    "independent repeats)",
+                    val);
+  return PO_OK;
+}
+
+/* [sweep] settings and the run entries; a lone run.seed is the sweep seed
+ * when [sweep] seed is absent. */
+static int read_entries(po_sweep *s, const po_params *p) {
+  int have_seed = 0, rc = PO_OK;
   const char *run_seed = NULL;
-  for (size_t i = 0; i < np; i++) {
+  for (size_t i = 0; i < po_params_count(p) && !rc; i++) {
     const char *sec, *key, *val;
     po_params_entry(p, i, &sec, &key, &val);
     if (!val) val = "";
     if (!strcmp(sec, "sweep")) {
-      if (!strcmp(key, "seed")) {
-        char *end;
-        errno = 0;
-        unsigned long long x = strtoull(val, &end, 0);
-        if (end == val || *end || errno || val[0] == '-') {
-          rc = po_error(PO_ERR_ARG, "sweep.seed = '%s' is not an integer in [0, 2^64-1]", val);
-          goto fail;
-        }
-        s->seed = x;
-        have_seed = 1;
-      } else if (!strcmp(key, "repeats")) {
-        long r = 1;
-        if ((rc = parse_long(val, "sweep.repeats", 1, 1000000, &r))) goto fail;
-        s->repeats = (int)r;
-      } else if (strncmp(key, "zip", 3) != 0 && strcmp(key, "resume") && strcmp(key, "shard") &&
-                 strcmp(key, "flush_seconds") && strcmp(key, "dry_run")) {
-        rc = po_error(PO_ERR_ARG,
-                      "unknown parameter sweep.%s (valid: seed, repeats, zip..., resume, shard, "
-                      "flush_seconds, dry_run)",
-                      key);
-        goto fail;
-      }
+      rc = read_sweep_key(s, key, val, &have_seed);
       continue;
     }
-    entry *e = &s->entries[s->n_entries];
-    size_t ls = strlen(sec), lk = strlen(key);
-    e->section = xstrdup(sec);
-    e->key = xstrdup(key);
-    e->name = malloc(ls + lk + 2);
-    if (!e->section || !e->key || !e->name) {
-      s->n_entries++;
-      rc = po_error(PO_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
-    snprintf(e->name, ls + lk + 2, "%s.%s", sec, key);
-    s->n_entries++;
-    if ((rc = po_sweep_split(val, &e->items, &e->n_items))) {
-      po_error_wrap(rc, "%s", e->name);
-      goto fail;
-    }
-    e->axis = -1;
-    e->excluded = is_excluded(e->name);
-    if (!strcmp(e->name, "run.seed")) {
-      if (e->n_items > 1) {
-        rc = po_error(PO_ERR_ARG,
-                      "run.seed = '%s' cannot be a list: the seed of each run derives "
-                      "from the sweep seed and the run id (use sweep.repeats for "
-                      "independent repeats)",
-                      val);
-        goto fail;
-      }
-      run_seed = val;
-    }
+    rc = add_entry(s, sec, key, val);
+    if (!strcmp(sec, "run") && !strcmp(key, "seed")) run_seed = val;
   }
-  if (!have_seed && run_seed) {
+  if (!rc && !have_seed && run_seed) {
     char *end;
     unsigned long long x = strtoull(run_seed, &end, 0);
     if (end != run_seed && !*end) s->seed = x;
   }
-  /* Zip groups first (in file order), then every other list is its own axis. */
-  for (size_t i = 0; i < np; i++) {
+  return rc;
+}
+
+/* Zip groups first (in file order, groups separated by '|'), then every
+ * other list is its own axis. */
+static int make_axes(po_sweep *s, const po_params *p) {
+  for (size_t i = 0; i < po_params_count(p); i++) {
     const char *sec, *key, *val;
     po_params_entry(p, i, &sec, &key, &val);
     if (strcmp(sec, "sweep") || strncmp(key, "zip", 3)) continue;
-    /* Groups separated by '|'. */
     char *copy = xstrdup(val ? val : "");
-    if (!copy) {
-      rc = po_error(PO_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
+    if (!copy) return po_error(PO_ERR_NOMEM, "out of memory");
     char *save = NULL;
-    for (char *g = strtok_r(copy, "|", &save); g; g = strtok_r(NULL, "|", &save)) {
-      if ((rc = add_zip(s, g, key))) {
-        free(copy);
-        goto fail;
-      }
-    }
+    int rc = PO_OK;
+    for (char *g = strtok_r(copy, "|", &save); g && !rc; g = strtok_r(NULL, "|", &save))
+      rc = add_zip(s, g, key);
     free(copy);
+    if (rc) return rc;
   }
   for (size_t i = 0; i < s->n_entries; i++) {
     entry *e = &s->entries[i];
     if (e->axis == -1 && e->n_items > 1) {
       size_t *one = malloc(sizeof *one);
-      if (!one) {
-        rc = po_error(PO_ERR_NOMEM, "out of memory");
-        goto fail;
-      }
+      if (!one) return po_error(PO_ERR_NOMEM, "out of memory");
       one[0] = i;
       e->axis = (int)s->n_axes;
       s->axes[s->n_axes++] = (axis){e->n_items, 1, one};
     }
     if (e->axis >= 0) s->keys[s->n_keys++] = i;
   }
+  return PO_OK;
+}
+
+static int count_runs(po_sweep *s) {
   s->n_points = 1;
   for (size_t a = 0; a < s->n_axes; a++) {
-    if (s->n_points > (size_t)PO_SWEEP_MAX_RUNS / s->axes[a].len) {
-      rc = po_error(PO_ERR_ARG, "sweep has more than %ld runs", PO_SWEEP_MAX_RUNS);
-      goto fail;
-    }
+    if (s->n_points > (size_t)PO_SWEEP_MAX_RUNS / s->axes[a].len)
+      return po_error(PO_ERR_ARG, "sweep has more than %ld runs", PO_SWEEP_MAX_RUNS);
     s->n_points *= s->axes[a].len;
   }
-  if (s->n_points > (size_t)PO_SWEEP_MAX_RUNS / (size_t)s->repeats) {
-    rc = po_error(PO_ERR_ARG, "sweep has more than %ld runs", PO_SWEEP_MAX_RUNS);
-    goto fail;
-  }
+  if (s->n_points > (size_t)PO_SWEEP_MAX_RUNS / (size_t)s->repeats)
+    return po_error(PO_ERR_ARG, "sweep has more than %ld runs", PO_SWEEP_MAX_RUNS);
   s->n_runs = s->n_points * (size_t)s->repeats;
-  {
-    name_ix *t = malloc((s->n_entries ? s->n_entries : 1) * sizeof *t);
-    if (!t) {
-      rc = po_error(PO_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
-    for (size_t i = 0; i < s->n_entries; i++) t[i] = (name_ix){s->entries[i].name, i};
-    qsort(t, s->n_entries, sizeof *t, cmp_name);
-    for (size_t i = 0; i < s->n_entries; i++) s->sorted[i] = t[i].ix;
-    free(t);
-  }
+  return PO_OK;
+}
 
+/* s->sorted: entry indices by name (the canonical text's order). */
+static int sort_entries_by_name(po_sweep *s) {
+  name_ix *t = malloc((s->n_entries ? s->n_entries : 1) * sizeof *t);
+  if (!t) return po_error(PO_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < s->n_entries; i++) t[i] = (name_ix){s->entries[i].name, i};
+  qsort(t, s->n_entries, sizeof *t, cmp_name);
+  for (size_t i = 0; i < s->n_entries; i++) s->sorted[i] = t[i].ix;
+  free(t);
+  return PO_OK;
+}
+
+/* Run ids (hash of each point's canonical text, then the repeat) and the
+ * by-id index; identical ids mean identical parameters, an error. */
+static int make_ids(po_sweep *s) {
   s->ids = malloc(s->n_runs * sizeof *s->ids);
   s->by_id = malloc(s->n_runs * sizeof *s->by_id);
   size_t *choice = calloc(s->n_axes ? s->n_axes : 1, sizeof *choice);
-  if (!s->ids || !s->by_id || !choice) {
-    free(choice);
+  id_ix *t = malloc(s->n_runs * sizeof *t);
+  int rc = PO_OK;
+  if (!s->ids || !s->by_id || !choice || !t) {
     rc = po_error(PO_ERR_NOMEM, "out of memory for %zu runs", s->n_runs);
-    goto fail;
+    goto out;
   }
   for (size_t pt = 0; pt < s->n_points; pt++) {
     decompose(s, pt, choice, NULL);
     uint64_t h = run_hash(s, pt, choice);
     for (int r = 0; r < s->repeats; r++) s->ids[(size_t)r * s->n_points + pt] = finish_id(h, r);
   }
-  free(choice);
-  {
-    id_ix *t = malloc(s->n_runs * sizeof *t);
-    if (!t) {
-      rc = po_error(PO_ERR_NOMEM, "out of memory for %zu runs", s->n_runs);
-      goto fail;
-    }
-    for (size_t i = 0; i < s->n_runs; i++) t[i] = (id_ix){s->ids[i], i};
-    qsort(t, s->n_runs, sizeof *t, cmp_id);
-    for (size_t i = 0; i < s->n_runs; i++) s->by_id[i] = t[i].ix;
-    free(t);
+  for (size_t i = 0; i < s->n_runs; i++) t[i] = (id_ix){s->ids[i], i};
+  qsort(t, s->n_runs, sizeof *t, cmp_id);
+  for (size_t i = 0; i < s->n_runs; i++) s->by_id[i] = t[i].ix;
+  for (size_t i = 1; i < s->n_runs && !rc; i++) {
+    if (s->ids[s->by_id[i]] != s->ids[s->by_id[i - 1]]) continue;
+    size_t a = s->by_id[i - 1], b = s->by_id[i];
+    rc = po_error(PO_ERR_ARG,
+                  "runs %zu and %zu of the sweep have identical parameters (a list holds the "
+                  "same value twice?)",
+                  a < b ? a : b, a < b ? b : a);
   }
-  for (size_t i = 1; i < s->n_runs; i++) {
-    if (s->ids[s->by_id[i]] == s->ids[s->by_id[i - 1]]) {
-      size_t a = s->by_id[i - 1], b = s->by_id[i];
-      if (a > b) {
-        size_t t = a;
-        a = b;
-        b = t;
-      }
-      rc = po_error(PO_ERR_ARG,
-                    "runs %zu and %zu of the sweep have identical parameters (a list holds the "
-                    "same value twice?)",
-                    a, b);
-      goto fail;
-    }
+out:
+  free(choice);
+  free(t);
+  return rc;
+}
+
+int po_sweep_expand(const po_params *p, po_sweep **out) {
+  *out = NULL;
+  po_sweep *s = sweep_alloc(po_params_count(p));
+  if (!s) return po_error(PO_ERR_NOMEM, "out of memory");
+  int rc;
+  if ((rc = read_entries(s, p)) || (rc = make_axes(s, p)) || (rc = count_runs(s)) ||
+      (rc = sort_entries_by_name(s)) || (rc = make_ids(s))) {
+    po_sweep_destroy(s);
+    return rc;
   }
   *out = s;
   return PO_OK;
-fail:
-  po_sweep_destroy(s);
-  return rc;
 }
 
 size_t po_sweep_size(const po_sweep *s) {
