@@ -159,6 +159,18 @@ static void print_json(const solve_result *r) {
   po_json_end(&j);
 }
 
+/* The recorded trajectory, written into the run's file before its rename. */
+typedef struct traj_out {
+  const po_traj_buffer *b;
+  int replica;
+  long every;
+} traj_out;
+
+static int write_traj(hid_t file, void *ctx) {
+  const traj_out *t = ctx;
+  return po_h5_write_trajectory(file, t->b, t->replica, t->every);
+}
+
 int po_cmd_solve(int argc, char **argv) {
   po_cli cli;
   po_ising *m = NULL;
@@ -287,14 +299,13 @@ int po_cmd_solve(int argc, char **argv) {
     snprintf(run.algorithm, sizeof run.algorithm, "%s", cfg.algorithm);
     snprintf(run.schedule, sizeof run.schedule, "%s", sched_desc);
     po_h5_problem_from_ising(&run.problem, m);
-    if ((rc = po_h5_save_run(cli.out, &prov, &run))) goto done;
-    if (save_traj) {
-      if (traj.records == 0) {
-        rc = po_error(PO_ERR_UNSUPPORTED, "backend %s does not record trajectories", ops->name);
-        goto done;
-      }
-      if ((rc = po_h5_append_trajectory(cli.out, &traj, (int)traj_replica, traj_every))) goto done;
+    if (save_traj && traj.records == 0) {
+      rc = po_error(PO_ERR_UNSUPPORTED, "backend %s does not record trajectories", ops->name);
+      goto done;
     }
+    traj_out to = {&traj, (int)traj_replica, traj_every};
+    if ((rc = po_h5_save_run_with(cli.out, &prov, &run, save_traj ? write_traj : NULL, &to)))
+      goto done;
   }
   if (cli.json)
     print_json(&r);

@@ -882,16 +882,22 @@ void po_h5_file_abort(po_h5_file *f) {
   f->path = NULL;
 }
 
-int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_run *run) {
+int po_h5_save_run_with(const char *path, const po_h5_provenance *prov, const po_h5_run *run,
+                        int (*extra)(hid_t file, void *ctx), void *ctx) {
   int rc = check_run(run);
   if (rc) return rc;
   po_h5_file f;
   if ((rc = po_h5_file_begin(path, &f))) return rc;
-  if ((rc = po_h5_write_provenance(f.id, prov)) || (rc = po_h5_write_run(f.id, run))) {
+  if ((rc = po_h5_write_provenance(f.id, prov)) || (rc = po_h5_write_run(f.id, run)) ||
+      (extra && (rc = extra(f.id, ctx)))) {
     po_h5_file_abort(&f);
     return po_error_wrap(rc, "writing %s", path);
   }
   return po_h5_file_commit(&f);
+}
+
+int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_run *run) {
+  return po_h5_save_run_with(path, prov, run, NULL, NULL);
 }
 
 int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {

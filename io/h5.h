@@ -170,6 +170,10 @@ void po_h5_file_abort(po_h5_file *f);
 
 /* One run in one file: provenance + run on the root group, temp + rename. */
 int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_run *run);
+/* The same, and extra(file, ctx) adds more (e.g. /trajectory) to the
+ * temporary file before the rename: all of it lands, or nothing. */
+int po_h5_save_run_with(const char *path, const po_h5_provenance *prov, const po_h5_run *run,
+                        int (*extra)(hid_t file, void *ctx), void *ctx);
 /* Reads it back; prov may be NULL. */
 int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run);
 

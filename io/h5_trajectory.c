@@ -50,18 +50,13 @@ static int write_1d(hid_t g, const char *name, hid_t type, long len, const void 
   return e < 0 ? po_error(PO_ERR_IO, "HDF5: cannot write trajectory/%s", name) : PO_OK;
 }
 
-int po_h5_append_trajectory(const char *path, const po_traj_buffer *b, int replica, long every) {
+int po_h5_write_trajectory(hid_t file, const po_traj_buffer *b, int replica, long every) {
   if (b->failed) return po_error(PO_ERR_NOMEM, "out of memory while recording the trajectory");
   if (b->records < 1) return po_error(PO_ERR_ARG, "no trajectory was recorded");
   po_h5_quiet();
-  hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-  if (f < 0) return po_error(PO_ERR_IO, "HDF5: cannot open %s to add the trajectory", path);
   int rc = PO_OK;
-  hid_t g = H5Gcreate2(f, "trajectory", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) {
-    H5Fclose(f);
-    return po_error(PO_ERR_IO, "HDF5: cannot create /trajectory in %s", path);
-  }
+  hid_t g = H5Gcreate2(file, "trajectory", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) return po_error(PO_ERR_IO, "HDF5: cannot create /trajectory");
   if ((rc = po_h5_attr_int64(g, "replica", replica)) ||
       (rc = po_h5_attr_int64(g, "every", every)) ||
       (rc = po_h5_attr_string(g, "quantity", "amplitude x_i (OPO c-number model)")) ||
@@ -84,10 +79,9 @@ int po_h5_append_trajectory(const char *path, const po_traj_buffer *b, int repli
     if (d >= 0) H5Dclose(d);
     H5Pclose(pl);
     H5Sclose(sp);
-    if (e < 0) rc = po_error(PO_ERR_IO, "HDF5: cannot write trajectory/x in %s", path);
+    if (e < 0) rc = po_error(PO_ERR_IO, "HDF5: cannot write /trajectory/x");
   }
 out:
   H5Gclose(g);
-  if (H5Fclose(f) < 0 && !rc) rc = po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", path);
   return rc;
 }

@@ -112,6 +112,28 @@ static void test_errors(void **state) {
       run("solve --problem sk:10:1 --backend cim --algorithm bogus --steps 10", err, sizeof err),
       0);
   assert_non_null(strstr(err, "cac|ahc|plain|adiabatic"));
+
+  /* A backend without trajectories: the error comes before anything is
+   * written, and a results file already at --out stays as it was. */
+  char args[512], path[128];
+  snprintf(path, sizeof path, "%s/t.h5", tmpdir);
+  snprintf(args, sizeof args, "solve --problem sk:10:1 --steps 10 --out %s", path);
+  assert_int_equal(run(args, err, sizeof err), 0);
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static unsigned char before[1 << 16], after[1 << 16];
+  size_t nb = fread(before, 1, sizeof before, f);
+  fclose(f);
+  snprintf(args, sizeof args,
+           "solve --problem sk:12:2 --backend cpu --steps 10 --save-trajectories --out %s", path);
+  assert_int_not_equal(run(args, err, sizeof err), 0);
+  assert_non_null(strstr(err, "does not record trajectories"));
+  f = fopen(path, "rb");
+  assert_non_null(f);
+  size_t na = fread(after, 1, sizeof after, f);
+  fclose(f);
+  assert_true(nb > 0 && nb < sizeof before);
+  assert_true(na == nb && memcmp(before, after, nb) == 0);
 }
 
 /* Without --steps, solve uses the annealing backend's default_steps (cim:
