@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "algorithms/report_stats.h"
 #include "cli/report.h"
 #include "cli/common.h"
@@ -506,15 +507,23 @@ static int split_keys(const char *text, char ***keys, size_t *n) {
   return po_sweep_split(text, keys, n);
 }
 
-int po_rep_run_gnuplot(const char *gp) {
-  char cmd[1200];
+int po_rep_run_gnuplot(const char *gp, const char *png) {
+  char cmd[1200], part[1100];
   snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", gp);
+  snprintf(part, sizeof part, "%s.part", png);
   FILE *p = popen(cmd, "r");
   if (!p) return po_error(PO_ERR_IO, "cannot run gnuplot (Debian package gnuplot-nox)");
   char line[512];
   while (fgets(line, sizeof line, p)) fprintf(stderr, "gnuplot: %s", line);
-  if (pclose(p) != 0)
+  if (pclose(p) != 0) {
+    unlink(part);
     return po_error(PO_ERR_IO, "gnuplot failed on %s (is gnuplot-nox installed?)", gp);
+  }
+  if (rename(part, png) != 0) {
+    int e = errno;
+    unlink(part);
+    return po_error(PO_ERR_IO, "cannot write %s: %s", png, strerror(e));
+  }
   return PO_OK;
 }
 
@@ -542,7 +551,7 @@ static int plot_one(const rset *s, const char *dir, const char *name, const char
   if (!rc && (!f || !q)) rc = po_error(PO_ERR_IO, "cannot write %s: %s", dat, strerror(errno));
   if (q) {
     fprintf(q,
-            "set terminal pngcairo size 800,560 noenhanced\nset output '%s/%s.png'\n"
+            "set terminal pngcairo size 800,560 noenhanced\nset output '%s/%s.png.part'\n"
             "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\nset key outside right\n"
             "set grid\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n%s%s%s",
             dir, name, title, xlabel, ylabel, logx ? "set logscale x\n" : "",
@@ -612,7 +621,9 @@ static int plot_one(const rset *s, const char *dir, const char *name, const char
             name);
     return PO_OK;
   }
-  return po_rep_run_gnuplot(gp);
+  char png[1100];
+  snprintf(png, sizeof png, "%s/%s.png", dir, name);
+  return po_rep_run_gnuplot(gp, png);
 }
 
 static int make_plots(const rset *s, const char *dir, int n_boot) {

@@ -45,7 +45,8 @@ void po_rep_sort_idx(const sorter *st, size_t *idx, size_t *tmp, size_t n);
 void po_rep_fmt_num(char *buf, size_t len, double x);
 const char *po_rep_short_value(const char *v); /* a path's last component */
 int po_rep_key_width(const char *key);         /* table column width */
-int po_rep_run_gnuplot(const char *gp);        /* runs the script, relays its messages */
+/* Runs the script (which writes PNG.part), relays its messages, renames PNG.part to PNG. */
+int po_rep_run_gnuplot(const char *gp, const char *png);
 
 /* JSON: opens a run's object with its id and "params"; a group's "key". */
 void po_rep_json_run_begin(po_json *j, const rrun *r);

@@ -170,22 +170,23 @@ static int plot_learn(const rset *s, const char *dir, int n_boot) {
   size_t ng = 0;
   int rc = idx ? make_learn_groups(s, &st, idx, n_boot, &g, &ng)
                : po_error(PO_ERR_NOMEM, "out of memory");
-  char dat[1024], gp[1024];
+  char dat[1024], gp[1024], png[1024];
   snprintf(dat, sizeof dat, "%s/accuracy_vs_photons.dat", dir);
   snprintf(gp, sizeof gp, "%s/accuracy_vs_photons.gp", dir);
+  snprintf(png, sizeof png, "%s/accuracy_vs_photons.png", dir);
   FILE *f = rc ? NULL : fopen(dat, "w");
   FILE *q = f ? fopen(gp, "w") : NULL;
   if (!rc && (!f || !q)) rc = po_error(PO_ERR_IO, "cannot write %s: %s", dat, strerror(errno));
   size_t finite = 0, block = 0, nplot = 0;
   if (!rc) {
-    fprintf(
-        q,
-        "set terminal pngcairo size 800,560 noenhanced\nset output '%s/accuracy_vs_photons.png'\n"
-        "set title 'test accuracy vs photon budget'\nset xlabel 'detected photons per MAC'\n"
-        "set ylabel 'test accuracy (95%% CI over runs)'\nset logscale x\nset grid\n"
-        "set key bottom right\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
-        "plot ",
-        dir);
+    fprintf(q,
+            "set terminal pngcairo size 800,560 noenhanced\nset output "
+            "'%s/accuracy_vs_photons.png.part'\n"
+            "set title 'test accuracy vs photon budget'\nset xlabel 'detected photons per MAC'\n"
+            "set ylabel 'test accuracy (95%% CI over runs)'\nset logscale x\nset grid\n"
+            "set key bottom right\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
+            "plot ",
+            dir);
     char prev[160] = "", b1[64], b2[64], series[160];
     for (size_t i = 0; i < ng; i++) {
       const rrun *r0 = &s->r[idx[g[i].start]];
@@ -220,7 +221,7 @@ static int plot_learn(const rset *s, const char *dir, int n_boot) {
                     "accuracy_vs_photons.png skipped\n");
     return PO_OK;
   }
-  return po_rep_run_gnuplot(gp);
+  return po_rep_run_gnuplot(gp, png);
 }
 
 int po_rep_learn(const rset *s, char **keys, size_t n_keys, int n_boot, po_json *j,
@@ -379,16 +380,17 @@ static int plot_recall(const rset *s, const char *dir, int n_boot) {
   size_t ng = 0;
   int rc = idx ? make_recall_groups(s, &st, idx, n_boot, &g, &ng)
                : po_error(PO_ERR_NOMEM, "out of memory");
-  char dat[1024], gp[1024];
+  char dat[1024], gp[1024], png[1024];
   snprintf(dat, sizeof dat, "%s/recall_vs_alpha.dat", dir);
   snprintf(gp, sizeof gp, "%s/recall_vs_alpha.gp", dir);
+  snprintf(png, sizeof png, "%s/recall_vs_alpha.png", dir);
   FILE *f = rc ? NULL : fopen(dat, "w");
   FILE *q = f ? fopen(gp, "w") : NULL;
   if (!rc && (!f || !q)) rc = po_error(PO_ERR_IO, "cannot write %s: %s", dat, strerror(errno));
   if (!rc) {
     fprintf(q,
             "set terminal pngcairo size 800,560 noenhanced\n"
-            "set output '%s/recall_vs_alpha.png'\n"
+            "set output '%s/recall_vs_alpha.png.part'\n"
             "set title 'associative recall vs load'\nset xlabel 'load alpha = P/N'\n"
             "set ylabel 'recall fraction (overlap > 0.95; 95%% CI over runs)'\n"
             "set yrange [0:1.05]\nset grid\nset key bottom left\n"
@@ -420,7 +422,7 @@ static int plot_recall(const rset *s, const char *dir, int n_boot) {
   if (f && fclose(f) && !rc) rc = po_error(PO_ERR_IO, "cannot write %s", dat);
   free(g);
   free(idx);
-  return rc ? rc : po_rep_run_gnuplot(gp);
+  return rc ? rc : po_rep_run_gnuplot(gp, png);
 }
 
 int po_rep_recall(const rset *s, char **keys, size_t n_keys, int n_boot, po_json *j,
