@@ -3,6 +3,7 @@
  * the spec tables (the same tables that validate configs). */
 #include <string.h>
 #include "cli/common.h"
+#include "cli/run_config.h"
 
 static const po_param_spec run_specs[] = {PO_CLI_COMMON_RUN_SPECS};
 static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
@@ -129,6 +130,7 @@ int po_cmd_backends(int argc, char **argv) {
       po_json_string(&j, "capabilities", own);
       po_json_string(&j, "capabilities_with_fallback", all);
       po_json_string(&j, "algorithms", o->algorithms);
+      if (caps & PO_CAP_ISING) po_json_int(&j, "default_steps", po_run_default_steps(o));
       po_json_string(&j, "fallback", o->fallback);
       json_section(&j, "parameters", o->params);
       json_section(&j, "energy", o->energy);
@@ -140,6 +142,8 @@ int po_cmd_backends(int argc, char **argv) {
     printf("  capabilities: %s", own);
     if (fb) printf(" (with fallback %s: %s)", o->fallback, all);
     printf("\n  algorithms:   %s\n", o->algorithms ? o->algorithms : "-");
+    if (caps & PO_CAP_ISING)
+      printf("  steps:        %ld by default (solve --steps)\n", po_run_default_steps(o));
     printf("  fallback:     %s\n", o->fallback ? o->fallback : "none");
     print_section("parameters", o->params);
     print_section("energy cost model", o->energy);
