@@ -138,7 +138,8 @@ static void test_errors(void **state) {
 
 /* Without --steps, solve uses the annealing backend's default_steps (cim:
  * 10000, cavity: 20000, photonic: its fallback cpu's 5000) and reports it in
- * the JSON; an explicit --steps wins. */
+ * the JSON, as `physopt backends --json` advertises; an explicit --steps
+ * wins. */
 static long json_steps(const char *args) {
   const char *build = getenv("BUILD");
   char cmd[2048], path[128];
@@ -152,7 +153,9 @@ static long json_steps(const char *args) {
   char line[512];
   long steps = -1;
   while (fgets(line, sizeof line, f))
-    if (sscanf(line, " \"steps\": %ld", &steps) == 1) break;
+    if (sscanf(line, " \"steps\": %ld", &steps) == 1 ||
+        sscanf(line, " \"default_steps\": %ld", &steps) == 1)
+      break;
   fclose(f);
   unlink(path);
   return steps;
@@ -170,6 +173,8 @@ static void test_default_steps(void **state) {
     char args[256];
     snprintf(args, sizeof args, "solve --problem sk:12:1 --backend %s --replicas 1",
              cases[k].backend);
+    assert_int_equal(json_steps(args), cases[k].want);
+    snprintf(args, sizeof args, "backends %s", cases[k].backend); /* what it advertises */
     assert_int_equal(json_steps(args), cases[k].want);
   }
   assert_int_equal(json_steps("solve --problem sk:12:1 --backend cim --replicas 1 --steps 77"), 77);
