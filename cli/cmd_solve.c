@@ -172,14 +172,107 @@ static int write_traj(hid_t file, void *ctx) {
   return po_h5_write_trajectory(file, t->b, t->replica, t->every);
 }
 
+/* problem.spec, or the demonstration when it is absent (G22 gets the
+ * best-known cut 13359 as its target unless one is given); opens it and
+ * resolves the target.  buf holds the demonstration's path. */
+static int open_problem(po_cli *cli, po_run_config *cfg, char *buf, size_t size,
+                        const char **problem, po_ising **m) {
+  *problem = po_params_get(cli->params, "problem", "spec");
+  int demo_g22 = 0, rc;
+  if (*problem && !**problem) /* e.g. --problem "$UNSET_VARIABLE" */
+    return po_error(PO_ERR_ARG,
+                    "problem.spec is empty (give a file or sk:N:SEED; omit --problem for the "
+                    "demonstration)");
+  if (!*problem) {
+    /* Benlic & Hao 2013, ../shared/data/README.md */
+    *problem = demo_problem(buf, size);
+    demo_g22 = strcmp(*problem, DEMO_FALLBACK) != 0;
+    const char *extra = "";
+    if (demo_g22 && !cfg->has_target_energy && !cfg->has_target_cut) {
+      cfg->has_target_cut = 1;
+      cfg->target_cut = 13359;
+      extra = " --target-cut 13359";
+      if ((rc = po_params_set(cli->params, "run.target_cut", "13359"))) return rc;
+    }
+    if (!cli->json)
+      fprintf(stderr,
+              "physopt: no --problem given: running the demonstration, as\n"
+              "  physopt solve --problem %s%s\n",
+              *problem, extra);
+  }
+  if ((rc = po_problem_open(*problem, &cfg->load, m)) || (rc = po_run_resolve_target(cfg, *m)))
+    return rc;
+  if (demo_g22 && cfg->has_target_cut && cfg->target_cut == 13359) {
+    size_t len = strlen(cfg->target_note);
+    snprintf(cfg->target_note + len, sizeof cfg->target_note - len, ", the best-known cut of G22");
+  }
+  return PO_OK;
+}
+
+/* Records the resolved values so that the provenance reproduces the run. */
+static int record_resolved(po_params *p, const po_run_config *cfg, const char *problem) {
+  char steps_text[32];
+  snprintf(steps_text, sizeof steps_text, "%ld", cfg->steps);
+  int rc;
+  if ((rc = po_params_set(p, "run.algorithm", cfg->algorithm)) ||
+      (rc = po_params_set(p, "run.steps", steps_text)) ||
+      (rc = po_params_set(p, "problem.spec", problem)))
+    return rc;
+  return PO_OK;
+}
+
+typedef struct traj_opts {
+  int save;
+  long every, replica;
+} traj_opts;
+
+static int read_traj_opts(const po_cli *cli, const po_run_config *cfg, traj_opts *t) {
+  *t = (traj_opts){0, 10, 0};
+  int rc;
+  if ((rc = po_params_bool(cli->params, &po_run_section, "save_trajectories", &t->save)) ||
+      (rc = po_params_int(cli->params, &po_run_section, "trajectory_every", &t->every)) ||
+      (rc = po_params_int(cli->params, &po_run_section, "trajectory_replica", &t->replica)))
+    return rc;
+  if (t->save && !cli->out) return po_error(PO_ERR_ARG, "--save-trajectories needs --out FILE.h5");
+  if (t->save && t->replica >= cfg->replicas)
+    return po_error(PO_ERR_ARG, "run.trajectory_replica = %ld must be below run.replicas = %ld",
+                    t->replica, (long)cfg->replicas);
+  return PO_OK;
+}
+
+/* The run (and the trajectory) into --out, through a temporary name. */
+static int save_solve(const po_cli *cli, const po_param_section *const *secs, size_t nsecs,
+                      const solve_result *r, const po_run_result *res, uint64_t run_id,
+                      const traj_opts *t, const po_traj_buffer *traj) {
+  if (t->save && traj->records == 0)
+    return po_error(PO_ERR_UNSUPPORTED, "backend %s does not record trajectories", r->backend);
+  char *cmdline = po_cli_command_line(), *config = po_cli_config_text(cli->params, secs, nsecs);
+  po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli->seed};
+  po_h5_run run = {.steps = r->steps,
+                   .threads = r->threads,
+                   .seed = cli->seed,
+                   .run_id = run_id,
+                   .samples = res->samples,
+                   .metrics = res->metrics,
+                   .ledger = *res->ledger};
+  snprintf(run.backend, sizeof run.backend, "%s", r->backend);
+  snprintf(run.algorithm, sizeof run.algorithm, "%s", r->algorithm);
+  snprintf(run.schedule, sizeof run.schedule, "%s", r->schedule);
+  po_h5_problem_from_ising(&run.problem, r->m);
+  traj_out to = {traj, (int)t->replica, t->every};
+  int rc = po_h5_save_run_with(cli->out, &prov, &run, t->save ? write_traj : NULL, &to);
+  free(cmdline);
+  free(config);
+  return rc;
+}
+
 int po_cmd_solve(int argc, char **argv) {
   po_cli cli;
   po_ising *m = NULL;
   po_run_result res = {0};
   po_traj_buffer traj = {0};
   po_schedule sched = {0};
-  char *cmdline = NULL, *config = NULL;
-  char demo_buf[1024], sched_desc[256], steps_text[32];
+  char demo_buf[1024], sched_desc[256];
   const char *problem;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (rc) goto done;
@@ -189,85 +282,28 @@ int po_cmd_solve(int argc, char **argv) {
   if ((rc = po_run_find_backend(cli.params, &ops))) goto done;
   const po_param_section *const secs[] = {&po_run_section, &po_run_problem_section,
                                           &po_run_schedule_section, ops->params, ops->energy};
-  if ((rc = po_params_check(cli.params, secs, PO_CLI_N(secs)))) goto done;
-  if ((rc = po_cli_check_task(cli.params, "anneal", "solve")) ||
-      (rc = po_cli_read_common(&cli, &po_run_section)))
-    goto done;
-
-  /* Run settings. */
   po_run_config cfg;
-  if ((rc = po_run_config_read(cli.params, ops, &cfg))) goto done;
-
-  /* Problem. */
-  problem = po_params_get(cli.params, "problem", "spec");
-  int demo_g22 = 0;
-  if (problem && !*problem) {
-    /* e.g. --problem "$UNSET_VARIABLE": not a request for the demonstration */
-    rc = po_error(PO_ERR_ARG,
-                  "problem.spec is empty (give a file or sk:N:SEED; omit --problem for the "
-                  "demonstration)");
-    goto done;
-  }
-  if (!problem) {
-    /* The demonstration: G22 with the best-known cut 13359 (Benlic & Hao
-     * 2013, ../shared/data/README.md) as the target unless one is given. */
-    problem = demo_problem(demo_buf, sizeof demo_buf);
-    demo_g22 = strcmp(problem, DEMO_FALLBACK) != 0;
-    const char *extra = "";
-    if (demo_g22 && !cfg.has_target_energy && !cfg.has_target_cut) {
-      cfg.has_target_cut = 1;
-      cfg.target_cut = 13359;
-      extra = " --target-cut 13359";
-      if ((rc = po_params_set(cli.params, "run.target_cut", "13359"))) goto done;
-    }
-    if (!cli.json)
-      fprintf(stderr,
-              "physopt: no --problem given: running the demonstration, as\n"
-              "  physopt solve --problem %s%s\n",
-              problem, extra);
-  }
-  if ((rc = po_problem_open(problem, &cfg.load, &m))) goto done;
-  if ((rc = po_run_resolve_target(&cfg, m))) goto done;
-  if (demo_g22 && cfg.has_target_cut && cfg.target_cut == 13359) {
-    size_t len = strlen(cfg.target_note);
-    snprintf(cfg.target_note + len, sizeof cfg.target_note - len, ", the best-known cut of G22");
-  }
-
-  if ((rc = po_run_make_schedule(cli.params, &sched, sched_desc, sizeof sched_desc))) goto done;
-
-  /* Record the resolved values so that the provenance reproduces the run. */
-  snprintf(steps_text, sizeof steps_text, "%ld", cfg.steps);
-  if ((rc = po_params_set(cli.params, "run.algorithm", cfg.algorithm)) ||
-      (rc = po_params_set(cli.params, "run.steps", steps_text)) ||
-      (rc = po_params_set(cli.params, "problem.spec", problem)))
+  traj_opts to;
+  if ((rc = po_params_check(cli.params, secs, PO_CLI_N(secs))) ||
+      (rc = po_cli_check_task(cli.params, "anneal", "solve")) ||
+      (rc = po_cli_read_common(&cli, &po_run_section)) ||
+      (rc = po_run_config_read(cli.params, ops, &cfg)) ||
+      (rc = open_problem(&cli, &cfg, demo_buf, sizeof demo_buf, &problem, &m)) ||
+      (rc = po_run_make_schedule(cli.params, &sched, sched_desc, sizeof sched_desc)) ||
+      (rc = record_resolved(cli.params, &cfg, problem)) || (rc = read_traj_opts(&cli, &cfg, &to)))
     goto done;
 
   po_cli_progress bar;
   po_cli_progress_init(&bar, "solve");
-  int save_traj = 0;
-  long traj_every = 10, traj_replica = 0;
-  if ((rc = po_params_bool(cli.params, &po_run_section, "save_trajectories", &save_traj)) ||
-      (rc = po_params_int(cli.params, &po_run_section, "trajectory_every", &traj_every)) ||
-      (rc = po_params_int(cli.params, &po_run_section, "trajectory_replica", &traj_replica)))
-    goto done;
-  if (save_traj && !cli.out) {
-    rc = po_error(PO_ERR_ARG, "--save-trajectories needs --out FILE.h5");
-    goto done;
-  }
-  if (save_traj && traj_replica >= cfg.replicas) {
-    rc = po_error(PO_ERR_ARG, "run.trajectory_replica = %ld must be below run.replicas = %ld",
-                  traj_replica, (long)cfg.replicas);
-    goto done;
-  }
   po_anneal_opts ao = {.seed = cli.seed,
                        .threads = cli.threads,
                        .progress = po_cli_progress_update,
                        .progress_ctx = &bar};
-  if (save_traj) {
+  if (to.save) {
     ao.trajectory = po_traj_buffer_add;
     ao.trajectory_ctx = &traj;
-    ao.trajectory_every = traj_every;
-    ao.trajectory_replica = (int)traj_replica;
+    ao.trajectory_every = to.every;
+    ao.trajectory_replica = (int)to.replica;
   }
   rc = po_run_anneal(&cfg, cli.params, m, &sched, &ao, &res);
   po_cli_progress_done(&bar);
@@ -284,30 +320,8 @@ int po_cmd_solve(int argc, char **argv) {
                     .target_note = cfg.target_note,
                     .met = res.metrics,
                     .led = res.ledger};
-
-  if (cli.out) {
-    cmdline = po_cli_command_line();
-    config = po_cli_config_text(cli.params, secs, PO_CLI_N(secs));
-    po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli.seed};
-    po_h5_run run = {.steps = cfg.steps,
-                     .threads = res.threads,
-                     .seed = cli.seed,
-                     .run_id = cfg.run_id,
-                     .samples = res.samples,
-                     .metrics = res.metrics,
-                     .ledger = *res.ledger};
-    snprintf(run.backend, sizeof run.backend, "%s", ops->name);
-    snprintf(run.algorithm, sizeof run.algorithm, "%s", cfg.algorithm);
-    snprintf(run.schedule, sizeof run.schedule, "%s", sched_desc);
-    po_h5_problem_from_ising(&run.problem, m);
-    if (save_traj && traj.records == 0) {
-      rc = po_error(PO_ERR_UNSUPPORTED, "backend %s does not record trajectories", ops->name);
-      goto done;
-    }
-    traj_out to = {&traj, (int)traj_replica, traj_every};
-    if ((rc = po_h5_save_run_with(cli.out, &prov, &run, save_traj ? write_traj : NULL, &to)))
-      goto done;
-  }
+  if (cli.out && (rc = save_solve(&cli, secs, PO_CLI_N(secs), &r, &res, cfg.run_id, &to, &traj)))
+    goto done;
   if (cli.json)
     print_json(&r);
   else
@@ -315,8 +329,6 @@ int po_cmd_solve(int argc, char **argv) {
 
 done:
   po_traj_buffer_free(&traj);
-  free(cmdline);
-  free(config);
   po_run_result_free(&res);
   po_schedule_free(&sched);
   if (m) po_ising_destroy(m);
