@@ -205,161 +205,184 @@ static int plot_sweep(const char *png, const point *pts, int n, const point *cpu
   return PO_OK;
 }
 
+/* What the command line asks for. */
+typedef struct eval_request {
+  const char *model, *backend, *data, *sweep, *plot; /* sweep/plot NULL when absent */
+  long ntest, batch, repeats;
+} eval_request;
+
+/* Every backend's sections are valid: the sweep uses photonic and cpu. */
+static size_t eval_sections(const po_param_section **secs, size_t cap) {
+  size_t n = 0;
+  secs[n++] = &po_eval_run_section;
+  for (size_t i = 0; i < po_backend_count() && n + 2 <= cap; i++) {
+    const po_backend_ops *o = po_backend_ops_at(i);
+    if (o->params) secs[n++] = o->params;
+    if (o->energy) secs[n++] = o->energy;
+  }
+  return n;
+}
+
+/* Parameters first, files after: a typo fails before any loading. */
+static int read_eval_request(po_cli *cli, const po_param_section **secs, size_t nsec,
+                             eval_request *q) {
+  const po_params *p = cli->params;
+  int rc;
+  *q = (eval_request){0};
+  if ((rc = po_params_check(p, secs, nsec)) || (rc = po_cli_check_task(p, "eval", "eval")) ||
+      (rc = po_cli_read_common(cli, &po_eval_run_section)) ||
+      (rc = po_params_string(p, &po_eval_run_section, "backend", &q->backend)) ||
+      (rc = po_params_string(p, &po_eval_run_section, "data", &q->data)) ||
+      (rc = po_params_int(p, &po_eval_run_section, "test_samples", &q->ntest)) ||
+      (rc = po_params_int(p, &po_eval_run_section, "batch", &q->batch)) ||
+      (rc = po_params_int(p, &po_eval_run_section, "repeats", &q->repeats)))
+    return rc;
+  if (!po_params_get(p, "run", "model"))
+    return po_error(PO_ERR_ARG, "no model: pass --model FILE.h5 (from physopt train --out)");
+  po_params_string(p, &po_eval_run_section, "model", &q->model);
+  if (po_params_get(p, "run", "sweep_photons"))
+    po_params_string(p, &po_eval_run_section, "sweep_photons", &q->sweep);
+  if (po_params_get(p, "run", "plot")) po_params_string(p, &po_eval_run_section, "plot", &q->plot);
+  if (q->plot && !q->sweep) return po_error(PO_ERR_ARG, "--plot needs --sweep-photons");
+  if (q->plot && (rc = po_cli_check_out(q->plot, "run.plot"))) return rc;
+  if (cli->out && !q->sweep)
+    return po_error(PO_ERR_ARG, "--out (run.out) needs --sweep-photons: a single evaluation "
+                                "writes no file (use --json)");
+  if (q->sweep && strcmp(q->backend, "cpu") && strcmp(q->backend, "photonic"))
+    return po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
+                    q->backend);
+  return PO_OK;
+}
+
+static int eval_single(const po_cli *cli, const eval_request *q, const po_mlp *m,
+                       const po_dataset *te) {
+  double t0 = po_cli_now();
+  point r;
+  int rc = po_learn_eval_on(q->backend, cli->params, cli->seed, (int)q->repeats, m, te,
+                            (int)q->batch, &r);
+  if (rc) return rc;
+  if (cli->json) {
+    po_json j;
+    po_json_begin(&j, stdout);
+    po_json_string(&j, "command", "eval");
+    po_json_string(&j, "model", q->model);
+    po_json_string(&j, "backend", q->backend);
+    po_json_int(&j, "test_samples", te->n);
+    po_json_number(&j, "test_accuracy", r.accuracy);
+    po_json_number(&j, "test_accuracy_sd", r.accuracy_sd);
+    po_json_number(&j, "test_loss", r.loss);
+    po_json_number(&j, "photons_per_mac", r.photons);
+    po_json_number(&j, "energy_per_mac_j", r.e_mac);
+    po_json_number(&j, "optical_energy_per_mac_j", r.e_optical);
+    po_json_number(&j, "wall_s", po_cli_now() - t0);
+    po_json_end(&j);
+    return PO_OK;
+  }
+  printf("model           %s\n", q->model);
+  printf("backend         %s\n", q->backend);
+  printf("test accuracy   %.4f   (loss %.4f, %d images)\n", r.accuracy, r.loss, te->n);
+  if (!isnan(r.photons)) printf("photons/MAC     %g\n", r.photons);
+  printf("energy/MAC      %.3g J (optical %.3g J)\n", r.e_mac, r.e_optical);
+  printf("wall            %.2f s\n", po_cli_now() - t0);
+  return PO_OK;
+}
+
+static void print_sweep_json(const eval_request *q, const po_dataset *te, const point *pts, int n,
+                             const point *cpu, double wall) {
+  po_json j;
+  po_json_begin(&j, stdout);
+  po_json_string(&j, "command", "eval");
+  po_json_string(&j, "model", q->model);
+  po_json_int(&j, "test_samples", te->n);
+  po_json_number(&j, "cpu_test_accuracy", cpu->accuracy);
+  po_json_number(&j, "cpu_energy_per_mac_j", cpu->e_mac);
+  po_json_array(&j, "sweep");
+  for (int i = 0; i < n; i++) {
+    po_json_object(&j, NULL);
+    po_json_number(&j, "photons_per_mac", pts[i].photons);
+    po_json_number(&j, "test_accuracy", pts[i].accuracy);
+    po_json_number(&j, "test_accuracy_sd", pts[i].accuracy_sd);
+    po_json_number(&j, "test_loss", pts[i].loss);
+    po_json_number(&j, "energy_per_mac_j", pts[i].e_mac);
+    po_json_number(&j, "optical_energy_per_mac_j", pts[i].e_optical);
+    po_json_close(&j);
+  }
+  po_json_close(&j);
+  po_json_number(&j, "wall_s", wall);
+  po_json_end(&j);
+}
+
+static void print_sweep_row(const point *r) {
+  char sd[16] = "-";
+  if (!isnan(r->accuracy_sd)) snprintf(sd, sizeof sd, "%.4f", r->accuracy_sd);
+  printf("%12g %10.4f %8s %10.4f %14.3g %14.3g %8.2f\n", r->photons, r->accuracy, sd, r->loss,
+         r->e_mac, r->e_optical, r->wall);
+}
+
+/* Accuracy at each photon budget on the photonic backend, next to the
+ * exact cpu evaluation; table or JSON, optional HDF5 and PNG. */
+static int eval_photon_sweep(const po_cli *cli, const eval_request *q,
+                             const po_param_section **secs, size_t nsec, const double *budgets,
+                             int n, const po_mlp *m, const po_dataset *te) {
+  double t0 = po_cli_now();
+  point *pts = calloc((size_t)n, sizeof *pts), cpu;
+  po_params *p = NULL;
+  char *cfg = NULL, *cmdline = NULL;
+  int rc = pts ? po_params_clone(cli->params, &p) : po_error(PO_ERR_NOMEM, "out of memory");
+  if (!rc) rc = po_learn_eval_on("cpu", cli->params, cli->seed, 1, m, te, (int)q->batch, &cpu);
+  if (!rc && !cli->json)
+    printf("%12s %10s %8s %10s %14s %14s %8s\n", "photons/MAC", "accuracy", "sd", "loss",
+           "energy/MAC J", "optical J", "wall s");
+  for (int i = 0; i < n && !rc; i++) {
+    char v[64];
+    snprintf(v, sizeof v, "%.17g", budgets[i]);
+    rc = po_params_set(p, "photonic.photons_per_mac", v);
+    if (!rc)
+      rc = po_learn_eval_on("photonic", p, cli->seed, (int)q->repeats, m, te, (int)q->batch,
+                            &pts[i]);
+    if (!rc && !cli->json) print_sweep_row(&pts[i]);
+  }
+  if (!rc && !cli->json)
+    printf("%12s %10.4f %8s %10.4f %14.3g %14s %8.2f\n", "cpu (exact)", cpu.accuracy, "-", cpu.loss,
+           cpu.e_mac, "-", cpu.wall);
+  if (!rc && cli->out) {
+    cfg = po_cli_config_text(cli->params, secs, nsec);
+    cmdline = po_cli_command_line();
+    rc = write_sweep(cli->out, q->model, cmdline, cfg, cli->seed, pts, n, &cpu);
+  }
+  if (!rc && q->plot) rc = plot_sweep(q->plot, pts, n, &cpu);
+  if (!rc && cli->json) print_sweep_json(q, te, pts, n, &cpu, po_cli_now() - t0);
+  free(cfg);
+  free(cmdline);
+  free(pts);
+  po_params_destroy(p);
+  return rc;
+}
+
 int po_cmd_eval(int argc, char **argv) {
   po_cli cli;
   po_mlp *m = NULL;
   po_dataset *te = NULL;
   double *budgets = NULL;
-  point *pts = NULL;
-  char *cfg = NULL, *cmdline = NULL;
-  po_params *p = NULL;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (rc == PO_CLI_HELP) return 0;
   if (rc) return po_cli_exit(rc);
-  const char *model, *backend, *data, *sweep = NULL, *plot = NULL;
-  long ntest, batch, repeats;
-  /* every backend's sections are valid: the sweep uses photonic and cpu */
-  const po_param_section *vsecs[1 + 2 * 16];
-  size_t nsec = 0;
-  vsecs[nsec++] = &po_eval_run_section;
-  for (size_t i = 0; i < po_backend_count() && nsec + 2 <= PO_CLI_N(vsecs); i++) {
-    const po_backend_ops *o = po_backend_ops_at(i);
-    if (o->params) vsecs[nsec++] = o->params;
-    if (o->energy) vsecs[nsec++] = o->energy;
-  }
-  if ((rc = po_params_check(cli.params, vsecs, nsec))) goto done;
-  if ((rc = po_cli_check_task(cli.params, "eval", "eval")) ||
-      (rc = po_cli_read_common(&cli, &po_eval_run_section)))
-    goto done;
-  if ((rc = po_params_string(cli.params, &po_eval_run_section, "backend", &backend)) ||
-      (rc = po_params_string(cli.params, &po_eval_run_section, "data", &data)) ||
-      (rc = po_params_int(cli.params, &po_eval_run_section, "test_samples", &ntest)) ||
-      (rc = po_params_int(cli.params, &po_eval_run_section, "batch", &batch)) ||
-      (rc = po_params_int(cli.params, &po_eval_run_section, "repeats", &repeats)))
-    goto done;
-  if (!po_params_get(cli.params, "run", "model")) {
-    rc = po_error(PO_ERR_ARG, "no model: pass --model FILE.h5 (from physopt train --out)");
-    goto done;
-  }
-  po_params_string(cli.params, &po_eval_run_section, "model", &model);
-  if (po_params_get(cli.params, "run", "sweep_photons"))
-    po_params_string(cli.params, &po_eval_run_section, "sweep_photons", &sweep);
-  if (po_params_get(cli.params, "run", "plot"))
-    po_params_string(cli.params, &po_eval_run_section, "plot", &plot);
-  if (plot && !sweep) {
-    rc = po_error(PO_ERR_ARG, "--plot needs --sweep-photons");
-    goto done;
-  }
-  if (plot && (rc = po_cli_check_out(plot, "run.plot"))) goto done;
-  if (cli.out && !sweep) {
-    rc = po_error(PO_ERR_ARG, "--out (run.out) needs --sweep-photons: a single evaluation writes "
-                              "no file (use --json)");
-    goto done;
-  }
-  /* Parameters first, files after: a typo fails before any loading. */
+  const po_param_section *secs[1 + 2 * 16];
+  size_t nsec = eval_sections(secs, PO_CLI_N(secs));
+  eval_request q;
   int n = 0;
-  if (sweep && (rc = parse_list(sweep, &budgets, &n))) goto done;
-  if (sweep && strcmp(backend, "cpu") && strcmp(backend, "photonic")) {
-    rc = po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
-                  backend);
+  if ((rc = read_eval_request(&cli, secs, nsec, &q)) ||
+      (q.sweep && (rc = parse_list(q.sweep, &budgets, &n))))
     goto done;
-  }
   if (cli.threads > 0) omp_set_num_threads(cli.threads);
-  po_cli_reading(model);
-  if ((rc = po_mlp_load(model, &m))) goto done;
+  po_cli_reading(q.model);
+  rc = po_mlp_load(q.model, &m);
   po_cli_reading(NULL);
-  if ((rc = po_dataset_load(data, "test", (int)ntest, &te))) goto done;
-  double t0 = po_cli_now();
-  if (!sweep) {
-    point r;
-    if ((rc = po_learn_eval_on(backend, cli.params, cli.seed, (int)repeats, m, te, (int)batch, &r)))
-      goto done;
-    if (cli.json) {
-      po_json j;
-      po_json_begin(&j, stdout);
-      po_json_string(&j, "command", "eval");
-      po_json_string(&j, "model", model);
-      po_json_string(&j, "backend", backend);
-      po_json_int(&j, "test_samples", te->n);
-      po_json_number(&j, "test_accuracy", r.accuracy);
-      po_json_number(&j, "test_accuracy_sd", r.accuracy_sd);
-      po_json_number(&j, "test_loss", r.loss);
-      po_json_number(&j, "photons_per_mac", r.photons);
-      po_json_number(&j, "energy_per_mac_j", r.e_mac);
-      po_json_number(&j, "optical_energy_per_mac_j", r.e_optical);
-      po_json_number(&j, "wall_s", po_cli_now() - t0);
-      po_json_end(&j);
-    } else {
-      printf("model           %s\n", model);
-      printf("backend         %s\n", backend);
-      printf("test accuracy   %.4f   (loss %.4f, %d images)\n", r.accuracy, r.loss, te->n);
-      if (!isnan(r.photons)) printf("photons/MAC     %g\n", r.photons);
-      printf("energy/MAC      %.3g J (optical %.3g J)\n", r.e_mac, r.e_optical);
-      printf("wall            %.2f s\n", po_cli_now() - t0);
-    }
-    goto done;
-  }
-  pts = calloc((size_t)n, sizeof *pts);
-  if (!pts || (rc = po_params_clone(cli.params, &p))) {
-    if (!rc) rc = po_error(PO_ERR_NOMEM, "out of memory");
-    goto done;
-  }
-  point cpu;
-  if ((rc = po_learn_eval_on("cpu", cli.params, cli.seed, 1, m, te, (int)batch, &cpu))) goto done;
-  if (!cli.json)
-    printf("%12s %10s %8s %10s %14s %14s %8s\n", "photons/MAC", "accuracy", "sd", "loss",
-           "energy/MAC J", "optical J", "wall s");
-  for (int i = 0; i < n; i++) {
-    char v[64];
-    snprintf(v, sizeof v, "%.17g", budgets[i]);
-    if ((rc = po_params_set(p, "photonic.photons_per_mac", v))) goto done;
-    if ((rc = po_learn_eval_on("photonic", p, cli.seed, (int)repeats, m, te, (int)batch, &pts[i])))
-      goto done;
-    if (!cli.json) {
-      char sd[16] = "-";
-      if (!isnan(pts[i].accuracy_sd)) snprintf(sd, sizeof sd, "%.4f", pts[i].accuracy_sd);
-      printf("%12g %10.4f %8s %10.4f %14.3g %14.3g %8.2f\n", pts[i].photons, pts[i].accuracy, sd,
-             pts[i].loss, pts[i].e_mac, pts[i].e_optical, pts[i].wall);
-    }
-  }
-  if (!cli.json)
-    printf("%12s %10.4f %8s %10.4f %14.3g %14s %8.2f\n", "cpu (exact)", cpu.accuracy, "-", cpu.loss,
-           cpu.e_mac, "-", cpu.wall);
-  if (cli.out) {
-    cfg = po_cli_config_text(cli.params, vsecs, nsec);
-    cmdline = po_cli_command_line();
-    if ((rc = write_sweep(cli.out, model, cmdline, cfg, cli.seed, pts, n, &cpu))) goto done;
-  }
-  if (plot && (rc = plot_sweep(plot, pts, n, &cpu))) goto done;
-  if (cli.json) {
-    po_json j;
-    po_json_begin(&j, stdout);
-    po_json_string(&j, "command", "eval");
-    po_json_string(&j, "model", model);
-    po_json_int(&j, "test_samples", te->n);
-    po_json_number(&j, "cpu_test_accuracy", cpu.accuracy);
-    po_json_number(&j, "cpu_energy_per_mac_j", cpu.e_mac);
-    po_json_array(&j, "sweep");
-    for (int i = 0; i < n; i++) {
-      po_json_object(&j, NULL);
-      po_json_number(&j, "photons_per_mac", pts[i].photons);
-      po_json_number(&j, "test_accuracy", pts[i].accuracy);
-      po_json_number(&j, "test_accuracy_sd", pts[i].accuracy_sd);
-      po_json_number(&j, "test_loss", pts[i].loss);
-      po_json_number(&j, "energy_per_mac_j", pts[i].e_mac);
-      po_json_number(&j, "optical_energy_per_mac_j", pts[i].e_optical);
-      po_json_close(&j);
-    }
-    po_json_close(&j);
-    po_json_number(&j, "wall_s", po_cli_now() - t0);
-    po_json_end(&j);
-  }
+  if (rc || (rc = po_dataset_load(q.data, "test", (int)q.ntest, &te))) goto done;
+  rc = q.sweep ? eval_photon_sweep(&cli, &q, secs, nsec, budgets, n, m, te)
+               : eval_single(&cli, &q, m, te);
 done:
-  free(cfg);
-  free(cmdline);
   free(budgets);
-  free(pts);
-  po_params_destroy(p);
   po_mlp_destroy(m);
   po_dataset_destroy(te);
   po_cli_free(&cli);
