@@ -261,17 +261,15 @@ static void record(block *b, int q, long k, double t) {
   b->sh->traj(b->sh->tctx, k, t, buf, (int)n);
 }
 
-/* The whole time loop of one block of replicas. */
-static void run_block(block *b) {
+/* Initial state of the block: random amplitudes from each replica's own
+ * stream, their signs, e(0), exact fields and energies, best so far, and
+ * the feedback's beta and target. */
+static void block_init(block *b, int ahc_energy) {
   shared *sh = b->sh;
   const cim_config *cfg = sh->cfg;
-  const long n = sh->n, K = sh->K;
+  const long n = sh->n;
   const int Rb = b->Rb, r0 = b->r0;
   const size_t nr = (size_t)n * (size_t)Rb;
-  if (!block_alloc(b)) {
-    b->rc = PO_ERR_NOMEM;
-    return;
-  }
   for (int q = 0; q < Rb; q++) {
     po_rng_init(&b->rng[q], sh->seed, sh->run, (uint64_t)(r0 + q));
     for (long i = 0; i < n; i++)
@@ -289,7 +287,6 @@ static void run_block(block *b) {
     for (size_t k = 0; k < nr; k++) b->e[k] = sh->alg == ALG_SFC ? 0.0f : 1.0f;
   if (b->wl)
     for (size_t k = 0; k < nr; k++) b->wl[k] = 1.0f; /* [CO] AHC.py etc_flag = 1 */
-  const int ahc_energy = sh->alg == ALG_AHC && cfg->ahc_target_mode != CIM_AHC_TARGET_CONSTANT;
   /* initial fields: dense J as one SGEMM of the block's spins (a bulk
    * update from f = h), sparse J per replica */
   const int dense = sh->m->storage == PO_STORAGE_DENSE;
@@ -313,6 +310,137 @@ static void run_block(block *b) {
     b->target[q] = sh->alg == ALG_AHC ? (float)cfg->ahc_target : (float)cfg->alpha;
     if (ahc_energy) b->target[q] = ahc_energy_target(sh, b, q);
   }
+}
+
+/* Pump p at step k of K: the --schedule if one is given, else the model's
+ * own (CFC/SFC ramp, plain linear ramp, constant for CAC/AHC). */
+static double pump_at(const shared *sh, long k) {
+  const cim_config *cfg = sh->cfg;
+  const long K = sh->K;
+  if (sh->sch && sh->sch->kind != PO_SCHED_DEFAULT) return po_schedule_value(sh->sch, k, K);
+  if (sh->alg == ALG_CFC || sh->alg == ALG_SFC) {
+    const double kr = sh->fc_ramp * (double)K, u = kr > 1 ? fmin((double)k / (kr - 1), 1.0) : 1.0;
+    return sh->fc_p0 + (sh->fc_p1 - sh->fc_p0) * u;
+  }
+  if (sh->alg == ALG_PLAIN)
+    return cfg->pump_start +
+           (cfg->pump_end - cfg->pump_start) * (K > 1 ? (double)k / (K - 1) : 1.0);
+  return sh->pump_c;
+}
+
+/* One time step of the amplitudes (and error variables) of the block at
+ * pump p; updates signs and flip marks.  Returns the count of non-finite
+ * amplitudes. */
+static long block_advance(block *b, po_sde *sde, double p, double t, long k) {
+  const shared *sh = b->sh;
+  const long n = sh->n, K = sh->K;
+  const int Rb = b->Rb;
+  const size_t nr = (size_t)n * (size_t)Rb;
+  const double dt = sh->cfg->dt;
+  long bad = 0;
+  if (sde) {
+    b->pump = p;
+    po_sde_step(sde, b->x, t, dt);
+    for (size_t q = 0; q < nr; q++) {
+      float v = b->x[q];
+      bad += (v - v) != 0.0f;
+      int8_t s = v < 0.0f ? -1 : 1;
+      b->flip[q] = (uint8_t)(s != b->sgn[q]);
+      b->sgn[q] = s;
+    }
+    return bad;
+  }
+  couple(b, b->x, b->c);
+  if (b->dw) {
+    const float sq = (float)sqrt(dt);
+    for (int q = 0; q < Rb; q++) {
+      float *d = b->dw + (size_t)q * n;
+      po_rng_normal_fill(&b->rng[q], d, n);
+      for (long i = 0; i < n; i++) d[i] *= sq;
+    }
+  }
+  const double u = K > 1 ? (double)k / (double)(K - 1) : 1.0;
+  if (sh->alg == ALG_CFC)
+    return po_opo_step_cfc(n, Rb, dt, p, &sh->opo, sh->cfc_alpha, sh->cfc_beta, sh->cfc_emin, b->x,
+                           b->e, b->c, b->dw, b->sgn, b->flip);
+  if (sh->alg == ALG_SFC)
+    return po_opo_step_sfc(n, Rb, dt, p, &sh->opo, sh->sfc_g0 + (sh->sfc_g1 - sh->sfc_g0) * u,
+                           sh->sfc_k, sh->sfc_b0 + (sh->sfc_b1 - sh->sfc_b0) * u, b->x, b->e, b->c,
+                           b->dw, b->sgn, b->flip);
+  return po_opo_step_em(n, Rb, dt, p, &sh->opo, b->x, b->e, b->c, b->beta, b->target, b->dw, b->sgn,
+                        b->flip);
+}
+
+/* Many flips at once (the bifurcation transient): update all fields with
+ * one SGEMM, df = J ds, ds = 2 s_new on flipped spins, instead of one row
+ * of J per flip.  Exact for integer J; else float-rounded, and the
+ * periodic refresh bounds the drift.  Returns whether it did. */
+static int block_bulk_fields(block *b) {
+  const shared *sh = b->sh;
+  const long n = sh->n;
+  const int Rb = b->Rb;
+  long total = 0;
+  for (int q = 0; q < Rb; q++) total += b->nfl[q];
+  if (sh->m->storage != PO_STORAGE_DENSE || total * 8 <= (long)Rb * n) return 0;
+  const size_t nr = (size_t)n * (size_t)Rb;
+  for (size_t q = 0; q < nr; q++) b->c[q] = b->flip[q] ? 2.0f * b->sgn[q] : 0.0f;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, Rb, (int)n, 1.0f, sh->m->dense,
+              (int)n, b->c, Rb, 0.0f, b->df, Rb);
+  return 1;
+}
+
+/* Replica q after a step: fields and energy, best state, and the feedback
+ * that depends on the energy (CAC error rate and target, AHC target). */
+static void block_update_replica(block *b, int q, int bulk, int refresh, double tn,
+                                 int ahc_energy) {
+  shared *sh = b->sh;
+  const cim_config *cfg = sh->cfg;
+  const long n = sh->n;
+  const int r = b->r0 + q, Rb = b->Rb;
+  if (bulk)
+    apply_bulk(sh, b, q);
+  else if (b->nfl[q])
+    apply_flips(sh, r, b->nfl[q]);
+  if (refresh) refresh_replica(sh, r);
+  if (sh->E[r] < sh->Ebest[r] - 1e-9 * (fabs(sh->Ebest[r]) + 1.0)) {
+    sh->Ebest[r] = sh->E[r];
+    memcpy(sh->best + (size_t)r * n, sh->s + (size_t)r * n, (size_t)n);
+    b->t_last[q] = tn;
+  }
+  if (sh->alg == ALG_CAC) {
+    b->xi[q] += sh->gamma * cfg->dt;
+    if (tn - b->t_last[q] > sh->tau) {
+      b->xi[q] = 0.0;
+      b->t_last[q] = tn;
+    }
+    b->beta[q] = (float)b->xi[q];
+    b->target[q] = (float)po_cac_target(cfg->alpha, cfg->rho, cfg->delta, sh->E[r], sh->Ebest[r]);
+  } else if (ahc_energy) {
+    if (b->wl && b->nfl[q]) /* a spin flipped: latch the current e */
+      for (long i = 0; i < n; i++) b->wl[i * Rb + q] = b->e[i * Rb + q];
+    b->target[q] = ahc_energy_target(sh, b, q);
+  }
+}
+
+static void report_progress(shared *sh, long k) {
+  int done;
+#pragma omp atomic read
+  done = sh->blocks_done;
+  sh->progress(sh->pctx, (done + (double)(k + 1) / (double)sh->K) / sh->n_blocks);
+}
+
+/* The whole time loop of one block of replicas. */
+static void run_block(block *b) {
+  shared *sh = b->sh;
+  const cim_config *cfg = sh->cfg;
+  const long n = sh->n, K = sh->K;
+  const int Rb = b->Rb, r0 = b->r0;
+  if (!block_alloc(b)) {
+    b->rc = PO_ERR_NOMEM;
+    return;
+  }
+  const int ahc_energy = sh->alg == ALG_AHC && cfg->ahc_target_mode != CIM_AHC_TARGET_CONSTANT;
+  block_init(b, ahc_energy);
 
   po_sde sde;
   int have_sde = 0;
@@ -329,55 +457,13 @@ static void run_block(block *b) {
   }
 
   const double dt = cfg->dt;
-  const float sq = (float)sqrt(dt);
   const int tq =
       sh->traj && sh->traj_replica >= r0 && sh->traj_replica < r0 + Rb ? sh->traj_replica - r0 : -1;
   if (tq >= 0) record(b, tq, 0, 0.0);
   const long progress_every = K / 100 > 0 ? K / 100 : 1;
   for (long k = 0; k < K; k++) {
-    const double t = (double)k * dt;
-    double p;
-    if (sh->sch && sh->sch->kind != PO_SCHED_DEFAULT)
-      p = po_schedule_value(sh->sch, k, K);
-    else if (sh->alg == ALG_CFC || sh->alg == ALG_SFC) {
-      const double kr = sh->fc_ramp * (double)K, u = kr > 1 ? fmin((double)k / (kr - 1), 1.0) : 1.0;
-      p = sh->fc_p0 + (sh->fc_p1 - sh->fc_p0) * u;
-    } else if (sh->alg == ALG_PLAIN)
-      p = cfg->pump_start + (cfg->pump_end - cfg->pump_start) * (K > 1 ? (double)k / (K - 1) : 1.0);
-    else
-      p = sh->pump_c;
-
-    long bad = 0;
-    if (have_sde) {
-      b->pump = p;
-      po_sde_step(&sde, b->x, t, dt);
-      for (size_t q = 0; q < nr; q++) {
-        float v = b->x[q];
-        bad += (v - v) != 0.0f;
-        int8_t s = v < 0.0f ? -1 : 1;
-        b->flip[q] = (uint8_t)(s != b->sgn[q]);
-        b->sgn[q] = s;
-      }
-    } else {
-      couple(b, b->x, b->c);
-      if (b->dw)
-        for (int q = 0; q < Rb; q++) {
-          float *d = b->dw + (size_t)q * n;
-          po_rng_normal_fill(&b->rng[q], d, n);
-          for (long i = 0; i < n; i++) d[i] *= sq;
-        }
-      const double u = K > 1 ? (double)k / (double)(K - 1) : 1.0;
-      if (sh->alg == ALG_CFC)
-        bad = po_opo_step_cfc(n, Rb, dt, p, &sh->opo, sh->cfc_alpha, sh->cfc_beta, sh->cfc_emin,
-                              b->x, b->e, b->c, b->dw, b->sgn, b->flip);
-      else if (sh->alg == ALG_SFC)
-        bad = po_opo_step_sfc(n, Rb, dt, p, &sh->opo, sh->sfc_g0 + (sh->sfc_g1 - sh->sfc_g0) * u,
-                              sh->sfc_k, sh->sfc_b0 + (sh->sfc_b1 - sh->sfc_b0) * u, b->x, b->e,
-                              b->c, b->dw, b->sgn, b->flip);
-      else
-        bad = po_opo_step_em(n, Rb, dt, p, &sh->opo, b->x, b->e, b->c, b->beta, b->target, b->dw,
-                             b->sgn, b->flip);
-    }
+    const double t = (double)k * dt, tn = t + dt;
+    long bad = block_advance(b, have_sde ? &sde : NULL, pump_at(sh, k), t, k);
     if (bad) {
       b->rc = PO_ERR_NUMERIC;
       b->bad = bad;
@@ -386,56 +472,14 @@ static void run_block(block *b) {
     }
     collect_flips(b);
     const int refresh = !sh->exact_fields && (k + 1) % cfg->refresh == 0;
-    const double tn = t + dt;
-    /* Many flips at once (the bifurcation transient): update all fields with
-     * one SGEMM, df = J ds, ds = 2 s_new on flipped spins, instead of one
-     * row of J per flip.  Exact for integer J; else float-rounded, and the
-     * periodic refresh bounds the drift. */
-    long total = 0;
-    for (int q = 0; q < Rb; q++) total += b->nfl[q];
-    const int bulk = sh->m->storage == PO_STORAGE_DENSE && total * 8 > (long)Rb * n;
-    if (bulk) {
-      for (size_t q = 0; q < nr; q++) b->c[q] = b->flip[q] ? 2.0f * b->sgn[q] : 0.0f;
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, Rb, (int)n, 1.0f, sh->m->dense,
-                  (int)n, b->c, Rb, 0.0f, b->df, Rb);
-    }
+    const int bulk = block_bulk_fields(b);
     /* replicas are independent: threaded when the kernels are (single
      * block), serial inside a block-parallel region (nested inactive) */
 #pragma omp parallel for schedule(dynamic, 4) if (sh->kernel_threads > 1)
-    for (int q = 0; q < Rb; q++) {
-      const int r = r0 + q;
-      if (bulk)
-        apply_bulk(sh, b, q);
-      else if (b->nfl[q])
-        apply_flips(sh, r, b->nfl[q]);
-      if (refresh) refresh_replica(sh, r);
-      if (sh->E[r] < sh->Ebest[r] - 1e-9 * (fabs(sh->Ebest[r]) + 1.0)) {
-        sh->Ebest[r] = sh->E[r];
-        memcpy(sh->best + (size_t)r * n, sh->s + (size_t)r * n, (size_t)n);
-        b->t_last[q] = tn;
-      }
-      if (sh->alg == ALG_CAC) {
-        b->xi[q] += sh->gamma * dt;
-        if (tn - b->t_last[q] > sh->tau) {
-          b->xi[q] = 0.0;
-          b->t_last[q] = tn;
-        }
-        b->beta[q] = (float)b->xi[q];
-        b->target[q] =
-            (float)po_cac_target(cfg->alpha, cfg->rho, cfg->delta, sh->E[r], sh->Ebest[r]);
-      } else if (ahc_energy) {
-        if (b->wl && b->nfl[q]) /* a spin flipped: latch the current e */
-          for (long i = 0; i < n; i++) b->wl[i * Rb + q] = b->e[i * Rb + q];
-        b->target[q] = ahc_energy_target(sh, b, q);
-      }
-    }
+    for (int q = 0; q < Rb; q++) block_update_replica(b, q, bulk, refresh, tn, ahc_energy);
     if (tq >= 0 && (k + 1) % sh->traj_every == 0) record(b, tq, k + 1, tn);
-    if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % progress_every == 0) {
-      int done;
-#pragma omp atomic read
-      done = sh->blocks_done;
-      sh->progress(sh->pctx, (done + (double)(k + 1) / (double)K) / sh->n_blocks);
-    }
+    if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % progress_every == 0)
+      report_progress(sh, k);
   }
 #pragma omp atomic update
   sh->blocks_done++;
