@@ -127,6 +127,138 @@ static void edge_free(edge_buf *b) {
   free(b->line);
 }
 
+/* Reading state of one edge-list file. */
+typedef struct edge_reader {
+  const char *path;
+  const po_load_opts *opts;
+  long ln, header_line, n_expect;
+  int n, have_header;
+  edge_buf eb;
+} edge_reader;
+
+/* A blank line is allowed only after the last edge. */
+static int check_blank_line(const edge_reader *r) {
+  if (!r->have_header)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: blank line before the header 'N M' (blank lines are allowed "
+                    "only after the last edge)",
+                    r->path, r->ln);
+  if (r->eb.n < r->n_expect)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: blank line after %ld of %ld edges (blank lines are allowed only "
+                    "after the last edge)",
+                    r->path, r->ln, r->eb.n, r->n_expect);
+  return PO_OK;
+}
+
+/* "N M": spins and edges. */
+static int parse_header(edge_reader *r, char **tok, int nt) {
+  const char *path = r->path;
+  const long ln = r->ln;
+  long long vn, vm;
+  if (nt < 2)
+    return po_error(PO_ERR_PARSE, "%s:%ld: header must be 'N M' (spins, edges), got 1 field", path,
+                    ln);
+  if (nt > 2)
+    return po_error(PO_ERR_PARSE, "%s:%ld: trailing garbage '%.40s' after header 'N M'", path, ln,
+                    tok[2]);
+  if (parse_ll(tok[0], &vn) || vn < 1 || vn > PO_ISING_MAX_N)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: header: N = '%.40s' must be an integer in [1, %d] (spins)", path, ln,
+                    tok[0], PO_ISING_MAX_N);
+  if (parse_ll(tok[1], &vm) || vm < 1 || vm > LONG_MAX / 4)
+    return po_error(PO_ERR_PARSE, "%s:%ld: header: M = '%.40s' must be a positive integer (edges)",
+                    path, ln, tok[1]);
+  double pairs = 0.5 * (double)vn * (double)(vn - 1);
+  if (r->opts->duplicates == PO_DUP_REJECT && (double)vm > pairs)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: header: M = %lld edges exceeds the N(N-1)/2 = %.0f distinct pairs "
+                    "of N = %lld spins (duplicate edges are rejected)",
+                    path, ln, vm, pairs, vn);
+  r->n = (int)vn;
+  r->n_expect = (long)vm;
+  r->header_line = ln;
+  r->have_header = 1;
+  return PO_OK;
+}
+
+/* "i j w" (1-based indices, i != j, finite weight), appended to r->eb. */
+static int parse_edge(edge_reader *r, char **tok, int nt) {
+  const char *path = r->path;
+  const long ln = r->ln;
+  const int n = r->n;
+  if (r->eb.n == r->n_expect)
+    return po_error(PO_ERR_PARSE, "%s:%ld: more than M = %ld edge lines (header at line %ld)", path,
+                    ln, r->n_expect, r->header_line);
+  if (nt < 3)
+    return po_error(PO_ERR_PARSE, "%s:%ld: expected 'i j w', got %d field%s", path, ln, nt,
+                    nt == 1 ? "" : "s");
+  if (nt > 3)
+    return po_error(PO_ERR_PARSE, "%s:%ld: trailing garbage '%.40s' after the weight", path, ln,
+                    tok[3]);
+  long long v[2];
+  for (int t = 0; t < 2; t++) {
+    int pr = parse_ll(tok[t], &v[t]);
+    if (pr == -2)
+      return po_error(PO_ERR_PARSE, "%s:%ld: spin index '%.40s' out of range [1, %d]", path, ln,
+                      tok[t], n);
+    if (pr)
+      return po_error(PO_ERR_PARSE, "%s:%ld: spin index '%.40s' is not an integer", path, ln,
+                      tok[t]);
+    if (v[t] < 1 || v[t] > n)
+      return po_error(PO_ERR_PARSE, "%s:%ld: spin index %lld out of range [1, %d]", path, ln, v[t],
+                      n);
+  }
+  if (v[0] == v[1])
+    return po_error(PO_ERR_PARSE, "%s:%ld: self-loop (%lld, %lld): i and j must differ", path, ln,
+                    v[0], v[1]);
+  double w;
+  if (parse_real(tok[2], &w))
+    return po_error(PO_ERR_PARSE, "%s:%ld: weight '%.40s' is not a finite number", path, ln,
+                    tok[2]);
+  if (edge_push(&r->eb, (int32_t)(v[0] - 1), (int32_t)(v[1] - 1), w, ln))
+    return po_error(PO_ERR_NOMEM, "%s:%ld: out of memory after %ld edges", path, ln, r->eb.n);
+  return PO_OK;
+}
+
+/* One line: comment, blank, header or edge. */
+static int read_line(edge_reader *r, char *buf, ssize_t len) {
+  if ((size_t)len != strlen(buf))
+    return po_error(PO_ERR_PARSE, "%s:%ld: NUL byte in line (not a text file?)", r->path, r->ln);
+  const char *p = buf;
+  while (*p && isspace((unsigned char)*p)) p++;
+  if (*p == '#') return PO_OK;
+  if (!*p) return check_blank_line(r);
+  char *tok[4];
+  int nt = split(buf, tok, 4);
+  return r->have_header ? parse_edge(r, tok, nt) : parse_header(r, tok, nt);
+}
+
+/* After the last line: header present, all M edges read, model built
+ * (duplicates reported with both line numbers). */
+static int finish_read(edge_reader *r, po_ising **out) {
+  const char *path = r->path;
+  const edge_buf *eb = &r->eb;
+  if (!r->have_header)
+    return po_error(PO_ERR_PARSE, "%s:%ld: no header 'N M' (empty file)", path,
+                    r->ln > 0 ? r->ln : 1);
+  if (eb->n < r->n_expect)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: file ends after %ld of M = %ld edges (header at line %ld)", path,
+                    r->ln, eb->n, r->n_expect, r->header_line);
+  long dup[2];
+  int rc = po__ising_build(r->n, eb->n, eb->ei, eb->ej, eb->w, NULL, r->opts, out, dup);
+  if (rc && dup[0] >= 0)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: duplicate edge (%d, %d), first given at line %ld (duplicates "
+                    "policy: reject)",
+                    path, eb->line[dup[1]], (int)eb->ei[dup[1]] + 1, (int)eb->ej[dup[1]] + 1,
+                    eb->line[dup[0]]);
+  if (rc) return po_error_wrap(rc, "%s", path);
+  snprintf((*out)->source, sizeof(*out)->source, "%s", path);
+  return PO_OK;
+}
+
 int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **out) {
   po_load_opts def = {PO_DUP_REJECT, -1};
   if (!opts) opts = &def;
@@ -135,162 +267,20 @@ int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **ou
   if (!path) return po_error(PO_ERR_ARG, "po_ising_read_file: path is NULL");
   FILE *f = fopen(path, "r");
   if (!f) return po_error(PO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-
+  edge_reader r = {.path = path, .opts = opts};
   char *buf = NULL;
   size_t bufcap = 0;
   ssize_t len;
-  long ln = 0, header_line = 0, n_expect = 0;
-  int n = 0, have_header = 0;
-  edge_buf eb = {0};
   int rc = PO_OK;
-  char *tok[4];
-
-  while ((len = getline(&buf, &bufcap, f)) != -1) {
-    ln++;
-    if ((size_t)len != strlen(buf)) {
-      rc = po_error(PO_ERR_PARSE, "%s:%ld: NUL byte in line (not a text file?)", path, ln);
-      goto done;
-    }
-    const char *p = buf;
-    while (*p && isspace((unsigned char)*p)) p++;
-    if (*p == '#') continue;
-    if (!*p) {
-      if (!have_header) {
-        rc = po_error(PO_ERR_PARSE,
-                      "%s:%ld: blank line before the header 'N M' (blank lines are allowed "
-                      "only after the last edge)",
-                      path, ln);
-        goto done;
-      }
-      if (eb.n < n_expect) {
-        rc = po_error(PO_ERR_PARSE,
-                      "%s:%ld: blank line after %ld of %ld edges (blank lines are allowed only "
-                      "after the last edge)",
-                      path, ln, eb.n, n_expect);
-        goto done;
-      }
-      continue;
-    }
-    int nt = split(buf, tok, 4);
-    if (!have_header) {
-      long long vn, vm;
-      if (nt < 2) {
-        rc = po_error(PO_ERR_PARSE, "%s:%ld: header must be 'N M' (spins, edges), got 1 field",
-                      path, ln);
-        goto done;
-      }
-      if (nt > 2) {
-        rc = po_error(PO_ERR_PARSE, "%s:%ld: trailing garbage '%.40s' after header 'N M'", path, ln,
-                      tok[2]);
-        goto done;
-      }
-      if (parse_ll(tok[0], &vn) || vn < 1 || vn > PO_ISING_MAX_N) {
-        rc = po_error(PO_ERR_PARSE,
-                      "%s:%ld: header: N = '%.40s' must be an integer in [1, %d] (spins)", path, ln,
-                      tok[0], PO_ISING_MAX_N);
-        goto done;
-      }
-      if (parse_ll(tok[1], &vm) || vm < 1 || vm > LONG_MAX / 4) {
-        rc =
-            po_error(PO_ERR_PARSE, "%s:%ld: header: M = '%.40s' must be a positive integer (edges)",
-                     path, ln, tok[1]);
-        goto done;
-      }
-      double pairs = 0.5 * (double)vn * (double)(vn - 1);
-      if (opts->duplicates == PO_DUP_REJECT && (double)vm > pairs) {
-        rc = po_error(PO_ERR_PARSE,
-                      "%s:%ld: header: M = %lld edges exceeds the N(N-1)/2 = %.0f distinct pairs "
-                      "of N = %lld spins (duplicate edges are rejected)",
-                      path, ln, vm, pairs, vn);
-        goto done;
-      }
-      n = (int)vn;
-      n_expect = (long)vm;
-      header_line = ln;
-      have_header = 1;
-      continue;
-    }
-    if (eb.n == n_expect) {
-      rc = po_error(PO_ERR_PARSE, "%s:%ld: more than M = %ld edge lines (header at line %ld)", path,
-                    ln, n_expect, header_line);
-      goto done;
-    }
-    if (nt < 3) {
-      rc = po_error(PO_ERR_PARSE, "%s:%ld: expected 'i j w', got %d field%s", path, ln, nt,
-                    nt == 1 ? "" : "s");
-      goto done;
-    }
-    if (nt > 3) {
-      rc = po_error(PO_ERR_PARSE, "%s:%ld: trailing garbage '%.40s' after the weight", path, ln,
-                    tok[3]);
-      goto done;
-    }
-    long long v[2];
-    for (int t = 0; t < 2; t++) {
-      int pr = parse_ll(tok[t], &v[t]);
-      if (pr == -2) {
-        rc = po_error(PO_ERR_PARSE, "%s:%ld: spin index '%.40s' out of range [1, %d]", path, ln,
-                      tok[t], n);
-        goto done;
-      }
-      if (pr) {
-        rc = po_error(PO_ERR_PARSE, "%s:%ld: spin index '%.40s' is not an integer", path, ln,
-                      tok[t]);
-        goto done;
-      }
-      if (v[t] < 1 || v[t] > n) {
-        rc = po_error(PO_ERR_PARSE, "%s:%ld: spin index %lld out of range [1, %d]", path, ln, v[t],
-                      n);
-        goto done;
-      }
-    }
-    if (v[0] == v[1]) {
-      rc = po_error(PO_ERR_PARSE, "%s:%ld: self-loop (%lld, %lld): i and j must differ", path, ln,
-                    v[0], v[1]);
-      goto done;
-    }
-    double w;
-    if (parse_real(tok[2], &w)) {
-      rc =
-          po_error(PO_ERR_PARSE, "%s:%ld: weight '%.40s' is not a finite number", path, ln, tok[2]);
-      goto done;
-    }
-    if (edge_push(&eb, (int32_t)(v[0] - 1), (int32_t)(v[1] - 1), w, ln)) {
-      rc = po_error(PO_ERR_NOMEM, "%s:%ld: out of memory after %ld edges", path, ln, eb.n);
-      goto done;
-    }
+  while (!rc && (len = getline(&buf, &bufcap, f)) != -1) {
+    r.ln++;
+    rc = read_line(&r, buf, len);
   }
-  if (ferror(f)) {
-    rc = po_error(PO_ERR_IO, "%s:%ld: read error: %s", path, ln, strerror(errno));
-    goto done;
-  }
-  if (!have_header) {
-    rc = po_error(PO_ERR_PARSE, "%s:%ld: no header 'N M' (empty file)", path, ln > 0 ? ln : 1);
-    goto done;
-  }
-  if (eb.n < n_expect) {
-    rc = po_error(PO_ERR_PARSE, "%s:%ld: file ends after %ld of M = %ld edges (header at line %ld)",
-                  path, ln, eb.n, n_expect, header_line);
-    goto done;
-  }
-  {
-    long dup[2];
-    rc = po__ising_build(n, eb.n, eb.ei, eb.ej, eb.w, NULL, opts, out, dup);
-    if (rc && dup[0] >= 0) {
-      rc = po_error(PO_ERR_PARSE,
-                    "%s:%ld: duplicate edge (%d, %d), first given at line %ld (duplicates "
-                    "policy: reject)",
-                    path, eb.line[dup[1]], (int)eb.ei[dup[1]] + 1, (int)eb.ej[dup[1]] + 1,
-                    eb.line[dup[0]]);
-    } else if (rc) {
-      rc = po_error_wrap(rc, "%s", path);
-    } else {
-      snprintf((*out)->source, sizeof(*out)->source, "%s", path);
-    }
-  }
-done:
+  if (!rc && ferror(f))
+    rc = po_error(PO_ERR_IO, "%s:%ld: read error: %s", path, r.ln, strerror(errno));
+  if (!rc) rc = finish_read(&r, out);
   free(buf);
-  edge_free(&eb);
+  edge_free(&r.eb);
   fclose(f);
   return rc;
 }
