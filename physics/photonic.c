@@ -308,14 +308,25 @@ static inline void store(float *c, float alpha, float beta, double y) {
 
 /* ---- the product ---------------------------------------------------------- */
 
-/* Parallel layout: one OpenMP region; thread t owns the rows
- * [M t / nt, M (t+1) / nt) of C and runs a single-threaded SGEMM on them
- * (OpenBLAS threads are set to 1 for the region and restored), so BLAS
- * and OpenMP threads never compete for cores.  Every reduction that feeds
- * the output is done in a fixed order (per row, then rows in order), and
- * noise streams are per row, so the result is bit-identical for any
- * thread count.  Small products run on the calling thread. */
+/* Parallel layout: one OpenMP region; the rows of C are cut into chunks
+ * whose size depends on M only (about M/8, 16 to 128 rows: enough chunks to
+ * balance the threads, few enough that re-packing B per SGEMM stays cheap),
+ * dealt round-robin to the threads.  Each chunk is one single-threaded
+ * SGEMM (OpenBLAS threads are set to 1 for the product and restored), so
+ * BLAS and OpenMP threads never compete for cores.  The chunks do not
+ * depend on the thread count, so neither do the SGEMM calls and their
+ * rounding: one thread runs the same chunks in turn.  (A whole-matrix,
+ * multi-threaded SGEMM for one thread rounded differently, which moved the
+ * Poisson means and gave other counts for --threads 1.)  Every reduction
+ * that feeds the output is done in a fixed order (per row, then rows in
+ * order) and noise streams are per row, so the result is bit-identical for
+ * any thread count.  Small products run on the calling thread. */
 #define PAR_MIN_MACS ((double)(1 << 24))
+
+static int chunk_rows(int M) {
+  int r = (M + 7) / 8;
+  return r < 16 ? 16 : r > 128 ? 128 : r;
+}
 
 typedef struct prod {
   const po_photonic_model *m;
@@ -518,8 +529,8 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     if (bneg) p.Ba = p.T + MN + MK;
   }
 
-  const int blas_threads = par ? openblas_get_num_threads() : 0;
-  if (par) openblas_set_num_threads(1);
+  const int blas_threads = openblas_get_num_threads();
+  openblas_set_num_threads(1);
   /* B (K x N, small next to A) is encoded on the calling thread, so the
    * parallel region has two synchronisation points only: after the
    * products, and at its end (barriers are costly on a loaded machine). */
@@ -533,17 +544,19 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     else
       for (int j = 0; j < N; j++) p.cb[j] += b[j];
   }
+  const int R = chunk_rows(M), chunks = (M + R - 1) / R;
 #pragma omp parallel if (par)
   {
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    const int i0 = (int)((long)M * t / nt), i1 = (int)((long)M * (t + 1) / nt);
-    block_product(&p, A, lda, trans_a, amax, i0, i1);
+    for (int c = t; c < chunks; c += nt)
+      block_product(&p, A, lda, trans_a, amax, c * R, c * R + R < M ? c * R + R : M);
 #pragma omp barrier
     noise zt; /* every thread computes the same calibration (fixed order) */
     calibrate(&p, amax, bmax, &zt);
-    block_noise(&p, &zt, seed, call, alpha, beta, C, ldc, i0, i1);
+    for (int c = t; c < chunks; c += nt)
+      block_noise(&p, &zt, seed, call, alpha, beta, C, ldc, c * R, c * R + R < M ? c * R + R : M);
   }
-  if (par) openblas_set_num_threads(blas_threads);
+  openblas_set_num_threads(blas_threads);
   free(dbuf);
   po_photonic_ws_free(&tmp);
 

@@ -270,22 +270,30 @@ static void test_determinism_and_quantisation(void **state) {
     for (int k = 0; k < K; k++) At[k * M + i] = A[i * K + k];
   po_photonic_matmul(&m, 9, 4, 1, 0, M, N, K, 1, At, M, B, N, 0, C2, N, NULL, NULL);
   assert_memory_equal(C1, C2, sizeof(float) * M * N);
-  /* a product large enough for the parallel path (>= 2^24 MACs): row blocks
-   * with single-threaded SGEMM, bit-identical for 1 and 2 threads */
-  {
-    const int P = 256;
-    float *Ap = uniform(P * P, 3, -1, 1), *Bp = uniform(P * P, 4, -1, 1);
-    float *P1 = malloc(sizeof(float) * P * P), *P2 = malloc(sizeof(float) * P * P);
+  /* products large enough for the parallel path (>= 2^24 MACs): fixed row
+   * chunks with single-threaded SGEMM, bit-identical for 1, 2 and 3
+   * threads.  The second shape is the first layer of the MLP (784 -> 100,
+   * batch 1000; B transposed), where a whole-matrix SGEMM for one thread
+   * used to round differently. */
+  const int shapes[2][4] = {{256, 256, 256, 0}, {100, 1000, 784, 1}};
+  for (int sh = 0; sh < 2; sh++) {
+    const int PM = shapes[sh][0], PN = shapes[sh][1], PK = shapes[sh][2], tb = shapes[sh][3];
+    const int ldb = tb ? PK : PN;
+    float *Ap = uniform(PM * PK, 3, -1, 1), *Bp = uniform(PK * PN, 4, -1, 1);
+    float *P1 = malloc(sizeof(float) * PM * PN), *P2 = malloc(sizeof(float) * PM * PN);
     omp_set_num_threads(1);
-    po_photonic_matmul(&m, 9, 4, 0, 1, P, P, P, 1, Ap, P, Bp, P, 0, P1, P, NULL, NULL);
-    omp_set_num_threads(2);
-    po_photonic_matmul(&m, 9, 4, 0, 1, P, P, P, 1, Ap, P, Bp, P, 0, P2, P, NULL, NULL);
-    assert_memory_equal(P1, P2, sizeof(float) * P * P);
+    po_photonic_matmul(&m, 9, 4, 0, tb, PM, PN, PK, 1, Ap, PK, Bp, ldb, 0, P1, PN, NULL, NULL);
+    for (int t = 2; t <= 3; t++) {
+      omp_set_num_threads(t);
+      po_photonic_matmul(&m, 9, 4, 0, tb, PM, PN, PK, 1, Ap, PK, Bp, ldb, 0, P2, PN, NULL, NULL);
+      assert_memory_equal(P1, P2, sizeof(float) * PM * PN);
+    }
     free(Ap);
     free(Bp);
     free(P1);
     free(P2);
   }
+  omp_set_num_threads(2);
   /* 2-bit ADC at a huge budget: at most 4 levels per detector */
   po_photonic_model q = ideal(1e6);
   q.bits_out = 2;
