@@ -134,7 +134,21 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     po_rng_init(&rng[r], o->seed, o->run_id, (uint64_t)r);
     Ebest[r] = INFINITY;
   }
-  const int T_omp = o->threads > 0 ? o->threads : omp_get_max_threads();
+  /* Threads only where a step has work to amortise them (>= 1e7
+   * multiply-adds in the coupling product, as in cim_anneal.c): dense J
+   * gives them to OpenBLAS and runs the element-wise loops serially, sparse
+   * J to the OpenMP loops.  Small problems run serially: a few tiny
+   * parallel regions per step next to OpenBLAS's own threads made both
+   * pools spin against each other on a loaded 2-core machine (a 1 s test
+   * took 40-150 s). */
+  const int omp_saved = omp_get_max_threads(), blas_saved = openblas_get_num_threads();
+  const int T_all = o->threads > 0 ? o->threads : omp_saved;
+  const double work =
+      (m->storage == PO_STORAGE_DENSE ? (double)n * (double)n : (double)m->row_ptr[n]) * R;
+  const int kt = work >= 1e7 ? T_all : 1, dense = m->storage == PO_STORAGE_DENSE;
+  const int T_omp = dense ? 1 : kt;
+  openblas_set_num_threads(dense ? kt : 1);
+  omp_set_num_threads(T_omp);
   const double w0 = omp_get_wtime();
   long bad = 0, bad_step = -1;
   for (long k = 0; k < K && !bad; k++) {
@@ -188,6 +202,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     if (o->progress && (k + 1) % 1000 == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
   }
   const double wall = omp_get_wtime() - w0;
+  openblas_set_num_threads(blas_saved);
+  omp_set_num_threads(omp_saved);
   if (bad) {
     rc = po_error(
         PO_ERR_NUMERIC,
