@@ -11,6 +11,7 @@
 #include <omp.h>
 #include "cli/common.h"
 #include "cli/learn_run.h"
+#include "io/h5.h"
 #include "physopt/learn.h"
 
 static const po_param_section *const base_secs[] = {&po_eval_run_section};
@@ -69,29 +70,6 @@ static int parse_list(const char *s, double **out, int *n) {
   return PO_OK;
 }
 
-static void h5_str(hid_t loc, const char *name, const char *v) {
-  hid_t t = H5Tcopy(H5T_C_S1);
-  H5Tset_size(t, strlen(v) + 1);
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-  if (a >= 0) {
-    H5Awrite(a, t, v);
-    H5Aclose(a);
-  }
-  H5Sclose(sp);
-  H5Tclose(t);
-}
-
-static void h5_num(hid_t loc, const char *name, double v) {
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(loc, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT);
-  if (a >= 0) {
-    H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
-    H5Aclose(a);
-  }
-  H5Sclose(sp);
-}
-
 static int h5_col(hid_t loc, const char *name, const point *pts, int n, size_t off) {
   double *v = malloc(sizeof(double) * n);
   if (!v) return -1;
@@ -122,17 +100,14 @@ static int write_sweep(const char *path, const char *model, const char *cmdline,
     free(tmp);
     return po_error(PO_ERR_IO, "%s: cannot create HDF5 file", path);
   }
-  char seeds[32];
-  snprintf(seeds, sizeof seeds, "%llu", (unsigned long long)seed);
-  h5_str(f, "program", "physopt");
-  h5_str(f, "version", po_version());
-  h5_str(f, "git_revision", po_git_revision());
-  h5_str(f, "command_line", cmdline ? cmdline : "");
-  h5_str(f, "config", cfg ? cfg : "");
-  h5_str(f, "seed", seeds);
-  h5_str(f, "model", model);
-  h5_str(f, "kind", "photon_sweep");
-  int bad = 0;
+  /* Strings as variable-length UTF-8 and the seed as uint64, as in the
+   * results files (docs/hdf5-layout.md). */
+  int bad = po_h5_attr_string(f, "program", "physopt") ||
+            po_h5_attr_string(f, "version", po_version()) ||
+            po_h5_attr_string(f, "git_revision", po_git_revision()) ||
+            po_h5_attr_string(f, "command_line", cmdline ? cmdline : "") ||
+            po_h5_attr_string(f, "config", cfg ? cfg : "") || po_h5_attr_uint64(f, "seed", seed) ||
+            po_h5_attr_string(f, "model", model) || po_h5_attr_string(f, "kind", "photon_sweep");
   bad |= h5_col(f, "photons_per_mac", pts, n, offsetof(point, photons));
   bad |= h5_col(f, "test_accuracy", pts, n, offsetof(point, accuracy));
   bad |= h5_col(f, "test_accuracy_sd", pts, n, offsetof(point, accuracy_sd));
@@ -142,9 +117,9 @@ static int write_sweep(const char *path, const char *model, const char *cmdline,
   bad |= h5_col(f, "wall_s", pts, n, offsetof(point, wall));
   hid_t g = H5Gcreate2(f, "cpu_baseline", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g >= 0) {
-    h5_num(g, "test_accuracy", cpu->accuracy);
-    h5_num(g, "test_loss", cpu->loss);
-    h5_num(g, "energy_per_mac_j", cpu->e_mac);
+    bad |= po_h5_attr_double(g, "test_accuracy", cpu->accuracy) ||
+           po_h5_attr_double(g, "test_loss", cpu->loss) ||
+           po_h5_attr_double(g, "energy_per_mac_j", cpu->e_mac);
     H5Gclose(g);
   } else {
     bad = 1;

@@ -446,7 +446,13 @@ static void print_capacity_table(const po_cli *cli, const capacity *c) {
     }
     printf("\n");
   }
-  for (int d = 0; d < q->nd; d++) printf("  alpha_c(%s) = %.4f\n", q->dyn_names[d], c->ac[d]);
+  for (int d = 0; d < q->nd; d++) {
+    if (isnan(c->ac[d]))
+      printf("  alpha_c(%s): recall stays above 0.5 up to alpha = %.4f (extend the sweep)\n",
+             q->dyn_names[d], c->alpha[na - 1]);
+    else
+      printf("  alpha_c(%s) = %.4f\n", q->dyn_names[d], c->ac[d]);
+  }
   if (cli->out) printf("  results: %s\n", cli->out);
   if (q->plot) printf("  plot: %s\n", q->plot);
 }

@@ -90,13 +90,15 @@ int po_cmd_train(int argc, char **argv) {
   if (cli.out) {
     cfg = po_cli_config_text(cli.params, vsecs, nsec);
     cmdline = po_cli_command_line();
-    char accs[64], seeds[32];
-    snprintf(accs, sizeof accs, "%.6f", r.test.accuracy);
-    snprintf(seeds, sizeof seeds, "%llu", (unsigned long long)cli.seed);
-    const char *keys[] = {"program", "command_line", "config",       "seed",
-                          "backend", "data",         "test_accuracy"};
-    const char *vals[] = {"physopt", cmdline, cfg ? cfg : "", seeds, backend, c.data, accs};
-    if ((rc = po_mlp_save(r.model, cli.out, (int)PO_CLI_N(keys), keys, vals))) goto done;
+    const po_mlp_attr attrs[] = {
+        {.key = "program", .text = "physopt"},
+        {.key = "command_line", .text = cmdline},
+        {.key = "config", .text = cfg ? cfg : ""},
+        {.key = "seed", .type = PO_MLP_ATTR_U64, .u64 = cli.seed},
+        {.key = "backend", .text = backend},
+        {.key = "data", .text = c.data},
+        {.key = "test_accuracy", .type = PO_MLP_ATTR_F64, .f64 = r.test.accuracy}};
+    if ((rc = po_mlp_save_attrs(r.model, cli.out, attrs, (int)PO_CLI_N(attrs)))) goto done;
   }
   if (cli.json) {
     po_json j;

@@ -18,7 +18,7 @@ static const po_param_spec run_specs[] = {
     {"replicas", PO_PARAM_INT, "128", 1, 1 << 24, NULL, "1",
      "independent runs (pt: independent tempering chains)"},
     {"steps", PO_PARAM_INT, NULL, 1, 1e12, NULL, "1",
-     "sweeps (cpu) or integration steps (cim); default: the backend's (cpu 5000, others 1000)"},
+     "sweeps (cpu) or integration steps (cim); default: the backend's (physopt backends)"},
     {"target_energy", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
      "success when E <= target; default: the problem's known ground energy"},
     {"target_cut", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",

@@ -69,8 +69,18 @@ int po_mlp_write_group(hid_t loc, const po_mlp *m) {
   return write_model(loc, m) ? po_error(PO_ERR_IO, "HDF5: cannot write the model") : PO_OK;
 }
 
-int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *const *keys,
-                const char *const *values) {
+static int write_attr(hid_t f, const po_mlp_attr *a) {
+  switch (a->type) {
+  case PO_MLP_ATTR_F64:
+    return po_h5_attr_double(f, a->key, a->f64) ? -1 : 0;
+  case PO_MLP_ATTR_U64:
+    return po_h5_attr_uint64(f, a->key, a->u64) ? -1 : 0;
+  default:
+    return attr_str(f, a->key, a->text ? a->text : "");
+  }
+}
+
+int po_mlp_save_attrs(const po_mlp *m, const char *path, const po_mlp_attr *attrs, int n_attrs) {
   size_t len = strlen(path) + 32;
   char *tmp = malloc(len);
   if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
@@ -84,7 +94,7 @@ int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *cons
   int bad = write_model(f, m);
   bad |= attr_str(f, "version", po_version());
   bad |= attr_str(f, "git_revision", po_git_revision());
-  for (int i = 0; i < n_attrs; i++) bad |= attr_str(f, keys[i], values[i] ? values[i] : "");
+  for (int i = 0; i < n_attrs; i++) bad |= write_attr(f, &attrs[i]);
   if (H5Fclose(f) < 0) bad = 1;
   if (bad || rename(tmp, path) != 0) {
     remove(tmp);
@@ -93,6 +103,16 @@ int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *cons
   }
   free(tmp);
   return PO_OK;
+}
+
+int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *const *keys,
+                const char *const *values) {
+  po_mlp_attr *a = calloc(n_attrs > 0 ? (size_t)n_attrs : 1, sizeof *a);
+  if (!a) return po_error(PO_ERR_NOMEM, "out of memory");
+  for (int i = 0; i < n_attrs; i++) a[i] = (po_mlp_attr){.key = keys[i], .text = values[i]};
+  int rc = po_mlp_save_attrs(m, path, a, n_attrs);
+  free(a);
+  return rc;
 }
 
 static int read_ints(hid_t f, const char *name, int *v, int max, int *n) {

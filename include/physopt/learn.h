@@ -77,6 +77,17 @@ int po_mlp_gradient_check(po_mlp *m, const po_dataset *d, int n, int n_probe, ui
  * attributes; groups layer<l> with datasets W and b. */
 int po_mlp_save(const po_mlp *m, const char *path, int n_attrs, const char *const *keys,
                 const char *const *values);
+/* The same with typed attributes, so that numbers read back as numbers
+ * (h5py: float / int, not bytes). */
+typedef enum { PO_MLP_ATTR_TEXT, PO_MLP_ATTR_F64, PO_MLP_ATTR_U64 } po_mlp_attr_type;
+typedef struct po_mlp_attr {
+  const char *key;
+  po_mlp_attr_type type;
+  const char *text; /* PO_MLP_ATTR_TEXT */
+  double f64;       /* PO_MLP_ATTR_F64 */
+  uint64_t u64;     /* PO_MLP_ATTR_U64 */
+} po_mlp_attr;
+int po_mlp_save_attrs(const po_mlp *m, const char *path, const po_mlp_attr *attrs, int n_attrs);
 /* path: a model file, or "FILE.h5:/group" for a model stored in a group of
  * another file (a sweep's train run: "results.h5:/runs/ID/model"). */
 int po_mlp_load(const char *path, po_mlp **out);
