@@ -1,8 +1,8 @@
 # Energy per spin vs N on Gaussian SK: adiabatic landscape annealing (final
 # state), spectral rounding (sign of the top eigenvector of K = -J), and the
 # Parisi ground-state energy -0.7633.  Data from bench_cim_adiabatic --out.
-#   build/bench/bench_cim_adiabatic --sizes 100,200,500,1000,2000 --instances 5 \
-#       --out docs/figures/cim_adiabatic_vs_spectral.dat
+#   the commands in docs/cim-adiabatic.md ("Commands"), concatenated into
+#   docs/figures/cim_adiabatic_vs_spectral.dat
 #   gnuplot bench/plot_cim_adiabatic.gp
 set terminal pngcairo size 800,560 font ",12"
 set output "docs/figures/cim_adiabatic_vs_spectral.png"
@@ -32,7 +32,7 @@ if (system("test -f ".tr." && echo 1 || echo 0") + 0 == 1) {
   set y2label "RMS amplitude"
   set y2tics
   set ytics nomirror
-  set title "Adiabatic landscape annealing, SK N = 1000 (seed 1): a_c = -lambda_{max}(K) = -1.985"
+  set title "Adiabatic landscape annealing, SK N = 1000 (seed 1): a_c = -lambda_{max}(K) = -1.983"
   set key center right
   plot tr using 1:2 with linespoints pt 7 ps 0.6 lw 2 title "Ising energy of sign(x)", \
        tr using 1:5 axes x1y2 with lines lw 2 dt 3 title "RMS amplitude (right axis)", \
