@@ -509,8 +509,10 @@ static int split_keys(const char *text, char ***keys, size_t *n) {
 
 int po_rep_run_gnuplot(const char *gp, const char *png) {
   char cmd[1200], part[1100];
-  snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", gp);
+  /* The script draws PNG when run by hand; here outfile points it at
+   * PNG.part, renamed when gnuplot succeeds. */
   snprintf(part, sizeof part, "%s.part", png);
+  snprintf(cmd, sizeof cmd, "gnuplot -e \"outfile='%s'\" '%s' 2>&1", part, gp);
   FILE *p = popen(cmd, "r");
   if (!p) return po_error(PO_ERR_IO, "cannot run gnuplot (Debian package gnuplot-nox)");
   char line[512];
@@ -551,7 +553,8 @@ static int plot_one(const rset *s, const char *dir, const char *name, const char
   if (!rc && (!f || !q)) rc = po_error(PO_ERR_IO, "cannot write %s: %s", dat, strerror(errno));
   if (q) {
     fprintf(q,
-            "set terminal pngcairo size 800,560 noenhanced\nset output '%s/%s.png.part'\n"
+            "set terminal pngcairo size 800,560 noenhanced\nset output (exists(\"outfile\") ? "
+            "outfile : '%s/%s.png')\n"
             "set title '%s'\nset xlabel '%s'\nset ylabel '%s'\nset key outside right\n"
             "set grid\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n%s%s%s",
             dir, name, title, xlabel, ylabel, logx ? "set logscale x\n" : "",

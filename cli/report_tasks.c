@@ -181,7 +181,7 @@ static int plot_learn(const rset *s, const char *dir, int n_boot) {
   if (!rc) {
     fprintf(q,
             "set terminal pngcairo size 800,560 noenhanced\nset output "
-            "'%s/accuracy_vs_photons.png.part'\n"
+            "(exists(\"outfile\") ? outfile : '%s/accuracy_vs_photons.png')\n"
             "set title 'test accuracy vs photon budget'\nset xlabel 'detected photons per MAC'\n"
             "set ylabel 'test accuracy (95%% CI over runs)'\nset logscale x\nset grid\n"
             "set key bottom right\nset offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n"
@@ -390,7 +390,7 @@ static int plot_recall(const rset *s, const char *dir, int n_boot) {
   if (!rc) {
     fprintf(q,
             "set terminal pngcairo size 800,560 noenhanced\n"
-            "set output '%s/recall_vs_alpha.png.part'\n"
+            "set output (exists(\"outfile\") ? outfile : '%s/recall_vs_alpha.png')\n"
             "set title 'associative recall vs load'\nset xlabel 'load alpha = P/N'\n"
             "set ylabel 'recall fraction (overlap > 0.95; 95%% CI over runs)'\n"
             "set yrange [0:1.05]\nset grid\nset key bottom left\n"
