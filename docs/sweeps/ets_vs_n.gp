@@ -1,5 +1,5 @@
 set terminal pngcairo size 800,560 noenhanced
-set output 'docs/sweeps/ets_vs_n.png'
+set output (exists("outfile") ? outfile : 'docs/sweeps/ets_vs_n.png')
 set title 'energy to solution (99%) per backend (best budget per N)'
 set xlabel 'N (spins)'
 set ylabel 'ETS99 (J, 95% CI)'

@@ -1,5 +1,5 @@
 set terminal pngcairo size 800,560 noenhanced
-set output 'docs/sweeps/success_vs_steps.png'
+set output (exists("outfile") ? outfile : 'docs/sweeps/success_vs_steps.png')
 set title 'success probability vs annealing time'
 set xlabel 'annealing steps (sweeps / integration steps)'
 set ylabel 'p_success (95% CI)'

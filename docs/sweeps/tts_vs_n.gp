@@ -1,5 +1,5 @@
 set terminal pngcairo size 800,560 noenhanced
-set output 'docs/sweeps/tts_vs_n.png'
+set output (exists("outfile") ? outfile : 'docs/sweeps/tts_vs_n.png')
 set title 'TTS99 vs problem size (best budget per N)'
 set xlabel 'N (spins)'
 set ylabel 'TTS99, device time (s, 95% CI)'
