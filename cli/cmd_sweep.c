@@ -141,10 +141,20 @@ static int validate_all(const po_sweep *sw) {
   return PO_OK;
 }
 
-/* Lists the runs shard `shard` of `shards` would run (all for 0/1). */
+/* Lists the runs shard `shard` of `shards` would run (all for 0/1), one
+ * column per swept key, as wide as its longest value. */
 static void dry_run(const po_sweep *sw, int shard, int shards) {
+  const size_t nk = po_sweep_n_keys(sw);
+  int *w = calloc(nk ? nk : 1, sizeof *w);
+  for (size_t k = 0; k < nk && w; k++) {
+    w[k] = (int)strlen(po_sweep_key(sw, k));
+    for (size_t r = 0; r < po_sweep_size(sw); r++) {
+      int len = (int)strlen(po_sweep_run_value(sw, r, k));
+      if (len > w[k]) w[k] = len;
+    }
+  }
   printf("%6s  %-16s  %-20s  %6s", "index", "run id", "seed", "repeat");
-  for (size_t k = 0; k < po_sweep_n_keys(sw); k++) printf("  %s", po_sweep_key(sw, k));
+  for (size_t k = 0; k < nk; k++) printf("  %-*s", w ? w[k] : 0, po_sweep_key(sw, k));
   printf("\n");
   for (size_t r = 0; r < po_sweep_size(sw); r++) {
     if (!po_sweep_shard_owns(r, shard, shards)) continue;
@@ -152,9 +162,11 @@ static void dry_run(const po_sweep *sw, int shard, int shards) {
     po_sweep_id_format(po_sweep_run_id(sw, r), hex);
     printf("%6zu  %s  %-20llu  %6d", r, hex, (unsigned long long)po_sweep_run_seed(sw, r),
            po_sweep_run_repeat(sw, r));
-    for (size_t k = 0; k < po_sweep_n_keys(sw); k++) printf("  %s", po_sweep_run_value(sw, r, k));
+    for (size_t k = 0; k < nk; k++)
+      printf("  %-*s", w && k + 1 < nk ? w[k] : 0, po_sweep_run_value(sw, r, k));
     printf("\n");
   }
+  free(w);
 }
 
 /* Exclusive POSIX record lock on OUT.d/.master.lock (blocks until free);
