@@ -365,7 +365,7 @@ static void print_table(const rset *s, const sorter *st, const size_t *idx, cons
   char buf[64];
   for (size_t k = 0; k < st->n_keys; k++)
     printf("%-*s ", po_rep_key_width(st->keys[k]), st->keys[k]);
-  printf("%4s %6s  %-24s %-30s %-10s %-11s %-11s %-30s\n", "runs", "reps", "p_success [95% CI]",
+  printf("%4s %6s  %-24s %-30s %-10s %-11s %-11s %s\n", "runs", "reps", "p_success [95% CI]",
          "TTS99 device s [95% CI]", "TTS99 wall", "E median", "E best", "ETS99 J [95% CI]");
   for (size_t i = 0; i < ng; i++) {
     const group *G = &g[i];
@@ -380,7 +380,7 @@ static void print_table(const rset *s, const sorter *st, const size_t *idx, cons
     snprintf(em, sizeof em, "%.6g", G->st.e_median);
     snprintf(eb, sizeof eb, "%.6g", G->st.e_best);
     fmt_ci(e, sizeof e, G->st.ets, G->st.ets_lo, G->st.ets_hi);
-    printf("%4ld %6ld  %-24s %-30s %-10s %-11s %-11s %-30s\n", G->st.runs, G->st.replicas, p, t, tw,
+    printf("%4ld %6ld  %-24s %-30s %-10s %-11s %-11s %s\n", G->st.runs, G->st.replicas, p, t, tw,
            em, eb, e);
   }
   printf("\nenergy to solution by ledger category (J; per replica x ln(0.01)/ln(1-p); "

@@ -81,7 +81,7 @@ static void print_learn_table(const rset *s, const sorter *st, const size_t *idx
          "CI: bootstrap over runs):\n");
   for (size_t k = 0; k < st->n_keys; k++)
     printf("%-*s ", po_rep_key_width(st->keys[k]), st->keys[k]);
-  printf("%4s  %-26s %-9s %-8s %-11s %-12s %-12s %-10s %-8s\n", "runs", "accuracy [95% CI]",
+  printf("%4s  %-26s %-9s %-8s %-11s %-12s %-12s %-10s %s\n", "runs", "accuracy [95% CI]",
          "noise sd", "loss", "photons/MAC", "J/MAC", "optical J/MAC", "MACs/run", "wall s");
   for (size_t i = 0; i < ng; i++) {
     const lgroup *G = &g[i];
@@ -99,7 +99,7 @@ static void print_learn_table(const rset *s, const sorter *st, const size_t *idx
     po_rep_fmt_num(e, sizeof e, G->e_mac);
     po_rep_fmt_num(eo, sizeof eo, G->e_optical);
     po_rep_fmt_num(m, sizeof m, G->macs);
-    printf("%4zu  %-26s %-9s %-8.4f %-11s %-12s %-12s %-10s %-8.3g\n", G->n, a, sd, G->loss, ph, e,
+    printf("%4zu  %-26s %-9s %-8.4f %-11s %-12s %-12s %-10s %.3g\n", G->n, a, sd, G->loss, ph, e,
            eo, m, G->wall);
   }
 }
@@ -298,7 +298,7 @@ static void print_recall_table(const rset *s, const sorter *st, const size_t *id
   printf("recall runs (share of cues recalled with overlap > 0.95; CI: bootstrap over runs):\n");
   for (size_t k = 0; k < st->n_keys; k++)
     printf("%-*s ", po_rep_key_width(st->keys[k]), st->keys[k]);
-  printf("%4s  %-8s %-26s %-8s %-8s %-7s %-11s %-11s %-8s\n", "runs", "alpha", "recall [95% CI]",
+  printf("%4s  %-8s %-26s %-8s %-8s %-7s %-11s %-11s %s\n", "runs", "alpha", "recall [95% CI]",
          "overlap", "flips", "basin", "energy J", "device s", "wall s");
   for (size_t i = 0; i < ng; i++) {
     const cgroup *G = &g[i];
@@ -314,7 +314,7 @@ static void print_recall_table(const rset *s, const sorter *st, const size_t *id
     po_rep_fmt_num(b, sizeof b, G->basin);
     po_rep_fmt_num(e, sizeof e, G->joules);
     po_rep_fmt_num(d, sizeof d, G->device_s);
-    printf("%4zu  %-8.4g %-26s %-8.4f %-8.3g %-7s %-11s %-11s %-8.3g\n", G->n, G->alpha, f,
+    printf("%4zu  %-8.4g %-26s %-8.4f %-8.3g %-7s %-11s %-11s %.3g\n", G->n, G->alpha, f,
            G->overlap, G->flips, b, e, d, G->wall);
   }
 }
