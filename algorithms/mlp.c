@@ -16,6 +16,7 @@
 #include "physopt/error.h"
 #include "physopt/learn.h"
 #include "physopt/rng.h"
+#include "solvers/sgemm.h"
 
 int po_mlp_parse_sizes(const char *spec, int *n_layers, int sizes[PO_MLP_MAX_LAYERS + 1]) {
   int n = 0;
@@ -151,8 +152,7 @@ static int ws_alloc(mlp_ws *w, const po_mlp *m, int B) {
 static int mm(po_backend *b, po_trans ta, po_trans tb, int M, int N, int K, const float *A, int lda,
               const float *B, int ldb, float *C, int ldc) {
   if (b) return po_backend_matmul(b, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N,
-              K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
+  po_sgemm_det(ta == PO_TRANS, tb == PO_TRANS, M, N, K, 1.0f, A, lda, B, ldb, 0.0f, C, ldc);
   return PO_OK;
 }
 

@@ -64,6 +64,7 @@
 #include <math.h>
 #include <omp.h>
 #include <pthread.h>
+#include "solvers/sgemm.h"
 #include <stdlib.h>
 #include <string.h>
 #include "physopt/error.h"
@@ -323,11 +324,6 @@ static inline void store(float *c, float alpha, float beta, double y) {
  * any thread count.  Small products run on the calling thread. */
 #define PAR_MIN_MACS ((double)(1 << 24))
 
-static int chunk_rows(int M) {
-  int r = (M + 7) / 8;
-  return r < 16 ? 16 : r > 128 ? 128 : r;
-}
-
 typedef struct prod {
   const po_photonic_model *m;
   int M, N, K;
@@ -544,7 +540,7 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     else
       for (int j = 0; j < N; j++) p.cb[j] += b[j];
   }
-  const int R = chunk_rows(M), chunks = (M + R - 1) / R;
+  const int R = po_sgemm_chunk_rows(M), chunks = (M + R - 1) / R;
 #pragma omp parallel if (par)
   {
     const int nt = omp_get_num_threads(), t = omp_get_thread_num();
