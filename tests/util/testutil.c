@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,10 +70,23 @@ int po_test_has_mpi(const char *bin, const char *scratch) {
   return yes && access("/usr/bin/mpirun", X_OK) == 0;
 }
 
+const char *po_test_physopt_bin(void) {
+  static char resolved[PATH_MAX];
+  if (!resolved[0]) {
+    const char *b = getenv("BUILD");
+    char rel[512], cwd[PATH_MAX - 600];
+    snprintf(rel, sizeof rel, "%s/physopt", b && *b ? b : "build");
+    if (rel[0] == '/' || !getcwd(cwd, sizeof cwd))
+      snprintf(resolved, sizeof resolved, "%s", rel);
+    else
+      snprintf(resolved, sizeof resolved, "%s/%s", cwd, rel);
+  }
+  return resolved;
+}
+
 int po_test_physopt(char *const args[], const char *out_path, const char *err_path) {
-  const char *b = getenv("BUILD");
-  char bin[512];
-  snprintf(bin, sizeof bin, "%s/physopt", b && *b ? b : "build");
+  char bin[PATH_MAX];
+  snprintf(bin, sizeof bin, "%s", po_test_physopt_bin());
   char *argv[64];
   int n = 0;
   argv[n++] = bin;

@@ -23,6 +23,12 @@ int po_test_exec(char *const argv[], const char *out_path, const char *err_path)
  * (scratch: a writable file path for the help text). */
 int po_test_has_mpi(const char *bin, const char *scratch);
 
+/* $BUILD/physopt (default build/physopt) as an absolute path, resolved
+ * against the working directory of the first call: call it before a test
+ * changes directory (relative data paths in sweep files keep run ids and
+ * seeds the same on every execution). */
+const char *po_test_physopt_bin(void);
+
 /* Runs the physopt binary under test ($BUILD/physopt, default
  * build/physopt) with the NULL-terminated args; output as po_test_exec. */
 int po_test_physopt(char *const args[], const char *out_path, const char *err_path);
