@@ -32,8 +32,16 @@
 typedef enum { ALG_PLAIN, ALG_AHC, ALG_CAC, ALG_CFC, ALG_SFC } cim_alg;
 
 /* Replicas per block (one SGEMM / SpMM column block); a property of the
- * problem, never of the thread count. */
-#define CIM_BLOCK_DENSE  64
+ * problem, never of the thread count.  Dense blocks were 64 until
+ * 2026-11-23: 64 replicas (the common case) then formed one block, whose
+ * element-wise step ran on one core while OpenBLAS threaded the SGEMM, and
+ * two threads reached 57-81% of the bare SGEMM's rate on an idle 2-core
+ * machine.  Two blocks of 32 run on the threads side by side with
+ * single-threaded SGEMMs: 88% (docs/cim.md, "Speed").  Results with
+ * integer couplings are unchanged; with real-valued dense couplings and
+ * more than 32 replicas they differ in rounding (which flips trigger the
+ * bulk field update depends on the block). */
+#define CIM_BLOCK_DENSE  32
 #define CIM_BLOCK_SPARSE 32
 
 /* Shared, read-only during the run except for the per-replica rows. */
