@@ -50,7 +50,7 @@ CPPFLAGS += -Iinclude -I. -D_POSIX_C_SOURCE=200809L -DPO_VERSION=\"$(VERSION)\" 
 CFLAGS   += -std=c11 $(OPT) -fPIC -fopenmp $(WFLAGS) $(PKG_CFLAGS) -MMD -MP
 LDLIBS   := $(PKG_LIBS) $(SUNDIALS_LIBS) -fopenmp -lm $(LDSAN)
 
-LIB_DIRS  := problems algorithms backends backends/* physics solvers io
+LIB_DIRS  := core solvers problems physics backends backends/* algorithms io
 LIB_SRCS  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/test_$(T)*.c))
@@ -65,7 +65,7 @@ BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
-.PHONY: all test check demo bench deps ensure-deps install clean format check-format FORCE
+.PHONY: all test check check-layers demo bench deps ensure-deps install clean format check-format FORCE
 all: $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(if $(CLI_SRCS),$(BUILD)/physopt)
 
 $(BUILD)/%.o: %.c
@@ -76,8 +76,8 @@ $(BUILD)/%.o: %.c
 $(BUILD)/git-rev.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
-$(BUILD)/io/version.o: $(BUILD)/git-rev.txt
-$(BUILD)/io/version.o: CPPFLAGS += -DPO_GIT_REV=\"$(GIT_REV)\"
+$(BUILD)/core/version.o: $(BUILD)/git-rev.txt
+$(BUILD)/core/version.o: CPPFLAGS += -DPO_GIT_REV=\"$(GIT_REV)\"
 
 $(BUILD)/libphysopt.a: $(LIB_OBJS)
 	@rm -f $@
@@ -106,8 +106,12 @@ demo: ensure-deps
 
 # Every test binary runs from the repository root (fixtures are found at
 # tests/... and ../shared/data); the summary line counts binaries.
-check: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
+check: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt) check-layers
 	@BUILD=$(BUILD) sh tests/run-all.sh $(TEST_BINS)
+
+# Every folder uses only the folders below it (docs/design-notes.md).
+check-layers: $(LIB_OBJS) $(CLI_OBJS)
+	@sh scripts/check-layers.sh $(BUILD) $(LIB_OBJS) $(CLI_OBJS)
 
 bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
 	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS)

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "physopt/error.h"
 #include "physopt/problem.h"
+#include "physopt/results.h"
 #include "physopt/rng.h"
 #include "problems/ising_internal.h"
 
@@ -458,4 +459,10 @@ void po_ising_coupling_scales(const po_ising *m, double *max_row_abs, double *mi
   }
   if (max_row_abs) *max_row_abs = mx;
   if (min_nonzero) *min_nonzero = isinf(mn) ? 0.0 : mn;
+}
+
+/* Energies of samples from their spins (used to verify backends). */
+void po_samples_recompute(po_samples *s, const po_ising *m) {
+  for (int r = 0; r < s->replicas; r++)
+    s->energy[r] = po_ising_energy(m, s->spins + (size_t)r * (size_t)s->n);
 }
