@@ -37,7 +37,8 @@ static const po_cli_spec spec = {
     options,
     base_secs,
     PO_CLI_N(base_secs),
-    0};
+    0,
+    NULL};
 
 typedef po_learn_point point;
 

@@ -18,7 +18,8 @@ static const po_cli_spec spec = {
     opts,
     secs,
     1,
-    1};
+    1,
+    NULL};
 
 int po_cmd_merge(int argc, char **argv) {
   po_cli cli;

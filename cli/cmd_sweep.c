@@ -60,7 +60,8 @@ static const po_cli_spec spec = {
     opts,
     secs,
     2,
-    1};
+    1,
+    NULL};
 
 typedef struct dist {
   int rank, size; /* MPI */
