@@ -19,8 +19,7 @@ static const po_cli_spec spec = {
     opts,
     secs,
     1,
-    1,
-    NULL};
+    1};
 
 static const char *type_name(po_param_type t) {
   switch (t) {

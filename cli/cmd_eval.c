@@ -37,8 +37,7 @@ static const po_cli_spec spec = {
     options,
     base_secs,
     PO_CLI_N(base_secs),
-    0,
-    NULL};
+    0};
 
 typedef po_learn_point point;
 

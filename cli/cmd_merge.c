@@ -18,8 +18,7 @@ static const po_cli_spec spec = {
     opts,
     secs,
     1,
-    1,
-    NULL};
+    1};
 
 int po_cmd_merge(int argc, char **argv) {
   po_cli cli;

@@ -47,8 +47,7 @@ static const po_cli_spec spec = {
     opts,
     base_secs,
     PO_CLI_N(base_secs),
-    0,
-    NULL};
+    0};
 
 /* A:B:STEP, the whole text (no trailing characters); B * N stored
  * patterns at most run.patterns' limit, so P = alpha N fits. */

@@ -44,8 +44,7 @@ static const po_cli_spec spec = {
     opts,
     secs,
     2,
-    1,
-    NULL};
+    1};
 
 static herr_t param_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
   (void)info;

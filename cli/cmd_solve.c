@@ -23,7 +23,8 @@ static const po_param_section *const base_secs[] = {&po_run_section, &po_run_pro
 static const po_cli_option opts[] = {
     {"problem", "problem.spec", "FILE|SPEC", "problem file or generator (sk:N:SEED, ...)"},
     {"backend", "run.backend", "NAME", "backend (physopt backends lists them)"},
-    {"algorithm", "run.algorithm", "ALG", "annealing algorithm of the backend (listed below)"},
+    {"algorithm", "run.algorithm", "ALG",
+     "annealing algorithm (physopt backends lists each backend's)"},
     {"replicas", "run.replicas", "R", "independent replicas"},
     {"sweeps", "run.steps", "S",
      "sweeps per replica (= --steps; default: the backend's, see physopt backends)"},
@@ -54,8 +55,7 @@ static const po_cli_spec spec = {
     opts,
     base_secs,
     PO_CLI_N(base_secs),
-    0,
-    po_run_print_algorithms};
+    0};
 
 /* The demonstration problem: G22 when the shared data is reachable, else a
  * planted Wishart instance (Hamze et al., Phys. Rev. E 101, 052102, 2020;

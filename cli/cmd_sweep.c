@@ -60,8 +60,7 @@ static const po_cli_spec spec = {
     opts,
     secs,
     2,
-    1,
-    NULL};
+    1};
 
 typedef struct dist {
   int rank, size; /* MPI */

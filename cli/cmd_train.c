@@ -39,8 +39,7 @@ static const po_cli_spec spec = {
     options,
     base_secs,
     PO_CLI_N(base_secs),
-    0,
-    NULL};
+    0};
 
 typedef struct epoch_ctx {
   int quiet;

@@ -346,7 +346,6 @@ void po_cli_usage(FILE *f, const po_cli_spec *spec) {
     for (size_t s = 0; s < spec->n_sections; s++) fprintf(f, " [%s]", spec->sections[s]->name);
     fprintf(f, "\n");
   }
-  if (spec->more_help) spec->more_help(f);
 }
 
 /* The full effective configuration: explicit values plus every default of

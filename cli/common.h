@@ -97,8 +97,6 @@ typedef struct po_cli_spec {
   const po_param_section *const *sections; /* the command's config sections */
   size_t n_sections;
   int max_args; /* positional arguments accepted */
-  /* Optional: more help generated at run time (e.g. from the registry). */
-  void (*more_help)(FILE *f);
 } po_cli_spec;
 
 typedef struct po_cli {

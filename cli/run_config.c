@@ -69,21 +69,6 @@ int po_run_find_backend(const po_params *p, const po_backend_ops **ops) {
   return rc;
 }
 
-void po_run_print_algorithms(FILE *f) {
-  fprintf(f, "\nannealing algorithms (--algorithm; the first is the default; physopt backends):\n");
-  for (size_t i = 0; i < po_backend_count(); i++) {
-    po_backend_info info;
-    if (po_backend_info_get(po_backend_ops_at(i)->name, &info)) continue;
-    fprintf(f, "  %-10s", info.ops->name);
-    for (const po_algorithm *a = info.algorithms; a && a->name; a++)
-      fprintf(f, "%s%s (%ld steps)", a == info.algorithms ? "" : ", ", a->name, a->default_steps);
-    if (info.serves[PO_OP_ANNEAL] && info.serves[PO_OP_ANNEAL] != info.ops)
-      fprintf(f, "  [on its fallback %s]", info.serves[PO_OP_ANNEAL]->name);
-    if (!info.algorithms) fprintf(f, "-");
-    fprintf(f, "\n");
-  }
-}
-
 size_t po_run_sections(const po_backend_info *info, const po_param_section **secs, size_t n,
                        size_t cap) {
   for (int i = 0; i < info->n_sections && n < cap; i++) secs[n++] = info->sections[i];

@@ -18,7 +18,6 @@
 #define PHYSOPT_CLI_RUN_CONFIG_H
 
 #include <stddef.h>
-#include <stdio.h>
 #include <stdint.h>
 #include "physopt/physopt.h"
 
@@ -46,10 +45,6 @@ typedef struct po_run_config {
 /* The backend named by run.backend; an unknown name gives the error that
  * lists the registered backends. */
 int po_run_find_backend(const po_params *p, const po_backend_ops **ops);
-
-/* The annealing algorithms of every backend, with their default steps
- * (solve --help), from the backends' algorithm tables. */
-void po_run_print_algorithms(FILE *f);
 
 /* Appends the parameter sections a backend accepts (its own, then its
  * fallback's: po_backend_info) to secs[n..cap); returns the new count. */
