@@ -301,7 +301,7 @@ static void test_valid_variants(void **state) {
   /* Duplicates are summed under PO_DUP_SUM (then M may exceed the pairs). */
   const char *dup = "2 3\n1 2 1\n2 1 2\n1 2 0.5\n";
   path = write_file("dup.txt", dup, strlen(dup));
-  po_load_opts sum = {PO_DUP_SUM, PO_STORAGE_DENSE};
+  po_load_opts sum = {PO_DUP_SUM, PO_STORAGE_DENSE, NULL};
   assert_int_equal(po_ising_read_file(path, &sum, &m), PO_OK);
   assert_int_equal(m->storage, PO_STORAGE_DENSE);
   assert_true(po_ising_coupling(m, 0, 1) == 3.5f);
