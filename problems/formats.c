@@ -73,6 +73,8 @@ int po_problem_read(const char *path, const po_load_opts *opts, po_ising **out) 
   if (!out) return po_error(PO_ERR_ARG, "po_problem_read: out is NULL");
   *out = NULL;
   if (!path) return po_error(PO_ERR_ARG, "po_problem_read: path is NULL");
+  po_load_opts def = {PO_DUP_REJECT, -1, NULL};
+  if (!opts) opts = &def;
   const po_problem_format *fmt;
   int rc = po_problem_format_select(path, opts, &fmt);
   if (rc) return rc;

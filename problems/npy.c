@@ -90,16 +90,18 @@ static int parse_descr(const char *where, const char *v, npy_array *a) {
   char order = v[1], kind = v[2];
   char *end;
   long size = strtol(v + 3, &end, 10);
+  int shown = (int)strcspn(v + 1, "'");
   if (*end != '\'' || (order != '<' && order != '>' && order != '|' && order != '='))
-    return po_error(PO_ERR_PARSE, "%s: dtype '%.12s' is not a plain numeric dtype", where, v);
+    return po_error(PO_ERR_PARSE, "%s: dtype '%.*s' is not a plain numeric dtype", where,
+                    shown < 40 ? shown : 40, v + 1);
   int ok = (kind == 'b' && size == 1) ||
            ((kind == 'i' || kind == 'u') && (size == 1 || size == 2 || size == 4 || size == 8)) ||
            (kind == 'f' && (size == 4 || size == 8));
   if (!ok)
     return po_error(PO_ERR_PARSE,
-                    "%s: dtype '%.12s' is not supported (bool, int8-64, uint8-64, float32, "
+                    "%s: dtype '%.*s' is not supported (bool, int8-64, uint8-64, float32, "
                     "float64)",
-                    where, v);
+                    where, shown, v + 1);
   a->kind = kind;
   a->size = (int)size;
   uint16_t probe = 1;

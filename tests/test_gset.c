@@ -204,7 +204,7 @@ static const struct {
     {"empty.txt", "", 1, "no header"},
     {"comments-only.txt", "# nothing\n# here\n", 2, "no header"},
     {"header-one-field.txt", "10\n", 1, "header must be 'N M'"},
-    {"header-three-fields.txt", "10 5 7\n1 2 1\n", 1, "trailing garbage '7' after header"},
+    {"header-four-fields.txt", "10 5 7 1\n1 2 1\n", 1, "trailing garbage '1' after header 'N M F'"},
     {"header-zero-n.txt", "0 3\n", 1, "N = '0' must be an integer in [1, "},
     {"header-text.txt", "ten 3\n", 1, "N = 'ten'"},
     {"header-negative-m.txt", "4 -2\n", 1, "M = '-2' must be a positive integer"},

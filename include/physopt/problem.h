@@ -73,7 +73,7 @@ typedef struct po_load_opts {
   X(qubo, "qubo", po__read_qubo, 1,                                                                \
     "qbsolv QUBO: 'p qubo 0 MAXNODES NNODES NCOUPLERS', lines 'i j Q_ij' (0-based)")               \
   X(mtx, "mtx", po__read_mtx, 0,                                                                   \
-    "Matrix Market coordinate real|integer|pattern symmetric: J, zero diagonal")                   \
+    "Matrix Market coordinate symmetric, real, integer or pattern: J, zero diagonal")              \
   X(npy, "npy", po__read_npy, 0, "NumPy .npy: dense symmetric J (N x N), zero diagonal")           \
   X(npz, "npz", po__read_npz, 0,                                                                   \
     "NumPy .npz (np.savez): J.npy, optional h.npy (N) and offset.npy (scalar)")
