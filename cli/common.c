@@ -492,6 +492,16 @@ void po_json_end(po_json *j) {
   fflush(j->f);
 }
 
+void po_json_int8_array(po_json *j, const char *key, const int8_t *v, size_t n, int as_bit) {
+  json_key(j, key);
+  fputc('[', j->f);
+  for (size_t i = 0; i < n; i++) {
+    int x = as_bit ? v[i] > 0 : v[i];
+    fprintf(j->f, i ? ", %d" : "%d", x);
+  }
+  fputc(']', j->f);
+}
+
 void po_json_string(po_json *j, const char *key, const char *v) {
   json_key(j, key);
   if (v)

@@ -188,6 +188,9 @@ void po_json_int(po_json *j, const char *key, long long v);
 void po_json_uint(po_json *j, const char *key, unsigned long long v);
 void po_json_bool(po_json *j, const char *key, int v);
 void po_json_null(po_json *j, const char *key);
+/* A +/-1 spin vector on one line: [1, -1, ...]; as_bit writes x = (1 + s)/2
+ * instead ([1, 0, ...]). */
+void po_json_int8_array(po_json *j, const char *key, const int8_t *v, size_t n, int as_bit);
 
 /* ---- progress bar --------------------------------------------------------
  * Draws "label [#####     ]  42%  3.1 s" on stderr, only when stderr is a

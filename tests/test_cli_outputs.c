@@ -1,0 +1,148 @@
+/* physopt solve outputs (issue 16 item 3): --json always carries the best
+ * state (best_spins, and best_x for a QUBO file), the text output prints it
+ * for N <= 64, and for a QUBO file best_energy is the QUBO objective of the
+ * printed x evaluated by this test from the Q it wrote. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "physopt/physopt.h"
+#include "tests/util/testutil.h"
+
+static char *read_text(const char *path) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  static char buf[1 << 16];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  buf[n] = '\0';
+  fclose(f);
+  return buf;
+}
+
+/* The integers of the JSON array `"key": [a, b, ...]` into v (n of them). */
+static void json_ints(const char *json, const char *key, int *v, int n) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\": [", key);
+  const char *p = strstr(json, pat);
+  if (!p) fail_msg("no %s in\n%s", key, json);
+  p += strlen(pat);
+  for (int i = 0; i < n; i++) {
+    char *end;
+    v[i] = (int)strtol(p, &end, 10);
+    assert_true(end != p);
+    p = end;
+    while (*p == ',' || *p == ' ') p++;
+  }
+  assert_int_equal(*p, ']');
+}
+
+static void test_qubo_json_best_x(void **state) {
+  (void)state;
+  /* f(x) = sum_{i<=j} Q_ij x_i x_j with non-representable-in-quarters values */
+  enum { N = 9 };
+  double Q[N][N] = {{0}};
+  char text[4096];
+  int len = 0, nodes = 0, couplers = 0;
+  uint64_t r = 12345;
+  for (int i = 0; i < N; i++)
+    for (int j = i; j < N; j++) {
+      r = r * 6364136223846793005ull + 1442695040888963407ull;
+      Q[i][j] = (double)((int)(r >> 40) % 2001 - 1000) / 7.0;
+      *(i == j ? &nodes : &couplers) += 1;
+    }
+  len += snprintf(text, sizeof text, "p qubo 0 %d %d %d\n", N, nodes, couplers);
+  for (int i = 0; i < N; i++)
+    for (int j = i; j < N; j++)
+      len += snprintf(text + len, sizeof text - len, "%d %d %.17g\n", i, j, Q[i][j]);
+  char dir[] = "/tmp/po_test_outputs_XXXXXX", path[128], out[160], err[160];
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/q.qubo", dir);
+  snprintf(out, sizeof out, "%s/out.json", dir);
+  snprintf(err, sizeof err, "%s/err.txt", dir);
+  FILE *f = fopen(path, "w");
+  fputs(text, f);
+  fclose(f);
+  char *const args[] = {"solve",    "--problem", path,     "--replicas", "8",
+                        "--sweeps", "200",       "--json", NULL};
+  assert_int_equal(po_test_physopt(args, out, err), 0);
+  const char *json = read_text(out);
+  int x[N], s[N];
+  json_ints(json, "best_x", x, N);
+  json_ints(json, "best_spins", s, N);
+  double f_x = 0;
+  for (int i = 0; i < N; i++) {
+    assert_int_equal(x[i], (1 + s[i]) / 2);
+    for (int j = i; j < N; j++) f_x += Q[i][j] * x[i] * x[j];
+  }
+  const char *from = json;
+  double best = po_test_json_next(&from, "best_energy");
+  if (best != f_x) fail_msg("best_energy %.17g, f(best_x) %.17g", best, f_x);
+  /* the exhaustive minimum of f: 200 sweeps x 8 replicas find it for N = 9 */
+  double fmin = INFINITY;
+  for (int m = 0; m < (1 << N); m++) {
+    double v = 0;
+    for (int i = 0; i < N; i++)
+      for (int j = i; j < N; j++) v += Q[i][j] * ((m >> i) & 1) * ((m >> j) & 1);
+    if (v < fmin) fmin = v;
+  }
+  assert_true(fabs(best - fmin) < 1e-9 * (1 + fabs(fmin)));
+  /* text output: the state lines for N <= 64 */
+  char *const targs[] = {"solve", "--problem", path, "--replicas", "8", "--sweeps", "200", NULL};
+  assert_int_equal(po_test_physopt(targs, out, err), 0);
+  const char *txt = read_text(out);
+  char want[64] = "best x         ";
+  for (int i = 0; i < N; i++) want[15 + i] = (char)('0' + x[i]);
+  want[15 + N] = '\0';
+  if (!strstr(txt, want)) fail_msg("no '%s' in\n%s", want, txt);
+  unlink(path);
+  unlink(out);
+  unlink(err);
+  rmdir(dir);
+}
+
+/* An Ising problem: best_spins has the energy best_energy reports. */
+static void test_ising_json_best_spins(void **state) {
+  (void)state;
+  char dir[] = "/tmp/po_test_outputs_XXXXXX", out[160];
+  assert_non_null(mkdtemp(dir));
+  snprintf(out, sizeof out, "%s/out.json", dir);
+  char *const args[] = {"solve",    "--problem", "sk:70:3", "--replicas", "4",
+                        "--sweeps", "50",        "--json",  NULL};
+  assert_int_equal(po_test_physopt(args, out, NULL), 0);
+  const char *json = read_text(out);
+  po_ising *m;
+  assert_int_equal(po_problem_open("sk:70:3", NULL, &m), PO_OK);
+  int s[70];
+  int8_t s8[70];
+  json_ints(json, "best_spins", s, 70);
+  for (int i = 0; i < 70; i++) {
+    assert_true(s[i] == 1 || s[i] == -1);
+    s8[i] = (int8_t)s[i];
+  }
+  const char *from = json;
+  double best = po_test_json_next(&from, "best_energy");
+  assert_true(fabs(po_ising_energy(m, s8) - best) < 1e-9 * (1 + fabs(best)));
+  assert_null(strstr(json, "best_x"));
+  /* N = 70 > 64: no state line in the text output */
+  char *const targs[] = {"solve", "--problem", "sk:70:3", "--replicas",
+                         "4",     "--sweeps",  "50",      NULL};
+  assert_int_equal(po_test_physopt(targs, out, NULL), 0);
+  assert_null(strstr(read_text(out), "best spins"));
+  po_ising_destroy(m);
+  unlink(out);
+  rmdir(dir);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_qubo_json_best_x),
+      cmocka_unit_test(test_ising_json_best_spins),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
