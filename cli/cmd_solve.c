@@ -343,7 +343,11 @@ int po_cmd_solve(int argc, char **argv) {
     goto done;
 
   po_cli_progress bar;
-  po_cli_progress_init(&bar, "solve");
+  po_cli_progress_init(&bar, "solve", cli.quiet);
+  if (cli.out)
+    po_cli_interrupt_note("nothing was saved: %s is written only when the run completes; run "
+                          "the same command again (same seed, same result)",
+                          cli.out);
   po_anneal_opts ao = {.seed = cli.seed,
                        .threads = cli.threads,
                        .progress = po_cli_progress_update,

@@ -1,7 +1,9 @@
-/* physopt solve outputs (issue 16 item 3): --json always carries the best
- * state (best_spins, and best_x for a QUBO file), the text output prints it
- * for N <= 64, and for a QUBO file best_energy is the QUBO objective of the
- * printed x evaluated by this test from the Q it wrote. */
+/* physopt solve outputs (issue 16 items 3 and 4): --json always carries the
+ * best state (best_spins, and best_x for a QUBO file), the text output prints
+ * it for N <= 64, and for a QUBO file best_energy is the QUBO objective of the
+ * printed x evaluated by this test from the Q it wrote; progress lines when
+ * stderr is not a terminal, silenced by --quiet; SIGTERM prints what was
+ * saved and exits with 128 + 15. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "physopt/physopt.h"
@@ -139,10 +144,70 @@ static void test_ising_json_best_spins(void **state) {
   rmdir(dir);
 }
 
+/* stderr to a file (not a terminal) and PHYSOPT_PROGRESS_EVERY=0: a
+ * progress line per update with elapsed time and ETA; none with --quiet. */
+static void test_progress_lines(void **state) {
+  (void)state;
+  char dir[] = "/tmp/po_test_outputs_XXXXXX", err[160];
+  assert_non_null(mkdtemp(dir));
+  snprintf(err, sizeof err, "%s/err.txt", dir);
+  setenv("PHYSOPT_PROGRESS_EVERY", "0", 1);
+  char *const args[] = {"solve", "--problem", "sk:64:1", "--replicas",
+                        "4",     "--sweeps",  "2000",    NULL};
+  assert_int_equal(po_test_physopt(args, NULL, err), 0);
+  const char *txt = read_text(err);
+  if (!strstr(txt, "physopt solve: ") || !strstr(txt, "% after ") || !strstr(txt, ", ETA "))
+    fail_msg("no progress line in stderr:\n%s", txt);
+  char *const quiet[] = {"solve",    "--problem", "sk:64:1", "--replicas", "4",
+                         "--sweeps", "2000",      "--quiet", NULL};
+  assert_int_equal(po_test_physopt(quiet, NULL, err), 0);
+  assert_null(strstr(read_text(err), "physopt solve: "));
+  unsetenv("PHYSOPT_PROGRESS_EVERY");
+  unlink(err);
+  rmdir(dir);
+}
+
+/* SIGTERM during a long solve with --out: the note names the file and says
+ * how to repeat; exit status 128 + SIGTERM; no output file appears. */
+static void test_interrupt_note(void **state) {
+  (void)state;
+  char dir[] = "/tmp/po_test_outputs_XXXXXX", err[160], out[160];
+  assert_non_null(mkdtemp(dir));
+  snprintf(err, sizeof err, "%s/err.txt", dir);
+  snprintf(out, sizeof out, "%s/run.h5", dir);
+  const char *bin = po_test_physopt_bin();
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    FILE *f = freopen(err, "w", stderr);
+    if (!f) _exit(99);
+    execl(bin, bin, "solve", "--problem", "sk:1500:1", "--replicas", "128", "--sweeps", "100000",
+          "--out", out, (char *)NULL);
+    _exit(98);
+  }
+  /* Wait until the run is under way (the handler is installed first thing
+   * in main), then terminate it. */
+  struct timespec ts = {1, 0};
+  nanosleep(&ts, NULL);
+  kill(pid, SIGTERM);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
+  const char *txt = read_text(err);
+  if (!strstr(txt, "physopt: terminated (SIGTERM): nothing was saved: ") || !strstr(txt, out))
+    fail_msg("unexpected stderr:\n%s", txt);
+  assert_int_equal(access(out, F_OK), -1);
+  unlink(err);
+  rmdir(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_qubo_json_best_x),
       cmocka_unit_test(test_ising_json_best_spins),
+      cmocka_unit_test(test_progress_lines),
+      cmocka_unit_test(test_interrupt_note),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
