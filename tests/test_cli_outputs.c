@@ -202,12 +202,87 @@ static void test_interrupt_note(void **state) {
   rmdir(dir);
 }
 
+/* report --csv: one row per run whose columns carry the parameters and the
+ * metrics the runs recorded; report --json types parameter values by their
+ * declared specs (run.steps a number, problem.spec a string). */
+static void test_report_csv_and_typed_json(void **state) {
+  (void)state;
+  char dir[] = "/tmp/po_test_outputs_XXXXXX", ini[160], h5[160], out[160];
+  assert_non_null(mkdtemp(dir));
+  snprintf(ini, sizeof ini, "%s/s.ini", dir);
+  snprintf(h5, sizeof h5, "%s/s.h5", dir);
+  snprintf(out, sizeof out, "%s/out.txt", dir);
+  FILE *f = fopen(ini, "w");
+  fputs("[sweep]\nseed = 3\n[problem]\nspec = sk:10:1, sk:12:2\n[run]\nsteps = 20, 40\n"
+        "replicas = 4\nthreads = 1\n",
+        f);
+  fclose(f);
+  char *const sweep[] = {"sweep", ini, "--out", h5, "--quiet", NULL};
+  assert_int_equal(po_test_physopt(sweep, NULL, NULL), 0);
+  char *const csv[] = {"report", h5, "--csv", NULL};
+  assert_int_equal(po_test_physopt(csv, out, NULL), 0);
+  char *text = strdup(read_text(out));
+  /* header + 4 rows; find the columns */
+  int lines = 0, col_steps = -1, col_spec = -1, col_best = -1, col_n = -1;
+  char *save, *line = strtok_r(text, "\n", &save);
+  char *hdr = strdup(line);
+  int c = 0;
+  for (char *t = strtok(hdr, ","); t; t = strtok(NULL, ","), c++) {
+    if (!strcmp(t, "run.steps")) col_steps = c;
+    if (!strcmp(t, "problem.spec")) col_spec = c;
+    if (!strcmp(t, "best_energy")) col_best = c;
+    if (!strcmp(t, "n")) col_n = c;
+  }
+  assert_true(col_steps >= 0 && col_spec >= 0 && col_best >= 0 && col_n >= 0);
+  while ((line = strtok_r(NULL, "\n", &save))) {
+    lines++;
+    char *fld[40];
+    int nf = 0;
+    for (char *p = line; nf < 40;) {
+      fld[nf++] = p;
+      char *comma = strchr(p, ',');
+      if (!comma) break;
+      *comma = '\0';
+      p = comma + 1;
+    }
+    assert_true(nf > col_best);
+    /* the row's best energy is an energy of its problem: not below the
+     * exhaustive ground energy */
+    po_ising *m;
+    assert_int_equal(po_problem_open(fld[col_spec], NULL, &m), PO_OK);
+    assert_int_equal(atoi(fld[col_n]), m->n);
+    double ground = INFINITY;
+    int8_t sp[12];
+    for (long x = 0; x < (1L << m->n); x++) {
+      for (int i = 0; i < m->n; i++) sp[i] = (x >> i) & 1 ? 1 : -1;
+      double e = po_ising_energy(m, sp);
+      if (e < ground) ground = e;
+    }
+    assert_true(atof(fld[col_best]) >= ground - 1e-9);
+    assert_true(atoi(fld[col_steps]) == 20 || atoi(fld[col_steps]) == 40);
+    po_ising_destroy(m);
+  }
+  assert_int_equal(lines, 4);
+  free(hdr);
+  free(text);
+  char *const json[] = {"report", h5, "--json", NULL};
+  assert_int_equal(po_test_physopt(json, out, NULL), 0);
+  const char *js = read_text(out);
+  assert_true(strstr(js, "\"run.steps\": 20") || strstr(js, "\"run.steps\": 40"));
+  assert_null(strstr(js, "\"run.steps\": \""));
+  assert_non_null(strstr(js, "\"problem.spec\": \"sk:"));
+  char cmd[400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_qubo_json_best_x),
       cmocka_unit_test(test_ising_json_best_spins),
       cmocka_unit_test(test_progress_lines),
       cmocka_unit_test(test_interrupt_note),
+      cmocka_unit_test(test_report_csv_and_typed_json),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
