@@ -642,8 +642,10 @@ static void write_stderr(const char *s) {
 
 /* Only async-signal-safe calls: write and _exit.  The \r\033[K erases a
  * progress bar. */
+static int interrupt_tty; /* isatty(2) at installation (isatty is not async-signal-safe) */
+
 static void on_interrupt(int sig) {
-  write_stderr(isatty(2) ? "\r\033[K" : "\n");
+  write_stderr(interrupt_tty ? "\r\033[K" : "\n");
   write_stderr(sig == SIGINT ? "physopt: interrupted (SIGINT): "
                              : "physopt: terminated (SIGTERM): ");
   write_stderr(interrupt_note);
@@ -654,6 +656,7 @@ static void on_interrupt(int sig) {
 void po_cli_install_interrupt_handler(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
+  interrupt_tty = isatty(STDERR_FILENO);
   sa.sa_handler = on_interrupt;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
