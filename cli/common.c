@@ -640,10 +640,10 @@ static void write_stderr(const char *s) {
   }
 }
 
-/* Only async-signal-safe calls: write and _exit.  The \r\033[K erases a
- * progress bar. */
 static int interrupt_tty; /* isatty(2) at installation (isatty is not async-signal-safe) */
 
+/* Only async-signal-safe calls: write and _exit.  The \r\033[K erases a
+ * progress bar. */
 static void on_interrupt(int sig) {
   write_stderr(interrupt_tty ? "\r\033[K" : "\n");
   write_stderr(sig == SIGINT ? "physopt: interrupted (SIGINT): "
