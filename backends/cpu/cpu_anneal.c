@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "backends/cpu/cpu_anneal.h"
+#include "backends/cpu/cpu_sb.h"
 #include "physopt/error.h"
 #include "physopt/rng.h"
 
@@ -465,6 +466,7 @@ int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
   if (o->steps < 1) return po_error(PO_ERR_ARG, "steps = %ld must be >= 1", o->steps);
   if (o->threads < 0) return po_error(PO_ERR_ARG, "threads = %d must be >= 0", o->threads);
   const char *alg = o->algorithm ? o->algorithm : "sa";
+  if (po_cpu_sb_is_algorithm(alg)) return po_cpu_sb_anneal(b, m, s, o, out); /* provisional */
   int pt;
   if (!strcmp(alg, "sa"))
     pt = 0;
