@@ -183,8 +183,8 @@ static void test_plan_analytic(void **state) {
   }
 }
 
-/* Same seed, 1 and 2 threads: identical spins (dense SK N = 600 with a
- * threaded SGEMM; sparse G22 with a threaded SpMM). */
+/* Same seed, 1 and 2 threads: identical spins (dense SK N = 600 and sparse
+ * G22, 64 replicas = two blocks of 32, run in turn or side by side). */
 static void test_threads_identical(void **state) {
   (void)state;
   po_ising *dense = NULL;

@@ -1,8 +1,10 @@
 /* Simulated bifurcation on the CPU backend; see cpu_sb.h for the equations
  * and sources, docs/cpu-backend.md for defaults and measurements.
  *
- * State: x, y are n x R row-major float matrices (column r = replica r), so
- * the coupling of all replicas is one dense or sparse product per step. */
+ * State: per block of replicas, x and y are n x R row-major float matrices
+ * (column q = replica r0 + q), so the coupling of a block is one dense or
+ * sparse product per step. */
+#include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -11,7 +13,6 @@
 #include "backends/cpu/cpu_sb.h"
 #include "physopt/error.h"
 #include "physopt/rng.h"
-#include "solvers/sgemm.h"
 #include "solvers/spmm.h"
 
 typedef enum { SB_ADIABATIC, SB_BALLISTIC, SB_DISCRETE } sb_kind;
@@ -38,10 +39,6 @@ static const sb_variant sb_variants[] = {
 #define SB_INIT_AMP  0.01 /* x(0), y(0) uniform in [-0.01, 0.01] ([MQ] SB.initialize) */
 #define SB_DT_MARGIN 0.9  /* automatic dt: at most 0.9 x the stability limit */
 #define SB_POWER_IT  100  /* power iterations for lambda_max(J) */
-/* Multiply-adds per step below which one thread runs: a step's three
- * parallel regions cost ~10-50 us, more than they save on smaller steps
- * (G14, 16 replicas: 0.08 s on 1 thread, 0.53 s on 2 on a loaded machine). */
-#define SB_SMALL_STEP 2e6
 
 static const sb_variant *sb_find(const char *name) {
   for (size_t i = 0; i < sizeof sb_variants / sizeof sb_variants[0]; i++)
@@ -149,42 +146,66 @@ int po_cpu_sb_plan(const po_ising *m, const char *algorithm, double dt_user, dou
 
 /* ---- the time loop ---- */
 
-typedef struct sb_run {
+/* Replicas per block: each thread runs the whole time loop of a block
+ * without synchronising with the others (replicas are independent), so a
+ * step has no barrier; a block's product is one single-threaded SGEMM or
+ * SpMM of fixed shape.  A property of the problem, never of the thread
+ * count, so results are identical for any number of threads.  (A first
+ * version ran all replicas as one matrix with threaded kernels and three
+ * parallel regions per step: on the shared 2-core machine at load 10 it ran
+ * 27x slower on 2 threads than on 1, sparse G22.) */
+#define SB_BLOCK 32
+
+typedef struct sb_shared {
   const po_ising *m;
   const sb_variant *v;
   long n, K;
-  int R, threads, substeps;
+  int substeps;
   double dt, c0, gamma;
   const po_schedule *sch;
-  float *x, *y, *c, *sgn; /* n x R; sgn: dsb only */
-} sb_run;
+  uint64_t seed, run_id;
+  po_progress_fn progress;
+  void *progress_ctx;
+  int n_blocks, blocks_done; /* blocks_done updated atomically */
+  int8_t *spins;             /* R x n result */
+} sb_shared;
 
-/* c = J u for the n x R block u (dense: thread-count-independent SGEMM). */
-static void sb_couple(const sb_run *s, const float *u, float *c) {
-  const po_ising *m = s->m;
+typedef struct sb_block {
+  const sb_shared *sh;
+  int r0, R;              /* first replica, replicas in the block */
+  float *x, *y, *c, *sgn; /* n x R; sgn: dsb only */
+  int rc;                 /* PO_OK, PO_ERR_NOMEM or PO_ERR_NUMERIC */
+  long bad, bad_step;
+} sb_block;
+
+/* c = J u for the block's n x R matrix u (single-threaded kernels). */
+static void sb_couple(const sb_block *b, const float *u, float *c) {
+  const po_ising *m = b->sh->m;
+  const int n = (int)b->sh->n;
   if (m->storage == PO_STORAGE_DENSE)
-    po_sgemm_det(0, 0, (int)s->n, s->R, (int)s->n, 1.0f, m->dense, (int)s->n, u, s->R, 0.0f, c,
-                 s->R);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, b->R, n, 1.0f, m->dense, n, u, b->R,
+                0.0f, c, b->R);
   else
-    po_spmm_csr(s->n, s->R, 1.0f, m->row_ptr, m->col, m->val, u, c);
+    po_spmm_csr(n, b->R, 1.0f, m->row_ptr, m->col, m->val, u, c); /* serial when nested */
 }
 
-static double sb_pump(const sb_run *s, long k) {
-  if (s->sch && s->sch->kind != PO_SCHED_DEFAULT) return SB_A0 * po_schedule_value(s->sch, k, s->K);
-  return SB_A0 * (s->K > 1 ? (double)k / (double)(s->K - 1) : 1.0); /* [G21]: linear 0 -> a0 */
+static double sb_pump(const sb_shared *sh, long k) {
+  if (sh->sch && sh->sch->kind != PO_SCHED_DEFAULT)
+    return SB_A0 * po_schedule_value(sh->sch, k, sh->K);
+  return SB_A0 * (sh->K > 1 ? (double)k / (double)(sh->K - 1) : 1.0); /* [G21]: 0 -> a0 */
 }
 
 /* bSB / dSB (heated with gamma > 0): momentum, position, walls ([G21]). */
-static void sb_step_ballistic(sb_run *s, double a) {
-  const long n = s->n;
-  const int R = s->R;
-  const float dt = (float)s->dt, c0 = (float)s->c0, lin = (float)(SB_A0 - a),
-              a0dt = (float)(SB_A0 * s->dt), heat = (float)(s->gamma * s->dt);
-  const float *h = s->m->h;
-#pragma omp parallel for schedule(static) num_threads(s->threads)
+static void sb_step_ballistic(sb_block *b, double a) {
+  const sb_shared *sh = b->sh;
+  const long n = sh->n;
+  const int R = b->R;
+  const float dt = (float)sh->dt, c0 = (float)sh->c0, lin = (float)(SB_A0 - a),
+              a0dt = (float)(SB_A0 * sh->dt), heat = (float)(sh->gamma * sh->dt);
+  const float *h = sh->m->h;
   for (long i = 0; i < n; i++) {
-    float *restrict x = s->x + i * R, *restrict y = s->y + i * R;
-    const float *restrict c = s->c + i * R;
+    float *restrict x = b->x + i * R, *restrict y = b->y + i * R;
+    const float *restrict c = b->c + i * R;
     const float hi = h ? h[i] : 0.0f;
     for (int q = 0; q < R; q++) {
       const float force = -lin * x[q] - c0 * (c[q] + hi);
@@ -200,89 +221,115 @@ static void sb_step_ballistic(sb_run *s, double a) {
   }
 }
 
-/* aSB: M substeps of the on-site Kerr motion, then the coupling kick ([MQ]). */
-static void sb_step_adiabatic_local(sb_run *s, double a) {
-  const long nr = s->n * (long)s->R;
-  const int M = s->substeps;
-  const float dm = (float)(s->dt / M), a0 = (float)SB_A0, lin = (float)(SB_A0 - a),
+/* aSB: M substeps of the on-site Kerr motion ([MQ]). */
+static void sb_step_adiabatic_local(sb_block *b, double a) {
+  const sb_shared *sh = b->sh;
+  const long nr = sh->n * (long)b->R;
+  const int M = sh->substeps;
+  const float dm = (float)(sh->dt / M), a0 = (float)SB_A0, lin = (float)(SB_A0 - a),
               kerr = (float)SB_KERR;
-#pragma omp parallel for schedule(static) num_threads(s->threads)
   for (long q = 0; q < nr; q++) {
-    float xq = s->x[q], yq = s->y[q];
+    float xq = b->x[q], yq = b->y[q];
     for (int k = 0; k < M; k++) {
       xq += dm * a0 * yq;
       yq -= (kerr * xq * xq * xq + lin * xq) * dm;
     }
-    s->x[q] = xq;
-    s->y[q] = yq;
+    b->x[q] = xq;
+    b->y[q] = yq;
   }
 }
 
-static void sb_step_adiabatic_kick(sb_run *s) {
-  const long n = s->n;
-  const int R = s->R;
-  const float c0dt = (float)(s->c0 * s->dt);
-  const float *h = s->m->h;
-#pragma omp parallel for schedule(static) num_threads(s->threads)
+/* aSB: the coupling kick after the substeps ([MQ]). */
+static void sb_step_adiabatic_kick(sb_block *b) {
+  const sb_shared *sh = b->sh;
+  const long n = sh->n;
+  const int R = b->R;
+  const float c0dt = (float)(sh->c0 * sh->dt);
+  const float *h = sh->m->h;
   for (long i = 0; i < n; i++) {
     const float hi = h ? h[i] : 0.0f;
-    for (int q = 0; q < R; q++) s->y[i * R + q] -= c0dt * (s->c[i * R + q] + hi);
+    for (int q = 0; q < R; q++) b->y[i * R + q] -= c0dt * (b->c[i * R + q] + hi);
   }
 }
 
-static void sb_signs(sb_run *s) {
-  const long nr = s->n * (long)s->R;
-#pragma omp parallel for schedule(static) num_threads(s->threads)
-  for (long q = 0; q < nr; q++) s->sgn[q] = s->x[q] < 0.0f ? -1.0f : 1.0f;
-}
-
-static long sb_nonfinite(const sb_run *s) {
-  const long nr = s->n * (long)s->R;
+static long sb_nonfinite(const sb_block *b) {
+  const long nr = b->sh->n * (long)b->R;
   long bad = 0;
-#pragma omp parallel for reduction(+ : bad) schedule(static) num_threads(s->threads)
-  for (long q = 0; q < nr; q++) bad += !isfinite(s->x[q]) || !isfinite(s->y[q]);
+  for (long q = 0; q < nr; q++) bad += !isfinite(b->x[q]) || !isfinite(b->y[q]);
   return bad;
 }
 
-static void sb_init(sb_run *s, uint64_t seed, uint64_t run_id) {
-  const long n = s->n;
-  const int R = s->R;
+/* x(0), y(0) of replica r0 + q from its own stream (seed, run_id, r0 + q). */
+static void sb_block_init(sb_block *b) {
+  const sb_shared *sh = b->sh;
+  const long n = sh->n;
+  const int R = b->R;
   for (int q = 0; q < R; q++) {
     po_rng r;
-    po_rng_init(&r, seed, run_id, (uint64_t)q);
+    po_rng_init(&r, sh->seed, sh->run_id, (uint64_t)(b->r0 + q));
     for (long i = 0; i < n; i++)
-      s->x[i * R + q] = (float)(SB_INIT_AMP * (2.0 * po_rng_uniform(&r) - 1.0));
+      b->x[i * R + q] = (float)(SB_INIT_AMP * (2.0 * po_rng_uniform(&r) - 1.0));
     for (long i = 0; i < n; i++)
-      s->y[i * R + q] = (float)(SB_INIT_AMP * (2.0 * po_rng_uniform(&r) - 1.0));
+      b->y[i * R + q] = (float)(SB_INIT_AMP * (2.0 * po_rng_uniform(&r) - 1.0));
   }
 }
 
-/* Runs the K steps; returns PO_OK or a PO_ERR_NUMERIC with its message. */
-static int sb_loop(sb_run *s, const po_anneal_opts *o) {
-  const long K = s->K, every = K / 100 > 0 ? K / 100 : 1;
-  for (long k = 0; k < K; k++) {
-    const double a = sb_pump(s, k);
-    if (s->v->kind == SB_ADIABATIC) {
-      sb_step_adiabatic_local(s, a);
-      sb_couple(s, s->x, s->c);
-      sb_step_adiabatic_kick(s);
-    } else {
-      if (s->v->kind == SB_DISCRETE) sb_signs(s);
-      sb_couple(s, s->v->kind == SB_DISCRETE ? s->sgn : s->x, s->c);
-      sb_step_ballistic(s, a);
-    }
-    /* aSB has no walls: check that it stayed finite (cheap next to the product) */
-    if (s->v->kind == SB_ADIABATIC && ((k + 1) % 64 == 0 || k + 1 == K)) {
-      const long bad = sb_nonfinite(s);
-      if (bad)
-        return po_error(PO_ERR_NUMERIC,
-                        "cpu %s: %ld amplitudes became non-finite by step %ld; reduce cpu.sb_dt "
-                        "(now %g) or cpu.sb_c0 (now %g)",
-                        s->v->name, bad, k + 1, s->dt, s->c0);
-    }
-    if (o->progress && (k + 1) % every == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
+static void sb_block_free(sb_block *b) {
+  free(b->x), free(b->y), free(b->c), free(b->sgn);
+  b->x = b->y = b->c = b->sgn = NULL;
+}
+
+static void sb_report(sb_shared *sh, long k) {
+  int done;
+#pragma omp atomic read
+  done = sh->blocks_done;
+  sh->progress(sh->progress_ctx, (done + (double)(k + 1) / (double)sh->K) / sh->n_blocks);
+}
+
+/* The whole time loop of one block; the final signs go to sh->spins. */
+static void sb_block_run(sb_shared *sh, sb_block *b) {
+  const long n = sh->n, K = sh->K, nr = n * (long)b->R;
+  const sb_kind kind = sh->v->kind;
+  b->x = malloc((size_t)nr * sizeof *b->x);
+  b->y = malloc((size_t)nr * sizeof *b->y);
+  b->c = malloc((size_t)nr * sizeof *b->c);
+  if (kind == SB_DISCRETE) b->sgn = malloc((size_t)nr * sizeof *b->sgn);
+  if (!b->x || !b->y || !b->c || (kind == SB_DISCRETE && !b->sgn)) {
+    b->rc = PO_ERR_NOMEM;
+    sb_block_free(b);
+    return;
   }
-  return PO_OK;
+  sb_block_init(b);
+  const long every = K / 100 > 0 ? K / 100 : 1;
+  for (long k = 0; k < K; k++) {
+    const double a = sb_pump(sh, k);
+    if (kind == SB_ADIABATIC) {
+      sb_step_adiabatic_local(b, a);
+      sb_couple(b, b->x, b->c);
+      sb_step_adiabatic_kick(b);
+      /* no walls: check that the block stayed finite */
+      if ((k + 1) % 64 == 0 || k + 1 == K) {
+        const long bad = sb_nonfinite(b);
+        if (bad) {
+          b->rc = PO_ERR_NUMERIC, b->bad = bad, b->bad_step = k + 1;
+          break;
+        }
+      }
+    } else {
+      if (kind == SB_DISCRETE)
+        for (long q = 0; q < nr; q++) b->sgn[q] = b->x[q] < 0.0f ? -1.0f : 1.0f;
+      sb_couple(b, kind == SB_DISCRETE ? b->sgn : b->x, b->c);
+      sb_step_ballistic(b, a);
+    }
+    if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % every == 0) sb_report(sh, k);
+  }
+  if (b->rc == PO_OK)
+    for (long i = 0; i < n; i++)
+      for (int q = 0; q < b->R; q++)
+        sh->spins[(size_t)(b->r0 + q) * n + i] = b->x[i * b->R + q] < 0.0f ? -1 : 1;
+#pragma omp atomic update
+  sh->blocks_done++;
+  sb_block_free(b);
 }
 
 static double cost(po_backend *b, const char *key) {
@@ -304,6 +351,33 @@ static int sb_params(po_backend *b, double *dt, double *c0, double *gamma, long 
   return PO_OK;
 }
 
+/* Runs the blocks: threads take whole blocks (BLAS single-threaded). */
+static int sb_run_blocks(sb_shared *sh, sb_block *blocks, int threads) {
+  const int nb = sh->n_blocks;
+  const int T = threads < nb ? threads : nb;
+  const int blas_saved = openblas_get_num_threads(), omp_saved = omp_get_max_threads();
+  openblas_set_num_threads(1);
+  /* one thread: the SpMM inside a block must not open a parallel region of
+   * its own (a barrier per step; nested regions are inactive when T > 1) */
+  omp_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+  for (int t = 0; t < nb; t++) sb_block_run(sh, &blocks[t]);
+  omp_set_num_threads(omp_saved);
+  openblas_set_num_threads(blas_saved);
+  for (int t = 0; t < nb; t++) {
+    const sb_block *b = &blocks[t];
+    if (b->rc == PO_ERR_NOMEM)
+      return po_error(PO_ERR_NOMEM, "cpu %s: out of memory for %ld spins x %d replicas",
+                      sh->v->name, sh->n, b->R);
+    if (b->rc == PO_ERR_NUMERIC)
+      return po_error(PO_ERR_NUMERIC,
+                      "cpu %s: %ld amplitudes became non-finite by step %ld; reduce cpu.sb_dt "
+                      "(now %g) or cpu.sb_c0 (now %g)",
+                      sh->v->name, b->bad, b->bad_step, sh->dt, sh->c0);
+  }
+  return PO_OK;
+}
+
 int po_cpu_sb_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
                      const po_anneal_opts *o, po_samples *out) {
   if (!m || !o || !out) return po_error(PO_ERR_ARG, "cpu sb: model, options and output needed");
@@ -322,54 +396,49 @@ int po_cpu_sb_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
   po_cpu_sb_setup plan;
   const double t0 = omp_get_wtime();
   if ((rc = po_cpu_sb_plan(m, v->name, dt_user, c0_user, &plan))) return rc;
+  if ((rc = po_samples_alloc(out, o->replicas, m->n))) return rc;
 
-  sb_run s = {0};
-  s.m = m, s.v = v, s.n = m->n, s.K = o->steps, s.R = o->replicas, s.sch = sch;
-  /* Threads: at most o->threads (0: the OpenMP default), and one when a
-   * step has too little work to pay for its parallel regions
-   * (SB_SMALL_STEP).  The result never depends on this choice. */
-  const double nnz =
-      m->storage == PO_STORAGE_DENSE ? (double)m->n * (double)m->n : (double)m->row_ptr[m->n];
-  s.threads = nnz * (double)o->replicas < SB_SMALL_STEP ? 1
-              : o->threads > 0                          ? o->threads
-                                                        : omp_get_max_threads();
-  s.substeps = (int)substeps, s.dt = plan.dt, s.c0 = plan.c0, s.gamma = v->heated ? gamma : 0.0;
-  const size_t nr = (size_t)s.n * (size_t)s.R;
-  s.x = malloc(nr * sizeof *s.x);
-  s.y = malloc(nr * sizeof *s.y);
-  s.c = malloc(nr * sizeof *s.c);
-  if (v->kind == SB_DISCRETE) s.sgn = malloc(nr * sizeof *s.sgn);
-  if (!s.x || !s.y || !s.c || (v->kind == SB_DISCRETE && !s.sgn)) {
-    rc = po_error(PO_ERR_NOMEM, "cpu %s: out of memory for %ld spins x %d replicas", v->name, s.n,
-                  s.R);
-    goto done;
+  sb_shared sh = {0};
+  sh.m = m, sh.v = v, sh.n = m->n, sh.K = o->steps, sh.sch = sch, sh.substeps = (int)substeps;
+  sh.dt = plan.dt, sh.c0 = plan.c0, sh.gamma = v->heated ? gamma : 0.0;
+  sh.seed = o->seed, sh.run_id = o->run_id, sh.progress = o->progress;
+  sh.progress_ctx = o->progress_ctx, sh.spins = out->spins;
+  sh.n_blocks = (o->replicas + SB_BLOCK - 1) / SB_BLOCK;
+  sb_block *blocks = calloc((size_t)sh.n_blocks, sizeof *blocks);
+  if (!blocks) {
+    po_samples_free(out);
+    return po_error(PO_ERR_NOMEM, "cpu %s: out of memory for %d replica blocks", v->name,
+                    sh.n_blocks);
   }
-  sb_init(&s, o->seed, o->run_id);
-  /* po_sgemm_det threads with the OpenMP default: give it o->threads */
-  const int omp_saved = omp_get_max_threads();
-  omp_set_num_threads(s.threads);
-  rc = sb_loop(&s, o);
-  omp_set_num_threads(omp_saved);
-  if (rc) goto done;
+  for (int t = 0; t < sh.n_blocks; t++) {
+    blocks[t].sh = &sh;
+    blocks[t].r0 = t * SB_BLOCK;
+    blocks[t].R = o->replicas - t * SB_BLOCK < SB_BLOCK ? o->replicas - t * SB_BLOCK : SB_BLOCK;
+  }
+  const int threads = o->threads > 0 ? o->threads : omp_get_max_threads();
+  rc = sb_run_blocks(&sh, blocks, threads);
+  free(blocks);
+  if (rc) {
+    po_samples_free(out);
+    return rc;
+  }
   if (o->progress) o->progress(o->progress_ctx, 1.0);
-  if ((rc = po_samples_alloc(out, s.R, (int)s.n))) goto done;
-  for (long i = 0; i < s.n; i++)
-    for (int q = 0; q < s.R; q++)
-      out->spins[(size_t)q * s.n + i] = s.x[(size_t)i * s.R + q] < 0.0f ? -1 : 1;
   po_samples_recompute(out, m);
 
   if (b) {
     const double wall = omp_get_wtime() - t0;
+    const double nnz =
+        m->storage == PO_STORAGE_DENSE ? (double)m->n * (double)m->n : (double)m->row_ptr[m->n];
+    const int used = threads < sh.n_blocks ? threads : sh.n_blocks;
     po_ledger *l = &b->ledger;
     l->wall_s += wall;
     l->device_s += wall;
     /* replicas run side by side on the threads: one replica's share */
-    l->run_s += wall * (s.threads < s.R ? s.threads : s.R) / (double)s.R;
-    po_ledger_add(l, "macs", "MAC", nnz * (double)s.R * (double)s.K + nnz * SB_POWER_IT,
+    l->run_s += wall * used / (double)o->replicas;
+    po_ledger_add(l, "macs", "MAC",
+                  nnz * (double)o->replicas * (double)o->steps + nnz * SB_POWER_IT,
                   cost(b, "mac_j"));
-    po_ledger_add(l, "sb_steps", "replica-steps", (double)s.R * (double)s.K, 0.0);
+    po_ledger_add(l, "sb_steps", "replica-steps", (double)o->replicas * (double)o->steps, 0.0);
   }
-done:
-  free(s.x), free(s.y), free(s.c), free(s.sgn);
-  return rc;
+  return PO_OK;
 }

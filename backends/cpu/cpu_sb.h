@@ -24,11 +24,16 @@
  * (gamma = cpu.sb_heat for hbsb/hdsb, 0 otherwise).  The returned spins are
  * sign(x) after the last step ([G21] reads the final state).
  *
- * Batching: the R replicas are the columns of one n x R matrix; the coupling
- * of a step is one po_sgemm_det (dense J) or po_spmm_csr (CSR J), whose
- * rounding does not depend on the thread count; the element-wise updates run
- * under OpenMP.  Replica r draws x(0), y(0) from the stream
- * (seed, run_id, r), so results are identical for any thread count. */
+ * Batching: replicas form blocks of 32 (a constant, never the thread
+ * count); within a block they are the columns of n x 32 matrices and the
+ * coupling of a step is one single-threaded cblas_sgemm (dense J) or
+ * po_spmm_csr (CSR J) of fixed shape.  Threads take whole blocks and run
+ * their time loops without a barrier per step (as the cim engine does).
+ * Replica r draws x(0), y(0) from the stream (seed, run_id, r), so results
+ * are identical for any thread count.  (po_sgemm_det, which the issue
+ * suggested, sets OpenBLAS's process-global thread count per call and so
+ * cannot run on several threads at once; its per-step parallel regions
+ * were also 27x slower on the loaded 2-core machine.) */
 #ifndef PHYSOPT_BACKENDS_CPU_SB_H
 #define PHYSOPT_BACKENDS_CPU_SB_H
 
