@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "physopt/physopt.h"
 #include "tests/util/testutil.h"
@@ -257,6 +258,57 @@ static void test_errors(void **state) {
   po_ising_destroy(m);
 }
 
+/* The heated variants with cpu.sb_heat = 0 are the unheated ones, byte for
+ * byte; with the default heating they differ. */
+static void test_heat_zero_is_unheated(void **state) {
+  (void)state;
+  po_ising *m = po_test_load("sk/SK1_N20_1.txt");
+  const char *const cold[] = {"cpu.sb_heat=0", NULL};
+  po_backend *b0 = po_test_open_backend("cpu", NULL, cold);
+  po_backend *b = po_test_open_backend("cpu", NULL, NULL);
+  const char *pairs[2][2] = {{"bsb", "hbsb"}, {"dsb", "hdsb"}};
+  for (int k = 0; k < 2; k++) {
+    po_samples a = {0}, h0 = {0}, h = {0};
+    if (anneal(b0, m, pairs[k][0], 40, 300, 4, 0, &a) ||
+        anneal(b0, m, pairs[k][1], 40, 300, 4, 0, &h0) ||
+        anneal(b, m, pairs[k][1], 40, 300, 4, 0, &h))
+      fail_msg("%s", po_last_error());
+    assert_memory_equal(a.spins, h0.spins, (size_t)40 * m->n);
+    assert_memory_not_equal(a.spins, h.spins, (size_t)40 * m->n);
+    po_samples_free(&a);
+    po_samples_free(&h0);
+    po_samples_free(&h);
+  }
+  po_backend_close(b0);
+  po_backend_close(b);
+  po_ising_destroy(m);
+}
+
+/* End to end: physopt solve --backend cpu --algorithm dsb reaches the
+ * ground energy of an SK N = 20 instance (the JSON's best_energy). */
+static void test_cli_solve(void **state) {
+  (void)state;
+  char problem[1024];
+  snprintf(problem, sizeof problem, "%s/sk/SK1_N20_0.txt", po_test_data_dir());
+  char out[64];
+  snprintf(out, sizeof out, "/tmp/test_cpu_sb_cli_%ld.json", (long)getpid());
+  char *args[] = {"solve",       "--problem", problem,      "--backend", "cpu",
+                  "--algorithm", "dsb",       "--replicas", "32",        "--steps",
+                  "1000",        "--seed",    "2",          "--json",    NULL};
+  assert_int_equal(po_test_physopt(args, out, NULL), 0);
+  FILE *f = fopen(out, "r");
+  assert_non_null(f);
+  char buf[65536];
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  buf[len] = 0;
+  fclose(f);
+  remove(out);
+  const char *p = buf;
+  po_ising *m = po_test_load("sk/SK1_N20_0.txt");
+  assert_float_equal(po_test_json_next(&p, "best_energy"), enumerate_ground(m), 1e-9);
+  po_ising_destroy(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_plan_analytic),
@@ -265,6 +317,8 @@ int main(void) {
       cmocka_unit_test(test_threads_identical),
       cmocka_unit_test(test_ledger),
       cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_heat_zero_is_unheated),
+      cmocka_unit_test(test_cli_solve),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
