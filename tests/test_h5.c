@@ -110,7 +110,8 @@ static int count_files(const char *dir, int *tmp_files) {
   while ((e = readdir(d))) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     n++;
-    if (strstr(e->d_name, ".tmp.")) (*tmp_files)++;
+    size_t len = strlen(e->d_name); /* ".NAME.PID.K.tmp" (core/atomic_file.h) */
+    if (e->d_name[0] == '.' && len > 4 && !strcmp(e->d_name + len - 4, ".tmp")) (*tmp_files)++;
   }
   closedir(d);
   return n;
