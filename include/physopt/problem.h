@@ -19,6 +19,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 typedef enum { PO_STORAGE_DENSE = 0, PO_STORAGE_CSR = 1 } po_storage;
 
@@ -121,6 +124,7 @@ int po_ising_to_qubo(const po_ising *m, po_qubo *out); /* fills out->Q (malloc) 
 double po_qubo_value(const po_qubo *q, const uint8_t *x);
 void po_qubo_free(po_qubo *q);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 /* Root-level provenance.  program, version, git revision and date are
  * filled in by the writer; the loader fills all fields (strings malloc'd,
@@ -90,6 +93,7 @@ void po_h5_provenance_free(po_h5_provenance *prov);
  * rest.  An error names the file and the byte offset. */
 int po_h5_check_heaps(const char *path);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif
