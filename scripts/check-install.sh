@@ -51,7 +51,14 @@ cc prog.c $(pkg-config --cflags physopt) "$lib/libphysopt.a" \
   $(pkg-config --static --libs physopt | sed 's/-lphysopt//') -o prog-static ||
   fail "README example does not build against the static library"
 ldd prog-static | grep -q libphysopt && fail "prog-static still needs libphysopt.so"
-ldd prog-static | grep -q libgslcblas && fail "prog-static links GSL's reference CBLAS"
+# libgsl.so itself needs libgslcblas.so, so it is always loaded; what counts
+# is that OpenBLAS comes first in the lookup order and serves cblas_sgemm.
+for p in prog-shared prog-static; do
+  LD_BIND_NOW=1 LD_DEBUG=bindings ./$p 2>&1 >/dev/null | grep "symbol \`cblas_sgemm'" |
+    grep -v -q libopenblas && fail "$p: cblas_sgemm is not OpenBLAS's"
+  LD_BIND_NOW=1 LD_DEBUG=bindings ./$p 2>&1 >/dev/null | grep "symbol \`cblas_sgemm'" |
+    grep -q libopenblas || fail "$p: cblas_sgemm does not bind to OpenBLAS"
+done
 out_shared=$(./prog-shared) || fail "prog-shared failed"
 out_static=$(./prog-static) || fail "prog-static failed"
 [ "$out_shared" = "$out_static" ] || fail "shared and static differ: '$out_shared' vs '$out_static'"

@@ -72,8 +72,10 @@ typedef struct po_h5_run {
 int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run);
 
 /* The same for the run in group `group` ("/" or NULL: the root; a sweep's
- * runs are "/runs/<16-hex run id>", reached through the master's links);
- * prov (may be NULL) is read from the file's root. */
+ * runs are "/runs/<16-hex run id>", followed through the master's external
+ * links); prov (may be NULL) is read from the file's root.  Only the file at
+ * path has its heaps checked, not a part file a link leads to (physopt
+ * report checks those; docs/hdf5-layout.md). */
 int po_h5_load_run_at(const char *path, const char *group, po_h5_provenance *prov, po_h5_run *run);
 
 void po_h5_run_free(po_h5_run *run);
