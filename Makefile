@@ -86,11 +86,13 @@ GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(
 all: $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(if $(CLI_SRCS),$(BUILD)/physopt)
 .PHONY: install-built check-exports check-install
 
-# Objects are rebuilt when the compiler or its flags change (NATIVE=...,
-# OPT=..., a new -f option), not only when a source changes.
+# Objects are rebuilt when the compiler or its code-generating flags change
+# (NATIVE=..., OPT=..., a new -f option), not only when a source changes;
+# warning flags (WERROR=1) do not count.
+CODEGEN  := $(CC) $(CPPFLAGS) $(filter-out $(WFLAGS),$(CFLAGS))
 $(BUILD)/cflags.txt: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(CC) $(CPPFLAGS) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CPPFLAGS) $(CFLAGS)' > $@
+	@echo '$(CODEGEN)' | cmp -s - $@ || echo '$(CODEGEN)' > $@
 
 $(BUILD)/%.o: %.c $(BUILD)/cflags.txt
 	@mkdir -p $(dir $@)
