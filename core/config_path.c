@@ -55,12 +55,13 @@ static int try_path_list(const char *list, const char *name, char **out) {
 int po_config_find(const char *name, char **out) {
   *out = NULL;
   if (!name || !*name) return po_error(PO_ERR_ARG, "configuration file: empty name");
-  if (is_file(name)) {
+  /* The name itself when it exists (a directory too: po_params_load_ini
+   * then says "Is a directory"), and an absolute name always. */
+  struct stat st;
+  if (stat(name, &st) == 0 || name[0] == '/') {
     *out = strdup(name);
     return *out ? PO_OK : po_error(PO_ERR_NOMEM, "out of memory");
   }
-  /* An absolute name is only ever itself. */
-  if (name[0] == '/') return po_error(PO_ERR_IO, "configuration file %s: no such file", name);
   /* "configs/x.ini" as written in the README, run outside the source tree,
    * is x.ini in the installed configs directory. */
   const char *rel = !strncmp(name, "configs/", 8) ? name + 8 : name;

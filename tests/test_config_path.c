@@ -107,13 +107,21 @@ static void test_not_found_lists_the_places(void **state) {
   assert_non_null(strstr(e, f->a));
   assert_non_null(strstr(e, f->b));
   assert_non_null(strstr(e, po_config_install_dir()));
-  /* An absolute name is never searched for elsewhere. */
+  /* An absolute name is never searched for elsewhere: it is returned as it
+   * is, and reading it names it. */
   char abs[160];
   snprintf(abs, sizeof abs, "%s/c/both.ini", f->dir);
-  assert_int_equal(po_config_find(abs, &path), PO_ERR_IO);
+  assert_int_equal(po_config_find(abs, &path), PO_OK);
+  assert_string_equal(path, abs);
+  free(path);
+  po_params *p;
+  assert_int_equal(po_params_create(&p), PO_OK);
+  assert_int_equal(po_params_load_config(p, abs), PO_ERR_IO);
   assert_non_null(strstr(po_last_error(), abs));
   /* A directory is not a configuration file. */
-  assert_int_equal(po_config_find(f->a, &path), PO_ERR_IO);
+  assert_int_equal(po_params_load_config(p, f->a), PO_ERR_IO);
+  assert_non_null(strstr(po_last_error(), "Is a directory"));
+  po_params_destroy(p);
   assert_int_equal(po_config_find("", &path), PO_ERR_ARG);
 }
 

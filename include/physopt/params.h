@@ -49,8 +49,8 @@ void po_params_destroy(po_params *p);
  * Syntax errors name the file and line. */
 int po_params_load_ini(po_params *p, const char *path);
 /* Finds a configuration file (physopt --config NAME), in this order:
- *   1. NAME itself, if it is a file (absolute, or relative to the current
- *      directory);
+ *   1. NAME itself, if it exists or is absolute (relative names are
+ *      relative to the current directory);
  *   2. each directory D of $PHYSOPT_CONFIG_PATH (colon-separated): D/NAME,
  *      then D/NAME.ini;
  *   3. the installed configs, PREFIX/share/physopt/configs (NAME, NAME.ini).
