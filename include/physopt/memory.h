@@ -28,6 +28,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 typedef enum { PO_RULE_HEBBIAN = 0, PO_RULE_PSEUDOINVERSE = 1, PO_RULE_NATIVE = 2 } po_memory_rule;
 typedef enum {
@@ -111,6 +114,7 @@ int po_memory_basin(po_backend *b, const po_recall_task *t, int P, const int8_t 
  * never does, 0 if it is already below at the first point). */
 double po_memory_alpha_c(int n_alpha, const double *alpha, const double *recall_fraction);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif
