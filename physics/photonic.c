@@ -167,7 +167,10 @@ static void scan(const float *X, int ld, int rows, int cols, int trans, int par,
   float mx = 0.0f, vlo = INFINITY, vhi = -INFINITY;
   int ng = 0;
   int R = trans ? cols : rows, Cc = trans ? rows : cols; /* stored shape */
-#pragma omp parallel for reduction(max : mx, vhi) reduction(min : vlo) reduction(| : ng) \
+#pragma omp parallel for reduction(max                                                             \
+                                   : mx, vhi) reduction(min                                        \
+                                                        : vlo) reduction(|                         \
+                                                                         : ng)                     \
     schedule(static) if (par)
   for (int r = 0; r < R; r++) {
     const float *x = X + (size_t)r * ld;
@@ -388,13 +391,13 @@ typedef struct prod {
   const po_photonic_model *m;
   int M, N, K;
   int homodyne, offset, off_a, off_b, need_abs, two;
-  int slm;           /* offset-type detection with the min-max SLM map */
-  float a_lo, a_inv; /* slm: min-max map of op(A) */
+  int slm;             /* offset-type detection with the min-max SLM map */
+  float a_lo, a_inv;   /* slm: min-max map of op(A) */
   affine dec_a, dec_b; /* offset and slm: a = scale a~ + shift, b likewise */
   float *Ae, *Be, *Aa, *Ba, *D, *T;
   double *ra, *cb, *rowsum, *rowmax;
-  double *bin; /* per column of op(B): light entering the mask, sum_k |b~_kj| */
-  double *sj;  /* budget = sample: photons per unit encoded product, per column */
+  double *bin;        /* per column of op(B): light entering the mask, sum_k |b~_kj| */
+  double *sj;         /* budget = sample: photons per unit encoded product, per column */
   double sample_full; /* budget = sample: largest mean count of the product */
 } prod;
 
@@ -405,8 +408,8 @@ static void block_product(prod *p, const float *A, int lda, int ta, float amax, 
   const int N = p->N, K = p->K, rows = i1 - i0;
   if (rows <= 0) return;
   if (p->slm)
-    encode_rows_minmax(A, lda, K, ta, p->a_lo, p->a_inv, m->bits_w, (float)m->slm_t_min, p->Ae,
-                       i0, i1);
+    encode_rows_minmax(A, lda, K, ta, p->a_lo, p->a_inv, m->bits_w, (float)m->slm_t_min, p->Ae, i0,
+                       i1);
   else
     encode_rows(A, lda, K, ta, 1.0f / amax, m->bits_w, p->off_a, p->Ae,
                 p->need_abs && p->Aa != p->Ae ? p->Aa : NULL, i0, i1);

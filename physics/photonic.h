@@ -29,10 +29,7 @@ typedef enum {
  * power per call) or each input vector (column of op(B)) separately, as
  * Wang et al. 2022 define it (detected photons per multiplication, per
  * sample). */
-typedef enum {
-  PO_PH_BUDGET_BATCH = 0,
-  PO_PH_BUDGET_SAMPLE = 1
-} po_ph_budget;
+typedef enum { PO_PH_BUDGET_BATCH = 0, PO_PH_BUDGET_SAMPLE = 1 } po_ph_budget;
 
 typedef enum {
   PO_PH_INCOHERENT = 0, /* intensity encoding, direct detection (Wang et al. 2022) */
@@ -102,12 +99,12 @@ double po_photonic_photon_energy(double wavelength_nm);
 
 /* Cost model (energy.photonic). */
 typedef struct po_photonic_energy {
-  double wall_plug;   /* laser wall-plug efficiency, optical W / electrical W */
-  double dac_fom_j;   /* DAC Walden figure of merit, J per conversion step */
-  double adc_fom_j;   /* ADC Walden figure of merit, J per conversion step */
-  double modulator_j; /* J per modulator symbol */
-  double coupling;    /* fraction of the source light delivered to the weight mask */
-  double detector_j;  /* J per detector read-out (photodiode + amplifier) */
+  double wall_plug;    /* laser wall-plug efficiency, optical W / electrical W */
+  double dac_fom_j;    /* DAC Walden figure of merit, J per conversion step */
+  double adc_fom_j;    /* ADC Walden figure of merit, J per conversion step */
+  double modulator_j;  /* J per modulator symbol */
+  double coupling;     /* fraction of the source light delivered to the weight mask */
+  double detector_j;   /* J per detector read-out (photodiode + amplifier) */
   double digital_op_j; /* J per digital multiply-add of the post-processing */
 } po_photonic_energy;
 

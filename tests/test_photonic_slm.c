@@ -232,8 +232,7 @@ static void test_slm_source_energy_ledger(void **state) {
   close_to(entry(b, "adc_conversions")->count, (double)M * N, "ADC conversions");
   close_to(entry(b, "digital_ops")->count, 2.0 * M * N + (double)M * K + (double)K * N,
            "digital multiply-adds");
-  close_to(entry(b, "digital_ops")->joules, entry(b, "digital_ops")->count * 4.6e-12,
-           "digital J");
+  close_to(entry(b, "digital_ops")->joules, entry(b, "digital_ops")->count * 4.6e-12, "digital J");
   po_backend_close(b);
   expect_free(&e);
 
@@ -243,8 +242,7 @@ static void test_slm_source_energy_ledger(void **state) {
   assert_int_equal(po_backend_matmul(b, PO_NO_TRANS, PO_NO_TRANS, M, N, K, 1, A, K, B, N, 0, C, N),
                    PO_OK);
   assert_null(po_ledger_find(po_backend_ledger(b), "source_light"));
-  close_to(entry(b, "detected_photons")->joules, n * M * N * K * hnu / (eta * wall),
-           "detected J");
+  close_to(entry(b, "detected_photons")->joules, n * M * N * K * hnu / (eta * wall), "detected J");
   po_backend_close(b);
   /* differential with source accounting: each input element meets the
    * pixels of both channels (signed weights), transmission |a'| / 2 */
