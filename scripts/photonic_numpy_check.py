@@ -102,12 +102,16 @@ def optical_product(W, X, n, t_min, bits_w, bits_in, rng):
     return c_a * xmax * S_hat + d_a * xmax * xt.sum(axis=0)
 
 
-def accuracy(layers, x, y, n, t_min, bits, batch, rng):
+def accuracy(layers, x, y, n, t_min, bits, batch, rng, optical_layers=None):
+    """Test accuracy with the first optical_layers layers (default all) on
+    the optical processor and the rest exact."""
+    n_opt = len(layers) if optical_layers is None else optical_layers
     correct = 0
     for b0 in range(0, len(y), batch):
         h = x[b0:b0 + batch].T                                 # features x batch
         for l, (W, bias) in enumerate(layers):
-            z = optical_product(W, h, n, t_min, bits, bits, rng) + bias[:, None]
+            prod = optical_product(W, h, n, t_min, bits, bits, rng) if l < n_opt else W @ h
+            z = prod + bias[:, None]
             h = np.maximum(z, 0.0).astype(np.float32) if l < len(layers) - 1 else z
         correct += int((h.argmax(axis=0) == y[b0:b0 + batch]).sum())
     return correct / len(y)
@@ -139,8 +143,24 @@ def main():
     ap.add_argument("--budgets", default="1,3,10,30,100", help="photons per MAC")
     ap.add_argument("--t-min", type=float, default=0.01, help="photonic.slm_t_min")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--numpy-only", action="store_true",
+                    help="print the numpy model's accuracies only (no comparison)")
+    ap.add_argument("--optical-layers", type=int,
+                    help="with --numpy-only: only the first L layers optical, the rest exact")
     a = ap.parse_args()
     budgets = [float(b) for b in a.budgets.split(",")]
+    if a.numpy_only:
+        if not a.model:
+            ap.error("--numpy-only needs --model")
+        layers = load_model(a.model)
+        x, y = load_test(a.samples)
+        rng = np.random.default_rng(a.seed)
+        print("photons/MAC  numpy accuracy (mean of %d)" % a.repeats)
+        for n in budgets:
+            acc = np.mean([accuracy(layers, x, y, n, a.t_min, 8, 1000, rng, a.optical_layers)
+                           for _ in range(a.repeats)])
+            print("%11g  %.4f" % (n, acc))
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         model = a.model
         if not model:

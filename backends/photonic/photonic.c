@@ -12,8 +12,9 @@
 
 static const po_param_spec photonic_specs[] = {
     {"photons_per_mac", PO_PARAM_DOUBLE, "10", 1e-6, 1e12, NULL, "photons",
-     "mean DETECTED signal photons per scalar multiplication, averaged over each product "
-     "(Wang et al., Nat. Commun. 13, 123 (2022): 99% MNIST at ~3.2)"},
+     "mean DETECTED photons per scalar multiplication, averaged over each product (budget = "
+     "batch) or each input vector (budget = sample) (Wang et al., Nat. Commun. 13, 123 (2022): "
+     "99% MNIST at ~3.1)"},
     {"eta", PO_PARAM_DOUBLE, "0.8", 1e-6, 1, NULL, "1",
      "detector quantum efficiency; incident photons = detected / eta (0.8: typical Si/InGaAs "
      "photodiode, assumption)"},
