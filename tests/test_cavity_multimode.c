@@ -18,6 +18,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "physics/cavity.h"
+#include "physopt/memory.h"
 #include "physopt/physopt.h"
 
 #ifndef M_PI
@@ -156,10 +157,39 @@ static void test_near_confocal_against_independent_mode_sum(void **state) {
   assert_non_null(strstr(po_last_error(), "cavity.mirror_radius"));
 }
 
+/* The native connectivity of the recall experiments: the multimode
+ * geometry with L = R at the midplane (configs/devices/cavity-confocal.ini)
+ * gives the confocal W of po_memory_native; a near-confocal cavity does not. */
+static void test_native_connectivity_confocal_preset(void **state) {
+  (void)state;
+  const int n = 16;
+  float W[16 * 16], Wm[16 * 16];
+  po_native_cavity cav = {.multimode = 1,
+                          .length_um = 1e4,
+                          .mirror_radius_um = 1e4,
+                          .wavelength_um = 0.78,
+                          .pump_detuning_mhz = -10,
+                          .kappa_khz = 150,
+                          .z_spread_um = 0,
+                          .n_families = 1000};
+  assert_int_equal(po_memory_native(n, 2.0, 0.1, 7, W), PO_OK);
+  assert_int_equal(po_memory_native_geometry(n, 2.0, 0.1, &cav, 7, Wm), PO_OK);
+  float mx = 0, d = 0;
+  for (int t = 0; t < n * n; t++) mx = fmaxf(mx, fabsf(W[t])), d = fmaxf(d, fabsf(W[t] - Wm[t]));
+  if (!(d < 1e-5f * mx)) fail_msg("confocal preset: max |dW| = %g (max |W| %g)", d, mx);
+  cav.mirror_radius_um = 1e4 - 20;
+  cav.z_spread_um = 500;
+  assert_int_equal(po_memory_native_geometry(n, 2.0, 0.1, &cav, 7, Wm), PO_OK);
+  d = 0;
+  for (int t = 0; t < n * n; t++) d = fmaxf(d, fabsf(W[t] - Wm[t]));
+  assert_true(d > 0.05f * mx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_confocal_limit_is_closed_form),
       cmocka_unit_test(test_near_confocal_against_independent_mode_sum),
+      cmocka_unit_test(test_native_connectivity_confocal_preset),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
