@@ -414,20 +414,13 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
   return PO_OK;
 }
 
-static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sched,
-                         const po_anneal_opts *o, po_samples *out) {
-  cav_cfg c;
-  int rc = read_cfg(b, &c);
-  if (rc) return rc;
-  if (m->h)
-    return po_error(PO_ERR_UNSUPPORTED,
-                    "backend cavity: ising_anneal does not support local fields h_i (the cavity "
-                    "couples spins pairwise only)");
+/* W = -J (the cavity's ferromagnetic convention, problem.h) as a dense
+ * n x n matrix, with the self-coupling W_self = self_coupling x the largest
+ * row sum of |W| on the diagonal. */
+static int anneal_couplings(const po_ising *m, double self_coupling, double **out) {
   const int n = m->n;
-  if (n > 4096) return po_error(PO_ERR_ARG, "backend cavity: n = %d exceeds 4096 ensembles", n);
   double *Wd = calloc((size_t)n * n, sizeof(double));
   if (!Wd) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
-  /* W = -J (ferromagnetic convention of the cavity, problem.h). */
   if (m->storage == PO_STORAGE_DENSE) {
     for (long k = 0; k < (long)n * n; k++) Wd[k] = -m->dense[k];
   } else {
@@ -442,11 +435,17 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
     for (int j = 0; j < n; j++) r += fabs(Wd[(long)i * n + j]);
     rowmax = fmax(rowmax, r);
   }
-  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = c.self_coupling * rowmax;
-  /* Threshold of the normal phase: g lambda_max(W + W_self) = omega_z. */
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = self_coupling * rowmax;
+  *out = Wd;
+  return PO_OK;
+}
+
+/* Largest algebraic eigenvalue of W + W_self by 200 shifted power
+ * iterations (1 when not positive): the normal phase ends at
+ * g lambda_max = omega_z. */
+static int top_eigenvalue(const double *Wd, int n, double *lambda) {
   double lam = 0, *v = malloc(sizeof(double) * n), *w = malloc(sizeof(double) * n);
   if (!v || !w) {
-    free(Wd);
     free(v);
     free(w);
     return po_error(PO_ERR_NOMEM, "cavity: out of memory");
@@ -466,58 +465,65 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
   }
   free(v);
   free(w);
-  if (!(lam > 0)) lam = 1;
-  const double omz = c.omega_z > 0 ? c.omega_z : 0.05;
+  *lambda = lam > 0 ? lam : 1;
+  return PO_OK;
+}
+
+/* One shot from all spins down (x = 0, z = -1) through the pump ramp;
+ * spins and the Ising energy (off-diagonal W only) of replica r. */
+static int anneal_replica(const shot *s, const po_ising *m, const po_anneal_opts *o, int r,
+                          po_samples *out) {
+  const int n = s->n;
+  double *state = malloc(sizeof(double) * 3 * n);
+  if (!state) return po_error(PO_ERR_NOMEM, "cavity: out of memory (replica %d)", r);
+  po_rng rng;
+  po_rng_init(&rng, o->seed, o->run_id, (uint64_t)r);
+  prepare(n, NULL, -1.0, s->c->n_atoms, &rng, state);
+  int rc = run_shot(s, state, o->seed, po_hash2(o->run_id, (uint64_t)r + 1), NULL, 0, NULL);
+  if (!rc) {
+    int8_t *sp = out->spins + (long)r * n;
+    double e = m->offset;
+    for (int i = 0; i < n; i++) sp[i] = state[3 * i] >= 0 ? 1 : -1;
+    for (int i = 0; i < n; i++)
+      for (int j = i + 1; j < n; j++) e -= s->Wd[(long)i * n + j] * sp[i] * sp[j];
+    out->energy[r] = e;
+  }
+  free(state);
+  return rc;
+}
+
+static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sched,
+                         const po_anneal_opts *o, po_samples *out) {
+  cav_cfg c;
+  int rc = read_cfg(b, &c);
+  if (rc) return rc;
+  if (m->h)
+    return po_error(PO_ERR_UNSUPPORTED,
+                    "backend cavity: ising_anneal does not support local fields h_i (the cavity "
+                    "couples spins pairwise only)");
+  const int n = m->n;
+  if (n > 4096) return po_error(PO_ERR_ARG, "backend cavity: n = %d exceeds 4096 ensembles", n);
+  double *Wd = NULL, lam = 1;
+  if ((rc = anneal_couplings(m, c.self_coupling, &Wd))) return rc;
+  if ((rc = top_eigenvalue(Wd, n, &lam)) || (rc = po_samples_alloc(out, o->replicas, n))) {
+    free(Wd);
+    return rc;
+  }
   cav_cfg ca = c;
-  ca.omega_z = omz;
+  ca.omega_z = c.omega_z > 0 ? c.omega_z : 0.05;
   if (o->steps > 1 && c.sde) ca.sde_steps = o->steps;
   /* Schedule values in units of the collective threshold
    * g_c = omega_z / lambda_max(W + W_self); default ramp linear 0 -> 3. */
-  shot s = {n, Wd, &ca, sched, omz / lam, 0.0, 3.0, 0};
-  /* Allocated as po_samples_alloc does (free with po_samples_free). */
-  out->replicas = o->replicas;
-  out->n = n;
-  out->spins = malloc((size_t)o->replicas * n);
-  out->energy = malloc(sizeof(double) * o->replicas);
-  if (!out->spins || !out->energy) {
-    free(out->spins);
-    free(out->energy);
-    out->spins = NULL;
-    out->energy = NULL;
-    free(Wd);
-    return po_error(PO_ERR_NOMEM, "cavity: out of memory");
-  }
+  shot s = {n, Wd, &ca, sched, ca.omega_z / lam, 0.0, 3.0, 0};
   po_error_slot err;
   po_error_slot_init(&err);
   const double t0 = omp_get_wtime();
 #pragma omp parallel for schedule(dynamic) num_threads(po_threads_resolve(o->threads))
-  for (int r = 0; r < o->replicas; r++) {
-    double *state = malloc(sizeof(double) * 3 * n);
-    po_rng rng;
-    po_rng_init(&rng, o->seed, o->run_id, (uint64_t)r);
-    int my = state ? PO_OK : po_error(PO_ERR_NOMEM, "cavity: out of memory (replica %d)", r);
-    if (!my) {
-      prepare(n, NULL, -1.0, ca.n_atoms, &rng, state);
-      my = run_shot(&s, state, o->seed, po_hash2(o->run_id, (uint64_t)r + 1), NULL, 0, NULL);
-    }
-    if (!my) {
-      int8_t *sp = out->spins + (long)r * n;
-      double e = m->offset;
-      for (int i = 0; i < n; i++) sp[i] = state[3 * i] >= 0 ? 1 : -1;
-      for (int i = 0; i < n; i++) /* off-diagonal only: E of the Ising problem */
-        for (int j = i + 1; j < n; j++) e -= Wd[(long)i * n + j] * sp[i] * sp[j];
-      out->energy[r] = e;
-    } else {
-      po_error_slot_capture(&err, r, my);
-    }
-    free(state);
-  }
+  for (int r = 0; r < o->replicas; r++)
+    po_error_slot_capture(&err, r, anneal_replica(&s, m, o, r, out));
   free(Wd);
   if (err.code) {
-    free(out->spins);
-    free(out->energy);
-    out->spins = NULL;
-    out->energy = NULL;
+    po_samples_free(out);
     return po_error_slot_raise(&err);
   }
   book(b, &ca, o->replicas, omp_get_wtime() - t0);
