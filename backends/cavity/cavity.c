@@ -207,98 +207,117 @@ static int drift_sde(void *vctx, double t, const float *x, float *out) {
   return PO_OK;
 }
 
-static int run_shot(const shot *s, double *state, uint64_t seed, uint64_t run, int *log,
-                    int log_len, long *flips) {
+/* Records spin i's sign change in the flip log (first log_len flips). */
+static void log_flip(int *log, int log_len, long *nf, int i) {
+  if (log && *nf < log_len) log[*nf] = i;
+  (*nf)++;
+}
+
+/* The deterministic shot: CVODE (BDF) with a root at every sign change of
+ * x_i, so each flip is located and logged in time order. */
+static int run_shot_cvode(const shot *s, double *state, int *log, int log_len, long *nf_out) {
   const int n = s->n;
   long nf = 0;
+  SUNContext ctx = NULL;
+  if (SUNContext_Create(NULL, &ctx)) return po_error(PO_ERR_NUMERIC, "cavity: SUNContext failed");
+  N_Vector y = N_VNew_Serial(3 * n, ctx);
+  void *mem = CVodeCreate(CV_BDF, ctx);
+  /* Dense Newton for small networks, matrix-free GMRES beyond. */
+  SUNMatrix A = (y && 3 * n <= 600) ? SUNDenseMatrix(3 * n, 3 * n, ctx) : NULL;
+  SUNLinearSolver ls = !y  ? NULL
+                       : A ? SUNLinSol_Dense(y, A, ctx)
+                           : SUNLinSol_SPGMR(y, SUN_PREC_NONE, 50, ctx);
+  int rc = PO_OK;
+  int *found = malloc(sizeof(int) * n);
+  if (!y || !mem || !ls || !found) rc = po_error(PO_ERR_NOMEM, "cavity: CVODE allocation failed");
+  if (!rc) {
+    memcpy(N_VGetArrayPointer(y), state, sizeof(double) * 3 * n);
+    if (CVodeInit(mem, rhs_cv, 0.0, y) || CVodeSStolerances(mem, s->c->rtol, s->c->rtol * 1e-2) ||
+        CVodeSetUserData(mem, (void *)s) || CVodeSetLinearSolver(mem, ls, A) ||
+        CVodeRootInit(mem, n, roots_cv) || CVodeSetMaxNumSteps(mem, 1000000))
+      rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE setup failed");
+  }
+  sunrealtype t = 0;
+  while (!rc && t < s->c->duration) {
+    int f = CVode(mem, s->c->duration, y, &t, CV_NORMAL);
+    if (f == CV_ROOT_RETURN) {
+      CVodeGetRootInfo(mem, found);
+      for (int i = 0; i < n; i++)
+        if (found[i]) {
+          log_flip(log, log_len, &nf, i);
+        }
+    } else if (f < 0) {
+      rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE failed at t = %g (flag %d)", (double)t, f);
+    }
+  }
+  if (!rc) memcpy(state, N_VGetArrayPointer(y), sizeof(double) * 3 * n);
+  free(found);
+  if (mem) CVodeFree(&mem);
+  if (ls) SUNLinSolFree(ls);
+  if (A) SUNMatDestroy(A);
+  if (y) N_VDestroy(y);
+  SUNContext_Free(&ctx);
+  *nf_out = nf;
+  return rc;
+}
+
+/* The stochastic shot: Heun steps with Langevin noise, spins renormalised
+ * onto the Bloch sphere after every step. */
+static int run_shot_sde(const shot *s, double *state, uint64_t seed, uint64_t run, int *log,
+                        int log_len, long *nf_out) {
+  const int n = s->n;
+  long nf = 0;
+  /* Stochastic Heun (solvers/sde.c) with additive isotropic noise of
+   * diffusion D = damping / N_atoms on each Bloch component, followed by
+   * renormalisation onto the sphere (which removes the radial part of the
+   * noise to first order). Stream (seed, run, 0). */
+  const long K = s->c->sde_steps;
+  const double dt = s->c->duration / K;
+  /* Shots already run in parallel (one per thread of the caller's team):
+   * the stepper's own loops over 3n components stay serial (the team size
+   * of this implicit task only). */
+  const int omp_caller = po_omp_threads_push(1);
+  const float sigma = (float)sqrt(2 * s->c->damping / s->c->n_atoms);
+  float *x = malloc(sizeof(float) * 3 * n);
+  sde_ctx ctx = {s, malloc(sizeof(double) * 3 * n), malloc(sizeof(double) * 3 * n)};
+  po_sde sde;
+  int rc = (!x || !ctx.in || !ctx.out) ? po_error(PO_ERR_NOMEM, "cavity: out of memory")
+                                       : po_sde_create(&sde, 3 * n, 1, PO_SDE_HEUN, drift_sde, NULL,
+                                                       sigma, &ctx, seed, run);
+  if (!rc) {
+    for (int k = 0; k < 3 * n; k++) x[k] = (float)state[k];
+    for (long k = 0; k < K && !rc; k++) {
+      rc = po_sde_step(&sde, x, k * dt, dt);
+      for (int i = 0; i < n && !rc; i++) {
+        float *v = x + 3 * i;
+        const float nrm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+        for (int q = 0; q < 3; q++) v[q] /= nrm;
+        if ((state[3 * i] < 0) != (v[0] < 0)) {
+          log_flip(log, log_len, &nf, i);
+        }
+        state[3 * i] = v[0]; /* sign tracking; the full state is copied below */
+      }
+    }
+    for (int k = 0; k < 3 * n; k++) state[k] = x[k];
+    po_sde_free(&sde);
+  }
+  free(x);
+  free(ctx.in);
+  free(ctx.out);
+  po_omp_threads_pop(omp_caller);
+  *nf_out = nf;
+  return rc;
+}
+
+static int run_shot(const shot *s, double *state, uint64_t seed, uint64_t run, int *log,
+                    int log_len, long *flips) {
   if (log)
     for (int k = 0; k < log_len; k++) log[k] = -1;
-  if (!s->c->sde) {
-    SUNContext ctx = NULL;
-    if (SUNContext_Create(NULL, &ctx)) return po_error(PO_ERR_NUMERIC, "cavity: SUNContext failed");
-    N_Vector y = N_VNew_Serial(3 * n, ctx);
-    void *mem = CVodeCreate(CV_BDF, ctx);
-    /* Dense Newton for small networks, matrix-free GMRES beyond. */
-    SUNMatrix A = (y && 3 * n <= 600) ? SUNDenseMatrix(3 * n, 3 * n, ctx) : NULL;
-    SUNLinearSolver ls = !y  ? NULL
-                         : A ? SUNLinSol_Dense(y, A, ctx)
-                             : SUNLinSol_SPGMR(y, SUN_PREC_NONE, 50, ctx);
-    int rc = PO_OK;
-    int *found = malloc(sizeof(int) * n);
-    if (!y || !mem || !ls || !found) rc = po_error(PO_ERR_NOMEM, "cavity: CVODE allocation failed");
-    if (!rc) {
-      memcpy(N_VGetArrayPointer(y), state, sizeof(double) * 3 * n);
-      if (CVodeInit(mem, rhs_cv, 0.0, y) || CVodeSStolerances(mem, s->c->rtol, s->c->rtol * 1e-2) ||
-          CVodeSetUserData(mem, (void *)s) || CVodeSetLinearSolver(mem, ls, A) ||
-          CVodeRootInit(mem, n, roots_cv) || CVodeSetMaxNumSteps(mem, 1000000))
-        rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE setup failed");
-    }
-    sunrealtype t = 0;
-    while (!rc && t < s->c->duration) {
-      int f = CVode(mem, s->c->duration, y, &t, CV_NORMAL);
-      if (f == CV_ROOT_RETURN) {
-        CVodeGetRootInfo(mem, found);
-        for (int i = 0; i < n; i++)
-          if (found[i]) {
-            if (log && nf < log_len) log[nf] = i;
-            nf++;
-          }
-      } else if (f < 0) {
-        rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE failed at t = %g (flag %d)", (double)t, f);
-      }
-    }
-    if (!rc) memcpy(state, N_VGetArrayPointer(y), sizeof(double) * 3 * n);
-    free(found);
-    if (mem) CVodeFree(&mem);
-    if (ls) SUNLinSolFree(ls);
-    if (A) SUNMatDestroy(A);
-    if (y) N_VDestroy(y);
-    SUNContext_Free(&ctx);
-    if (rc) return rc;
-  } else {
-    /* Stochastic Heun (solvers/sde.c) with additive isotropic noise of
-     * diffusion D = damping / N_atoms on each Bloch component, followed by
-     * renormalisation onto the sphere (which removes the radial part of the
-     * noise to first order). Stream (seed, run, 0). */
-    const long K = s->c->sde_steps;
-    const double dt = s->c->duration / K;
-    /* Shots already run in parallel (one per thread of the caller's team):
-     * the stepper's own loops over 3n components stay serial (the team size
-     * of this implicit task only). */
-    const int omp_caller = po_omp_threads_push(1);
-    const float sigma = (float)sqrt(2 * s->c->damping / s->c->n_atoms);
-    float *x = malloc(sizeof(float) * 3 * n);
-    sde_ctx ctx = {s, malloc(sizeof(double) * 3 * n), malloc(sizeof(double) * 3 * n)};
-    po_sde sde;
-    int rc = (!x || !ctx.in || !ctx.out) ? po_error(PO_ERR_NOMEM, "cavity: out of memory")
-                                         : po_sde_create(&sde, 3 * n, 1, PO_SDE_HEUN, drift_sde,
-                                                         NULL, sigma, &ctx, seed, run);
-    if (!rc) {
-      for (int k = 0; k < 3 * n; k++) x[k] = (float)state[k];
-      for (long k = 0; k < K && !rc; k++) {
-        rc = po_sde_step(&sde, x, k * dt, dt);
-        for (int i = 0; i < n && !rc; i++) {
-          float *v = x + 3 * i;
-          const float nrm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-          for (int q = 0; q < 3; q++) v[q] /= nrm;
-          if ((state[3 * i] < 0) != (v[0] < 0)) {
-            if (log && nf < log_len) log[nf] = i;
-            nf++;
-          }
-          state[3 * i] = v[0]; /* sign tracking; the full state is copied below */
-        }
-      }
-      for (int k = 0; k < 3 * n; k++) state[k] = x[k];
-      po_sde_free(&sde);
-    }
-    free(x);
-    free(ctx.in);
-    free(ctx.out);
-    po_omp_threads_pop(omp_caller);
-    if (rc) return rc;
-  }
-  if (flips) *flips = nf;
-  return PO_OK;
+  long nf = 0;
+  int rc = s->c->sde ? run_shot_sde(s, state, seed, run, log, log_len, &nf)
+                     : run_shot_cvode(s, state, log, log_len, &nf);
+  if (!rc && flips) *flips = nf;
+  return rc;
 }
 
 /* Unit vectors along (x0_i, 0, z0) plus transverse projection noise of std
