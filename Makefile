@@ -78,6 +78,8 @@ $(BUILD)/git-rev.txt: FORCE
 	@echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
 $(BUILD)/core/version.o: $(BUILD)/git-rev.txt
 $(BUILD)/core/version.o: CPPFLAGS += -DPO_GIT_REV=\"$(GIT_REV)\"
+# Installed device descriptions (configs/devices), listed by physopt backends.
+$(BUILD)/cli/devices.o: CPPFLAGS += -DPO_DATADIR=\"$(PREFIX)/share/physopt\"
 
 $(BUILD)/libphysopt.a: $(LIB_OBJS)
 	@rm -f $@

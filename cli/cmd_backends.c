@@ -3,6 +3,7 @@
  * the spec tables (the same tables that validate configs). */
 #include <string.h>
 #include "cli/common.h"
+#include "cli/devices.h"
 #include "cli/run_config.h"
 
 static const po_param_spec run_specs[] = {PO_CLI_COMMON_RUN_SPECS};
@@ -134,6 +135,7 @@ int po_cmd_backends(int argc, char **argv) {
       po_json_string(&j, "fallback", o->fallback);
       json_section(&j, "parameters", o->params);
       json_section(&j, "energy", o->energy);
+      po_cli_list_devices(o->name, &j);
       po_json_close(&j);
       continue;
     }
@@ -147,6 +149,7 @@ int po_cmd_backends(int argc, char **argv) {
     printf("  fallback:     %s\n", o->fallback ? o->fallback : "none");
     print_section("parameters", o->params);
     print_section("energy cost model", o->energy);
+    po_cli_list_devices(o->name, NULL);
   }
   if (cli.json) po_json_end(&j);
   po_cli_free(&cli);
