@@ -3,6 +3,7 @@
  * the spec tables (the same tables that validate configs). */
 #include <string.h>
 #include "cli/common.h"
+#include "cli/devices.h"
 #include "cli/run_config.h"
 
 static const po_param_spec run_specs[] = {PO_CLI_COMMON_RUN_SPECS};
@@ -124,6 +125,7 @@ static void json_backend(po_json *j, const po_backend_info *info) {
   po_json_string(j, "fallback", o->fallback);
   json_section(j, "parameters", o->params);
   json_section(j, "energy", o->energy);
+  po_cli_list_devices(o->name, j);
   po_json_close(j);
 }
 
@@ -157,6 +159,7 @@ static void print_backend(const po_backend_info *info, int blank_line) {
   printf("\n");
   print_section("parameters", o->params);
   print_section("energy cost model", o->energy);
+  po_cli_list_devices(o->name, NULL);
 }
 
 int po_cmd_backends(int argc, char **argv) {

@@ -106,6 +106,23 @@ long po_opo_step_sfc(long n, int R, double dt, double p, const po_opo_params *m,
                      double beta, float *x, float *e, const float *c, const float *dw, int8_t *sgn,
                      uint8_t *flip);
 
+/* Quantum-noise completion of a fused step (truncated Wigner, Ito; Wang
+ * et al. PRA 88, 063853 (2013); physics/cim_device.h (D3), docs/cim.md).
+ * The in-phase amplitude x was advanced by one of the steps above from xo
+ * (drift (p-1) x - mu x^3 + feedback); this adds what the quadrature y
+ * contributes and advances y, all from the values at the start of the step:
+ *   x' += dt (-mu y^2 x) + D dwx,
+ *   y'  = y + dt [-(1 + p) y - mu (x^2 + y^2) y] + D dwy,
+ *   D   = sqrt((x^2 + y^2 + 1/(2 mu)) / n_sat),
+ * so x sees -mu (x^2 + y^2) x in total; the feedback is injected in phase
+ * only (measurement-feedback CIM), so y has no coupling term.  dwx and dwy
+ * are replica-major (R x n) increments ~ N(0, dt).  |x'|, |y'| are clamped
+ * to x_max when > 0; sgn and flip are recomputed against sign(xo).
+ * Returns the count of non-finite results. */
+long po_opo_step_quadrature(long n, int R, double dt, double p, double mu, double n_sat,
+                            double x_max, const float *xo, float *x, float *y, const float *dwx,
+                            const float *dwy, int8_t *sgn, uint8_t *flip);
+
 /* Steady amplitude of a single uncoupled, noiseless OPO: sqrt((p-1)/mu)
  * above threshold (p > 1), 0 below. */
 double po_opo_steady_amplitude(double p, double mu);

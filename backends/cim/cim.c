@@ -185,6 +185,47 @@ static const po_param_spec cim_specs[] = {
      "round trips per integration step ([CO] counts one Euler step as one round trip)"},
     {"feedback", PO_PARAM_STRING, "digital", 0, 0, "digital|optical", "",
      "how the feedback MVM is priced: digital FPGA/ASIC MACs or an optical MVM"},
+    /* physical device (configs/devices/cim-*.ini; physics/cim_device.h, docs/cim.md
+     * "Physical devices").  Empty device = the dimensionless model above. */
+    {"device", PO_PARAM_STRING, "", 0, 0, NULL, "",
+     "name of the described machine; non-empty switches on the physical-device mapping "
+     "(round_trips_per_step, plain pump_end and pump power then come from device_*)"},
+    {"device_summary", PO_PARAM_STRING, "", 0, 0, NULL, "",
+     "one line describing the machine (listed by physopt backends cim)"},
+    {"device_round_trip_loss", PO_PARAM_DOUBLE, "0.9", 1e-9, 0.999999, NULL, "1",
+     "fraction of signal power lost per round trip, all ports (sets steps per round trip, "
+     "docs/cim.md (D1); default: assumption, ~10 dB)"},
+    {"device_n_sat", PO_PARAM_DOUBLE, "1e4", 1.0, 1e15, NULL, "photons",
+     "saturation photon number: photons per pulse at pump p = 2 (sets the vacuum-noise "
+     "amplitude, (D3); default: ccvm mf_solver.py g = 0.01, 1/g^2)"},
+    {"device_pump_threshold_w", PO_PARAM_DOUBLE, "0.1", 1e-12, 1e6, NULL, "W",
+     "average pump power at the oscillation threshold (assumption unless the device file cites "
+     "it)"},
+    {"device_pump_power_w", PO_PARAM_DOUBLE, "0.2", 0.0, 1e6, NULL, "W",
+     "average pump power at the operating point; p_op = sqrt(P / P_th) ((D2)); priced per "
+     "device second"},
+    {"device_tap_ratio", PO_PARAM_DOUBLE, "0.1", 0.0, 1.0, NULL, "1",
+     "power fraction tapped for the homodyne measurement (part of device_round_trip_loss)"},
+    {"device_homodyne_eff", PO_PARAM_DOUBLE, "0.7", 0.0, 1.0, NULL, "1",
+     "homodyne detection efficiency (mode matching x quantum efficiency)"},
+    {"device_adc_bits", PO_PARAM_INT, "8", 0, 24, NULL, "bits",
+     "ADC resolution of the homodyne signal, 0 = ideal"},
+    {"device_dac_bits", PO_PARAM_INT, "8", 0, 24, NULL, "bits",
+     "DAC resolution of the injected feedback, 0 = ideal"},
+    {"device_adc_full_scale", PO_PARAM_DOUBLE, "1.5", 1e-6, 1e6, NULL, "model units of x",
+     "ADC range +- this (DAC range: the largest possible feedback, full_scale x max row sum "
+     "|J|); assumption"},
+    {"device_feedback_delay", PO_PARAM_INT, "1", 0, 1000, NULL, "round trips",
+     "round trips between a pulse's measurement and the injection computed from it"},
+    {"device_detector_power_w", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "W",
+     "electrical power of the homodyne detectors, priced per device second"},
+    {"device_fpga_power_w", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "W",
+     "electrical power of the feedback FPGA and converters, priced per device second"},
+    {"quantum_noise", PO_PARAM_BOOL, "true", 0, 0, NULL, "",
+     "with a device: truncated-Wigner vacuum noise in both quadratures ((D3))"},
+    {"measured_feedback", PO_PARAM_BOOL, "true", 0, 0, NULL, "",
+     "with a device: feedback from the homodyne estimate with shot noise, ADC/DAC and delay "
+     "((D4), (D5))"},
 };
 
 /* Cost model; see configs/energy/cim.ini for the same values and sources. */
@@ -262,6 +303,20 @@ int cim_config_read(const po_backend *b, cim_config *c) {
             {"dac_j", &c->dac_j}};
   for (size_t i = 0; i < sizeof en / sizeof en[0]; i++)
     if ((rc = po_backend_energy_cost(b, en[i].key, en[i].dst))) return rc;
+  return cim_device_apply(b, c);
+}
+
+/* With a device description, the mapping (physics/cim_device.h) replaces the
+ * free knobs it determines: round trips per step (D1), the plain pump ramp's
+ * end (D2) and the pump power priced per device second. */
+int cim_device_apply(const po_backend *b, cim_config *c) {
+  int rc = po_cim_device_read(b->params, &po_cim_params, &c->dev);
+  if (rc || !po_cim_device_on(&c->dev)) return rc;
+  if ((rc = po_cim_device_map(&c->dev, c->dt, c->mu, &c->model))) return rc;
+  c->device_on = 1;
+  c->round_trips_per_step = c->dt / c->model.kappa_rt;
+  c->pump_end = c->model.pump_op;
+  c->pump_power_w = c->dev.pump_power_w;
   return PO_OK;
 }
 
@@ -294,6 +349,10 @@ void cim_book_ledger(po_backend *be, const cim_config *c, const po_ising *m, int
                 optical ? c->optical_mac_j : c->digital_mac_j);
   po_ledger_add(l, "adc_conversions", "samples", rts * (double)n, c->adc_j);
   po_ledger_add(l, "dac_conversions", "samples", rts * (double)n, c->dac_j);
+  if (c->device_on) {
+    po_ledger_add(l, "detectors", "s", rts * t_rt, c->dev.detector_power_w);
+    po_ledger_add(l, "feedback_electronics", "s", rts * t_rt, c->dev.fpga_power_w);
+  }
 }
 
 /* Default steps, measured (docs/cim.md, "Default steps"): CAC, default

@@ -2,6 +2,7 @@
 #ifndef PHYSOPT_BACKENDS_CIM_H
 #define PHYSOPT_BACKENDS_CIM_H
 
+#include "physics/cim_device.h"
 #include "physopt/backend.h"
 
 extern const po_param_section po_cim_params;
@@ -23,9 +24,15 @@ typedef struct cim_config {
   const char *feedback; /* digital | optical */
   /* cost model */
   double pump_power_w, digital_mac_j, optical_mac_j, adc_j, dac_j;
+  /* physical device (configs/devices): description and derived model */
+  int device_on;
+  po_cim_device dev;
+  po_cim_model model;
 } cim_config;
 
 int cim_config_read(const po_backend *b, cim_config *c);
+/* Part of cim_config_read: the device description and its mapping. */
+int cim_device_apply(const po_backend *b, cim_config *c);
 
 /* Round-trip time of the fibre ring (ring_length_m x group_index / c);
  * fails when N pulses do not fit in one round trip at pulse_rate_hz. */

@@ -73,6 +73,10 @@ typedef struct shared {
   int8_t *s, *best;
   double *f, *E, *Ebest;
   int32_t *fl;
+  /* physical device (cfg->device_on): truncated-Wigner noise in both
+   * quadratures and/or feedback from the homodyne estimate of x */
+  int quantum, measured;
+  float dac_step, dac_fs;    /* DAC quantiser of the feedback c (physics/cim_device.h (D5)) */
   int n_blocks, blocks_done; /* progress: blocks_done updated atomically */
   int kernel_threads;        /* > 1: kernels and per-replica loops threaded */
 } shared;
@@ -81,8 +85,11 @@ typedef struct block {
   shared *sh;
   int r0, Rb;
   float *x, *e, *c, *dw, *beta, *target;
-  float *wl; /* AHC energy_latched: e latched at the last flip, n x Rb */
-  float *df; /* dense J: field changes of a bulk flip update */
+  float *wl;               /* AHC energy_latched: e latched at the last flip, n x Rb */
+  float *df;               /* dense J: field changes of a bulk flip update */
+  float *y, *xo, *qx, *qy; /* quantum: quadrature, x at step start, noise (R x n) */
+  float *xm, *cring;       /* measured: x_hat, ring of delay + 2 feedback slots */
+  const float *cur;        /* measured: the feedback injected now */
   int8_t *sgn;
   uint8_t *flip;
   int32_t *nfl;
@@ -211,6 +218,7 @@ static int plain_drift(void *ctx, double t, const float *x, float *a) {
 static void block_free(block *b) {
   free(b->x), free(b->e), free(b->c), free(b->dw), free(b->beta), free(b->target), free(b->df);
   free(b->wl);
+  free(b->y), free(b->xo), free(b->qx), free(b->qy), free(b->xm), free(b->cring);
   free(b->sgn), free(b->flip), free(b->nfl), free(b->xi), free(b->t_last), free(b->rng);
 }
 
@@ -233,6 +241,20 @@ static int block_alloc(block *b) {
   const int latched =
       sh->alg == ALG_AHC && sh->cfg->ahc_target_mode == CIM_AHC_TARGET_ENERGY_LATCHED;
   if (latched) b->wl = malloc(nr * sizeof *b->wl);
+  if (sh->quantum) {
+    b->y = calloc(nr, sizeof *b->y); /* y(0) = 0; vacuum fluctuations build it up */
+    b->xo = malloc(nr * sizeof *b->xo);
+    b->qy = malloc(nr * sizeof *b->qy);
+  }
+  if (sh->quantum || sh->measured) b->qx = malloc(nr * sizeof *b->qx);
+  if (sh->measured) {
+    b->xm = malloc(nr * sizeof *b->xm);
+    /* delay + 1 slots in turn, and one slot of zeros (nothing injected yet) */
+    b->cring = calloc(nr * (size_t)(sh->cfg->dev.feedback_delay + 2), sizeof *b->cring);
+  }
+  if ((sh->quantum && (!b->y || !b->xo || !b->qy || !b->qx)) ||
+      (sh->measured && (!b->qx || !b->xm || !b->cring)))
+    return 0;
   return (sh->m->storage != PO_STORAGE_DENSE || b->df) && (!latched || b->wl) && b->x && b->c &&
          b->sgn && b->flip && b->nfl && b->xi && b->t_last && b->beta && b->target && b->rng &&
          (sh->alg == ALG_PLAIN || b->e) && (sh->cfg->sigma <= 0 || b->dw);
@@ -337,6 +359,57 @@ static double pump_at(const shared *sh, long k) {
   return sh->pump_c;
 }
 
+/* Fills dst (replica-major, Rb x n) with N(0, 1) scaled by scale, from each
+ * replica's own stream. */
+static void draw_normals(block *b, float *dst, float scale) {
+  const long n = b->sh->n;
+  for (int q = 0; q < b->Rb; q++) {
+    float *d = dst + (size_t)q * (size_t)n;
+    po_rng_normal_fill(&b->rng[q], d, n);
+    for (long i = 0; i < n; i++) d[i] *= scale;
+  }
+}
+
+/* Measured feedback (physics/cim_device.h (D4), (D5)): once per round trip
+ * (every steps_per_measurement steps) the block's x is estimated by
+ * homodyne detection of the tapped fraction (shot noise meas_sigma),
+ * digitised by the ADC, multiplied by K (the same SGEMM / SpMM as the
+ * noiseless step) and quantised by the DAC; the result is injected during
+ * the round trip feedback_delay round trips later (zero before).  The
+ * back-action of the tap is the vacuum noise of the loss in (D3); its
+ * correlation with the measurement noise is not modelled (docs/cim.md). */
+static const float *measured_feedback(block *b, long k) {
+  const shared *sh = b->sh;
+  const cim_config *cfg = sh->cfg;
+  const long spm = cfg->model.steps_per_measurement, D = cfg->dev.feedback_delay;
+  if (k % spm) return b->cur;
+  const long m = k / spm;
+  const size_t nr = (size_t)sh->n * (size_t)b->Rb;
+  const int Rb = b->Rb;
+  draw_normals(b, b->qx, (float)cfg->model.meas_sigma);
+  const float astep = (float)cfg->model.adc_step, afs = (float)cfg->dev.adc_full_scale;
+  for (long i = 0; i < sh->n; i++)
+    for (int q = 0; q < Rb; q++)
+      b->xm[i * Rb + q] =
+          po_cim_quantize(b->x[i * Rb + q] + b->qx[(size_t)q * sh->n + i], astep, afs);
+  float *slot = b->cring + (size_t)(m % (D + 1)) * nr;
+  couple(b, b->xm, slot);
+  for (size_t e = 0; e < nr; e++) slot[e] = po_cim_quantize(slot[e], sh->dac_step, sh->dac_fs);
+  b->cur = m >= D ? b->cring + (size_t)((m - D) % (D + 1)) * nr : b->cring + (size_t)(D + 1) * nr;
+  return b->cur;
+}
+
+/* The quadrature and the vacuum noise of both quadratures after a fused
+ * step (physics/opo.h po_opo_step_quadrature). */
+static long quantum_pass(block *b, double p) {
+  const shared *sh = b->sh;
+  const double dt = sh->cfg->dt;
+  draw_normals(b, b->qx, (float)sqrt(dt));
+  draw_normals(b, b->qy, (float)sqrt(dt));
+  return po_opo_step_quadrature(sh->n, b->Rb, dt, p, sh->opo.mu, sh->cfg->dev.n_sat, sh->opo.x_max,
+                                b->xo, b->x, b->y, b->qx, b->qy, b->sgn, b->flip);
+}
+
 /* One time step of the amplitudes (and error variables) of the block at
  * pump p; updates signs and flip marks.  Returns the count of non-finite
  * amplitudes. */
@@ -359,7 +432,12 @@ static long block_advance(block *b, po_sde *sde, double p, double t, long k) {
     }
     return bad;
   }
-  couple(b, b->x, b->c);
+  const float *c = b->c;
+  if (sh->measured)
+    c = measured_feedback(b, k);
+  else
+    couple(b, b->x, b->c);
+  if (sh->quantum) memcpy(b->xo, b->x, nr * sizeof *b->x);
   if (b->dw) {
     const float sq = (float)sqrt(dt);
     for (int q = 0; q < Rb; q++) {
@@ -370,14 +448,16 @@ static long block_advance(block *b, po_sde *sde, double p, double t, long k) {
   }
   const double u = K > 1 ? (double)k / (double)(K - 1) : 1.0;
   if (sh->alg == ALG_CFC)
-    return po_opo_step_cfc(n, Rb, dt, p, &sh->opo, sh->cfc_alpha, sh->cfc_beta, sh->cfc_emin, b->x,
-                           b->e, b->c, b->dw, b->sgn, b->flip);
-  if (sh->alg == ALG_SFC)
-    return po_opo_step_sfc(n, Rb, dt, p, &sh->opo, sh->sfc_g0 + (sh->sfc_g1 - sh->sfc_g0) * u,
-                           sh->sfc_k, sh->sfc_b0 + (sh->sfc_b1 - sh->sfc_b0) * u, b->x, b->e, b->c,
-                           b->dw, b->sgn, b->flip);
-  return po_opo_step_em(n, Rb, dt, p, &sh->opo, b->x, b->e, b->c, b->beta, b->target, b->dw, b->sgn,
-                        b->flip);
+    bad = po_opo_step_cfc(n, Rb, dt, p, &sh->opo, sh->cfc_alpha, sh->cfc_beta, sh->cfc_emin, b->x,
+                          b->e, c, b->dw, b->sgn, b->flip);
+  else if (sh->alg == ALG_SFC)
+    bad = po_opo_step_sfc(n, Rb, dt, p, &sh->opo, sh->sfc_g0 + (sh->sfc_g1 - sh->sfc_g0) * u,
+                          sh->sfc_k, sh->sfc_b0 + (sh->sfc_b1 - sh->sfc_b0) * u, b->x, b->e, c,
+                          b->dw, b->sgn, b->flip);
+  else
+    bad = po_opo_step_em(n, Rb, dt, p, &sh->opo, b->x, b->e, c, b->beta, b->target, b->dw, b->sgn,
+                         b->flip);
+  return sh->quantum ? bad + quantum_pass(b, p) : bad;
 }
 
 /* Many flips at once (the bifurcation transient): update all fields with
@@ -496,6 +576,36 @@ static void run_block(block *b) {
   block_free(b);
 }
 
+/* Device mode (cim.device set): which parts of the physical model run, and
+ * the DAC range, the largest feedback the ADC range allows:
+ * adc_full_scale x max_i (sum_j |J_ij| + |h_i| x_h). */
+static int device_setup(shared *sh, const po_ising *m) {
+  const cim_config *cfg = sh->cfg;
+  if (!cfg->device_on) return PO_OK;
+  sh->quantum = cfg->dev.quantum_noise;
+  sh->measured = cfg->dev.measured_feedback;
+  if ((sh->quantum || sh->measured) && sh->alg == ALG_PLAIN && sh->method == PO_SDE_HEUN)
+    return po_error(PO_ERR_ARG,
+                    "backend cim: cim.method = heun is not available with a device "
+                    "(cim.device = %s): its noise and measured feedback use the fused "
+                    "Euler-Maruyama step; use cim.method = em",
+                    cfg->dev.name);
+  double row_max = 0.0;
+  for (long i = 0; i < m->n; i++) {
+    double acc = m->h ? fabs(m->h[i]) * cfg->field_amp : 0.0;
+    if (m->storage == PO_STORAGE_DENSE)
+      for (long j = 0; j < m->n; j++) acc += fabs(m->dense[(size_t)i * m->n + j]);
+    else
+      for (int64_t k = m->row_ptr[i]; k < m->row_ptr[i + 1]; k++) acc += fabs(m->val[k]);
+    row_max = fmax(row_max, acc);
+  }
+  sh->dac_fs = (float)(cfg->dev.adc_full_scale * row_max);
+  sh->dac_step = cfg->dev.dac_bits > 0 && row_max > 0
+                     ? (float)(2.0 * sh->dac_fs / ldexp(1.0, (int)cfg->dev.dac_bits))
+                     : 0.0f;
+  return PO_OK;
+}
+
 static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                       const po_anneal_opts *o, cim_alg alg, po_samples *out);
 
@@ -598,6 +708,7 @@ static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   }
   sh.gamma = cfg.gamma + cfg.gamma_n / (double)n;
   sh.tau = cfg.tau + cfg.tau_n * (double)n;
+  if ((rc = device_setup(&sh, m))) return rc;
 
   size_t nr = (size_t)n * (size_t)R;
   sh.s = malloc(nr);

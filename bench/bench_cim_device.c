@@ -1,0 +1,83 @@
+/* Cost of the cim physical-device mode (issue 13) as ratios to the
+ * noiseless dimensionless step measured in the same run: SK1_N100_0, CAC,
+ * 64 replicas x 2000 steps, one thread, best of 3.  Modes: the default
+ * (dimensionless, noiseless), and configs/devices/cim-hamerly2019.ini with
+ * quantum noise and measured feedback, noise only, feedback only.
+ * Target (issue 13): <= 1.5x; docs/benchmarks.md has the figures. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "physopt/physopt.h"
+
+static const char *data_dir(void) {
+  const char *d = getenv("PHYSOPT_DATA");
+  return d && *d ? d : "../shared/data";
+}
+
+/* The cim backend with an optional device file and up to two overrides. */
+static po_backend *open_cim(const char *ini, const char *set1, const char *set2) {
+  po_params *p;
+  if (po_params_create(&p)) return NULL;
+  if ((ini && po_params_load_ini(p, ini)) || (set1 && po_params_assign(p, set1)) ||
+      (set2 && po_params_assign(p, set2))) {
+    fprintf(stderr, "%s\n", po_last_error());
+    po_params_destroy(p);
+    return NULL;
+  }
+  po_backend *b = NULL;
+  if (po_backend_open("cim", p, &b)) fprintf(stderr, "%s\n", po_last_error());
+  po_params_destroy(p);
+  return b;
+}
+
+static double best_of_3(po_backend *b, const po_ising *m) {
+  double best = INFINITY;
+  for (int rep = 0; rep < 3; rep++) {
+    po_anneal_opts o = {
+        .algorithm = "cac", .replicas = 64, .steps = 2000, .seed = 11, .threads = 1};
+    po_samples s = {0};
+    const double t0 = omp_get_wtime();
+    if (po_backend_ising_anneal(b, m, NULL, &o, &s)) {
+      fprintf(stderr, "%s\n", po_last_error());
+      exit(1);
+    }
+    best = fmin(best, omp_get_wtime() - t0);
+    po_samples_free(&s);
+  }
+  return best;
+}
+
+int main(void) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/sk/SK1_N100_0.txt", data_dir());
+  po_ising *m = NULL;
+  if (po_ising_read_file(path, &(po_load_opts){.storage = -1}, &m)) {
+    fprintf(stderr, "%s\n", po_last_error());
+    return 1;
+  }
+  const char *dev = "configs/devices/cim-hamerly2019.ini";
+  struct {
+    const char *label, *ini, *set1, *set2;
+  } modes[] = {
+      {"dimensionless, noiseless (baseline)", NULL, NULL, NULL},
+      {"device: quantum noise + measured feedback", dev, NULL, NULL},
+      {"device: quantum noise only", dev, "cim.measured_feedback=false", NULL},
+      {"device: measured feedback only", dev, "cim.quantum_noise=false", NULL},
+  };
+  printf("cim device mode, SK1_N100_0, CAC, 64 replicas x 2000 steps, 1 thread, best of 3\n");
+  printf("%-44s %10s %8s\n", "mode", "wall s", "ratio");
+  double base = 0;
+  for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    po_backend *b = open_cim(modes[i].ini, modes[i].set1, modes[i].set2);
+    if (!b) return 1;
+    const double t = best_of_3(b, m);
+    if (i == 0) base = t;
+    printf("%-44s %10.3f %8.2f%s\n", modes[i].label, t, t / base,
+           i && t / base > 1.5 ? "  (target <= 1.5: not met)" : "");
+    po_backend_close(b);
+  }
+  po_ising_destroy(m);
+  return 0;
+}
