@@ -473,35 +473,42 @@ int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
   return rc ? rc : cpu_anneal(b, m, s, o, x, a->run == po_cpu_pt, out);
 }
 
-static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
-                      const po_anneal_opts *o, const po_cpu_extra *x, int pt, po_samples *out) {
-  int final_state = x ? x->final_state : 0;
+static int check_anneal_args(const po_ising *m, const po_anneal_opts *o, const po_samples *out) {
   if (!m || !o || !out) return po_error(PO_ERR_ARG, "cpu anneal: model, options and output needed");
   if (m->n < 1) return po_error(PO_ERR_ARG, "cpu anneal: the model has no spins");
   if (o->replicas < 1) return po_error(PO_ERR_ARG, "replicas = %d must be >= 1", o->replicas);
   if (o->steps < 1) return po_error(PO_ERR_ARG, "steps = %ld must be >= 1", o->steps);
   if (o->threads < 0) return po_error(PO_ERR_ARG, "threads = %d must be >= 0", o->threads);
+  return PO_OK;
+}
 
-  const char *kernel;
-  long T;
+/* Reads cpu.kernel (unless x names one), cpu.pt_temperatures and, without x,
+ * cpu.sample (x carries final_state instead). */
+static int read_cpu_params(po_backend *b, const po_cpu_extra *x, const char **kernel, long *T,
+                           int *final_state) {
   int rc = PO_OK;
   if (x && x->kernel)
-    kernel = x->kernel;
+    *kernel = x->kernel;
   else
-    rc = param_string(b, "kernel", "auto", &kernel);
+    rc = param_string(b, "kernel", "auto", kernel);
   if (rc) return rc;
-  rc = param_int(b, "pt_temperatures", 16, &T);
+  rc = param_int(b, "pt_temperatures", 16, T);
   if (rc) return rc;
   if (!x) {
     const char *sample;
     rc = param_string(b, "sample", "best", &sample);
     if (rc) return rc;
     if (!strcmp(sample, "final"))
-      final_state = 1;
+      *final_state = 1;
     else if (strcmp(sample, "best"))
       return po_error(PO_ERR_ARG, "cpu.sample = %s is not one of best|final", sample);
   }
-  int multispin;
+  return PO_OK;
+}
+
+/* Resolves cpu.kernel to multispin (1) or general (0): auto takes multispin
+ * for sa on +/-1 couplings without fields. */
+static int choose_multispin(const char *kernel, const po_ising *m, int pt, int *multispin) {
   if (!strcmp(kernel, "multispin")) {
     if (!m->pm1)
       return po_error(PO_ERR_ARG,
@@ -511,14 +518,81 @@ static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
     if (pt)
       return po_error(PO_ERR_ARG,
                       "cpu.kernel = multispin supports algorithm sa only (pt uses general)");
-    multispin = 1;
+    *multispin = 1;
   } else if (!strcmp(kernel, "general")) {
-    multispin = 0;
+    *multispin = 0;
   } else if (!strcmp(kernel, "auto")) {
-    multispin = !pt && m->pm1;
+    *multispin = !pt && m->pm1;
   } else {
     return po_error(PO_ERR_ARG, "cpu.kernel = %s is not one of auto|general|multispin", kernel);
   }
+  return PO_OK;
+}
+
+/* The general kernel's view of m; integer couplings up to MAX_TABLE_K get acceptance tables. */
+static model model_view(const po_ising *m) {
+  model md = {0};
+  md.n = m->n;
+  md.dense = m->storage == PO_STORAGE_DENSE;
+  md.J = m->dense;
+  md.rp = m->row_ptr;
+  md.col = m->col;
+  md.val = m->val;
+  md.h = m->h;
+  md.offset = m->offset;
+  if (m->integer_weights) {
+    double mx = 0.0;
+    po_ising_coupling_scales(m, &mx, NULL);
+    if (mx <= MAX_TABLE_K) {
+      md.integer = 1;
+      md.kmax = (int)ceil(mx);
+    }
+  }
+  return md;
+}
+
+/* Threads: o->threads, or the OpenMP default capped by the independent
+ * units of work (replicas, PT chains, 64-replica words), and 1 for calls
+ * below SMALL_WORK attempts, where thread start-up and barriers cost more
+ * than they save.  Results never depend on this choice. */
+static int anneal_threads(const po_anneal_opts *o, int n, long K, int multispin, int pt, long T) {
+  int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
+  if (o->threads <= 0) {
+    const double units = multispin ? (o->replicas + 63) / 64
+                         : pt      ? (double)o->replicas * T
+                                   : o->replicas;
+    const double work = (double)o->replicas * (pt ? T : 1) * n * (double)K;
+    if (nt > units) nt = (int)units;
+    if (work < SMALL_WORK) nt = 1;
+  }
+  return nt;
+}
+
+static void ledger_charge(po_backend *b, const po_cpu_counts *cnt, double wall, int replicas,
+                          int multispin) {
+  po_ledger *l = &b->ledger;
+  const double threads_used = cnt->threads_used > 0 ? cnt->threads_used : 1;
+  l->wall_s += wall;
+  l->device_s += wall;
+  l->run_s += wall * threads_used / (double)replicas;
+  /* multispin attempts are priced through their word operations */
+  po_ledger_add(l, "spin_updates", "attempts", cnt->attempts,
+                multispin ? 0.0 : cost(b, "spin_attempt_j"));
+  po_ledger_add(l, "accepted_flips", "flips", cnt->accepted, 0.0);
+  if (cnt->macs > 0) po_ledger_add(l, "macs", "MAC", cnt->macs, cost(b, "mac_j"));
+  if (cnt->word_ops > 0) po_ledger_add(l, "word_ops", "op", cnt->word_ops, cost(b, "word_op_j"));
+}
+
+static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+                      const po_anneal_opts *o, const po_cpu_extra *x, int pt, po_samples *out) {
+  int final_state = x ? x->final_state : 0;
+  int rc = check_anneal_args(m, o, out);
+  if (rc) return rc;
+  const char *kernel;
+  long T;
+  int multispin;
+  if ((rc = read_cpu_params(b, x, &kernel, &T, &final_state)) != PO_OK) return rc;
+  if ((rc = choose_multispin(kernel, m, pt, &multispin)) != PO_OK) return rc;
   if (pt && (long)o->replicas * T > INT32_MAX / 2)
     return po_error(PO_ERR_ARG, "cpu pt: replicas x cpu.pt_temperatures is too large");
 
@@ -537,37 +611,8 @@ static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
     return rc;
   }
 
-  model md = {0};
-  md.n = m->n;
-  md.dense = m->storage == PO_STORAGE_DENSE;
-  md.J = m->dense;
-  md.rp = m->row_ptr;
-  md.col = m->col;
-  md.val = m->val;
-  md.h = m->h;
-  md.offset = m->offset;
-  if (m->integer_weights) {
-    double mx = 0.0;
-    po_ising_coupling_scales(m, &mx, NULL);
-    if (mx <= MAX_TABLE_K) {
-      md.integer = 1;
-      md.kmax = (int)ceil(mx);
-    }
-  }
-
-  /* Threads: o->threads, or the OpenMP default capped by the independent
-   * units of work (replicas, PT chains, 64-replica words), and 1 for calls
-   * below SMALL_WORK attempts, where thread start-up and barriers cost more
-   * than they save.  Results never depend on this choice. */
-  int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
-  if (o->threads <= 0) {
-    const double units = multispin ? (o->replicas + 63) / 64
-                         : pt      ? (double)o->replicas * T
-                                   : o->replicas;
-    const double work = (double)o->replicas * (pt ? T : 1) * m->n * (double)K;
-    if (nt > units) nt = (int)units;
-    if (work < SMALL_WORK) nt = 1;
-  }
+  const model md = model_view(m);
+  const int nt = anneal_threads(o, m->n, K, multispin, pt, T);
   po_cpu_counts cnt = {0};
   const double t0 = omp_get_wtime();
   if (multispin)
@@ -584,19 +629,6 @@ static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
     return rc;
   }
   po_samples_recompute(out, m);
-
-  if (b) {
-    po_ledger *l = &b->ledger;
-    const double threads_used = cnt.threads_used > 0 ? cnt.threads_used : 1;
-    l->wall_s += wall;
-    l->device_s += wall;
-    l->run_s += wall * threads_used / (double)o->replicas;
-    /* multispin attempts are priced through their word operations */
-    po_ledger_add(l, "spin_updates", "attempts", cnt.attempts,
-                  multispin ? 0.0 : cost(b, "spin_attempt_j"));
-    po_ledger_add(l, "accepted_flips", "flips", cnt.accepted, 0.0);
-    if (cnt.macs > 0) po_ledger_add(l, "macs", "MAC", cnt.macs, cost(b, "mac_j"));
-    if (cnt.word_ops > 0) po_ledger_add(l, "word_ops", "op", cnt.word_ops, cost(b, "word_op_j"));
-  }
+  if (b) ledger_charge(b, &cnt, wall, o->replicas, multispin);
   return PO_OK;
 }
