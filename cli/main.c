@@ -39,6 +39,7 @@ static void usage(FILE *f) {
 int main(int argc, char **argv) {
   po_cli_set_argv(argc, argv);
   po_cli_install_fault_handler();
+  po_cli_install_interrupt_handler();
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -294,7 +294,7 @@ static int store_fields(po_ising *mod, const double *h) {
 
 int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const double *w,
                     const double *h, const po_load_opts *opts, po_ising **out, long dup[2]) {
-  po_load_opts def = {PO_DUP_REJECT, -1};
+  po_load_opts def = {PO_DUP_REJECT, -1, NULL};
   if (!opts) opts = &def;
   if (dup) dup[0] = dup[1] = -1;
   if (!out) return po_error(PO_ERR_ARG, "po_ising_from_edges: out is NULL");
@@ -333,6 +333,7 @@ int po_ising_from_edges(int n, long m, const int32_t *ei, const int32_t *ej, con
 int po__ising_copy_meta(po_ising *dst, const po_ising *src) {
   memcpy(dst->source, src->source, sizeof dst->source);
   dst->offset = src->offset;
+  dst->binary = src->binary;
   dst->has_ground = src->has_ground;
   dst->ground_energy = src->ground_energy;
   if (src->ground_state) {

@@ -499,26 +499,17 @@ static void run_block(block *b) {
 static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                       const po_anneal_opts *o, cim_alg alg, po_samples *out);
 
-int cim_cac_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                   const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_CAC, out);
-}
-int cim_ahc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                   const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_AHC, out);
-}
-int cim_plain_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                     const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_PLAIN, out);
-}
-int cim_cfc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                   const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_CFC, out);
-}
-int cim_sfc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                   const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_SFC, out);
-}
+/* The table's entry points: one per feedback scheme, all one integrator. */
+#define CIM_FEEDBACK_ALGORITHM(fn, alg)                                                            \
+  int fn(po_backend *be, const po_ising *m, const po_schedule *sch, const po_anneal_opts *o,       \
+         po_samples *out) {                                                                        \
+    return cim_anneal(be, m, sch, o, alg, out);                                                    \
+  }
+CIM_FEEDBACK_ALGORITHM(cim_cac_anneal, ALG_CAC)
+CIM_FEEDBACK_ALGORITHM(cim_ahc_anneal, ALG_AHC)
+CIM_FEEDBACK_ALGORITHM(cim_plain_anneal, ALG_PLAIN)
+CIM_FEEDBACK_ALGORITHM(cim_cfc_anneal, ALG_CFC)
+CIM_FEEDBACK_ALGORITHM(cim_sfc_anneal, ALG_SFC)
 
 static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                       const po_anneal_opts *o, cim_alg alg, po_samples *out) {
