@@ -824,30 +824,13 @@ int po_h5_file_begin(const char *path, po_h5_file *f) {
   memset(f, 0, sizeof *f);
   f->id = -1;
   if (!path || !*path) return po_error(PO_ERR_ARG, "HDF5 output: empty file name");
-  size_t len = strlen(path);
-  f->path = strdup(path);
-  f->tmp_path = malloc(len + 12);
-  if (!f->path || !f->tmp_path) {
-    po_h5_file_abort(f);
-    return po_error(PO_ERR_NOMEM, "out of memory");
-  }
-  snprintf(f->tmp_path, len + 12, "%s.tmp.XXXXXX", path);
-  int fd = mkstemp(f->tmp_path);
-  if (fd < 0) {
-    int e = errno;
-    free(f->tmp_path);
-    f->tmp_path = NULL;
-    po_h5_file_abort(f);
-    return po_error(PO_ERR_IO, "cannot create %s: %s", path, strerror(e));
-  }
-  /* mkstemp creates 0600; give the result the usual permissions. */
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask);
-  close(fd);
+  int rc = po_atomic_begin(&f->out, path);
+  if (rc) return rc;
+  f->path = f->out.path;
+  f->tmp_path = f->out.tmp_path;
   f->id = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f->id < 0) {
-    int rc = po_error(PO_ERR_IO, "HDF5: cannot create %s", f->tmp_path);
+    rc = po_error(PO_ERR_IO, "HDF5: cannot create %s", f->tmp_path);
     po_h5_file_abort(f);
     return rc;
   }
@@ -855,19 +838,12 @@ int po_h5_file_begin(const char *path, po_h5_file *f) {
 }
 
 int po_h5_file_commit(po_h5_file *f) {
-  int rc = PO_OK;
   if (f->id < 0) return po_error(PO_ERR_ARG, "HDF5: commit of a file that is not open");
   herr_t e1 = H5Fflush(f->id, H5F_SCOPE_GLOBAL);
   herr_t e2 = H5Fclose(f->id);
   f->id = -1;
-  if (e1 < 0 || e2 < 0) {
-    rc = po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", f->tmp_path);
-  } else if (rename(f->tmp_path, f->path) != 0) {
-    rc = po_error(PO_ERR_IO, "cannot rename %s to %s: %s", f->tmp_path, f->path, strerror(errno));
-  } else {
-    free(f->tmp_path);
-    f->tmp_path = NULL;
-  }
+  int rc = e1 < 0 || e2 < 0 ? po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", f->tmp_path)
+                            : po_atomic_commit(&f->out);
   po_h5_file_abort(f);
   return rc;
 }
@@ -875,9 +851,7 @@ int po_h5_file_commit(po_h5_file *f) {
 void po_h5_file_abort(po_h5_file *f) {
   if (f->id >= 0) H5Fclose(f->id);
   f->id = -1;
-  if (f->tmp_path) unlink(f->tmp_path);
-  free(f->tmp_path);
-  free(f->path);
+  po_atomic_abort(&f->out);
   f->tmp_path = NULL;
   f->path = NULL;
 }
@@ -900,7 +874,7 @@ int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_r
   return po_h5_save_run_with(path, prov, run, NULL, NULL);
 }
 
-int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {
+int po_h5_load_run_at(const char *path, const char *group, po_h5_provenance *prov, po_h5_run *run) {
   po_h5_quiet();
   if (prov) memset(prov, 0, sizeof *prov);
   memset(run, 0, sizeof *run);
@@ -910,10 +884,18 @@ int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {
   if (rc0) return rc0;
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return po_error(PO_ERR_IO, "HDF5: cannot open %s (not an HDF5 file?)", path);
-  int rc = prov ? po_h5_read_provenance(f, prov) : PO_OK;
-  if (!rc) rc = po_h5_read_run(f, run);
+  int root = !group || !strcmp(group, "/");
+  hid_t g = root ? f : H5Gopen2(f, group, H5P_DEFAULT);
+  int rc = g < 0 ? po_error(PO_ERR_NOT_FOUND, "no group %s", group) : PO_OK;
+  if (!rc && prov) rc = po_h5_read_provenance(f, prov);
+  if (!rc) rc = po_h5_read_run(g, run);
   if (rc && prov) po_h5_provenance_free(prov);
+  if (!root && g >= 0) H5Gclose(g);
   H5Fclose(f);
   if (rc) return po_error_wrap(rc, "reading %s", path);
   return PO_OK;
+}
+
+int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {
+  return po_h5_load_run_at(path, "/", prov, run);
 }

@@ -85,6 +85,26 @@ static const po_param_spec cavity_specs[] = {
     {"n_photons", PO_PARAM_DOUBLE, "1e3", 0, 1e12, NULL, "photons",
      "mean intracavity photon number while superradiant (estimate, order of the emission "
      "detected by Kroeze et al., PRL 121, 163601, 2018)"},
+    {"geometry", PO_PARAM_STRING, "confocal", 0, 0, "confocal|multimode", "",
+     "native couplings: ideal confocal kernel (closed form, w0 = w0_um) or the multimode mode "
+     "sum of physics/cavity.h from length_um, mirror_radius_um, wavelength_um (docs/cavity.md)"},
+    {"length_um", PO_PARAM_DOUBLE, "1e4", 10, 1e6, NULL, "um",
+     "geometry = multimode: cavity length L (1 cm: Vaidya et al., PRX 8, 011002, 2018)"},
+    {"mirror_radius_um", PO_PARAM_DOUBLE, "1e4", 10, 1e7, NULL, "um",
+     "geometry = multimode: mirror radius of curvature R, L < 2R (R = L = 1 cm, confocal: Vaidya "
+     "et al. 2018)"},
+    {"wavelength_um", PO_PARAM_DOUBLE, "0.78", 0.1, 10, NULL, "um",
+     "geometry = multimode: pump and cavity wavelength (87Rb D2 line, 780 nm: Vaidya et al. "
+     "2018)"},
+    {"pump_detuning_mhz", PO_PARAM_DOUBLE, "-10", -1e5, 1e5, NULL, "MHz",
+     "geometry = multimode: pump detuning Delta_0/2pi from the n = 0 family, negative = red "
+     "(choice, order of the tens-of-MHz detunings of transversely pumped cavities)"},
+    {"z_spread_um", PO_PARAM_DOUBLE, "0", 0, 1e5, NULL, "um",
+     "geometry = multimode: ensembles placed at heights uniform in [-z, z] about the midplane "
+     "(0 = midplane, as the confocal model)"},
+    {"n_families", PO_PARAM_INT, "1000", 0, 4000, NULL, "1",
+     "geometry = multimode: largest mode family order n = l + m kept (even families only); "
+     "1000 converges the confocal limit for sigma_a >= 0.1 w0 (docs/cavity.md)"},
 };
 
 static const po_param_spec cavity_energy_specs[] = {
@@ -187,98 +207,117 @@ static int drift_sde(void *vctx, double t, const float *x, float *out) {
   return PO_OK;
 }
 
-static int run_shot(const shot *s, double *state, uint64_t seed, uint64_t run, int *log,
-                    int log_len, long *flips) {
+/* Records spin i's sign change in the flip log (first log_len flips). */
+static void log_flip(int *log, int log_len, long *nf, int i) {
+  if (log && *nf < log_len) log[*nf] = i;
+  (*nf)++;
+}
+
+/* The deterministic shot: CVODE (BDF) with a root at every sign change of
+ * x_i, so each flip is located and logged in time order. */
+static int run_shot_cvode(const shot *s, double *state, int *log, int log_len, long *nf_out) {
   const int n = s->n;
   long nf = 0;
+  SUNContext ctx = NULL;
+  if (SUNContext_Create(NULL, &ctx)) return po_error(PO_ERR_NUMERIC, "cavity: SUNContext failed");
+  N_Vector y = N_VNew_Serial(3 * n, ctx);
+  void *mem = CVodeCreate(CV_BDF, ctx);
+  /* Dense Newton for small networks, matrix-free GMRES beyond. */
+  SUNMatrix A = (y && 3 * n <= 600) ? SUNDenseMatrix(3 * n, 3 * n, ctx) : NULL;
+  SUNLinearSolver ls = !y  ? NULL
+                       : A ? SUNLinSol_Dense(y, A, ctx)
+                           : SUNLinSol_SPGMR(y, SUN_PREC_NONE, 50, ctx);
+  int rc = PO_OK;
+  int *found = malloc(sizeof(int) * n);
+  if (!y || !mem || !ls || !found) rc = po_error(PO_ERR_NOMEM, "cavity: CVODE allocation failed");
+  if (!rc) {
+    memcpy(N_VGetArrayPointer(y), state, sizeof(double) * 3 * n);
+    if (CVodeInit(mem, rhs_cv, 0.0, y) || CVodeSStolerances(mem, s->c->rtol, s->c->rtol * 1e-2) ||
+        CVodeSetUserData(mem, (void *)s) || CVodeSetLinearSolver(mem, ls, A) ||
+        CVodeRootInit(mem, n, roots_cv) || CVodeSetMaxNumSteps(mem, 1000000))
+      rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE setup failed");
+  }
+  sunrealtype t = 0;
+  while (!rc && t < s->c->duration) {
+    int f = CVode(mem, s->c->duration, y, &t, CV_NORMAL);
+    if (f == CV_ROOT_RETURN) {
+      CVodeGetRootInfo(mem, found);
+      for (int i = 0; i < n; i++)
+        if (found[i]) {
+          log_flip(log, log_len, &nf, i);
+        }
+    } else if (f < 0) {
+      rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE failed at t = %g (flag %d)", (double)t, f);
+    }
+  }
+  if (!rc) memcpy(state, N_VGetArrayPointer(y), sizeof(double) * 3 * n);
+  free(found);
+  if (mem) CVodeFree(&mem);
+  if (ls) SUNLinSolFree(ls);
+  if (A) SUNMatDestroy(A);
+  if (y) N_VDestroy(y);
+  SUNContext_Free(&ctx);
+  *nf_out = nf;
+  return rc;
+}
+
+/* The stochastic shot: Heun steps with Langevin noise, spins renormalised
+ * onto the Bloch sphere after every step. */
+static int run_shot_sde(const shot *s, double *state, uint64_t seed, uint64_t run, int *log,
+                        int log_len, long *nf_out) {
+  const int n = s->n;
+  long nf = 0;
+  /* Stochastic Heun (solvers/sde.c) with additive isotropic noise of
+   * diffusion D = damping / N_atoms on each Bloch component, followed by
+   * renormalisation onto the sphere (which removes the radial part of the
+   * noise to first order). Stream (seed, run, 0). */
+  const long K = s->c->sde_steps;
+  const double dt = s->c->duration / K;
+  /* Shots already run in parallel (one per thread of the caller's team):
+   * the stepper's own loops over 3n components stay serial (the team size
+   * of this implicit task only). */
+  const int omp_caller = po_omp_threads_push(1);
+  const float sigma = (float)sqrt(2 * s->c->damping / s->c->n_atoms);
+  float *x = malloc(sizeof(float) * 3 * n);
+  sde_ctx ctx = {s, malloc(sizeof(double) * 3 * n), malloc(sizeof(double) * 3 * n)};
+  po_sde sde;
+  int rc = (!x || !ctx.in || !ctx.out) ? po_error(PO_ERR_NOMEM, "cavity: out of memory")
+                                       : po_sde_create(&sde, 3 * n, 1, PO_SDE_HEUN, drift_sde, NULL,
+                                                       sigma, &ctx, seed, run);
+  if (!rc) {
+    for (int k = 0; k < 3 * n; k++) x[k] = (float)state[k];
+    for (long k = 0; k < K && !rc; k++) {
+      rc = po_sde_step(&sde, x, k * dt, dt);
+      for (int i = 0; i < n && !rc; i++) {
+        float *v = x + 3 * i;
+        const float nrm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+        for (int q = 0; q < 3; q++) v[q] /= nrm;
+        if ((state[3 * i] < 0) != (v[0] < 0)) {
+          log_flip(log, log_len, &nf, i);
+        }
+        state[3 * i] = v[0]; /* sign tracking; the full state is copied below */
+      }
+    }
+    for (int k = 0; k < 3 * n; k++) state[k] = x[k];
+    po_sde_free(&sde);
+  }
+  free(x);
+  free(ctx.in);
+  free(ctx.out);
+  po_omp_threads_pop(omp_caller);
+  *nf_out = nf;
+  return rc;
+}
+
+static int run_shot(const shot *s, double *state, uint64_t seed, uint64_t run, int *log,
+                    int log_len, long *flips) {
   if (log)
     for (int k = 0; k < log_len; k++) log[k] = -1;
-  if (!s->c->sde) {
-    SUNContext ctx = NULL;
-    if (SUNContext_Create(NULL, &ctx)) return po_error(PO_ERR_NUMERIC, "cavity: SUNContext failed");
-    N_Vector y = N_VNew_Serial(3 * n, ctx);
-    void *mem = CVodeCreate(CV_BDF, ctx);
-    /* Dense Newton for small networks, matrix-free GMRES beyond. */
-    SUNMatrix A = (y && 3 * n <= 600) ? SUNDenseMatrix(3 * n, 3 * n, ctx) : NULL;
-    SUNLinearSolver ls = !y  ? NULL
-                         : A ? SUNLinSol_Dense(y, A, ctx)
-                             : SUNLinSol_SPGMR(y, SUN_PREC_NONE, 50, ctx);
-    int rc = PO_OK;
-    int *found = malloc(sizeof(int) * n);
-    if (!y || !mem || !ls || !found) rc = po_error(PO_ERR_NOMEM, "cavity: CVODE allocation failed");
-    if (!rc) {
-      memcpy(N_VGetArrayPointer(y), state, sizeof(double) * 3 * n);
-      if (CVodeInit(mem, rhs_cv, 0.0, y) || CVodeSStolerances(mem, s->c->rtol, s->c->rtol * 1e-2) ||
-          CVodeSetUserData(mem, (void *)s) || CVodeSetLinearSolver(mem, ls, A) ||
-          CVodeRootInit(mem, n, roots_cv) || CVodeSetMaxNumSteps(mem, 1000000))
-        rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE setup failed");
-    }
-    sunrealtype t = 0;
-    while (!rc && t < s->c->duration) {
-      int f = CVode(mem, s->c->duration, y, &t, CV_NORMAL);
-      if (f == CV_ROOT_RETURN) {
-        CVodeGetRootInfo(mem, found);
-        for (int i = 0; i < n; i++)
-          if (found[i]) {
-            if (log && nf < log_len) log[nf] = i;
-            nf++;
-          }
-      } else if (f < 0) {
-        rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE failed at t = %g (flag %d)", (double)t, f);
-      }
-    }
-    if (!rc) memcpy(state, N_VGetArrayPointer(y), sizeof(double) * 3 * n);
-    free(found);
-    if (mem) CVodeFree(&mem);
-    if (ls) SUNLinSolFree(ls);
-    if (A) SUNMatDestroy(A);
-    if (y) N_VDestroy(y);
-    SUNContext_Free(&ctx);
-    if (rc) return rc;
-  } else {
-    /* Stochastic Heun (solvers/sde.c) with additive isotropic noise of
-     * diffusion D = damping / N_atoms on each Bloch component, followed by
-     * renormalisation onto the sphere (which removes the radial part of the
-     * noise to first order). Stream (seed, run, 0). */
-    const long K = s->c->sde_steps;
-    const double dt = s->c->duration / K;
-    /* Shots already run in parallel (one per thread of the caller's team):
-     * the stepper's own loops over 3n components stay serial (the team size
-     * of this implicit task only). */
-    const int omp_caller = po_omp_threads_push(1);
-    const float sigma = (float)sqrt(2 * s->c->damping / s->c->n_atoms);
-    float *x = malloc(sizeof(float) * 3 * n);
-    sde_ctx ctx = {s, malloc(sizeof(double) * 3 * n), malloc(sizeof(double) * 3 * n)};
-    po_sde sde;
-    int rc = (!x || !ctx.in || !ctx.out) ? po_error(PO_ERR_NOMEM, "cavity: out of memory")
-                                         : po_sde_create(&sde, 3 * n, 1, PO_SDE_HEUN, drift_sde,
-                                                         NULL, sigma, &ctx, seed, run);
-    if (!rc) {
-      for (int k = 0; k < 3 * n; k++) x[k] = (float)state[k];
-      for (long k = 0; k < K && !rc; k++) {
-        rc = po_sde_step(&sde, x, k * dt, dt);
-        for (int i = 0; i < n && !rc; i++) {
-          float *v = x + 3 * i;
-          const float nrm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
-          for (int q = 0; q < 3; q++) v[q] /= nrm;
-          if ((state[3 * i] < 0) != (v[0] < 0)) {
-            if (log && nf < log_len) log[nf] = i;
-            nf++;
-          }
-          state[3 * i] = v[0]; /* sign tracking; the full state is copied below */
-        }
-      }
-      for (int k = 0; k < 3 * n; k++) state[k] = x[k];
-      po_sde_free(&sde);
-    }
-    free(x);
-    free(ctx.in);
-    free(ctx.out);
-    po_omp_threads_pop(omp_caller);
-    if (rc) return rc;
-  }
-  if (flips) *flips = nf;
-  return PO_OK;
+  long nf = 0;
+  int rc = s->c->sde ? run_shot_sde(s, state, seed, run, log, log_len, &nf)
+                     : run_shot_cvode(s, state, log, log_len, &nf);
+  if (!rc && flips) *flips = nf;
+  return rc;
 }
 
 /* Unit vectors along (x0_i, 0, z0) plus transverse projection noise of std
@@ -394,20 +433,13 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
   return PO_OK;
 }
 
-static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sched,
-                         const po_anneal_opts *o, po_samples *out) {
-  cav_cfg c;
-  int rc = read_cfg(b, &c);
-  if (rc) return rc;
-  if (m->h)
-    return po_error(PO_ERR_UNSUPPORTED,
-                    "backend cavity: ising_anneal does not support local fields h_i (the cavity "
-                    "couples spins pairwise only)");
+/* W = -J (the cavity's ferromagnetic convention, problem.h) as a dense
+ * n x n matrix, with the self-coupling W_self = self_coupling x the largest
+ * row sum of |W| on the diagonal. */
+static int anneal_couplings(const po_ising *m, double self_coupling, double **out) {
   const int n = m->n;
-  if (n > 4096) return po_error(PO_ERR_ARG, "backend cavity: n = %d exceeds 4096 ensembles", n);
   double *Wd = calloc((size_t)n * n, sizeof(double));
   if (!Wd) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
-  /* W = -J (ferromagnetic convention of the cavity, problem.h). */
   if (m->storage == PO_STORAGE_DENSE) {
     for (long k = 0; k < (long)n * n; k++) Wd[k] = -m->dense[k];
   } else {
@@ -422,11 +454,17 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
     for (int j = 0; j < n; j++) r += fabs(Wd[(long)i * n + j]);
     rowmax = fmax(rowmax, r);
   }
-  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = c.self_coupling * rowmax;
-  /* Threshold of the normal phase: g lambda_max(W + W_self) = omega_z. */
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = self_coupling * rowmax;
+  *out = Wd;
+  return PO_OK;
+}
+
+/* Largest algebraic eigenvalue of W + W_self by 200 shifted power
+ * iterations (1 when not positive): the normal phase ends at
+ * g lambda_max = omega_z. */
+static int top_eigenvalue(const double *Wd, int n, double *lambda) {
   double lam = 0, *v = malloc(sizeof(double) * n), *w = malloc(sizeof(double) * n);
   if (!v || !w) {
-    free(Wd);
     free(v);
     free(w);
     return po_error(PO_ERR_NOMEM, "cavity: out of memory");
@@ -446,58 +484,65 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
   }
   free(v);
   free(w);
-  if (!(lam > 0)) lam = 1;
-  const double omz = c.omega_z > 0 ? c.omega_z : 0.05;
+  *lambda = lam > 0 ? lam : 1;
+  return PO_OK;
+}
+
+/* One shot from all spins down (x = 0, z = -1) through the pump ramp;
+ * spins and the Ising energy (off-diagonal W only) of replica r. */
+static int anneal_replica(const shot *s, const po_ising *m, const po_anneal_opts *o, int r,
+                          po_samples *out) {
+  const int n = s->n;
+  double *state = malloc(sizeof(double) * 3 * n);
+  if (!state) return po_error(PO_ERR_NOMEM, "cavity: out of memory (replica %d)", r);
+  po_rng rng;
+  po_rng_init(&rng, o->seed, o->run_id, (uint64_t)r);
+  prepare(n, NULL, -1.0, s->c->n_atoms, &rng, state);
+  int rc = run_shot(s, state, o->seed, po_hash2(o->run_id, (uint64_t)r + 1), NULL, 0, NULL);
+  if (!rc) {
+    int8_t *sp = out->spins + (long)r * n;
+    double e = m->offset;
+    for (int i = 0; i < n; i++) sp[i] = state[3 * i] >= 0 ? 1 : -1;
+    for (int i = 0; i < n; i++)
+      for (int j = i + 1; j < n; j++) e -= s->Wd[(long)i * n + j] * sp[i] * sp[j];
+    out->energy[r] = e;
+  }
+  free(state);
+  return rc;
+}
+
+static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sched,
+                         const po_anneal_opts *o, po_samples *out) {
+  cav_cfg c;
+  int rc = read_cfg(b, &c);
+  if (rc) return rc;
+  if (m->h)
+    return po_error(PO_ERR_UNSUPPORTED,
+                    "backend cavity: ising_anneal does not support local fields h_i (the cavity "
+                    "couples spins pairwise only)");
+  const int n = m->n;
+  if (n > 4096) return po_error(PO_ERR_ARG, "backend cavity: n = %d exceeds 4096 ensembles", n);
+  double *Wd = NULL, lam = 1;
+  if ((rc = anneal_couplings(m, c.self_coupling, &Wd))) return rc;
+  if ((rc = top_eigenvalue(Wd, n, &lam)) || (rc = po_samples_alloc(out, o->replicas, n))) {
+    free(Wd);
+    return rc;
+  }
   cav_cfg ca = c;
-  ca.omega_z = omz;
+  ca.omega_z = c.omega_z > 0 ? c.omega_z : 0.05;
   if (o->steps > 1 && c.sde) ca.sde_steps = o->steps;
   /* Schedule values in units of the collective threshold
    * g_c = omega_z / lambda_max(W + W_self); default ramp linear 0 -> 3. */
-  shot s = {n, Wd, &ca, sched, omz / lam, 0.0, 3.0, 0};
-  /* Allocated as po_samples_alloc does (free with po_samples_free). */
-  out->replicas = o->replicas;
-  out->n = n;
-  out->spins = malloc((size_t)o->replicas * n);
-  out->energy = malloc(sizeof(double) * o->replicas);
-  if (!out->spins || !out->energy) {
-    free(out->spins);
-    free(out->energy);
-    out->spins = NULL;
-    out->energy = NULL;
-    free(Wd);
-    return po_error(PO_ERR_NOMEM, "cavity: out of memory");
-  }
+  shot s = {n, Wd, &ca, sched, ca.omega_z / lam, 0.0, 3.0, 0};
   po_error_slot err;
   po_error_slot_init(&err);
   const double t0 = omp_get_wtime();
 #pragma omp parallel for schedule(dynamic) num_threads(po_threads_resolve(o->threads))
-  for (int r = 0; r < o->replicas; r++) {
-    double *state = malloc(sizeof(double) * 3 * n);
-    po_rng rng;
-    po_rng_init(&rng, o->seed, o->run_id, (uint64_t)r);
-    int my = state ? PO_OK : po_error(PO_ERR_NOMEM, "cavity: out of memory (replica %d)", r);
-    if (!my) {
-      prepare(n, NULL, -1.0, ca.n_atoms, &rng, state);
-      my = run_shot(&s, state, o->seed, po_hash2(o->run_id, (uint64_t)r + 1), NULL, 0, NULL);
-    }
-    if (!my) {
-      int8_t *sp = out->spins + (long)r * n;
-      double e = m->offset;
-      for (int i = 0; i < n; i++) sp[i] = state[3 * i] >= 0 ? 1 : -1;
-      for (int i = 0; i < n; i++) /* off-diagonal only: E of the Ising problem */
-        for (int j = i + 1; j < n; j++) e -= Wd[(long)i * n + j] * sp[i] * sp[j];
-      out->energy[r] = e;
-    } else {
-      po_error_slot_capture(&err, r, my);
-    }
-    free(state);
-  }
+  for (int r = 0; r < o->replicas; r++)
+    po_error_slot_capture(&err, r, anneal_replica(&s, m, o, r, out));
   free(Wd);
   if (err.code) {
-    free(out->spins);
-    free(out->energy);
-    out->spins = NULL;
-    out->energy = NULL;
+    po_samples_free(out);
     return po_error_slot_raise(&err);
   }
   book(b, &ca, o->replicas, omp_get_wtime() - t0);

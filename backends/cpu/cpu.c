@@ -93,7 +93,8 @@ static const po_algorithm cpu_algorithms[] = {
 
 const po_backend_ops po_backend_ops_cpu = {
     .name = "cpu",
-    .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA and parallel tempering",
+    .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA, parallel tempering and "
+               "simulated bifurcation",
     .caps = PO_CAP_MATMUL | PO_CAP_ISING | PO_CAP_RECALL,
     .fallback = NULL,
     .params = &po_cpu_params,
