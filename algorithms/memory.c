@@ -51,6 +51,61 @@ int po_memory_patterns_random(int n, int P, uint64_t seed, int8_t *xi) {
   return PO_OK;
 }
 
+/* In-place Cholesky factor L of the P x P matrix C = L L^T (lower triangle);
+ * fails when C is singular, i.e. the patterns are linearly dependent. */
+static int cholesky_lower(double *C, int P) {
+  for (int j = 0; j < P; j++) {
+    double d = C[(long)j * P + j];
+    for (int k = 0; k < j; k++) d -= C[(long)j * P + k] * C[(long)j * P + k];
+    if (!(d > 1e-10))
+      return po_error(PO_ERR_NUMERIC, "store: pseudoinverse rule: pattern correlation matrix is "
+                                      "singular (patterns linearly dependent)");
+    d = sqrt(d);
+    C[(long)j * P + j] = d;
+    for (int i = j + 1; i < P; i++) {
+      double v = C[(long)i * P + j];
+      for (int k = 0; k < j; k++) v -= C[(long)i * P + k] * C[(long)j * P + k];
+      C[(long)i * P + j] = v / d;
+    }
+  }
+  return PO_OK;
+}
+
+/* C = X X^T / n (P x P) = L L^T (Cholesky), Y = C^-1 X (P x n),
+ * W = X^T Y / n.  C is small (P x P); a plain Cholesky suffices. */
+static int pseudoinverse_couplings(const double *X, int n, int P, double *Wd) {
+  double *C = malloc(sizeof(double) * (size_t)P * P);
+  double *Y = malloc(sizeof(double) * (size_t)P * n);
+  int rc = PO_OK;
+  if (!C || !Y) {
+    rc = po_error(PO_ERR_NOMEM, "store: out of memory");
+  } else {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, P, P, n, 1.0 / n, X, n, X, n, 0.0, C, P);
+    rc = cholesky_lower(C, P);
+  }
+  if (!rc) {
+    memcpy(Y, X, sizeof(double) * (size_t)P * n);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, P, n, 1.0, C, P,
+                Y, n);
+    cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, P, n, 1.0, C, P, Y,
+                n);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, P, 1.0 / n, X, n, Y, n, 0.0, Wd, n);
+  }
+  free(C);
+  free(Y);
+  return rc;
+}
+
+/* W in float with a zero diagonal; dsyrk (Hebbian) filled the upper triangle
+ * of Wd only, the projector (pseudoinverse) all of it, and both are symmetric. */
+static void couplings_to_float(int n, const double *Wd, int upper_only, float *W) {
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) {
+      const double w = (upper_only && j < i) ? Wd[(long)j * n + i] : Wd[(long)i * n + j];
+      W[(long)i * n + j] = i == j ? 0.0f : (float)w;
+    }
+}
+
 int po_memory_store(po_memory_rule rule, int n, int P, const int8_t *xi, float *W) {
   if (n < 2 || P < 1)
     return po_error(PO_ERR_ARG, "store: need n >= 2 and P >= 1 (n=%d P=%d)", n, P);
@@ -70,65 +125,11 @@ int po_memory_store(po_memory_rule rule, int n, int P, const int8_t *xi, float *
   }
   for (long k = 0; k < (long)P * n; k++) X[k] = xi[k];
   int rc = PO_OK;
-  if (rule == PO_RULE_HEBBIAN) {
+  if (rule == PO_RULE_HEBBIAN) /* W = X^T X / n */
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, P, 1.0 / n, X, n, 0.0, Wd, n);
-  } else if (rule == PO_RULE_PSEUDOINVERSE) {
-    if (P >= n) {
-      rc = po_error(PO_ERR_ARG, "store: pseudoinverse rule needs P < n (P=%d n=%d)", P, n);
-      goto done;
-    }
-    /* C = X X^T / n (P x P) = L L^T (Cholesky), Y = C^-1 X (P x n),
-     * W = X^T Y / n.  C is small (P x P); a plain Cholesky suffices. */
-    double *C = malloc(sizeof(double) * (size_t)P * P);
-    double *Y = malloc(sizeof(double) * (size_t)P * n);
-    if (!C || !Y) {
-      free(C);
-      free(Y);
-      rc = po_error(PO_ERR_NOMEM, "store: out of memory");
-      goto done;
-    }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, P, P, n, 1.0 / n, X, n, X, n, 0.0, C, P);
-    for (int j = 0; j < P && !rc; j++) {
-      double d = C[(long)j * P + j];
-      for (int k = 0; k < j; k++) d -= C[(long)j * P + k] * C[(long)j * P + k];
-      if (!(d > 1e-10)) {
-        rc = po_error(PO_ERR_NUMERIC, "store: pseudoinverse rule: pattern correlation matrix is "
-                                      "singular (patterns linearly dependent)");
-        break;
-      }
-      d = sqrt(d);
-      C[(long)j * P + j] = d;
-      for (int i = j + 1; i < P; i++) {
-        double v = C[(long)i * P + j];
-        for (int k = 0; k < j; k++) v -= C[(long)i * P + k] * C[(long)j * P + k];
-        C[(long)i * P + j] = v / d;
-      }
-    }
-    if (!rc) {
-      memcpy(Y, X, sizeof(double) * (size_t)P * n);
-      cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, P, n, 1.0, C, P,
-                  Y, n);
-      cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, P, n, 1.0, C, P,
-                  Y, n);
-      cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, P, 1.0 / n, X, n, Y, n, 0.0, Wd,
-                  n);
-    }
-    free(C);
-    free(Y);
-    if (rc) goto done;
-  } else {
-    rc = po_error(PO_ERR_ARG, "store: rule %s does not store given patterns (use po_memory_native)",
-                  po_memory_rule_name(rule));
-    goto done;
-  }
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < n; j++) {
-      /* dsyrk fills the upper triangle only; the projector is symmetric. */
-      const double w =
-          (rule == PO_RULE_HEBBIAN && j < i) ? Wd[(long)j * n + i] : Wd[(long)i * n + j];
-      W[(long)i * n + j] = i == j ? 0.0f : (float)w;
-    }
-done:
+  else
+    rc = pseudoinverse_couplings(X, n, P, Wd);
+  if (!rc) couplings_to_float(n, Wd, rule == PO_RULE_HEBBIAN, W);
   free(X);
   free(Wd);
   return rc;

@@ -295,6 +295,129 @@ static int check_data(const po_mlp *m, const po_dataset *d) {
   return PO_OK;
 }
 
+/* Gradients and optimizer moments per layer (weights at 2 l, biases at 2 l + 1)
+ * and the sample order of an epoch. */
+typedef struct train_state {
+  float *dW[PO_MLP_MAX_LAYERS], *db[PO_MLP_MAX_LAYERS];
+  float *m1[2 * PO_MLP_MAX_LAYERS], *m2[2 * PO_MLP_MAX_LAYERS];
+  int *perm;
+} train_state;
+
+static void train_state_free(train_state *s, int L) {
+  for (int l = 0; l < L; l++) {
+    free(s->dW[l]);
+    free(s->db[l]);
+  }
+  for (int k = 0; k < 2 * L; k++) {
+    free(s->m1[k]);
+    free(s->m2[k]);
+  }
+  free(s->perm);
+}
+
+static int train_state_alloc(train_state *s, const po_mlp *m, int n_samples) {
+  memset(s, 0, sizeof *s);
+  s->perm = malloc(sizeof(int) * (size_t)n_samples);
+  int ok = s->perm != NULL;
+  for (int l = 0; l < m->n_layers; l++) {
+    size_t nw = (size_t)m->sizes[l + 1] * m->sizes[l], nb = (size_t)m->sizes[l + 1];
+    s->dW[l] = malloc(sizeof(float) * nw);
+    s->db[l] = malloc(sizeof(float) * nb);
+    s->m1[2 * l] = calloc(nw, sizeof(float));
+    s->m1[2 * l + 1] = calloc(nb, sizeof(float));
+    s->m2[2 * l] = calloc(nw, sizeof(float));
+    s->m2[2 * l + 1] = calloc(nb, sizeof(float));
+    ok &= s->dW[l] && s->db[l] && s->m1[2 * l] && s->m1[2 * l + 1] && s->m2[2 * l] &&
+          s->m2[2 * l + 1];
+  }
+  return ok ? PO_OK : po_error(PO_ERR_NOMEM, "out of memory for training state");
+}
+
+/* The sample order of epoch e: a Fisher-Yates shuffle from stream (seed, e). */
+static void epoch_order(int *perm, int n, uint64_t seed, int e) {
+  for (int i = 0; i < n; i++) perm[i] = i;
+  po_rng r;
+  po_rng_init(&r, seed, (uint64_t)e, 0x5eed);
+  for (int i = n - 1; i > 0; i--) {
+    int j = (int)po_rng_below(&r, (uint64_t)i + 1);
+    int t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+}
+
+/* Adam (Kingma & Ba, ICLR 2015) in the form of their Sec. 2 that folds the bias
+ * corrections into the step a (eps then acts on the uncorrected v2). */
+static void adam_update(float *p, const float *g, float *v1, float *v2, size_t n, float wd,
+                        float a) {
+  for (size_t t = 0; t < n; t++) {
+    float gt = g[t] + wd * p[t];
+    v1[t] = 0.9f * v1[t] + 0.1f * gt;
+    v2[t] = 0.999f * v2[t] + 0.001f * gt * gt;
+    p[t] -= a * v1[t] / (sqrtf(v2[t]) + 1e-8f);
+  }
+}
+
+static void sgd_momentum_update(float *p, const float *g, float *v1, size_t n, float wd, float mu,
+                                float a) {
+  for (size_t t = 0; t < n; t++) {
+    v1[t] = mu * v1[t] - a * (g[t] + wd * p[t]);
+    p[t] += v1[t];
+  }
+}
+
+/* One optimizer step on every weight and bias; step counts from 1. */
+static void optimizer_step(po_mlp *m, train_state *s, const po_train_opts *o, int adam, double lr,
+                           long step) {
+  double c1 = 1 - pow(0.9, (double)step), c2 = 1 - pow(0.999, (double)step);
+  for (int l = 0; l < m->n_layers; l++)
+    for (int k = 0; k < 2; k++) {
+      float *p = k ? m->b[l] : m->W[l], *g = k ? s->db[l] : s->dW[l];
+      float *v1 = s->m1[2 * l + k], *v2 = s->m2[2 * l + k];
+      size_t n = k ? (size_t)m->sizes[l + 1] : (size_t)m->sizes[l + 1] * m->sizes[l];
+      float wd = k ? 0.0f : (float)o->weight_decay;
+      if (adam)
+        adam_update(p, g, v1, v2, n, wd, (float)(lr * sqrt(c2) / c1));
+      else
+        sgd_momentum_update(p, g, v1, n, wd, (float)o->momentum, (float)lr);
+    }
+}
+
+/* Fails with a hint when a weight became non-finite in epoch e (0-based). */
+static int check_finite_weights(const po_mlp *m, int e) {
+  for (int l = 0; l < m->n_layers; l++)
+    for (size_t t = 0; t < (size_t)m->sizes[l + 1] * m->sizes[l]; t++)
+      if (!isfinite(m->W[l][t]))
+        return po_error(PO_ERR_NUMERIC,
+                        "training diverged in epoch %d (non-finite weight); "
+                        "lower the learning rate",
+                        e + 1);
+  return PO_OK;
+}
+
+/* One pass over the data in the order s->perm; adds the loss and the number
+ * of correct predictions of the epoch. */
+static int train_epoch(po_mlp *m, po_backend *b, po_backend *bb, const po_dataset *d,
+                       const po_train_opts *o, int adam, double lr, int B, mlp_ws *w,
+                       train_state *s, long *step, double *eloss, long *ecorrect) {
+  int rc = PO_OK;
+  for (int s0 = 0; !rc && s0 < d->n; s0 += B) {
+    int nb = d->n - s0 < B ? d->n - s0 : B;
+    gather(d, s->perm + s0, nb, w->X, w->y);
+    prepare_weights(m, w);
+    if ((rc = forward(m, b, w, w->X, nb))) break;
+    double ls;
+    int cor;
+    score(m, w, w->y, nb, &ls, &cor);
+    *eloss += ls;
+    *ecorrect += cor;
+    if ((rc = backward(m, bb, w, w->X, w->y, nb, s->dW, s->db))) break;
+    (*step)++;
+    optimizer_step(m, s, o, adam, lr, *step);
+  }
+  return rc;
+}
+
 int po_mlp_train(po_mlp *m, po_backend *b, const po_dataset *d, const po_train_opts *o) {
   int rc = check_data(m, d);
   if (rc) return rc;
@@ -304,96 +427,24 @@ int po_mlp_train(po_mlp *m, po_backend *b, const po_dataset *d, const po_train_o
   int adam = !o->optimizer || !strcmp(o->optimizer, "adam");
   if (!adam && strcmp(o->optimizer, "sgd"))
     return po_error(PO_ERR_ARG, "optimizer '%s' (accepted: adam, sgd)", o->optimizer);
-  const int L = m->n_layers, B = o->batch < d->n ? o->batch : d->n;
+  const int B = o->batch < d->n ? o->batch : d->n;
   mlp_ws w;
   if ((rc = ws_alloc(&w, m, B))) return rc;
-  float *dW[PO_MLP_MAX_LAYERS] = {0}, *db[PO_MLP_MAX_LAYERS] = {0};
-  float *m1[2 * PO_MLP_MAX_LAYERS] = {0}, *m2[2 * PO_MLP_MAX_LAYERS] = {0};
-  int *perm = malloc(sizeof(int) * (size_t)d->n);
-  int ok = perm != NULL;
-  for (int l = 0; l < L; l++) {
-    size_t nw = (size_t)m->sizes[l + 1] * m->sizes[l], nb = (size_t)m->sizes[l + 1];
-    dW[l] = malloc(sizeof(float) * nw);
-    db[l] = malloc(sizeof(float) * nb);
-    m1[2 * l] = calloc(nw, sizeof(float));
-    m1[2 * l + 1] = calloc(nb, sizeof(float));
-    m2[2 * l] = calloc(nw, sizeof(float));
-    m2[2 * l + 1] = calloc(nb, sizeof(float));
-    ok &= dW[l] && db[l] && m1[2 * l] && m1[2 * l + 1] && m2[2 * l] && m2[2 * l + 1];
-  }
-  if (!ok) rc = po_error(PO_ERR_NOMEM, "out of memory for training state");
+  train_state s;
+  rc = train_state_alloc(&s, m, d->n);
   po_backend *bb = o->backward_on_backend ? b : NULL;
   double lr = o->lr;
   long step = 0;
   for (int e = 0; !rc && e < o->epochs; e++) {
-    for (int i = 0; i < d->n; i++) perm[i] = i;
-    po_rng r;
-    po_rng_init(&r, o->seed, (uint64_t)e, 0x5eed);
-    for (int i = d->n - 1; i > 0; i--) {
-      int j = (int)po_rng_below(&r, (uint64_t)i + 1);
-      int t = perm[i];
-      perm[i] = perm[j];
-      perm[j] = t;
-    }
+    epoch_order(s.perm, d->n, o->seed, e);
     double eloss = 0;
     long ecorrect = 0;
-    for (int s0 = 0; !rc && s0 < d->n; s0 += B) {
-      int nb = d->n - s0 < B ? d->n - s0 : B;
-      gather(d, perm + s0, nb, w.X, w.y);
-      prepare_weights(m, &w);
-      if ((rc = forward(m, b, &w, w.X, nb))) break;
-      double ls;
-      int cor;
-      score(m, &w, w.y, nb, &ls, &cor);
-      eloss += ls;
-      ecorrect += cor;
-      if ((rc = backward(m, bb, &w, w.X, w.y, nb, dW, db))) break;
-      step++;
-      double c1 = 1 - pow(0.9, (double)step), c2 = 1 - pow(0.999, (double)step);
-      for (int l = 0; l < L; l++)
-        for (int k = 0; k < 2; k++) {
-          float *p = k ? m->b[l] : m->W[l], *g = k ? db[l] : dW[l];
-          float *v1 = m1[2 * l + k], *v2 = m2[2 * l + k];
-          size_t n = k ? (size_t)m->sizes[l + 1] : (size_t)m->sizes[l + 1] * m->sizes[l];
-          float wd = k ? 0.0f : (float)o->weight_decay;
-          if (adam) {
-            float a = (float)(lr * sqrt(c2) / c1);
-            for (size_t t = 0; t < n; t++) {
-              float gt = g[t] + wd * p[t];
-              v1[t] = 0.9f * v1[t] + 0.1f * gt;
-              v2[t] = 0.999f * v2[t] + 0.001f * gt * gt;
-              p[t] -= a * v1[t] / (sqrtf(v2[t]) + 1e-8f);
-            }
-          } else {
-            float mu = (float)o->momentum, a = (float)lr;
-            for (size_t t = 0; t < n; t++) {
-              v1[t] = mu * v1[t] - a * (g[t] + wd * p[t]);
-              p[t] += v1[t];
-            }
-          }
-        }
-    }
-    for (int l = 0; !rc && l < L; l++)
-      for (size_t t = 0; t < (size_t)m->sizes[l + 1] * m->sizes[l]; t++)
-        if (!isfinite(m->W[l][t])) {
-          rc = po_error(PO_ERR_NUMERIC,
-                        "training diverged in epoch %d (non-finite weight); "
-                        "lower the learning rate",
-                        e + 1);
-          break;
-        }
+    rc = train_epoch(m, b, bb, d, o, adam, lr, B, &w, &s, &step, &eloss, &ecorrect);
+    if (!rc) rc = check_finite_weights(m, e);
     if (!rc && o->on_epoch) o->on_epoch(o->ctx, e + 1, eloss / d->n, (double)ecorrect / d->n);
     lr *= o->lr_decay;
   }
-  for (int l = 0; l < L; l++) {
-    free(dW[l]);
-    free(db[l]);
-  }
-  for (int k = 0; k < 2 * L; k++) {
-    free(m1[k]);
-    free(m2[k]);
-  }
-  free(perm);
+  train_state_free(&s, m->n_layers);
   ws_free(&w);
   return rc;
 }

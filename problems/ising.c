@@ -132,13 +132,9 @@ static int edge_cmp(const void *x, const void *y) {
   return (p->k > q->k) - (p->k < q->k);
 }
 
-int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const double *w,
-                    const double *h, const po_load_opts *opts, po_ising **out, long dup[2]) {
-  po_load_opts def = {PO_DUP_REJECT, -1, NULL};
-  if (!opts) opts = &def;
-  if (dup) dup[0] = dup[1] = -1;
-  if (!out) return po_error(PO_ERR_ARG, "po_ising_from_edges: out is NULL");
-  *out = NULL;
+/* Checks the arguments of po_ising_from_edges before anything is allocated. */
+static int check_build_args(int n, long m, const int32_t *ei, const int32_t *ej, const double *w,
+                            const double *h, const po_load_opts *opts) {
   if (n < 1 || n > PO_ISING_MAX_N)
     return po_error(PO_ERR_ARG, "po_ising_from_edges: n = %d must be in [1, %d]", n,
                     PO_ISING_MAX_N);
@@ -170,7 +166,12 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
     for (int i = 0; i < n; i++)
       if (!isfinite(h[i]))
         return po_error(PO_ERR_ARG, "po_ising_from_edges: field h[%d] is not finite", i);
+  return PO_OK;
+}
 
+/* The m edges as (min, max, input position), sorted so that duplicates are
+ * adjacent and keep their input order. */
+static int sorted_edge_keys(long m, const int32_t *ei, const int32_t *ej, edge_key **out) {
   edge_key *keys = malloc((size_t)(m > 0 ? m : 1) * sizeof *keys);
   if (!keys) return po_error(PO_ERR_NOMEM, "po_ising_from_edges: out of memory (%ld edges)", m);
   for (long k = 0; k < m; k++) {
@@ -180,14 +181,16 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
     keys[k].k = k;
   }
   qsort(keys, (size_t)m, sizeof *keys, edge_cmp);
+  *out = keys;
+  return PO_OK;
+}
 
-  /* Merge duplicates in place: keys[u] keeps the first occurrence, wsum[u]
-   * its (summed) weight; pairs whose weight is zero are dropped. */
-  double *wsum = malloc((size_t)(m > 0 ? m : 1) * sizeof *wsum);
-  if (!wsum) {
-    free(keys);
-    return po_error(PO_ERR_NOMEM, "po_ising_from_edges: out of memory (%ld edges)", m);
-  }
+/* Merges duplicates in place: keys[u] keeps the first occurrence, wsum[u]
+ * its (summed) weight; pairs whose weight is zero are dropped. Sets *n_unique
+ * to u, or returns an error naming both edges under the reject policy. */
+static int merge_duplicate_edges(long m, const int32_t *ei, const int32_t *ej, const double *w,
+                                 const po_load_opts *opts, edge_key *keys, double *wsum,
+                                 long *n_unique, long dup[2]) {
   long u = 0;
   for (long k = 0; k < m;) {
     long e = k + 1;
@@ -199,13 +202,10 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
           dup[0] = k0;
           dup[1] = k1;
         }
-        int rc = po_error(PO_ERR_ARG,
-                          "po_ising_from_edges: edge %ld (%d, %d) duplicates edge %ld (%d, %d) "
-                          "(duplicates policy: reject)",
-                          k1, (int)ei[k1], (int)ej[k1], k0, (int)ei[k0], (int)ej[k0]);
-        free(keys);
-        free(wsum);
-        return rc;
+        return po_error(PO_ERR_ARG,
+                        "po_ising_from_edges: edge %ld (%d, %d) duplicates edge %ld (%d, %d) "
+                        "(duplicates policy: reject)",
+                        k1, (int)ei[k1], (int)ej[k1], k0, (int)ei[k0], (int)ej[k0]);
       }
       s += w[keys[e].k];
       e++;
@@ -217,66 +217,108 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
     }
     k = e;
   }
+  *n_unique = u;
+  return PO_OK;
+}
 
-  po_storage st;
-  if (opts->storage >= 0)
-    st = (po_storage)opts->storage;
-  else {
-    double pairs = 0.5 * (double)n * (double)(n - 1);
-    st = (pairs > 0 && (double)u / pairs >= 0.25) ? PO_STORAGE_DENSE : PO_STORAGE_CSR;
+/* The requested storage, or with auto (-1) dense from 25% of all pairs up. */
+static po_storage choose_storage(int n, long u, const po_load_opts *opts) {
+  if (opts->storage >= 0) return (po_storage)opts->storage;
+  double pairs = 0.5 * (double)n * (double)(n - 1);
+  return (pairs > 0 && (double)u / pairs >= 0.25) ? PO_STORAGE_DENSE : PO_STORAGE_CSR;
+}
+
+static void fill_dense(po_ising *mod, long u, const edge_key *keys, const double *wsum) {
+  int n = mod->n;
+  for (long k = 0; k < u; k++) {
+    float v = (float)wsum[k];
+    mod->dense[(size_t)keys[k].a * n + keys[k].b] = v;
+    mod->dense[(size_t)keys[k].b * n + keys[k].a] = v;
   }
+}
+
+/* Builds the symmetric CSR arrays; on failure mod is left for the caller to destroy. */
+static int fill_csr(po_ising *mod, long u, const edge_key *keys, const double *wsum) {
+  int n = mod->n;
+  mod->row_ptr = calloc((size_t)n + 1, sizeof *mod->row_ptr);
+  mod->col = malloc((size_t)(u > 0 ? 2 * u : 1) * sizeof *mod->col);
+  mod->val = malloc((size_t)(u > 0 ? 2 * u : 1) * sizeof *mod->val);
+  int64_t *fill = malloc((size_t)n * sizeof *fill);
+  if (!mod->row_ptr || !mod->col || !mod->val || !fill) {
+    free(fill);
+    return po_error(PO_ERR_NOMEM, "po_ising_from_edges: out of memory (%ld edges)", u);
+  }
+  for (long k = 0; k < u; k++) {
+    mod->row_ptr[keys[k].a + 1]++;
+    mod->row_ptr[keys[k].b + 1]++;
+  }
+  for (int i = 0; i < n; i++) mod->row_ptr[i + 1] += mod->row_ptr[i];
+  memcpy(fill, mod->row_ptr, (size_t)n * sizeof *fill);
+  /* Pairs arrive sorted by (a, b), so row r receives its lower columns
+   * (pairs (c, r), c increasing) before its upper ones (pairs (r, c)). */
+  for (long k = 0; k < u; k++) {
+    int32_t a = keys[k].a, b = keys[k].b;
+    float v = (float)wsum[k];
+    mod->col[fill[a]] = b;
+    mod->val[fill[a]++] = v;
+    mod->col[fill[b]] = a;
+    mod->val[fill[b]++] = v;
+  }
+  free(fill);
+  return PO_OK;
+}
+
+/* Allocates the model in storage st and fills its couplings from the merged pairs. */
+static int couplings_from_pairs(int n, po_storage st, long u, const edge_key *keys,
+                                const double *wsum, po_ising **out) {
   po_ising *mod;
   int rc = po__ising_alloc(n, st, &mod);
-  if (rc) {
-    free(keys);
-    free(wsum);
+  if (rc) return rc;
+  if (st == PO_STORAGE_DENSE)
+    fill_dense(mod, u, keys, wsum);
+  else if ((rc = fill_csr(mod, u, keys, wsum)) != PO_OK) {
+    po_ising_destroy(mod);
     return rc;
   }
-  if (st == PO_STORAGE_DENSE) {
-    for (long k = 0; k < u; k++) {
-      float v = (float)wsum[k];
-      mod->dense[(size_t)keys[k].a * n + keys[k].b] = v;
-      mod->dense[(size_t)keys[k].b * n + keys[k].a] = v;
-    }
-  } else {
-    mod->row_ptr = calloc((size_t)n + 1, sizeof *mod->row_ptr);
-    mod->col = malloc((size_t)(u > 0 ? 2 * u : 1) * sizeof *mod->col);
-    mod->val = malloc((size_t)(u > 0 ? 2 * u : 1) * sizeof *mod->val);
-    int64_t *fill = malloc((size_t)n * sizeof *fill);
-    if (!mod->row_ptr || !mod->col || !mod->val || !fill) {
-      free(fill);
-      free(keys);
-      free(wsum);
-      po_ising_destroy(mod);
-      return po_error(PO_ERR_NOMEM, "po_ising_from_edges: out of memory (%ld edges)", u);
-    }
-    for (long k = 0; k < u; k++) {
-      mod->row_ptr[keys[k].a + 1]++;
-      mod->row_ptr[keys[k].b + 1]++;
-    }
-    for (int i = 0; i < n; i++) mod->row_ptr[i + 1] += mod->row_ptr[i];
-    memcpy(fill, mod->row_ptr, (size_t)n * sizeof *fill);
-    /* Pairs arrive sorted by (a, b), so row r receives its lower columns
-     * (pairs (c, r), c increasing) before its upper ones (pairs (r, c)). */
-    for (long k = 0; k < u; k++) {
-      int32_t a = keys[k].a, b = keys[k].b;
-      float v = (float)wsum[k];
-      mod->col[fill[a]] = b;
-      mod->val[fill[a]++] = v;
-      mod->col[fill[b]] = a;
-      mod->val[fill[b]++] = v;
-    }
-    free(fill);
+  *out = mod;
+  return PO_OK;
+}
+
+static int store_fields(po_ising *mod, const double *h) {
+  int n = mod->n;
+  mod->h = malloc((size_t)n * sizeof *mod->h);
+  if (!mod->h) return po_error(PO_ERR_NOMEM, "po_ising_from_edges: out of memory");
+  for (int i = 0; i < n; i++) mod->h[i] = (float)h[i];
+  return PO_OK;
+}
+
+int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const double *w,
+                    const double *h, const po_load_opts *opts, po_ising **out, long dup[2]) {
+  po_load_opts def = {PO_DUP_REJECT, -1, NULL};
+  if (!opts) opts = &def;
+  if (dup) dup[0] = dup[1] = -1;
+  if (!out) return po_error(PO_ERR_ARG, "po_ising_from_edges: out is NULL");
+  *out = NULL;
+  int rc = check_build_args(n, m, ei, ej, w, h, opts);
+  if (rc) return rc;
+
+  edge_key *keys = NULL;
+  if ((rc = sorted_edge_keys(m, ei, ej, &keys)) != PO_OK) return rc;
+  double *wsum = malloc((size_t)(m > 0 ? m : 1) * sizeof *wsum);
+  if (!wsum) {
+    free(keys);
+    return po_error(PO_ERR_NOMEM, "po_ising_from_edges: out of memory (%ld edges)", m);
   }
+  long u = 0;
+  po_ising *mod = NULL;
+  rc = merge_duplicate_edges(m, ei, ej, w, opts, keys, wsum, &u, dup);
+  if (rc == PO_OK) rc = couplings_from_pairs(n, choose_storage(n, u, opts), u, keys, wsum, &mod);
   free(keys);
   free(wsum);
-  if (h) {
-    mod->h = malloc((size_t)n * sizeof *mod->h);
-    if (!mod->h) {
-      po_ising_destroy(mod);
-      return po_error(PO_ERR_NOMEM, "po_ising_from_edges: out of memory");
-    }
-    for (int i = 0; i < n; i++) mod->h[i] = (float)h[i];
+  if (rc) return rc;
+  if (h && (rc = store_fields(mod, h)) != PO_OK) {
+    po_ising_destroy(mod);
+    return rc;
   }
   po__ising_finalize(mod);
   *out = mod;

@@ -75,15 +75,8 @@ static int fail(po_cvode *c, int flag, const char *what) {
                   c->msg[0] ? ": " : "", c->msg);
 }
 
-int po_cvode_create(int n, po_ode_rhs f, void *user, double t0, const double *y0,
-                    const po_cvode_opts *o, po_cvode **out) {
-  if (!out) return po_error(PO_ERR_ARG, "po_cvode_create: out is NULL");
-  *out = NULL;
-  if (n < 1) return po_error(PO_ERR_ARG, "po_cvode_create: n = %d, accepted n >= 1", n);
-  if (!f || !y0) return po_error(PO_ERR_ARG, "po_cvode_create: rhs and y0 are required");
-  po_cvode_opts def;
-  po_cvode_opts_default(&def);
-  if (!o) o = &def;
+/* Checks the options and that y0 is finite. */
+static int check_create_args(int n, const double *y0, const po_cvode_opts *o) {
   if (!(o->rtol > 0 && o->rtol < 1))
     return po_error(PO_ERR_ARG, "cvode.rtol = %g, accepted (0, 1)", o->rtol);
   if (!(o->atol > 0 && isfinite(o->atol)))
@@ -100,6 +93,63 @@ int po_cvode_create(int n, po_ode_rhs f, void *user, double t0, const double *y0
   for (int i = 0; i < n; i++)
     if (!isfinite(y0[i]))
       return po_error(PO_ERR_ARG, "po_cvode_create: y0[%d] = %g is not finite", i, y0[i]);
+  return PO_OK;
+}
+
+/* The context, state vector and CVODE memory with its tolerances and step limit. */
+static int init_integrator(po_cvode *c, double t0, const double *y0) {
+  const po_cvode_opts *o = &c->opts;
+  const int n = c->n;
+  int flag;
+  if ((flag = SUNContext_Create(NULL, &c->sunctx)) != 0)
+    return po_error(PO_ERR_NUMERIC, "cvode: SUNContext_Create failed (flag %d)", flag);
+  c->y = N_VNew_Serial(n, c->sunctx);
+  if (!c->y) return po_error(PO_ERR_NOMEM, "cvode: N_VNew_Serial(%d) failed", n);
+  memcpy(N_VGetArrayPointer(c->y), y0, (size_t)n * sizeof *y0);
+  c->mem = CVodeCreate(o->method == PO_CVODE_ADAMS ? CV_ADAMS : CV_BDF, c->sunctx);
+  if (!c->mem) return po_error(PO_ERR_NOMEM, "cvode: CVodeCreate failed");
+  CVodeSetErrHandlerFn(c->mem, err_handler, c);
+  if ((flag = CVodeInit(c->mem, rhs_tramp, t0, c->y)) != CV_SUCCESS)
+    return fail(c, flag, "CVodeInit");
+  CVodeSetUserData(c->mem, c);
+  if ((flag = CVodeSStolerances(c->mem, o->rtol, o->atol)) != CV_SUCCESS)
+    return fail(c, flag, "CVodeSStolerances");
+  CVodeSetMaxNumSteps(c->mem, o->max_steps > 0 ? o->max_steps : 100000);
+  return PO_OK;
+}
+
+/* Dense LU with an optional user Jacobian, or matrix-free SPGMR with an
+ * optional Jacobian-times-vector. */
+static int attach_linear_solver(po_cvode *c) {
+  const int n = c->n;
+  int flag;
+  if (c->linsol == PO_CVODE_DENSE) {
+    c->A = SUNDenseMatrix(n, n, c->sunctx);
+    c->LS = c->A ? SUNLinSol_Dense(c->y, c->A, c->sunctx) : NULL;
+  } else {
+    c->LS = SUNLinSol_SPGMR(c->y, SUN_PREC_NONE, c->opts.krylov_dim, c->sunctx);
+  }
+  if (!c->LS)
+    return po_error(PO_ERR_NOMEM, "cvode: cannot create the %s linear solver for n = %d",
+                    c->linsol == PO_CVODE_DENSE ? "dense" : "SPGMR", n);
+  if ((flag = CVodeSetLinearSolver(c->mem, c->LS, c->A)) != CV_SUCCESS)
+    return fail(c, flag, "CVodeSetLinearSolver");
+  if (c->linsol == PO_CVODE_DENSE && c->jac) CVodeSetJacFn(c->mem, jac_tramp);
+  if (c->linsol == PO_CVODE_SPGMR && c->jtv) CVodeSetJacTimes(c->mem, NULL, jtv_tramp);
+  return PO_OK;
+}
+
+int po_cvode_create(int n, po_ode_rhs f, void *user, double t0, const double *y0,
+                    const po_cvode_opts *o, po_cvode **out) {
+  if (!out) return po_error(PO_ERR_ARG, "po_cvode_create: out is NULL");
+  *out = NULL;
+  if (n < 1) return po_error(PO_ERR_ARG, "po_cvode_create: n = %d, accepted n >= 1", n);
+  if (!f || !y0) return po_error(PO_ERR_ARG, "po_cvode_create: rhs and y0 are required");
+  po_cvode_opts def;
+  po_cvode_opts_default(&def);
+  if (!o) o = &def;
+  int rc = check_create_args(n, y0, o);
+  if (rc) return rc;
 
   po_cvode *c = calloc(1, sizeof *c);
   if (!c) return po_error(PO_ERR_NOMEM, "po_cvode_create: out of memory");
@@ -112,56 +162,12 @@ int po_cvode_create(int n, po_ode_rhs f, void *user, double t0, const double *y0
   c->linsol = o->linsol;
   if (c->linsol == PO_CVODE_AUTO)
     c->linsol = n <= (o->dense_max_n > 0 ? o->dense_max_n : 200) ? PO_CVODE_DENSE : PO_CVODE_SPGMR;
-
-  int rc = PO_OK, flag;
-  if ((flag = SUNContext_Create(NULL, &c->sunctx)) != 0) {
-    rc = po_error(PO_ERR_NUMERIC, "cvode: SUNContext_Create failed (flag %d)", flag);
-    goto fail;
+  if ((rc = init_integrator(c, t0, y0)) != PO_OK || (rc = attach_linear_solver(c)) != PO_OK) {
+    po_cvode_destroy(c);
+    return rc;
   }
-  c->y = N_VNew_Serial(n, c->sunctx);
-  if (!c->y) {
-    rc = po_error(PO_ERR_NOMEM, "cvode: N_VNew_Serial(%d) failed", n);
-    goto fail;
-  }
-  memcpy(N_VGetArrayPointer(c->y), y0, (size_t)n * sizeof *y0);
-  c->mem = CVodeCreate(o->method == PO_CVODE_ADAMS ? CV_ADAMS : CV_BDF, c->sunctx);
-  if (!c->mem) {
-    rc = po_error(PO_ERR_NOMEM, "cvode: CVodeCreate failed");
-    goto fail;
-  }
-  CVodeSetErrHandlerFn(c->mem, err_handler, c);
-  if ((flag = CVodeInit(c->mem, rhs_tramp, t0, c->y)) != CV_SUCCESS) {
-    rc = fail(c, flag, "CVodeInit");
-    goto fail;
-  }
-  CVodeSetUserData(c->mem, c);
-  if ((flag = CVodeSStolerances(c->mem, o->rtol, o->atol)) != CV_SUCCESS) {
-    rc = fail(c, flag, "CVodeSStolerances");
-    goto fail;
-  }
-  CVodeSetMaxNumSteps(c->mem, o->max_steps > 0 ? o->max_steps : 100000);
-  if (c->linsol == PO_CVODE_DENSE) {
-    c->A = SUNDenseMatrix(n, n, c->sunctx);
-    c->LS = c->A ? SUNLinSol_Dense(c->y, c->A, c->sunctx) : NULL;
-  } else {
-    c->LS = SUNLinSol_SPGMR(c->y, SUN_PREC_NONE, o->krylov_dim, c->sunctx);
-  }
-  if (!c->LS) {
-    rc = po_error(PO_ERR_NOMEM, "cvode: cannot create the %s linear solver for n = %d",
-                  c->linsol == PO_CVODE_DENSE ? "dense" : "SPGMR", n);
-    goto fail;
-  }
-  if ((flag = CVodeSetLinearSolver(c->mem, c->LS, c->A)) != CV_SUCCESS) {
-    rc = fail(c, flag, "CVodeSetLinearSolver");
-    goto fail;
-  }
-  if (c->linsol == PO_CVODE_DENSE && c->jac) CVodeSetJacFn(c->mem, jac_tramp);
-  if (c->linsol == PO_CVODE_SPGMR && c->jtv) CVodeSetJacTimes(c->mem, NULL, jtv_tramp);
   *out = c;
   return PO_OK;
-fail:
-  po_cvode_destroy(c);
-  return rc;
 }
 
 static int advance(po_cvode *c, double tout, double *y, double *t_reached, int task) {

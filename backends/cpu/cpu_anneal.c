@@ -296,94 +296,149 @@ static void pt_exchange(walkers *ws, int *p, int T, const double *ladder, po_rng
   }
 }
 
-static int anneal_pt(const model *m, const double *ladder, int T, long K, const po_anneal_opts *o,
-                     int nt, int final_state, po_samples *out, po_cpu_counts *cnt) {
-  const int n = m->n, R = o->replicas;
-  const long C = (long)R * T;
+/* What every thread of one parallel-tempering call reads. */
+typedef struct pt_job {
+  const model *m;
   walkers ws;
-  int rc = walkers_alloc(&ws, (int)C, n);
+  const double *ladder;
+  int T, R;
+  long C, K, kw;
+  uint64_t *tab; /* acceptance table per temperature (integer couplings) */
+  int *perm;     /* chain slot (run, temperature) -> walker */
+  po_rng *xr;    /* exchange stream per run */
+  sweep_fn sweep;
+  int refresh;
+} pt_job;
+
+static void pt_job_free(pt_job *j) {
+  free(j->tab);
+  free(j->perm);
+  free(j->xr);
+  walkers_free(&j->ws);
+}
+
+/* Allocates the walkers, tables, chain slots and exchange streams of R runs x T temperatures. */
+static int pt_job_init(pt_job *j, const model *m, const double *ladder, int T, long K,
+                       const po_anneal_opts *o) {
+  const int n = m->n, R = o->replicas;
+  memset(j, 0, sizeof *j);
+  j->m = m;
+  j->ladder = ladder;
+  j->T = T;
+  j->R = R;
+  j->C = (long)R * T;
+  j->K = K;
+  int rc = walkers_alloc(&j->ws, (int)j->C, n);
   if (rc) return rc;
-  const long kw = m->integer ? m->kmax + 1 : 0;
-  uint64_t *tab = kw ? malloc((size_t)T * kw * sizeof *tab) : NULL;
-  int *perm = malloc((size_t)C * sizeof *perm); /* chain slot (run, temperature) -> walker */
-  po_rng *xr = malloc((size_t)R * sizeof *xr);
-  if ((kw && !tab) || !perm || !xr) {
-    free(tab);
-    free(perm);
-    free(xr);
-    walkers_free(&ws);
+  j->kw = m->integer ? m->kmax + 1 : 0;
+  j->tab = j->kw ? malloc((size_t)T * j->kw * sizeof *j->tab) : NULL;
+  j->perm = malloc((size_t)j->C * sizeof *j->perm);
+  j->xr = malloc((size_t)R * sizeof *j->xr);
+  if ((j->kw && !j->tab) || !j->perm || !j->xr) {
+    pt_job_free(j);
     return po_error(PO_ERR_NOMEM, "cpu pt: out of memory for %d runs x %d temperatures", R, T);
   }
-  for (int t = 0; t < T && kw; t++) table_fill(tab + t * kw, m->kmax, ladder[t]);
-  for (long c = 0; c < C; c++) perm[c] = (int)c;
+  for (int t = 0; t < T && j->kw; t++) table_fill(j->tab + t * j->kw, m->kmax, ladder[t]);
+  for (long c = 0; c < j->C; c++) j->perm[c] = (int)c;
   for (int r = 0; r < R; r++)
-    po_rng_init(&xr[r], o->seed, o->run_id,
+    po_rng_init(&j->xr[r], o->seed, o->run_id,
                 ((uint64_t)r << PT_STREAM_BITS) | ((UINT64_C(1) << PT_STREAM_BITS) - 1));
-  const sweep_fn sweep = sweep_pick(m);
-  const int refresh = !m->integer;
+  j->sweep = sweep_pick(m);
+  j->refresh = !m->integer;
+  return PO_OK;
+}
+
+static void pt_sweep_slot(pt_job *j, long c, int t, long k) {
+  pt_sweep_chain(j->m, &j->ws, j->perm, c, t, j->ladder, j->tab, j->kw, k, j->refresh, j->sweep);
+}
+
+/* Each thread runs whole PT runs, no barrier per sweep (called inside the parallel region). */
+static void pt_sweeps_by_run(pt_job *j, const po_anneal_opts *o, long pstep, long *done) {
+  const int T = j->T, R = j->R;
+  const long K = j->K;
+#pragma omp for schedule(dynamic, 1)
+  for (int r = 0; r < R; r++) {
+    for (long k = 0; k < K; k++) {
+      for (int t = 0; t < T; t++) pt_sweep_slot(j, (long)r * T + t, t, k);
+      pt_exchange(&j->ws, j->perm + (long)r * T, T, j->ladder, &j->xr[r], k);
+      if ((k + 1) % pstep == 0) {
+        long d;
+#pragma omp atomic capture
+        d = *done += pstep;
+        if (o->progress && omp_get_thread_num() == 0)
+          o->progress(o->progress_ctx, (double)d / ((double)K * R));
+      }
+    }
+  }
+}
+
+/* The chains of each sweep are shared out; the exchanges follow a barrier
+ * (called inside the parallel region). */
+static void pt_sweeps_by_chain(pt_job *j, const po_anneal_opts *o, long pstep) {
+  const int T = j->T, R = j->R;
+  const long K = j->K, C = j->C;
+  for (long k = 0; k < K; k++) {
+#pragma omp for schedule(dynamic, 1)
+    for (long c = 0; c < C; c++) pt_sweep_slot(j, c, (int)(c % T), k);
+#pragma omp for schedule(static)
+    for (int r = 0; r < R; r++)
+      pt_exchange(&j->ws, j->perm + (long)r * T, T, j->ladder, &j->xr[r], k);
+#pragma omp master
+    if (o->progress && ((k + 1) % pstep == 0 || k + 1 == K))
+      o->progress(o->progress_ctx, (double)(k + 1) / (double)K);
+  }
+}
+
+/* Per run, the best state of its T chains (or the final state at the coldest
+ * temperature), and the counts summed over all chains. */
+static void pt_collect(const pt_job *j, int nt, int final_state, po_samples *out,
+                       po_cpu_counts *cnt) {
+  const int n = j->m->n, T = j->T;
+  const walkers *ws = &j->ws;
+  for (int r = 0; r < j->R; r++) {
+    const walker *bw = &ws->w[(long)r * T];
+    for (int t = 1; t < T; t++)
+      if (ws->w[(long)r * T + t].ebest < bw->ebest) bw = &ws->w[(long)r * T + t];
+    /* final_state: the state at the coldest temperature */
+    memcpy(out->spins + (size_t)r * n,
+           final_state ? ws->w[j->perm[(long)r * T + T - 1]].s : bw->best, (size_t)n);
+  }
+  for (long c = 0; c < j->C; c++) {
+    cnt->accepted += ws->w[c].accepted;
+    cnt->macs += ws->w[c].macs;
+  }
+  cnt->attempts = (double)j->C * (double)n * (double)j->K;
+  cnt->threads_used = nt < j->C ? nt : (int)j->C;
+}
+
+static int anneal_pt(const model *m, const double *ladder, int T, long K, const po_anneal_opts *o,
+                     int nt, int final_state, po_samples *out, po_cpu_counts *cnt) {
+  pt_job j;
+  int rc = pt_job_init(&j, m, ladder, T, K, o);
+  if (rc) return rc;
   long pstep = K / 100 > 0 ? K / 100 : 1;
 
   /* With at least as many runs as threads each thread runs whole PT runs
    * (no barrier per sweep); otherwise the chains of a sweep are shared out
    * and the exchanges follow a barrier.  Both orders give the same result:
    * every chain and every run's exchanges have their own stream. */
-  const int by_run = R >= nt;
+  const int by_run = j.R >= nt;
   long done = 0;
 
 #pragma omp parallel num_threads(nt)
   {
 #pragma omp for schedule(static)
-    for (long c = 0; c < C; c++)
-      walker_start(m, &ws.w[c], o->seed, o->run_id,
+    for (long c = 0; c < j.C; c++)
+      walker_start(m, &j.ws.w[c], o->seed, o->run_id,
                    ((uint64_t)(c / T) << PT_STREAM_BITS) | (uint64_t)(c % T));
-    if (by_run) {
-#pragma omp for schedule(dynamic, 1)
-      for (int r = 0; r < R; r++) {
-        for (long k = 0; k < K; k++) {
-          for (int t = 0; t < T; t++)
-            pt_sweep_chain(m, &ws, perm, (long)r * T + t, t, ladder, tab, kw, k, refresh, sweep);
-          pt_exchange(&ws, perm + (long)r * T, T, ladder, &xr[r], k);
-          if ((k + 1) % pstep == 0) {
-            long d;
-#pragma omp atomic capture
-            d = done += pstep;
-            if (o->progress && omp_get_thread_num() == 0)
-              o->progress(o->progress_ctx, (double)d / ((double)K * R));
-          }
-        }
-      }
-    } else {
-      for (long k = 0; k < K; k++) {
-#pragma omp for schedule(dynamic, 1)
-        for (long c = 0; c < C; c++)
-          pt_sweep_chain(m, &ws, perm, c, (int)(c % T), ladder, tab, kw, k, refresh, sweep);
-#pragma omp for schedule(static)
-        for (int r = 0; r < R; r++) pt_exchange(&ws, perm + (long)r * T, T, ladder, &xr[r], k);
-#pragma omp master
-        if (o->progress && ((k + 1) % pstep == 0 || k + 1 == K))
-          o->progress(o->progress_ctx, (double)(k + 1) / (double)K);
-      }
-    }
+    if (by_run)
+      pt_sweeps_by_run(&j, o, pstep, &done);
+    else
+      pt_sweeps_by_chain(&j, o, pstep);
   }
   if (o->progress) o->progress(o->progress_ctx, 1.0);
-  for (int r = 0; r < R; r++) {
-    const walker *bw = &ws.w[(long)r * T];
-    for (int t = 1; t < T; t++)
-      if (ws.w[(long)r * T + t].ebest < bw->ebest) bw = &ws.w[(long)r * T + t];
-    /* final_state: the state at the coldest temperature */
-    memcpy(out->spins + (size_t)r * n, final_state ? ws.w[perm[(long)r * T + T - 1]].s : bw->best,
-           (size_t)n);
-  }
-  for (long c = 0; c < C; c++) {
-    cnt->accepted += ws.w[c].accepted;
-    cnt->macs += ws.w[c].macs;
-  }
-  cnt->attempts = (double)C * (double)n * (double)K;
-  cnt->threads_used = nt < C ? nt : (int)C;
-  free(tab);
-  free(perm);
-  free(xr);
-  walkers_free(&ws);
+  pt_collect(&j, nt, final_state, out, cnt);
+  pt_job_free(&j);
   return PO_OK;
 }
 
@@ -475,35 +530,42 @@ int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
   return rc ? rc : cpu_anneal(b, m, s, o, x, a->run == po_cpu_pt, out);
 }
 
-static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
-                      const po_anneal_opts *o, const po_cpu_extra *x, int pt, po_samples *out) {
-  int final_state = x ? x->final_state : 0;
+static int check_anneal_args(const po_ising *m, const po_anneal_opts *o, const po_samples *out) {
   if (!m || !o || !out) return po_error(PO_ERR_ARG, "cpu anneal: model, options and output needed");
   if (m->n < 1) return po_error(PO_ERR_ARG, "cpu anneal: the model has no spins");
   if (o->replicas < 1) return po_error(PO_ERR_ARG, "replicas = %d must be >= 1", o->replicas);
   if (o->steps < 1) return po_error(PO_ERR_ARG, "steps = %ld must be >= 1", o->steps);
   if (o->threads < 0) return po_error(PO_ERR_ARG, "threads = %d must be >= 0", o->threads);
+  return PO_OK;
+}
 
-  const char *kernel;
-  long T;
+/* Reads cpu.kernel (unless x names one), cpu.pt_temperatures and, without x,
+ * cpu.sample (x carries final_state instead). */
+static int read_cpu_params(po_backend *b, const po_cpu_extra *x, const char **kernel, long *T,
+                           int *final_state) {
   int rc = PO_OK;
   if (x && x->kernel)
-    kernel = x->kernel;
+    *kernel = x->kernel;
   else
-    rc = param_string(b, "kernel", "auto", &kernel);
+    rc = param_string(b, "kernel", "auto", kernel);
   if (rc) return rc;
-  rc = param_int(b, "pt_temperatures", 16, &T);
+  rc = param_int(b, "pt_temperatures", 16, T);
   if (rc) return rc;
   if (!x) {
     const char *sample;
     rc = param_string(b, "sample", "best", &sample);
     if (rc) return rc;
     if (!strcmp(sample, "final"))
-      final_state = 1;
+      *final_state = 1;
     else if (strcmp(sample, "best"))
       return po_error(PO_ERR_ARG, "cpu.sample = %s is not one of best|final", sample);
   }
-  int multispin;
+  return PO_OK;
+}
+
+/* Resolves cpu.kernel to multispin (1) or general (0): auto takes multispin
+ * for sa on +/-1 couplings without fields. */
+static int choose_multispin(const char *kernel, const po_ising *m, int pt, int *multispin) {
   if (!strcmp(kernel, "multispin")) {
     if (!m->pm1)
       return po_error(PO_ERR_ARG,
@@ -513,14 +575,81 @@ static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
     if (pt)
       return po_error(PO_ERR_ARG,
                       "cpu.kernel = multispin supports algorithm sa only (pt uses general)");
-    multispin = 1;
+    *multispin = 1;
   } else if (!strcmp(kernel, "general")) {
-    multispin = 0;
+    *multispin = 0;
   } else if (!strcmp(kernel, "auto")) {
-    multispin = !pt && m->pm1;
+    *multispin = !pt && m->pm1;
   } else {
     return po_error(PO_ERR_ARG, "cpu.kernel = %s is not one of auto|general|multispin", kernel);
   }
+  return PO_OK;
+}
+
+/* The general kernel's view of m; integer couplings up to MAX_TABLE_K get acceptance tables. */
+static model model_view(const po_ising *m) {
+  model md = {0};
+  md.n = m->n;
+  md.dense = m->storage == PO_STORAGE_DENSE;
+  md.J = m->dense;
+  md.rp = m->row_ptr;
+  md.col = m->col;
+  md.val = m->val;
+  md.h = m->h;
+  md.offset = m->offset;
+  if (m->integer_weights) {
+    double mx = 0.0;
+    po_ising_coupling_scales(m, &mx, NULL);
+    if (mx <= MAX_TABLE_K) {
+      md.integer = 1;
+      md.kmax = (int)ceil(mx);
+    }
+  }
+  return md;
+}
+
+/* Threads: o->threads, or the OpenMP default capped by the independent
+ * units of work (replicas, PT chains, 64-replica words), and 1 for calls
+ * below SMALL_WORK attempts, where thread start-up and barriers cost more
+ * than they save.  Results never depend on this choice. */
+static int anneal_threads(const po_anneal_opts *o, int n, long K, int multispin, int pt, long T) {
+  int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
+  if (o->threads <= 0) {
+    const double units = multispin ? (o->replicas + 63) / 64
+                         : pt      ? (double)o->replicas * T
+                                   : o->replicas;
+    const double work = (double)o->replicas * (pt ? T : 1) * n * (double)K;
+    if (nt > units) nt = (int)units;
+    if (work < SMALL_WORK) nt = 1;
+  }
+  return nt;
+}
+
+static void ledger_charge(po_backend *b, const po_cpu_counts *cnt, double wall, int replicas,
+                          int multispin) {
+  po_ledger *l = &b->ledger;
+  const double threads_used = cnt->threads_used > 0 ? cnt->threads_used : 1;
+  l->wall_s += wall;
+  l->device_s += wall;
+  l->run_s += wall * threads_used / (double)replicas;
+  /* multispin attempts are priced through their word operations */
+  po_ledger_add(l, "spin_updates", "attempts", cnt->attempts,
+                multispin ? 0.0 : cost(b, "spin_attempt_j"));
+  po_ledger_add(l, "accepted_flips", "flips", cnt->accepted, 0.0);
+  if (cnt->macs > 0) po_ledger_add(l, "macs", "MAC", cnt->macs, cost(b, "mac_j"));
+  if (cnt->word_ops > 0) po_ledger_add(l, "word_ops", "op", cnt->word_ops, cost(b, "word_op_j"));
+}
+
+static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+                      const po_anneal_opts *o, const po_cpu_extra *x, int pt, po_samples *out) {
+  int final_state = x ? x->final_state : 0;
+  int rc = check_anneal_args(m, o, out);
+  if (rc) return rc;
+  const char *kernel;
+  long T;
+  int multispin;
+  if ((rc = read_cpu_params(b, x, &kernel, &T, &final_state)) != PO_OK) return rc;
+  if ((rc = choose_multispin(kernel, m, pt, &multispin)) != PO_OK) return rc;
   if (pt && (long)o->replicas * T > INT32_MAX / 2)
     return po_error(PO_ERR_ARG, "cpu pt: replicas x cpu.pt_temperatures is too large");
 
@@ -539,37 +668,8 @@ static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
     return rc;
   }
 
-  model md = {0};
-  md.n = m->n;
-  md.dense = m->storage == PO_STORAGE_DENSE;
-  md.J = m->dense;
-  md.rp = m->row_ptr;
-  md.col = m->col;
-  md.val = m->val;
-  md.h = m->h;
-  md.offset = m->offset;
-  if (m->integer_weights) {
-    double mx = 0.0;
-    po_ising_coupling_scales(m, &mx, NULL);
-    if (mx <= MAX_TABLE_K) {
-      md.integer = 1;
-      md.kmax = (int)ceil(mx);
-    }
-  }
-
-  /* Threads: o->threads, or the OpenMP default capped by the independent
-   * units of work (replicas, PT chains, 64-replica words), and 1 for calls
-   * below SMALL_WORK attempts, where thread start-up and barriers cost more
-   * than they save.  Results never depend on this choice. */
-  int nt = o->threads > 0 ? o->threads : omp_get_max_threads();
-  if (o->threads <= 0) {
-    const double units = multispin ? (o->replicas + 63) / 64
-                         : pt      ? (double)o->replicas * T
-                                   : o->replicas;
-    const double work = (double)o->replicas * (pt ? T : 1) * m->n * (double)K;
-    if (nt > units) nt = (int)units;
-    if (work < SMALL_WORK) nt = 1;
-  }
+  const model md = model_view(m);
+  const int nt = anneal_threads(o, m->n, K, multispin, pt, T);
   po_cpu_counts cnt = {0};
   const double t0 = omp_get_wtime();
   if (multispin)
@@ -586,19 +686,6 @@ static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
     return rc;
   }
   po_samples_recompute(out, m);
-
-  if (b) {
-    po_ledger *l = &b->ledger;
-    const double threads_used = cnt.threads_used > 0 ? cnt.threads_used : 1;
-    l->wall_s += wall;
-    l->device_s += wall;
-    l->run_s += wall * threads_used / (double)o->replicas;
-    /* multispin attempts are priced through their word operations */
-    po_ledger_add(l, "spin_updates", "attempts", cnt.attempts,
-                  multispin ? 0.0 : cost(b, "spin_attempt_j"));
-    po_ledger_add(l, "accepted_flips", "flips", cnt.accepted, 0.0);
-    if (cnt.macs > 0) po_ledger_add(l, "macs", "MAC", cnt.macs, cost(b, "mac_j"));
-    if (cnt.word_ops > 0) po_ledger_add(l, "word_ops", "op", cnt.word_ops, cost(b, "word_op_j"));
-  }
+  if (b) ledger_charge(b, &cnt, wall, o->replicas, multispin);
   return PO_OK;
 }
