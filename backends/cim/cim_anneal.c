@@ -621,48 +621,76 @@ CIM_FEEDBACK_ALGORITHM(cim_plain_anneal, ALG_PLAIN)
 CIM_FEEDBACK_ALGORITHM(cim_cfc_anneal, ALG_CFC)
 CIM_FEEDBACK_ALGORITHM(cim_sfc_anneal, ALG_SFC)
 
-static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                      const po_anneal_opts *o, cim_alg alg, po_samples *out) {
-  if (!m || m->n < 1) return po_error(PO_ERR_ARG, "backend cim: empty Ising model");
+/* The run's shared state from the options (trajectory and progress hooks,
+ * streams) before any parameter is read. */
+static int shared_from_opts(shared *sh, const po_ising *m, const po_schedule *sch,
+                            const po_anneal_opts *o, cim_alg alg, const cim_config *cfg) {
+  sh->m = m;
+  sh->n = m->n;
+  sh->K = o->steps;
+  sh->R = o->replicas;
+  sh->cfg = cfg;
+  sh->alg = alg;
+  sh->sch = sch;
+  sh->seed = o->seed;
+  sh->run = o->run_id;
+  sh->exact_fields = m->integer_weights;
+  sh->progress = o->progress;
+  sh->pctx = o->progress_ctx;
+  sh->traj = o->trajectory;
+  sh->tctx = o->trajectory_ctx;
+  sh->traj_every = o->trajectory_every > 0 ? o->trajectory_every : 1;
+  sh->traj_replica = o->trajectory_replica;
+  if (sh->traj && (sh->traj_replica < 0 || sh->traj_replica >= sh->R))
+    return po_error(PO_ERR_ARG, "trajectory replica %d is outside [0, %d]", sh->traj_replica,
+                    sh->R - 1);
+  return PO_OK;
+}
 
-  cim_config cfg;
-  int rc = cim_config_read(be, &cfg);
-  if (rc) return rc;
-  const long n = m->n;
-  const int R = o->replicas;
-  const long K = o->steps;
+/* CFC's and SFC's own ramps and gains ([R21]). */
+static int read_feedback_control(po_backend *be, cim_alg alg, shared *sh) {
+  const char *pre = alg == ALG_CFC ? "cfc" : "sfc";
+  char key[64];
+  int rc;
+  struct {
+    const char *name;
+    double *dst;
+  } fc[] = {{"pump_start", &sh->fc_p0}, {"pump_end", &sh->fc_p1}, {"ramp", &sh->fc_ramp}};
+  for (size_t q = 0; q < sizeof fc / sizeof fc[0]; q++) {
+    snprintf(key, sizeof key, "%s_%s", pre, fc[q].name);
+    if ((rc = po_backend_param_double(be, key, fc[q].dst))) return rc;
+  }
+  if (alg == ALG_CFC) {
+    double xm;
+    if ((rc = po_backend_param_double(be, "cfc_alpha", &sh->cfc_alpha)) ||
+        (rc = po_backend_param_double(be, "cfc_beta", &sh->cfc_beta)) ||
+        (rc = po_backend_param_double(be, "cfc_e_min", &sh->cfc_emin)) ||
+        (rc = po_backend_param_double(be, "cfc_x_max", &xm)))
+      return rc;
+    if (xm > 0) sh->opo.x_max = xm;
+    return PO_OK;
+  }
+  if ((rc = po_backend_param_double(be, "sfc_k", &sh->sfc_k)) ||
+      (rc = po_backend_param_double(be, "sfc_beta_start", &sh->sfc_b0)) ||
+      (rc = po_backend_param_double(be, "sfc_beta_end", &sh->sfc_b1)) ||
+      (rc = po_backend_param_double(be, "sfc_gain_start", &sh->sfc_g0)) ||
+      (rc = po_backend_param_double(be, "sfc_gain_end", &sh->sfc_g1)))
+    return rc;
+  return PO_OK;
+}
 
-  /* Device time: one step = round_trips_per_step ring round trips. */
-  double t_rt;
-  if ((rc = cim_ring_round_trip(&cfg, n, &t_rt))) return rc;
-
-  shared sh = {0};
-  sh.m = m;
-  sh.n = n;
-  sh.K = K;
-  sh.R = R;
-  sh.cfg = &cfg;
-  sh.alg = alg;
-  sh.sch = sch;
-  sh.seed = o->seed;
-  sh.run = o->run_id;
-  sh.exact_fields = m->integer_weights;
-  sh.progress = o->progress;
-  sh.pctx = o->progress_ctx;
-  sh.traj = o->trajectory;
-  sh.tctx = o->trajectory_ctx;
-  sh.traj_every = o->trajectory_every > 0 ? o->trajectory_every : 1;
-  sh.traj_replica = o->trajectory_replica;
-  if (sh.traj && (sh.traj_replica < 0 || sh.traj_replica >= R))
-    return po_error(PO_ERR_ARG, "trajectory replica %d is outside [0, %d]", sh.traj_replica, R - 1);
+/* The algorithm's pump and coupling scale, the OPO parameters, and the
+ * error-correction rates (gamma, tau grow with N as configured). */
+static int read_algorithm_params(po_backend *be, cim_alg alg, const cim_config *cfg, shared *sh) {
   double eps_scale;
+  int rc;
   if ((rc = po_backend_param_double(be,
                                     alg == ALG_CAC   ? "cac_pump"
                                     : alg == ALG_AHC ? "ahc_pump"
                                     : alg == ALG_CFC ? "cfc_pump_end"
                                     : alg == ALG_SFC ? "sfc_pump_end"
                                                      : "pump_end",
-                                    &sh.pump_c)))
+                                    &sh->pump_c)))
     return rc;
   if ((rc = po_backend_param_double(be,
                                     alg == ALG_CAC   ? "cac_eps_scale"
@@ -672,43 +700,99 @@ static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                                                      : "plain_eps_scale",
                                     &eps_scale)))
     return rc;
-  if ((rc = po_sde_method_parse(cfg.method, &sh.method))) return rc;
-  const double norm = coupling_norm(m, cfg.eps_abs_norm);
-  sh.opo.mu = cfg.mu;
-  sh.opo.eps = cfg.eps > 0 ? cfg.eps : (norm > 0 ? eps_scale / norm : 0.0);
-  sh.opo.sigma = cfg.sigma;
-  sh.opo.e_max = cfg.e_max;
-  sh.opo.x_max =
-      cfg.x_max >= 0 ? cfg.x_max : (cfg.mu > 0 && cfg.dt > 0 ? 1.0 / sqrt(cfg.mu * cfg.dt) : 0.0);
-  if (alg == ALG_CFC || alg == ALG_SFC) {
-    const char *pre = alg == ALG_CFC ? "cfc" : "sfc";
-    char key[64];
-    struct {
-      const char *name;
-      double *dst;
-    } fc[] = {{"pump_start", &sh.fc_p0}, {"pump_end", &sh.fc_p1}, {"ramp", &sh.fc_ramp}};
-    for (size_t q = 0; q < sizeof fc / sizeof fc[0]; q++) {
-      snprintf(key, sizeof key, "%s_%s", pre, fc[q].name);
-      if ((rc = po_backend_param_double(be, key, fc[q].dst))) return rc;
-    }
-    if (alg == ALG_CFC) {
-      double xm;
-      if ((rc = po_backend_param_double(be, "cfc_alpha", &sh.cfc_alpha)) ||
-          (rc = po_backend_param_double(be, "cfc_beta", &sh.cfc_beta)) ||
-          (rc = po_backend_param_double(be, "cfc_e_min", &sh.cfc_emin)) ||
-          (rc = po_backend_param_double(be, "cfc_x_max", &xm)))
-        return rc;
-      if (xm > 0) sh.opo.x_max = xm;
-    } else if ((rc = po_backend_param_double(be, "sfc_k", &sh.sfc_k)) ||
-               (rc = po_backend_param_double(be, "sfc_beta_start", &sh.sfc_b0)) ||
-               (rc = po_backend_param_double(be, "sfc_beta_end", &sh.sfc_b1)) ||
-               (rc = po_backend_param_double(be, "sfc_gain_start", &sh.sfc_g0)) ||
-               (rc = po_backend_param_double(be, "sfc_gain_end", &sh.sfc_g1)))
-      return rc;
+  if ((rc = po_sde_method_parse(cfg->method, &sh->method))) return rc;
+  const double norm = coupling_norm(sh->m, cfg->eps_abs_norm);
+  sh->opo.mu = cfg->mu;
+  sh->opo.eps = cfg->eps > 0 ? cfg->eps : (norm > 0 ? eps_scale / norm : 0.0);
+  sh->opo.sigma = cfg->sigma;
+  sh->opo.e_max = cfg->e_max;
+  sh->opo.x_max = cfg->x_max >= 0
+                      ? cfg->x_max
+                      : (cfg->mu > 0 && cfg->dt > 0 ? 1.0 / sqrt(cfg->mu * cfg->dt) : 0.0);
+  if ((alg == ALG_CFC || alg == ALG_SFC) && (rc = read_feedback_control(be, alg, sh))) return rc;
+  sh->gamma = cfg->gamma + cfg->gamma_n / (double)sh->n;
+  sh->tau = cfg->tau + cfg->tau_n * (double)sh->n;
+  return PO_OK;
+}
+
+/* Runs every block: blocks in parallel (BLAS and kernels single-threaded)
+ * when there are threads for several, else in turn with the threads given
+ * to the kernels when a step has enough work (>= 1e7 multiply-adds) to
+ * amortise a few barriers.  Returns the wall time. */
+static double run_blocks(shared *sh, block *blocks, int nb, int T, int block_size, int threads) {
+  const po_ising *m = sh->m;
+  const long n = sh->n;
+  const double w0 = omp_get_wtime();
+  if (T > 1) {
+    po_blas_threads_enter(1);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+    for (int t = 0; t < nb; t++) run_block(&blocks[t]);
+    po_blas_threads_leave();
+    return omp_get_wtime() - w0;
   }
-  sh.gamma = cfg.gamma + cfg.gamma_n / (double)n;
-  sh.tau = cfg.tau + cfg.tau_n * (double)n;
-  if ((rc = device_setup(&sh, m))) return rc;
+  const double work =
+      (m->storage == PO_STORAGE_DENSE ? (double)n * (double)n : (double)m->row_ptr[n]) *
+      (sh->R < block_size ? sh->R : block_size);
+  const int kt = work >= 1e7 ? po_threads_resolve(threads) : 1;
+  /* dense: the SGEMM dominates, so the threads go to OpenBLAS only; OpenMP
+   * regions between its calls would make both thread pools spin against
+   * each other (measured: 5x slower on a loaded 2-core box) */
+  sh->kernel_threads = m->storage == PO_STORAGE_DENSE ? 1 : kt;
+  const int omp_caller = po_omp_threads_push(sh->kernel_threads);
+  po_blas_threads_enter(m->storage == PO_STORAGE_DENSE ? kt : 1);
+  for (int t = 0; t < nb; t++) run_block(&blocks[t]);
+  po_blas_threads_leave();
+  po_omp_threads_pop(omp_caller);
+  return omp_get_wtime() - w0;
+}
+
+/* The first failed block's error, phrased on the calling thread. */
+static int block_errors(const block *blocks, int nb, const cim_config *cfg) {
+  for (int t = 0; t < nb; t++) {
+    const block *b = &blocks[t];
+    if (b->rc == PO_ERR_NOMEM)
+      return po_error(PO_ERR_NOMEM, "backend cim: cannot allocate a block of %d replicas", b->Rb);
+    if (b->rc == PO_ERR_NUMERIC)
+      return po_error(PO_ERR_NUMERIC,
+                      "backend cim: %ld amplitudes became non-finite at step %ld (t = %g); "
+                      "reduce cim.dt (now %g) or the coupling cim.eps",
+                      b->bad, b->bad_step, b->bad_step * cfg->dt, cfg->dt);
+  }
+  return PO_OK;
+}
+
+/* Results: the best state visited by each replica, energies recomputed
+ * exactly. */
+static int collect_best(const shared *sh, po_samples *out) {
+  const long n = sh->n;
+  int rc = po_samples_alloc(out, sh->R, (int)n);
+  if (rc) return rc;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int r = 0; r < sh->R; r++) {
+    memcpy(out->spins + (size_t)r * n, sh->best + (size_t)r * n, (size_t)n);
+    out->energy[r] = po_ising_energy(sh->m, out->spins + (size_t)r * n);
+  }
+  return PO_OK;
+}
+
+static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+                      const po_anneal_opts *o, cim_alg alg, po_samples *out) {
+  if (!m || m->n < 1) return po_error(PO_ERR_ARG, "backend cim: empty Ising model");
+
+  cim_config cfg;
+  int rc = cim_config_read(be, &cfg);
+  if (rc) return rc;
+  const long n = m->n;
+  const int R = o->replicas;
+
+  /* Device time: one step = round_trips_per_step ring round trips. */
+  double t_rt;
+  if ((rc = cim_ring_round_trip(&cfg, n, &t_rt))) return rc;
+
+  shared sh = {0};
+  if ((rc = shared_from_opts(&sh, m, sch, o, alg, &cfg)) ||
+      (rc = read_algorithm_params(be, alg, &cfg, &sh)) || (rc = device_setup(&sh, m)))
+    return rc;
 
   size_t nr = (size_t)n * (size_t)R;
   sh.s = malloc(nr);
@@ -722,15 +806,13 @@ static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
    * any number of threads); threads take whole blocks. */
   const int CIM_BLOCK = m->storage == PO_STORAGE_DENSE ? CIM_BLOCK_DENSE : CIM_BLOCK_SPARSE;
   const int nb = (R + CIM_BLOCK - 1) / CIM_BLOCK;
-  int T = o->threads > 0 ? o->threads : omp_get_max_threads();
+  int T = po_threads_resolve(o->threads);
   if (T > nb) T = nb;
   if (T < 1) T = 1;
   block *blocks = calloc((size_t)nb, sizeof *blocks);
   if (!sh.s || !sh.best || !sh.f || !sh.fl || !sh.E || !sh.Ebest || !blocks) {
     rc = po_error(PO_ERR_NOMEM, "backend cim: cannot allocate state for N = %ld x %d replicas", n,
                   R);
-    free(blocks);
-    blocks = NULL;
     goto done;
   }
   for (int t = 0; t < nb; t++) {
@@ -740,63 +822,9 @@ static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   }
   sh.n_blocks = nb;
 
-  const double w0 = omp_get_wtime();
-  const int omp_saved = omp_get_max_threads();
-  if (T > 1) {
-    /* blocks in parallel; BLAS and the kernels run single-threaded */
-    po_blas_threads_enter(1);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
-    for (int t = 0; t < nb; t++) run_block(&blocks[t]);
-    po_blas_threads_leave();
-  } else {
-    /* blocks in turn; the kernels (SGEMM, SpMM, element-wise) use the
-     * threads when a step has enough work to amortise a few barriers
-     * (>= 1e7 multiply-adds), else they run serially */
-    const double work =
-        (m->storage == PO_STORAGE_DENSE ? (double)n * (double)n : (double)m->row_ptr[n]) *
-        (R < CIM_BLOCK ? R : CIM_BLOCK);
-    const int kt = work >= 1e7 ? (o->threads > 0 ? o->threads : omp_saved) : 1;
-    if (m->storage == PO_STORAGE_DENSE) {
-      /* the SGEMM dominates: give the threads to OpenBLAS only; OpenMP
-       * regions between its calls would make both thread pools spin
-       * against each other (measured: 5x slower on a loaded 2-core box) */
-      sh.kernel_threads = 1;
-    } else {
-      sh.kernel_threads = kt;
-    }
-    const int omp_caller = po_omp_threads_push(sh.kernel_threads);
-    po_blas_threads_enter(m->storage == PO_STORAGE_DENSE ? kt : 1);
-    for (int t = 0; t < nb; t++) run_block(&blocks[t]);
-    po_blas_threads_leave();
-    po_omp_threads_pop(omp_caller);
-  }
-  const double wall = omp_get_wtime() - w0;
-
-  for (int t = 0; t < nb; t++) {
-    const block *b = &blocks[t];
-    if (b->rc == PO_ERR_NOMEM) {
-      rc = po_error(PO_ERR_NOMEM, "backend cim: cannot allocate a block of %d replicas", b->Rb);
-      goto done;
-    }
-    if (b->rc == PO_ERR_NUMERIC) {
-      rc = po_error(PO_ERR_NUMERIC,
-                    "backend cim: %ld amplitudes became non-finite at step %ld (t = %g); "
-                    "reduce cim.dt (now %g) or the coupling cim.eps",
-                    b->bad, b->bad_step, b->bad_step * cfg.dt, cfg.dt);
-      goto done;
-    }
-  }
-
-  /* Results: best state visited by each replica, energies recomputed exactly. */
-  if ((rc = po_samples_alloc(out, R, (int)n))) goto done;
-#pragma omp parallel for schedule(dynamic, 1)
-  for (int r = 0; r < R; r++) {
-    memcpy(out->spins + (size_t)r * n, sh.best + (size_t)r * n, (size_t)n);
-    out->energy[r] = po_ising_energy(m, out->spins + (size_t)r * n);
-  }
-
-  cim_book_ledger(be, &cfg, m, R, K, t_rt, wall);
-  rc = PO_OK;
+  const double wall = run_blocks(&sh, blocks, nb, T, CIM_BLOCK, o->threads);
+  if ((rc = block_errors(blocks, nb, &cfg)) || (rc = collect_best(&sh, out))) goto done;
+  cim_book_ledger(be, &cfg, m, R, o->steps, t_rt, wall);
 
 done:
   free(sh.s), free(sh.best), free(sh.f), free(sh.fl), free(sh.E), free(sh.Ebest);
