@@ -1,7 +1,9 @@
 /* physopt: dispatches to the subcommands listed in cli/commands.h. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/common.h"
+#include "io/h5.h"
 
 #define PO_COMMAND(name, help) int po_cmd_##name(int argc, char **argv);
 #include "cli/commands.h"
@@ -37,6 +39,12 @@ static void usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+  /* HDF5's own exit handler crashes after a failed close (disk full);
+   * ours skips it then (io/h5.h).  A file size limit (ulimit -f) makes
+   * writes fail with EFBIG instead of killing us mid-file with SIGXFSZ,
+   * so temporary files are removed and the exit code says what happened. */
+  po_h5_end_at_exit();
+  signal(SIGXFSZ, SIG_IGN);
   po_cli_set_argv(argc, argv);
   po_cli_install_fault_handler();
   if (argc < 2) {

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -819,19 +821,109 @@ int po_h5_check_heaps(const char *path) {
 
 /* ---- files --------------------------------------------------------------- */
 
+static int close_failed; /* a written file could not be closed (see io/h5.h) */
+
+herr_t po_h5_close_discard(hid_t file) {
+  herr_t st = H5Fclose(file);
+  if (st < 0) close_failed = 1;
+  return st;
+}
+
+int po_h5_close_written(hid_t file, const char *path) {
+  if (po_h5_close_discard(file) >= 0) return PO_OK;
+  return po_error(PO_ERR_IO, "HDF5: cannot finish writing %s (disk full or file size limit?)",
+                  path);
+}
+
+static void end_hdf5(void) {
+  if (!close_failed) H5close();
+}
+
+void po_h5_end_at_exit(void) {
+  H5dont_atexit();
+  atexit(end_hdf5);
+}
+
+static char *dir_part(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return strdup(".");
+  if (slash == path) return strdup("/");
+  return strndup(path, (size_t)(slash - path));
+}
+
+static const char *base_part(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? slash + 1 : path;
+}
+
+static void host_name(char *buf, size_t size) {
+  if (gethostname(buf, size) != 0) snprintf(buf, size, "localhost");
+  buf[size - 1] = '\0';
+  for (char *c = buf; *c; c++)
+    if (*c == '/') *c = '_';
+}
+
+char *po_h5_tmp_name(const char *path, const char *prefix, const char *suffix) {
+  char host[256];
+  host_name(host, sizeof host);
+  char *dir = dir_part(path);
+  if (!dir) return NULL;
+  const char *base = base_part(path);
+  size_t n = strlen(dir) + strlen(prefix) + strlen(base) + strlen(host) + strlen(suffix) + 48;
+  char *t = malloc(n);
+  if (t) snprintf(t, n, "%s/%s%s.tmp.%ld@%s%s", dir, prefix, base, (long)getpid(), host, suffix);
+  free(dir);
+  return t;
+}
+
+/* Whether `name` is "<prefix><base>.tmp.<pid>@<host>..." of a process that
+ * no longer exists on this host. */
+static int is_stale_tmp(const char *name, const char *prefix, const char *base, const char *host) {
+  size_t lp = strlen(prefix), lb = strlen(base), lh = strlen(host);
+  if (strncmp(name, prefix, lp) || strncmp(name + lp, base, lb) ||
+      strncmp(name + lp + lb, ".tmp.", 5))
+    return 0;
+  char *end;
+  long pid = strtol(name + lp + lb + 5, &end, 10);
+  if (pid <= 0 || *end != '@' || strncmp(end + 1, host, lh) || (end[1 + lh] && end[1 + lh] != '.'))
+    return 0;
+  return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+void po_h5_remove_stale_tmp(const char *path) {
+  char host[256];
+  host_name(host, sizeof host);
+  char *dir = dir_part(path);
+  DIR *d = dir ? opendir(dir) : NULL;
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (!is_stale_tmp(de->d_name, "", base_part(path), host) &&
+        !is_stale_tmp(de->d_name, ".", base_part(path), host))
+      continue;
+    size_t n = strlen(dir) + strlen(de->d_name) + 2;
+    char *p = malloc(n);
+    if (p) {
+      snprintf(p, n, "%s/%s", dir, de->d_name);
+      unlink(p);
+    }
+    free(p);
+  }
+  if (d) closedir(d);
+  free(dir);
+}
+
 int po_h5_file_begin(const char *path, po_h5_file *f) {
   po_h5_quiet();
   memset(f, 0, sizeof *f);
   f->id = -1;
   if (!path || !*path) return po_error(PO_ERR_ARG, "HDF5 output: empty file name");
-  size_t len = strlen(path);
+  po_h5_remove_stale_tmp(path);
   f->path = strdup(path);
-  f->tmp_path = malloc(len + 12);
+  f->tmp_path = po_h5_tmp_name(path, "", ".XXXXXX");
   if (!f->path || !f->tmp_path) {
     po_h5_file_abort(f);
     return po_error(PO_ERR_NOMEM, "out of memory");
   }
-  snprintf(f->tmp_path, len + 12, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(f->tmp_path);
   if (fd < 0) {
     int e = errno;
@@ -858,10 +950,12 @@ int po_h5_file_commit(po_h5_file *f) {
   int rc = PO_OK;
   if (f->id < 0) return po_error(PO_ERR_ARG, "HDF5: commit of a file that is not open");
   herr_t e1 = H5Fflush(f->id, H5F_SCOPE_GLOBAL);
-  herr_t e2 = H5Fclose(f->id);
+  rc = po_h5_close_written(f->id, f->path);
   f->id = -1;
-  if (e1 < 0 || e2 < 0) {
+  if (!rc && e1 < 0) {
     rc = po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", f->tmp_path);
+  } else if (rc) {
+    /* message set by po_h5_close_written */
   } else if (rename(f->tmp_path, f->path) != 0) {
     rc = po_error(PO_ERR_IO, "cannot rename %s to %s: %s", f->tmp_path, f->path, strerror(errno));
   } else {
@@ -873,7 +967,7 @@ int po_h5_file_commit(po_h5_file *f) {
 }
 
 void po_h5_file_abort(po_h5_file *f) {
-  if (f->id >= 0) H5Fclose(f->id);
+  if (f->id >= 0) po_h5_close_discard(f->id);
   f->id = -1;
   if (f->tmp_path) unlink(f->tmp_path);
   free(f->tmp_path);

@@ -154,8 +154,8 @@ int po_h5_read_recall_run(hid_t loc, po_h5_recall_run *out);
  * "anneal" when there is none (anneal runs predate the attribute). */
 int po_h5_run_task(hid_t loc, char *buf, size_t size);
 
-/* A file written under a temporary name ("<path>.tmp.XXXXXX" in the same
- * directory) and renamed to `path` by po_h5_file_commit. */
+/* A file written under a temporary name ("<path>.tmp.<pid>@<host>.XXXXXX"
+ * in the same directory) and renamed to `path` by po_h5_file_commit. */
 typedef struct po_h5_file {
   hid_t id;       /* the open file: write provenance and runs into it */
   char *path;     /* final name */
@@ -163,6 +163,26 @@ typedef struct po_h5_file {
 } po_h5_file;
 
 int po_h5_file_begin(const char *path, po_h5_file *f);
+
+/* Closes a file opened for writing; PO_ERR_IO naming `path` when HDF5
+ * cannot write it out (disk full, file size limit).  HDF5 1.10.8 leaves a
+ * file whose close failed half-destroyed in its id table and its exit
+ * handler then dereferences it (SIGSEGV in H5F__close_cb); the failure is
+ * remembered so that po_h5_end_at_exit skips that handler. */
+int po_h5_close_written(hid_t file, const char *path);
+/* The same on an error path: sets no message (the first failure's stays). */
+herr_t po_h5_close_discard(hid_t file);
+/* For programs (the CLI calls it first thing): HDF5 is shut down by our
+ * own exit handler, which skips the shutdown after a failed close. */
+void po_h5_end_at_exit(void);
+
+/* "<dir>/<prefix><base>.tmp.<pid>@<host><suffix>": a temporary name next
+ * to `path` that says which process owns it.  Caller frees. */
+char *po_h5_tmp_name(const char *path, const char *prefix, const char *suffix);
+/* Removes the temporary files next to `path` (named by po_h5_tmp_name)
+ * whose process is dead on this host: left by kill -9, SIGXFSZ or a crash.
+ * Files of live processes and of other hosts are kept. */
+void po_h5_remove_stale_tmp(const char *path);
 /* Flushes, closes and renames onto path (replacing an existing file). */
 int po_h5_file_commit(po_h5_file *f);
 /* Closes and removes the temporary file (safe after a failed commit). */

@@ -2,6 +2,7 @@
  * docs/photonic.md).  Written to "<path>.tmp.<pid>" and renamed. */
 #include <hdf5.h>
 #include "io/h5.h"
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,10 +82,9 @@ static int write_attr(hid_t f, const po_mlp_attr *a) {
 }
 
 int po_mlp_save_attrs(const po_mlp *m, const char *path, const po_mlp_attr *attrs, int n_attrs) {
-  size_t len = strlen(path) + 32;
-  char *tmp = malloc(len);
+  po_h5_remove_stale_tmp(path);
+  char *tmp = po_h5_tmp_name(path, "", "");
   if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
-  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) {
@@ -95,11 +95,13 @@ int po_mlp_save_attrs(const po_mlp *m, const char *path, const po_mlp_attr *attr
   bad |= attr_str(f, "version", po_version());
   bad |= attr_str(f, "git_revision", po_git_revision());
   for (int i = 0; i < n_attrs; i++) bad |= write_attr(f, &attrs[i]);
-  if (H5Fclose(f) < 0) bad = 1;
+  if (po_h5_close_discard(f) < 0) bad = 1;
   if (bad || rename(tmp, path) != 0) {
+    int e = errno;
     remove(tmp);
     free(tmp);
-    return po_error(PO_ERR_IO, "%s: cannot write model file", path);
+    return po_error(PO_ERR_IO, "%s: cannot write model file: %s", path,
+                    bad ? "HDF5 write failed (disk full?)" : strerror(e));
   }
   free(tmp);
   return PO_OK;

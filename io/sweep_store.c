@@ -24,6 +24,7 @@ struct po_sweep_store {
   char *tmp_path, *final_path;
   double opened_at;
   long in_batch;
+  int lock_fd; /* holds the writer lock OUT.d/.<tag>.lock, or -1 */
 };
 
 static double now_s(void) {
@@ -77,6 +78,36 @@ static const char *base_of(const char *path) {
   return slash ? slash + 1 : path;
 }
 
+/* Takes the exclusive lock of writer `tag` (a POSIX record lock, which
+ * NFS supports and the kernel drops when the process dies, kill -9
+ * included).  Two processes with the same tag would delete each other's
+ * temporary files and number their batches alike, so each overwriting the
+ * other's part files: the second one is refused instead. */
+static int lock_writer(po_sweep_store *w, const char *out) {
+  char *path = str_printf("%s/.%s.lock", w->dir, w->tag);
+  if (!path) return po_error(PO_ERR_NOMEM, "out of memory");
+  w->lock_fd = open(path, O_RDWR | O_CREAT, 0666);
+  int e = errno;
+  free(path);
+  if (w->lock_fd < 0)
+    return po_error(PO_ERR_IO, "cannot open the lock file %s.d/.%s.lock: %s", out, w->tag,
+                    strerror(e));
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  if (fcntl(w->lock_fd, F_SETLK, &fl) == 0) return PO_OK;
+  e = errno;
+  if (e != EACCES && e != EAGAIN)
+    return po_error(PO_ERR_IO, "cannot lock %s.d/.%s.lock: %s", out, w->tag, strerror(e));
+  struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  long pid = fcntl(w->lock_fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
+  char by[48] = "";
+  if (pid > 0) snprintf(by, sizeof by, " (pid %ld)", pid);
+  return po_error(PO_ERR_IO,
+                  "%s is being written by another physopt sweep%s with writer '%s'; nothing was "
+                  "run.  Wait for it and rerun with --resume, or split the work between "
+                  "processes with --shard I/N (or mpirun)",
+                  out, by, w->tag);
+}
+
 int po_sweep_store_open(const char *out, const char *tag, double flush_s, po_sweep_store **wp) {
   *wp = NULL;
   h5_quiet();
@@ -88,6 +119,7 @@ int po_sweep_store_open(const char *out, const char *tag, double flush_s, po_swe
   w->file = H5I_INVALID_HID;
   w->runs = H5I_INVALID_HID;
   w->seq = 1;
+  w->lock_fd = -1;
   if (!w->dir || !w->tag) {
     po_sweep_store_close(w);
     return po_error(PO_ERR_NOMEM, "out of memory");
@@ -96,6 +128,11 @@ int po_sweep_store_open(const char *out, const char *tag, double flush_s, po_swe
     int e = errno;
     po_sweep_store_close(w);
     return po_error(PO_ERR_IO, "cannot create directory %s.d: %s", out, strerror(e));
+  }
+  int rc = lock_writer(w, out);
+  if (rc) {
+    po_sweep_store_close(w);
+    return rc;
   }
   DIR *d = opendir(w->dir);
   if (!d) {
@@ -139,7 +176,7 @@ static int open_batch(po_sweep_store *w) {
 
 static void drop_batch(po_sweep_store *w) {
   if (w->runs >= 0) H5Gclose(w->runs);
-  if (w->file >= 0) H5Fclose(w->file);
+  if (w->file >= 0) po_h5_close_discard(w->file);
   w->runs = w->file = H5I_INVALID_HID;
   free(w->tmp_path);
   free(w->final_path);
@@ -155,10 +192,8 @@ int po_sweep_store_flush(po_sweep_store *w) {
   }
   H5Gclose(w->runs);
   w->runs = H5I_INVALID_HID;
-  herr_t st = H5Fclose(w->file);
+  int rc = po_h5_close_written(w->file, w->tmp_path);
   w->file = H5I_INVALID_HID;
-  int rc = PO_OK;
-  if (st < 0) rc = po_error(PO_ERR_IO, "cannot close HDF5 file %s", w->tmp_path);
   if (!rc) {
     sync_path(w->tmp_path);
     if (rename(w->tmp_path, w->final_path) != 0)
@@ -209,6 +244,7 @@ int po_sweep_store_close(po_sweep_store *w) {
   if (!w) return PO_OK;
   int rc = po_sweep_store_flush(w);
   drop_batch(w);
+  if (w->lock_fd >= 0) close(w->lock_fd); /* releases the writer lock */
   free(w->dir);
   free(w->tag);
   free(w);
@@ -395,18 +431,18 @@ static int attr_i64(hid_t loc, const char *name, long long v) {
   return st < 0 ? po_error(PO_ERR_IO, "cannot write attribute %s", name) : PO_OK;
 }
 
-/* Temporary name next to `path`, unique per process. */
+/* Temporary name next to `path`, unique per process; the temporary files
+ * of dead processes are removed first. */
 static char *tmp_next_to(const char *path) {
-  char *dir = dir_of(path);
-  char *t = dir ? str_printf("%s/.%s.tmp.%ld", dir, base_of(path), (long)getpid()) : NULL;
-  free(dir);
-  return t;
+  po_h5_remove_stale_tmp(path);
+  return po_h5_tmp_name(path, ".", "");
 }
 
 static int commit_file(hid_t f, const char *tmp, const char *path) {
-  if (H5Fclose(f) < 0) {
+  int rc = po_h5_close_written(f, tmp);
+  if (rc) {
     unlink(tmp);
-    return po_error(PO_ERR_IO, "cannot close %s", tmp);
+    return rc;
   }
   sync_path(tmp);
   if (rename(tmp, path) != 0) {
@@ -447,7 +483,7 @@ int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, long r
   }
   if (g >= 0) H5Gclose(g);
   if (rc) {
-    H5Fclose(f);
+    po_h5_close_discard(f);
     unlink(tmp);
   } else
     rc = commit_file(f, tmp, out);
@@ -615,7 +651,7 @@ int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
   }
   if (runs >= 0) H5Gclose(runs);
   if (rc) {
-    if (f >= 0) H5Fclose(f);
+    if (f >= 0) po_h5_close_discard(f);
     unlink(tmp);
   } else
     rc = commit_file(f, tmp, dest);
