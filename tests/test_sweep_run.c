@@ -378,8 +378,7 @@ static void test_two_solo_sweeps(void **state) {
       pid[i] = fork();
       if (pid[i] == 0) {
         if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
-        execl(bin, bin, "sweep", sweep_ini, "--out", out, "--flush-seconds", "0.01",
-              (char *)NULL);
+        execl(bin, bin, "sweep", sweep_ini, "--out", out, "--flush-seconds", "0.01", (char *)NULL);
         _exit(127);
       }
       assert_true(pid[i] > 0);
@@ -437,8 +436,8 @@ static void test_full_disk_then_resume(void **state) {
   snprintf(err, sizeof err, "%s/full.err", dir);
   const char *flush[] = {"0", "1000"}; /* a part file per run; one for all */
   for (int k = 0; k < 2; k++) {
-    char *argv[] = {bin, "sweep", sweep_ini, "--out", out, "--resume", "--flush-seconds",
-                    (char *)flush[k], NULL};
+    char *argv[] = {bin,        "sweep",           sweep_ini,        "--out", out,
+                    "--resume", "--flush-seconds", (char *)flush[k], NULL};
     int st = exec_fsize_limited(argv, 6000, err);
     if (!WIFEXITED(st)) fail_msg("sweep under a file size limit died of signal %d", WTERMSIG(st));
     assert_int_equal(WEXITSTATUS(st), 4);
@@ -461,8 +460,8 @@ static void test_full_disk_solve(void **state) {
   assert_int_equal(mkdir(sub, 0777), 0);
   snprintf(out, sizeof out, "%s/s.h5", sub);
   snprintf(err, sizeof err, "%s/solve.err", dir);
-  char *argv[] = {bin, "solve", "--problem", "sk:300:1", "--replicas", "64", "--steps", "10",
-                  "--out", out, NULL};
+  char *argv[] = {bin,       "solve", "--problem", "sk:300:1", "--replicas", "64",
+                  "--steps", "10",    "--out",     out,        NULL};
   int st = exec_fsize_limited(argv, 10000, err);
   if (!WIFEXITED(st)) fail_msg("solve under a file size limit died of signal %d", WTERMSIG(st));
   assert_int_equal(WEXITSTATUS(st), 4);
