@@ -44,9 +44,10 @@ int po_lines_next(po_lines *r, int *got) {
     if (r->len + 1 >= r->cap && (rc = grow(r))) return rc;
     r->buf[r->len++] = (char)c;
   }
-  if (ferror(r->f))
-    return po_error(PO_ERR_IO, "%s:%ld: read error: %s", r->path, r->line,
-                    strerror(errno ? errno : EIO));
+  if (ferror(r->f)) {
+    r->read_errno = errno ? errno : EIO;
+    return po_error(PO_ERR_IO, "%s:%ld: read error: %s", r->path, r->line, strerror(r->read_errno));
+  }
   if (!any) {
     r->line--;
     return PO_OK;

@@ -19,7 +19,8 @@ typedef struct po_lines {
   char *buf;        /* the current line, NUL-terminated, line end removed */
   size_t len;       /* its length */
   size_t cap, max_len;
-  long line; /* 1-based number of the current line */
+  long line;      /* 1-based number of the current line */
+  int read_errno; /* errno of a read error (PO_ERR_IO from po_lines_next) */
 } po_lines;
 
 /* Opens path for reading (PO_ERR_IO naming it on failure); max_len 0 means

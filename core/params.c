@@ -232,7 +232,8 @@ int po_params_load_ini(po_params *p, const char *path) {
   }
   free(st.seen);
   po_lines_close(&r);
-  if (rc == PO_ERR_IO) return po_error_wrap(rc, "cannot read config file %s", path);
+  if (rc == PO_ERR_IO && r.read_errno) /* e.g. EISDIR: a directory is no configuration */
+    return po_error(rc, "cannot read config file %s: %s", path, strerror(r.read_errno));
   return rc;
 }
 
