@@ -145,6 +145,20 @@ static const cli_case cases[] = {
      {"\"replicas\": 3", "\"steps\": 30", "\"algorithm\": \"pt\""},
      {NULL},
      "error"},
+    /* Issue 12 item 7: an output that cannot be written fails before the
+     * work (train used to fail after training, without errno). */
+    {"train --out /proc/physopt-x.h5 --epochs 1",
+     4,
+     {NULL},
+     {"run.out = /proc/physopt-x.h5: cannot write there", "No such file or directory"},
+     "Epoch"},
+    /* Issue 12 item 11: an existing result (here any existing file) is not
+     * replaced without --force, e.g. when a stored config is re-run. */
+    {"solve --problem sk:12:1 --steps 10 --out {TMP}/good.ini",
+     4,
+     {NULL},
+     {"run.out = {TMP}/good.ini exists: pass --force"},
+     NULL},
     /* Robustness (regressions): a directory as a config or sweep file is a
      * read error, not an empty configuration. */
     {"solve --config {TMP}", 4, {NULL}, {"cannot read config file {TMP}: Is a directory"}, NULL},
