@@ -309,11 +309,28 @@ static int lookup(const po_params *p, const po_param_section *sec, const char *k
   return PO_OK;
 }
 
+/* A range limit written exactly: the shortest of %.6g .. %.17g that reads
+ * back as the same double ("[1, 1.67772e+07]" hid that 16777216 was the
+ * limit, and a value just above the rounded one was refused). */
+typedef struct limit_text {
+  char s[40];
+} limit_text;
+
+static limit_text exact(double v) {
+  limit_text t;
+  for (int prec = 6; prec <= 17; prec++) {
+    snprintf(t.s, sizeof t.s, "%.*g", prec, v);
+    if (strtod(t.s, NULL) == v) break;
+  }
+  return t;
+}
+
 static int range_error(const po_param_section *sec, const po_param_spec *s, const char *text) {
   /* "1" marks a dimensionless quantity in the spec tables; not worth printing. */
   int show_unit = s->unit && *s->unit && strcmp(s->unit, "1");
-  return po_error(PO_ERR_ARG, "%s.%s = %s is outside the accepted range [%g, %g]%s%s", sec->name,
-                  s->key, text, s->min, s->max, show_unit ? " " : "", show_unit ? s->unit : "");
+  return po_error(PO_ERR_ARG, "%s.%s = %s is outside the accepted range [%s, %s]%s%s", sec->name,
+                  s->key, text, exact(s->min).s, exact(s->max).s, show_unit ? " " : "",
+                  show_unit ? s->unit : "");
 }
 
 int po_params_int(const po_params *p, const po_param_section *sec, const char *key, long *out) {
@@ -326,8 +343,8 @@ int po_params_int(const po_params *p, const po_param_section *sec, const char *k
   errno = 0;
   double v = strtod(text, &end);
   if (end == text || *end || errno || v != floor(v) || fabs(v) > 9e15)
-    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not an integer (accepted range [%g, %g])",
-                    sec->name, key, text, s->min, s->max);
+    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not an integer (accepted range [%s, %s])",
+                    sec->name, key, text, exact(s->min).s, exact(s->max).s);
   if (v < s->min || v > s->max) return range_error(sec, s, text);
   *out = (long)v;
   return PO_OK;
@@ -344,8 +361,8 @@ int po_params_double(const po_params *p, const po_param_section *sec, const char
   errno = 0;
   double v = strtod(text, &end);
   if (end == text || *end || errno || !isfinite(v))
-    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not a finite number (accepted range [%g, %g])",
-                    sec->name, key, text, s->min, s->max);
+    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not a finite number (accepted range [%s, %s])",
+                    sec->name, key, text, exact(s->min).s, exact(s->max).s);
   if (v < s->min || v > s->max) return range_error(sec, s, text);
   *out = v;
   return PO_OK;

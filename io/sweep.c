@@ -580,6 +580,21 @@ int po_sweep_id_parse(const char *text, uint64_t *id) {
   return PO_OK;
 }
 
+/* A Slurm variable as a whole decimal number in [0, 2^31): "x", "", "3x"
+ * and 4294967297 are errors naming the variable (they used to become 0). */
+static int env_long(const char *name, const char *text, long *out) {
+  errno = 0;
+  char *end;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || errno || v < 0 || v > INT32_MAX)
+    return po_error(PO_ERR_ARG,
+                    "%s=%s is not an integer in [0, 2147483647]; use --shard i/n to choose the "
+                    "shard explicitly",
+                    name, text);
+  *out = v;
+  return PO_OK;
+}
+
 int po_sweep_parse_shard(const char *spec, int *index, int *count) {
   long i = 0, n = 1;
   char *end;
@@ -594,11 +609,19 @@ int po_sweep_parse_shard(const char *spec, int *index, int *count) {
   } else {
     const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
     const char *mn = getenv("SLURM_ARRAY_TASK_MIN");
+    if (id && !cnt)
+      return po_error(PO_ERR_ARG,
+                      "SLURM_ARRAY_TASK_ID=%s is set but SLURM_ARRAY_TASK_COUNT is not: every "
+                      "array task would run every run; use --shard i/n",
+                      id);
     if (id && cnt) {
-      long lo = mn ? strtol(mn, NULL, 10) : 0;
-      i = strtol(id, NULL, 10) - lo;
-      n = strtol(cnt, NULL, 10);
-      if (n < 1 || i < 0 || i >= n)
+      long lo = 0, raw_id = 0;
+      if (env_long("SLURM_ARRAY_TASK_ID", id, &raw_id) ||
+          env_long("SLURM_ARRAY_TASK_COUNT", cnt, &n) ||
+          (mn && env_long("SLURM_ARRAY_TASK_MIN", mn, &lo)))
+        return PO_ERR_ARG;
+      i = raw_id - lo;
+      if (n < 1 || i < 0 || i >= n || n > 1000000)
         return po_error(PO_ERR_ARG,
                         "SLURM_ARRAY_TASK_ID=%s (min %ld) and SLURM_ARRAY_TASK_COUNT=%s do not "
                         "give a shard in [0, count); use --shard i/n",

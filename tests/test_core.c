@@ -194,6 +194,27 @@ static void test_params_ini_long_lines_and_repeats(void **state) {
   po_params_destroy(p);
 }
 
+/* Issue 12 item 9: range limits are printed exactly (16777216, not the
+ * rounded 1.67772e+07). */
+static void test_params_range_limits_exact(void **state) {
+  (void)state;
+  static const po_param_spec specs[] = {
+      {"count", PO_PARAM_INT, "1", 1, 16777216, NULL, "1", "a count"},
+      {"tau", PO_PARAM_DOUBLE, "0.5", 0.1, 1.2345678901, NULL, "s", "a time"}};
+  static const po_param_section sec = {"lim", specs, 2};
+  po_params *p;
+  po_params_create(&p);
+  long n;
+  double v;
+  assert_int_equal(po_params_set(p, "lim.count", "16777217"), PO_OK);
+  assert_int_equal(po_params_int(p, &sec, "count", &n), PO_ERR_ARG);
+  if (!strstr(po_last_error(), "[1, 16777216]")) fail_msg("%s", po_last_error());
+  assert_int_equal(po_params_set(p, "lim.tau", "1.23456789011"), PO_OK);
+  assert_int_equal(po_params_double(p, &sec, "tau", &v), PO_ERR_ARG);
+  if (!strstr(po_last_error(), "[0.1, 1.2345678901] s")) fail_msg("%s", po_last_error());
+  po_params_destroy(p);
+}
+
 static void test_schedule_values(void **state) {
   (void)state;
   po_schedule s;
@@ -332,6 +353,7 @@ int main(void) {
       cmocka_unit_test(test_params_errors_name_parameter_and_range),
       cmocka_unit_test(test_params_ini_syntax_error_names_file_and_line),
       cmocka_unit_test(test_params_ini_long_lines_and_repeats),
+      cmocka_unit_test(test_params_range_limits_exact),
       cmocka_unit_test(test_schedule_values),
       cmocka_unit_test(test_tts99),
       cmocka_unit_test(test_ledger),

@@ -183,6 +183,22 @@ static void test_shard(void **state) {
   assert_int_equal(po_sweep_parse_shard(NULL, &i, &n), PO_OK);
   assert_int_equal(i, 2);
   assert_int_equal(n, 4);
+  /* Issue 12 item 9: Slurm variables that are not numbers, or do not fit,
+   * are errors naming them (x used to run shard 0; 4294967297 ran 0 runs). */
+  static const char *const bad[][3] = {{"x", "4", "SLURM_ARRAY_TASK_ID=x"},
+                                       {"5", "4294967297", "SLURM_ARRAY_TASK_COUNT=4294967297"},
+                                       {"5", "", "SLURM_ARRAY_TASK_COUNT="},
+                                       {"5x", "4", "SLURM_ARRAY_TASK_ID=5x"}};
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    setenv("SLURM_ARRAY_TASK_ID", bad[k][0], 1);
+    setenv("SLURM_ARRAY_TASK_COUNT", bad[k][1], 1);
+    assert_int_equal(po_sweep_parse_shard(NULL, &i, &n), PO_ERR_ARG);
+    if (!strstr(po_last_error(), bad[k][2])) fail_msg("message: %s", po_last_error());
+  }
+  unsetenv("SLURM_ARRAY_TASK_COUNT");
+  assert_int_equal(po_sweep_parse_shard(NULL, &i, &n), PO_ERR_ARG);
+  assert_non_null(strstr(po_last_error(), "SLURM_ARRAY_TASK_COUNT is not"));
+  setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
   unsetenv("SLURM_ARRAY_TASK_ID");
   assert_int_equal(po_sweep_parse_shard("", &i, &n), PO_OK);
   assert_int_equal(n, 1);
