@@ -169,6 +169,54 @@ static void test_ids(void **state) {
   assert_int_equal(po_sweep_id_parse("xyz", &back), PO_ERR_PARSE);
 }
 
+/* Issue 12 item 10: a list of one backend's setting multiplies only that
+ * backend's runs.  backend = cpu, cim with [cim] dt = 0.05, 0.1 is 3 runs,
+ * not 4 (the cpu run appeared twice with different ids). */
+static void test_backend_lists_apply_to_their_backend(void **state) {
+  (void)state;
+  const char *a[] = {"problem.spec=sk:10:1", "run.backend=cpu, cim", "cim.dt=0.05, 0.1",
+                     "cpu.kernel=general", NULL};
+  po_sweep *s = expand(a);
+  assert_int_equal(po_sweep_size(s), 3);
+  int cpu = 0, cim = 0, dt[2] = {0, 0};
+  for (size_t r = 0; r < po_sweep_size(s); r++) {
+    po_params *rp;
+    assert_int_equal(po_sweep_run_params(s, r, &rp), PO_OK);
+    const char *b = po_params_get(rp, "run", "backend"), *d = po_params_get(rp, "cim", "dt");
+    if (!strcmp(b, "cpu")) {
+      cpu++;
+      assert_null(d); /* not part of a cpu run */
+      assert_string_equal(po_sweep_run_value(s, r, 1), "-");
+    } else {
+      cim++;
+      assert_non_null(d);
+      dt[!strcmp(d, "0.1")]++;
+    }
+    assert_string_equal(po_params_get(rp, "cpu", "kernel"), "general"); /* single values stay */
+    assert_true(po_sweep_config_id(rp, 0) == po_sweep_run_id(s, r));
+    assert_int_equal(po_sweep_find(s, po_sweep_run_id(s, r)), r);
+    po_params_destroy(rp);
+  }
+  assert_int_equal(cpu, 1);
+  assert_int_equal(cim, 2);
+  assert_int_equal(dt[0], 1);
+  assert_int_equal(dt[1], 1);
+  po_sweep_destroy(s);
+  /* The same value twice is still an error, not a silent merge. */
+  const char *twice[] = {"problem.spec=sk:10:1", "run.backend=cpu, cim", "cim.dt=0.1, 0.1", NULL};
+  po_params *p;
+  assert_int_equal(po_params_create(&p), PO_OK);
+  for (int i = 0; twice[i]; i++) {
+    const char *eq = strchr(twice[i], '=');
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - twice[i]), twice[i]);
+    assert_int_equal(po_params_set(p, name, eq + 1), PO_OK);
+  }
+  assert_int_equal(po_sweep_expand(p, &s), PO_ERR_ARG);
+  assert_non_null(strstr(po_last_error(), "identical parameters"));
+  po_params_destroy(p);
+}
+
 static void test_shard(void **state) {
   (void)state;
   int i, n;
@@ -295,10 +343,15 @@ static void test_report_coverage(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_split),        cmocka_unit_test(test_cartesian),
-      cmocka_unit_test(test_zip),          cmocka_unit_test(test_ids),
-      cmocka_unit_test(test_shard),        cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_report_stats), cmocka_unit_test(test_report_coverage),
+      cmocka_unit_test(test_split),
+      cmocka_unit_test(test_cartesian),
+      cmocka_unit_test(test_zip),
+      cmocka_unit_test(test_ids),
+      cmocka_unit_test(test_backend_lists_apply_to_their_backend),
+      cmocka_unit_test(test_shard),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_report_stats),
+      cmocka_unit_test(test_report_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
