@@ -238,8 +238,20 @@ static const char *value_at(const entry *e, const size_t *choice) {
   return e->axis < 0 ? e->items[0] : e->items[choice[e->axis]];
 }
 
+/* Whether backend `owner` takes part in runs of `backend`: itself, or its
+ * fallback chain (opened with the same parameters: photonic anneals
+ * through cpu, so cpu.kernel matters to photonic runs). */
+static int serves(const char *owner, const char *backend) {
+  const po_backend_ops *b = po_backend_find(backend);
+  for (int depth = 0; b && depth < 8; depth++) {
+    if (!strcmp(b->name, owner)) return 1;
+    b = b->fallback ? po_backend_find(b->fallback) : NULL;
+  }
+  return !strcmp(owner, backend);
+}
+
 /* Whether entry e is a swept setting of a backend other than the point's
- * run.backend (NULL: not given, then nothing is foreign).  Such a list
+ * run.backend and its fallbacks (NULL: not given, then nothing is foreign).  Such a list
  * cannot change the run, so it stays out of the run's id and points that
  * differ only in it are one run (issue 12 item 10: with backend = cpu, cim
  * and [cim] dt = 0.05, 0.1 the cpu run used to appear twice). */
@@ -249,7 +261,7 @@ static int foreign_list(const entry *e, const char *backend) {
     const po_backend_ops *o = po_backend_ops_at(b);
     int owns = (o->params && !strcmp(o->params->name, e->section)) ||
                (o->energy && !strcmp(o->energy->name, e->section));
-    if (owns) return strcmp(o->name, backend) != 0;
+    if (owns) return !serves(o->name, backend);
   }
   return 0;
 }

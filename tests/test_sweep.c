@@ -202,6 +202,13 @@ static void test_backend_lists_apply_to_their_backend(void **state) {
   assert_int_equal(dt[0], 1);
   assert_int_equal(dt[1], 1);
   po_sweep_destroy(s);
+  /* A fallback's settings matter to the backend that falls back on it
+   * (photonic anneals through cpu): nothing is merged here. */
+  const char *fb[] = {"problem.spec=sk:10:1", "run.backend=cpu, photonic",
+                      "cpu.kernel=general, multispin", NULL};
+  s = expand(fb);
+  assert_int_equal(po_sweep_size(s), 4);
+  po_sweep_destroy(s);
   /* The same value twice is still an error, not a silent merge. */
   const char *twice[] = {"problem.spec=sk:10:1", "run.backend=cpu, cim", "cim.dt=0.1, 0.1", NULL};
   po_params *p;
