@@ -336,7 +336,7 @@ static void ms_track(const msmodel *mm, const uint64_t *X, uint64_t *BX, int64_t
   for (int i = 0; i < mm->n; i++) BX[i] = (BX[i] & ~better) | (X[i] & better);
 }
 
-int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, uint64_t seed,
+int po_cpu_multispin_sa(const po_ising *m, const po_cpu_betas *betas, long K, int R, uint64_t seed,
                         uint64_t run_id, int threads, po_progress_fn progress, void *progress_ctx,
                         int final_state, int8_t *spins, po_cpu_counts *counts) {
   if (!m->pm1) return po_error(PO_ERR_ARG, "multispin kernel needs +/-1 couplings without fields");
@@ -348,20 +348,13 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
   uint64_t *BX = malloc((size_t)W * n * sizeof *BX);
   int64_t *Ebest = malloc((size_t)W * 64 * sizeof *Ebest);
   msword *ws = calloc((size_t)W, sizeof *ws);
-  uint64_t *t1 = malloc((size_t)K * sizeof *t1), *t2 = malloc((size_t)K * sizeof *t2);
-  if (!X || !BX || !Ebest || !ws || !t1 || !t2) {
+  if (!X || !BX || !Ebest || !ws) {
     free(X);
     free(BX);
     free(Ebest);
     free(ws);
-    free(t1);
-    free(t2);
     msmodel_free(&mm);
     return po_error(PO_ERR_NOMEM, "multispin: out of memory for %d replicas of %d spins", R, n);
-  }
-  for (long k = 0; k < K; k++) {
-    t1[k] = thr32(exp(-2.0 * betas[k]));
-    t2[k] = thr32(exp(-4.0 * betas[k]));
   }
   const uint64_t stream_run = po_hash2(run_id, ETAG);
   const long pstep = K / 32 > 0 ? K / 32 : 1; /* progress every pstep sweeps of a word */
@@ -384,7 +377,9 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
       const uint64_t valid = lanes == 64 ? ~UINT64_C(0) : (UINT64_C(1) << lanes) - 1;
       uint64_t *Xw = X + (size_t)w * n;
       for (long k = 0; k < K; k++) {
-        ms_sweep(&mm, Xw, &ws[w], t1[k], t2[k], valid);
+        /* Thresholds per sweep (a pow and two exp beside n word updates). */
+        const double beta = po_cpu_beta_at(betas, k);
+        ms_sweep(&mm, Xw, &ws[w], thr32(exp(-2.0 * beta)), thr32(exp(-4.0 * beta)), valid);
         if (!final_state && (k >= late || (k + 1) % 16 == 0 || k == K - 1))
           ms_track(&mm, Xw, BX + (size_t)w * n, Ebest + (size_t)w * 64);
         if ((k + 1) % pstep == 0) {
@@ -422,8 +417,6 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
   free(BX);
   free(Ebest);
   free(ws);
-  free(t1);
-  free(t2);
   msmodel_free(&mm);
   return PO_OK;
 }
