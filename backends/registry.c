@@ -103,12 +103,85 @@ const char *po_backend_name(const po_backend *b) {
 }
 
 unsigned po_backend_caps(const po_backend *b) {
-  unsigned caps = b->ops->caps;
-  if (b->ops->fallback) {
-    const po_backend_ops *f = po_backend_find(b->ops->fallback);
-    if (f) caps |= f->caps;
+  po_backend_info info;
+  return po_backend_info_get(b->ops->name, &info) == PO_OK ? info.caps : b->ops->caps;
+}
+
+/* The op table entry of op, as a truth value. */
+static int offers(const po_backend_ops *o, po_op op) {
+  switch (op) {
+  case PO_OP_MATMUL:
+    return o->matmul != NULL;
+  case PO_OP_ANNEAL:
+    return o->algorithms != NULL && o->algorithms[0].name != NULL;
+  case PO_OP_RECALL:
+    return o->recall != NULL;
+  default:
+    return 0;
   }
-  return caps;
+}
+
+static void add_section(po_backend_info *info, const po_param_section *sec) {
+  if (sec && info->n_sections < PO_BACKEND_MAX_SECTIONS) info->sections[info->n_sections++] = sec;
+}
+
+int po_backend_info_get(const char *name, po_backend_info *out) {
+  memset(out, 0, sizeof *out);
+  const po_backend_ops *o = name ? po_backend_find(name) : NULL;
+  if (!o) return unknown_backend(name ? name : "(null)");
+  const po_backend_ops *f = o->fallback ? po_backend_find(o->fallback) : NULL;
+  if (o->fallback && !f)
+    return po_error(PO_ERR_NOT_FOUND, "backend %s: its fallback '%s' is not registered", o->name,
+                    o->fallback);
+  out->ops = o;
+  out->caps = o->caps | (f ? f->caps : 0u);
+  for (int op = 0; op < PO_OP_COUNT; op++)
+    out->serves[op] = offers(o, (po_op)op) ? o : f && offers(f, (po_op)op) ? f : NULL;
+  if (out->serves[PO_OP_ANNEAL]) out->algorithms = out->serves[PO_OP_ANNEAL]->algorithms;
+  add_section(out, o->params);
+  add_section(out, o->energy);
+  if (f) {
+    add_section(out, f->params);
+    add_section(out, f->energy);
+  }
+  return PO_OK;
+}
+
+const char *po_backend_info_server(const po_backend_info *info, po_op op) {
+  return op < PO_OP_COUNT && info->serves[op] ? info->serves[op]->name : NULL;
+}
+
+const char *po_backend_algorithm_names(const po_backend_info *info, const char *sep, char *buf,
+                                       size_t size) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (const po_algorithm *a = info->algorithms; a && a->name && used < size; a++)
+    used += (size_t)snprintf(buf + used, size - used, "%s%s", a == info->algorithms ? "" : sep,
+                             a->name);
+  if (!info->algorithms) snprintf(buf, size, "-");
+  return buf;
+}
+
+int po_backend_algorithm(const po_backend_info *info, const char *name, const po_algorithm **out) {
+  *out = NULL;
+  const po_backend_ops *o = info->ops, *server = info->serves[PO_OP_ANNEAL];
+  if (!server)
+    return po_error(PO_ERR_UNSUPPORTED, "backend %s has no op ising_anneal%s%s", o->name,
+                    name && *name ? " (run.algorithm = " : "", name && *name ? name : "");
+  if (!name || !*name) {
+    *out = &info->algorithms[0];
+    return PO_OK;
+  }
+  for (const po_algorithm *a = info->algorithms; a->name; a++)
+    if (!strcmp(a->name, name)) {
+      *out = a;
+      return PO_OK;
+    }
+  char list[512];
+  return po_error(
+      PO_ERR_ARG, "run.algorithm = '%s' is not an algorithm of backend %s%s%s (valid: %s)", name,
+      o->name, server != o ? ", which anneals on " : "", server != o ? server->name : "",
+      po_backend_algorithm_names(info, "|", list, sizeof list));
 }
 
 po_ledger *po_backend_ledger(po_backend *b) {
@@ -160,7 +233,13 @@ int po_backend_ising_anneal(po_backend *b, const po_ising *m, const po_schedule 
                             const po_anneal_opts *o, po_samples *out) {
   if (o->replicas < 1) return po_error(PO_ERR_ARG, "replicas = %d must be >= 1", o->replicas);
   if (o->steps < 1) return po_error(PO_ERR_ARG, "steps = %ld must be >= 1", o->steps);
-  if (b->ops->ising_anneal) return b->ops->ising_anneal(b, m, s, o, out);
+  if (b->ops->algorithms) {
+    po_backend_info info;
+    const po_algorithm *a;
+    int rc = po_backend_info_get(b->ops->name, &info);
+    if (!rc) rc = po_backend_algorithm(&info, o->algorithm, &a);
+    return rc ? rc : a->run(b, m, s, o, out);
+  }
   po_backend *f = NULL;
   int rc = fallback_for(b, "ising_anneal", &f);
   if (rc) return rc;

@@ -91,6 +91,74 @@ static void json_section(po_json *j, const char *name, const po_param_section *s
   po_json_close(j);
 }
 
+static void json_algorithms(po_json *j, const po_backend_info *info) {
+  po_json_array(j, "algorithm_table");
+  for (const po_algorithm *a = info->algorithms; a && a->name; a++) {
+    po_json_object(j, NULL);
+    po_json_string(j, "name", a->name);
+    po_json_string(j, "summary", a->summary);
+    po_json_int(j, "default_steps", a->default_steps);
+    po_json_close(j);
+  }
+  po_json_close(j);
+}
+
+static void json_backend(po_json *j, const po_backend_info *info) {
+  const po_backend_ops *o = info->ops;
+  char own[64], all[64], names[512];
+  caps_text(o->caps, own, sizeof own);
+  caps_text(info->caps, all, sizeof all);
+  po_json_object(j, NULL);
+  po_json_string(j, "name", o->name);
+  po_json_string(j, "summary", o->summary);
+  po_json_string(j, "capabilities", own);
+  po_json_string(j, "capabilities_with_fallback", all);
+  po_json_string(j, "algorithms",
+                 info->algorithms ? po_backend_algorithm_names(info, "|", names, sizeof names)
+                                  : NULL);
+  if (info->algorithms) po_json_int(j, "default_steps", info->algorithms[0].default_steps);
+  po_json_string(j, "anneals_on", po_backend_info_server(info, PO_OP_ANNEAL));
+  po_json_string(j, "matmul_on", po_backend_info_server(info, PO_OP_MATMUL));
+  po_json_string(j, "recall_on", po_backend_info_server(info, PO_OP_RECALL));
+  json_algorithms(j, info);
+  po_json_string(j, "fallback", o->fallback);
+  json_section(j, "parameters", o->params);
+  json_section(j, "energy", o->energy);
+  po_json_close(j);
+}
+
+/* "cpu" or "cpu (fallback)" for the backend that runs op. */
+static const char *server_text(const po_backend_info *info, po_op op, char *buf, size_t size) {
+  const char *s = po_backend_info_server(info, op);
+  snprintf(buf, size, "%s%s", s ? s : "-", s && info->serves[op] != info->ops ? " (fallback)" : "");
+  return buf;
+}
+
+static void print_backend(const po_backend_info *info, int blank_line) {
+  const po_backend_ops *o = info->ops;
+  char own[64], all[64], m[64], a[64], r[64];
+  caps_text(o->caps, own, sizeof own);
+  caps_text(info->caps, all, sizeof all);
+  if (blank_line) printf("\n");
+  printf("%s: %s\n", o->name, o->summary ? o->summary : "");
+  printf("  capabilities: %s", own);
+  if (o->fallback) printf(" (with fallback %s: %s)", o->fallback, all);
+  printf("\n  runs:         matmul on %s, ising_anneal on %s, recall on %s\n",
+         server_text(info, PO_OP_MATMUL, m, sizeof m), server_text(info, PO_OP_ANNEAL, a, sizeof a),
+         server_text(info, PO_OP_RECALL, r, sizeof r));
+  char names[512];
+  printf("  algorithms:   %s%s\n", po_backend_algorithm_names(info, "|", names, sizeof names),
+         info->algorithms ? " (the first is the default)" : "");
+  for (const po_algorithm *al = info->algorithms; al && al->name; al++)
+    printf("    %-12s %6ld steps by default  %s\n", al->name, al->default_steps, al->summary);
+  printf("  fallback:     %s\n", o->fallback ? o->fallback : "none");
+  printf("  sections:    ");
+  for (int k = 0; k < info->n_sections; k++) printf(" [%s]", info->sections[k]->name);
+  printf("\n");
+  print_section("parameters", o->params);
+  print_section("energy cost model", o->energy);
+}
+
 int po_cmd_backends(int argc, char **argv) {
   po_cli cli;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
@@ -99,12 +167,8 @@ int po_cmd_backends(int argc, char **argv) {
   if (!rc && cli.out)
     rc = po_error(PO_ERR_ARG, "physopt backends writes no file: --out (run.out) is not accepted");
   const char *only = !rc && cli.n_args ? cli.args[0] : NULL;
-  if (!rc && only && !po_backend_find(only)) {
-    po_backend *b = NULL; /* po_backend_open phrases the error with the list */
-    rc = po_backend_open(only, NULL, &b);
-    po_backend_close(b);
-    if (!rc) rc = po_error(PO_ERR_NOT_FOUND, "unknown backend '%s'", only);
-  }
+  po_backend_info checked;
+  if (!rc && only) rc = po_backend_info_get(only, &checked); /* the error lists the names */
   if (rc) {
     po_cli_free(&cli);
     return po_cli_exit(rc);
@@ -117,36 +181,16 @@ int po_cmd_backends(int argc, char **argv) {
   for (size_t i = 0; i < po_backend_count(); i++) {
     const po_backend_ops *o = po_backend_ops_at(i);
     if (only && strcmp(o->name, only)) continue;
-    unsigned caps = o->caps;
-    const po_backend_ops *fb = o->fallback ? po_backend_find(o->fallback) : NULL;
-    if (fb) caps |= fb->caps;
-    char own[64], all[64];
-    caps_text(o->caps, own, sizeof own);
-    caps_text(caps, all, sizeof all);
-    if (cli.json) {
-      po_json_object(&j, NULL);
-      po_json_string(&j, "name", o->name);
-      po_json_string(&j, "summary", o->summary);
-      po_json_string(&j, "capabilities", own);
-      po_json_string(&j, "capabilities_with_fallback", all);
-      po_json_string(&j, "algorithms", o->algorithms);
-      if (caps & PO_CAP_ISING) po_json_int(&j, "default_steps", po_run_default_steps(o));
-      po_json_string(&j, "fallback", o->fallback);
-      json_section(&j, "parameters", o->params);
-      json_section(&j, "energy", o->energy);
-      po_json_close(&j);
-      continue;
-    }
-    if (i && !only) printf("\n");
-    printf("%s: %s\n", o->name, o->summary ? o->summary : "");
-    printf("  capabilities: %s", own);
-    if (fb) printf(" (with fallback %s: %s)", o->fallback, all);
-    printf("\n  algorithms:   %s\n", o->algorithms ? o->algorithms : "-");
-    if (caps & PO_CAP_ISING)
-      printf("  steps:        %ld by default (solve --steps)\n", po_run_default_steps(o));
-    printf("  fallback:     %s\n", o->fallback ? o->fallback : "none");
-    print_section("parameters", o->params);
-    print_section("energy cost model", o->energy);
+    po_backend_info info;
+    if ((rc = po_backend_info_get(o->name, &info))) break;
+    if (cli.json)
+      json_backend(&j, &info);
+    else
+      print_backend(&info, i && !only);
+  }
+  if (rc) {
+    po_cli_free(&cli);
+    return po_cli_exit(rc);
   }
   if (cli.json) po_json_end(&j);
   po_cli_free(&cli);

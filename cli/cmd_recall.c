@@ -10,10 +10,11 @@
 #include <unistd.h>
 #include "cli/common.h"
 #include "cli/recall_run.h"
+#include "cli/run_config.h"
 #include "io/h5.h"
 #include "physopt/memory.h"
 
-static const po_param_section *const base_secs[] = {&po_recall_run_section, &po_cavity_params};
+static const po_param_section *const base_secs[] = {&po_recall_run_section};
 
 static const po_cli_option opts[] = {
     {"backend", "run.backend", "NAME", "backend (cpu, cavity)"},
@@ -144,6 +145,7 @@ static int write_common_attrs(hid_t g, const po_recall_setup *s, const char *bac
 /* What the command line asks for, beyond the experiment's settings. */
 typedef struct recall_request {
   const char *backend, *rule, *sweep, *plot; /* sweep/plot NULL when absent */
+  po_backend_info info;                      /* recall runs on info.serves[PO_OP_RECALL] */
   long patterns;
   double basin_step;
   po_recall_dynamics dyn[3];
@@ -169,18 +171,38 @@ static int parse_dynamics_list(const char *text, recall_request *q) {
   return PO_OK;
 }
 
+/* "cpu", or "cpu (fallback of cim)" when the backend recalls on its
+ * fallback: the label names the backend that did the work. */
+static const char *recall_server(const struct recall_request *q, char *buf, size_t size) {
+  const char *server = po_backend_info_server(&q->info, PO_OP_RECALL);
+  if (server && strcmp(server, q->backend))
+    snprintf(buf, size, "%s (fallback of %s)", server, q->backend);
+  else
+    snprintf(buf, size, "%s", q->backend);
+  return buf;
+}
+
+static int section_listed(const po_param_section *const *secs, size_t n,
+                          const po_param_section *sec) {
+  for (size_t i = 0; i < n; i++)
+    if (secs[i] == sec) return 1;
+  return 0;
+}
+
 /* Checks the keys against the backend's sections and reads the request and
  * the experiment's settings (s->b is not opened yet). */
 static int read_request(po_cli *cli, po_recall_setup *s, recall_request *q) {
   int rc = po_params_string(cli->params, &po_recall_run_section, "backend", &q->backend);
   if (rc) return rc;
-  const po_backend_ops *ops = po_backend_find(q->backend);
-  if (!ops) return po_backend_open(q->backend, NULL, &s->b); /* phrases the error with the list */
-  const po_param_section *const secs[] = {
-      &po_recall_run_section, ops->params ? ops->params : &po_cavity_params,
-      ops->energy ? ops->energy : &po_cavity_params, &po_cavity_params};
+  if ((rc = po_backend_info_get(q->backend, &q->info))) return rc; /* the error lists names */
+  if (!q->info.serves[PO_OP_RECALL])
+    return po_error(PO_ERR_UNSUPPORTED, "backend %s has no recall", q->backend);
+  const po_param_section *secs[PO_BACKEND_MAX_SECTIONS + 2] = {&po_recall_run_section};
+  size_t nsec = po_run_sections(&q->info, secs, 1, PO_CLI_N(secs) - 1);
+  if (!section_listed(secs, nsec, po_recall_native_section()))
+    secs[nsec++] = po_recall_native_section();
   const char *dyn_text;
-  if ((rc = po_params_check(cli->params, secs, PO_CLI_N(secs))) ||
+  if ((rc = po_params_check(cli->params, secs, nsec)) ||
       (rc = po_cli_read_common(cli, &po_recall_run_section)) ||
       (rc = po_cli_check_task(cli->params, "recall", "recall")) ||
       (rc = po_recall_read(cli->params, s, &q->patterns, &q->rule, &dyn_text, &q->basin_step)))
@@ -283,9 +305,11 @@ static void print_single(const po_cli *cli, const single_result *r) {
     po_json_end(&j);
     return;
   }
+  char where[96];
   printf("recall on %s: N = %d, P = %ld (alpha = %.4g), rule %s, dynamics %s, %.3g of "
          "bits flipped\n",
-         q->backend, s->n, q->patterns, alpha, q->rule, q->dyn_names[0], s->F);
+         recall_server(q, where, sizeof where), s->n, q->patterns, alpha, q->rule, q->dyn_names[0],
+         s->F);
   printf("  overlap m = %.4f +/- %.4f, recall fraction (m > 0.95) = %.4f over %d trials\n",
          r->st.overlap_mean, r->st.overlap_std, r->st.recall_fraction, r->st.trials);
   printf("  mean flips %.2f, wall %.3g s, device %.3g s, energy %.4g J\n", r->st.flips_mean,
@@ -431,9 +455,10 @@ static void print_capacity_table(const po_cli *cli, const capacity *c) {
   const po_recall_setup *s = c->s;
   const recall_request *q = c->q;
   const int na = c->na, basin = q->basin_step > 0;
+  char where[96];
   printf("capacity sweep on %s: N = %d, rule %s, corruption %.3g, %ld pattern sets x %ld "
          "cues per pattern\n",
-         q->backend, s->n, q->rule, s->F, s->samples, s->trials);
+         recall_server(q, where, sizeof where), s->n, q->rule, s->F, s->samples, s->trials);
   printf("  %-8s", "alpha");
   for (int d = 0; d < q->nd; d++)
     printf(basin ? "  %-13s recall  overlap  basin" : "  %-13s recall  overlap", q->dyn_names[d]);

@@ -23,7 +23,8 @@ static const po_param_section *const base_secs[] = {&po_run_section, &po_run_pro
 static const po_cli_option opts[] = {
     {"problem", "problem.spec", "FILE|SPEC", "problem file or generator (sk:N:SEED, ...)"},
     {"backend", "run.backend", "NAME", "backend (physopt backends lists them)"},
-    {"algorithm", "run.algorithm", "ALG", "annealing algorithm (cpu: sa|pt)"},
+    {"algorithm", "run.algorithm", "ALG",
+     "annealing algorithm (physopt backends lists each backend's)"},
     {"replicas", "run.replicas", "R", "independent replicas"},
     {"sweeps", "run.steps", "S",
      "sweeps per replica (= --steps; default: the backend's, see physopt backends)"},
@@ -40,7 +41,7 @@ static const po_cli_option opts[] = {
 
 static const po_cli_spec spec = {
     "solve",
-    "[--problem FILE|sk:N:SEED] [--backend cpu] [--algorithm sa|pt] [--replicas R]\n"
+    "[--problem FILE|sk:N:SEED] [--backend cpu] [--algorithm ALG] [--replicas R]\n"
     "       [--sweeps S] [--seed X] [--threads T] [--schedule SPEC]\n"
     "       [--target-energy E | --target-cut C] [--config FILE.ini] [--set S.K=V]...\n"
     "       [--out FILE.h5] [--json]",
@@ -279,12 +280,15 @@ int po_cmd_solve(int argc, char **argv) {
 
   /* The backend's sections join the check, so its keys are valid too. */
   const po_backend_ops *ops;
-  if ((rc = po_run_find_backend(cli.params, &ops))) goto done;
-  const po_param_section *const secs[] = {&po_run_section, &po_run_problem_section,
-                                          &po_run_schedule_section, ops->params, ops->energy};
+  po_backend_info info;
+  if ((rc = po_run_find_backend(cli.params, &ops)) || (rc = po_backend_info_get(ops->name, &info)))
+    goto done;
+  const po_param_section *secs[3 + PO_BACKEND_MAX_SECTIONS] = {
+      &po_run_section, &po_run_problem_section, &po_run_schedule_section};
+  const size_t nsecs = po_run_sections(&info, secs, 3, PO_CLI_N(secs));
   po_run_config cfg;
   traj_opts to;
-  if ((rc = po_params_check(cli.params, secs, PO_CLI_N(secs))) ||
+  if ((rc = po_params_check(cli.params, secs, nsecs)) ||
       (rc = po_cli_check_task(cli.params, "anneal", "solve")) ||
       (rc = po_cli_read_common(&cli, &po_run_section)) ||
       (rc = po_run_config_read(cli.params, ops, &cfg)) ||
@@ -320,8 +324,7 @@ int po_cmd_solve(int argc, char **argv) {
                     .target_note = cfg.target_note,
                     .met = res.metrics,
                     .led = res.ledger};
-  if (cli.out && (rc = save_solve(&cli, secs, PO_CLI_N(secs), &r, &res, cfg.run_id, &to, &traj)))
-    goto done;
+  if (cli.out && (rc = save_solve(&cli, secs, nsecs, &r, &res, cfg.run_id, &to, &traj))) goto done;
   if (cli.json)
     print_json(&r);
   else

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <omp.h>
 #include "cli/common.h"
+#include "cli/run_config.h"
 #include "cli/learn_run.h"
 #include "physopt/learn.h"
 
@@ -62,18 +63,12 @@ int po_cmd_train(int argc, char **argv) {
   if (rc) return po_cli_exit(rc);
   const po_param_section *run_sec = &po_train_run_section;
   const char *backend;
-  const po_backend_ops *ops = NULL;
-  if ((rc = po_params_string(cli.params, run_sec, "backend", &backend))) goto done;
-  if (!(ops = po_backend_find(backend))) {
-    po_backend *b = NULL;
-    rc = po_backend_open(backend, NULL, &b); /* error message lists the backends */
-    po_backend_close(b);
+  po_backend_info info;
+  if ((rc = po_params_string(cli.params, run_sec, "backend", &backend)) ||
+      (rc = po_backend_info_get(backend, &info))) /* unknown names: the error lists them */
     goto done;
-  }
-  const po_param_section *vsecs[3] = {run_sec, NULL, NULL};
-  size_t nsec = 1;
-  if (ops->params) vsecs[nsec++] = ops->params;
-  if (ops->energy) vsecs[nsec++] = ops->energy;
+  const po_param_section *vsecs[1 + PO_BACKEND_MAX_SECTIONS] = {run_sec};
+  size_t nsec = po_run_sections(&info, vsecs, 1, PO_CLI_N(vsecs));
   po_learn_train_config c;
   if ((rc = po_params_check(cli.params, vsecs, nsec)) ||
       (rc = po_cli_check_task(cli.params, "train", "train")) ||

@@ -27,6 +27,11 @@ static const po_param_spec recall_specs[] = {
 };
 const po_param_section po_recall_run_section = {"run", recall_specs, PO_CLI_N(recall_specs)};
 
+const po_param_section *po_recall_native_section(void) {
+  const po_backend_ops *cavity = po_backend_find("cavity");
+  return cavity ? cavity->params : NULL;
+}
+
 int po_recall_read(const po_params *p, po_recall_setup *s, long *patterns, const char **rule,
                    const char **dynamics, double *basin_step) {
   const po_param_section *r = &po_recall_run_section;
@@ -41,8 +46,8 @@ int po_recall_read(const po_params *p, po_recall_setup *s, long *patterns, const
       (rc = po_params_int(p, r, "max_sweeps", &s->max_sweeps)) ||
       (rc = po_params_double(p, r, "basin_step", basin_step)) ||
       (rc = po_memory_rule_parse(*rule, &s->rule)) ||
-      (rc = po_params_double(p, &po_cavity_params, "spread", &s->spread)) ||
-      (rc = po_params_double(p, &po_cavity_params, "sigma_a", &s->sigma_a)))
+      (rc = po_params_double(p, po_recall_native_section(), "spread", &s->spread)) ||
+      (rc = po_params_double(p, po_recall_native_section(), "sigma_a", &s->sigma_a)))
     return rc;
   s->n = (int)n;
   return PO_OK;

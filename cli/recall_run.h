@@ -10,7 +10,9 @@
 #include "physopt/physopt.h"
 
 extern const po_param_section po_recall_run_section; /* [run] of physopt recall */
-extern const po_param_section po_cavity_params;      /* geometry of the native rule */
+/* The native rule's geometry (spread, sigma_a): the cavity backend's own
+ * [cavity] section, found through the registry. */
+const po_param_section *po_recall_native_section(void);
 
 /* One recall experiment's settings (b opened by the caller). */
 typedef struct po_recall_setup {

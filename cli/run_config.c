@@ -14,11 +14,11 @@ static const po_param_spec run_specs[] = {
     PO_CLI_TASK_SPEC,
     {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend name (physopt backends)"},
     {"algorithm", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
-     "annealing algorithm of the backend (cpu: sa|pt); default: the backend's first"},
+     "annealing algorithm of the backend (physopt backends); default: the backend's first"},
     {"replicas", PO_PARAM_INT, "128", 1, 1 << 24, NULL, "1",
      "independent runs (pt: independent tempering chains)"},
     {"steps", PO_PARAM_INT, NULL, 1, 1e12, NULL, "1",
-     "sweeps (cpu) or integration steps (cim); default: the backend's (physopt backends)"},
+     "sweeps (cpu) or integration steps (cim); default: the algorithm's (physopt backends)"},
     {"target_energy", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
      "success when E <= target; default: the problem's known ground energy"},
     {"target_cut", PO_PARAM_DOUBLE, NULL, -1e300, 1e300, NULL, "1",
@@ -60,61 +60,19 @@ static const po_param_spec schedule_specs[] = {
 const po_param_section po_run_schedule_section = {"schedule", schedule_specs,
                                                   PO_CLI_N(schedule_specs)};
 
-const po_backend_ops *po_run_annealer(const po_backend_ops *ops) {
-  for (int depth = 0; depth < 4 && ops && !ops->ising_anneal && ops->fallback; depth++) {
-    const po_backend_ops *fb = po_backend_find(ops->fallback);
-    if (!fb) break;
-    ops = fb;
-  }
-  return ops;
-}
-
-long po_run_default_steps(const po_backend_ops *ops) {
-  const po_backend_ops *a = po_run_annealer(ops);
-  return a->default_steps > 0 ? a->default_steps : PO_RUN_DEFAULT_STEPS;
-}
-
 int po_run_find_backend(const po_params *p, const po_backend_ops **ops) {
   const char *name;
+  po_backend_info info;
   int rc = po_params_string(p, &po_run_section, "backend", &name);
-  if (rc) return rc;
-  if ((*ops = po_backend_find(name))) return PO_OK;
-  po_backend *b = NULL;
-  rc = po_backend_open(name, NULL, &b); /* phrases the error with the list */
-  po_backend_close(b);
-  return rc ? rc : po_error(PO_ERR_NOT_FOUND, "unknown backend '%s'", name);
+  if (!rc) rc = po_backend_info_get(name, &info); /* unknown names: the error lists them */
+  *ops = rc ? NULL : info.ops;
+  return rc;
 }
 
-/* The given algorithm must be listed in the annealer's algorithms
- * ("sa|pt"); the default is the first listed. */
-static int pick_algorithm(const po_backend_ops *requested, const char *given, char *out,
-                          size_t size) {
-  const po_backend_ops *ops = po_run_annealer(requested);
-  const char *list = ops->algorithms;
-  if (!list || !*list) {
-    if (given)
-      return po_error(PO_ERR_ARG, "backend %s has no annealing algorithms (run.algorithm = %s)",
-                      ops->name, given);
-    snprintf(out, size, "default");
-    return PO_OK;
-  }
-  if (!given) {
-    snprintf(out, size, "%.*s", (int)strcspn(list, "|"), list);
-    return PO_OK;
-  }
-  for (const char *c = list; *c;) {
-    size_t len = strcspn(c, "|");
-    if (len == strlen(given) && !strncmp(c, given, len)) {
-      snprintf(out, size, "%s", given);
-      return PO_OK;
-    }
-    c += len;
-    if (*c) c++;
-  }
-  return po_error(PO_ERR_ARG,
-                  "run.algorithm = '%s' is not an algorithm of backend %s%s%s (valid: %s)", given,
-                  requested->name, ops != requested ? ", which anneals on " : "",
-                  ops != requested ? ops->name : "", list);
+size_t po_run_sections(const po_backend_info *info, const po_param_section **secs, size_t n,
+                       size_t cap) {
+  for (int i = 0; i < info->n_sections && n < cap; i++) secs[n++] = info->sections[i];
+  return n;
 }
 
 /* Optional double key of [run]: *has = 0 when unset. */
@@ -126,17 +84,19 @@ static int optional_double(const po_params *p, const char *key, int *has, double
 int po_run_config_read(const po_params *p, const po_backend_ops *ops, po_run_config *c) {
   memset(c, 0, sizeof *c);
   c->backend = ops;
-  c->annealer = po_run_annealer(ops);
   int rc;
-  if ((rc = po_params_int(p, &po_run_section, "replicas", &c->replicas)) ||
-      (rc = po_cli_param_u64(p, &po_run_section, "run_id", &c->run_id)) ||
-      (rc = pick_algorithm(ops, po_params_get(p, "run", "algorithm"), c->algorithm,
-                           sizeof c->algorithm)))
+  const po_algorithm *alg;
+  if ((rc = po_backend_info_get(ops->name, &c->info)) ||
+      (rc = po_backend_algorithm(&c->info, po_params_get(p, "run", "algorithm"), &alg)) ||
+      (rc = po_params_int(p, &po_run_section, "replicas", &c->replicas)) ||
+      (rc = po_cli_param_u64(p, &po_run_section, "run_id", &c->run_id)))
     return rc;
+  c->annealer = c->info.serves[PO_OP_ANNEAL];
+  snprintf(c->algorithm, sizeof c->algorithm, "%s", alg->name);
   if (po_params_get(p, "run", "steps")) {
     if ((rc = po_params_int(p, &po_run_section, "steps", &c->steps))) return rc;
   } else {
-    c->steps = po_run_default_steps(ops);
+    c->steps = alg->default_steps;
   }
   if ((rc = optional_double(p, "target_energy", &c->has_target_energy, &c->target_energy)) ||
       (rc = optional_double(p, "target_cut", &c->has_target_cut, &c->target_cut)))

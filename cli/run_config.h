@@ -21,9 +21,6 @@
 #include <stdint.h>
 #include "physopt/physopt.h"
 
-/* Steps of an annealing backend that declares no default_steps. */
-#define PO_RUN_DEFAULT_STEPS 1000
-
 /* [run] (with the common seed, threads, out, json), [problem], [schedule]. */
 extern const po_param_section po_run_section;
 extern const po_param_section po_run_problem_section;
@@ -31,9 +28,10 @@ extern const po_param_section po_run_schedule_section;
 
 typedef struct po_run_config {
   const po_backend_ops *backend;  /* run.backend */
+  po_backend_info info;           /* what it offers, fallback applied */
   const po_backend_ops *annealer; /* backend, or the fallback that runs its ising_anneal */
   char algorithm[64];             /* run.algorithm, default the annealer's first */
-  long replicas, steps;           /* steps default: the annealer's default_steps */
+  long replicas, steps;           /* steps default: the algorithm's default_steps */
   uint64_t run_id;                /* run.run_id (the sweep sets its own) */
   po_load_opts load;              /* problem.duplicates, problem.storage */
   int has_target_energy, has_target_cut;
@@ -44,17 +42,14 @@ typedef struct po_run_config {
   char target_note[128]; /* "run.target_energy", "cut >= C", "known ground energy" */
 } po_run_config;
 
-/* The backend that runs ising_anneal: ops itself, or its fallback when it
- * leaves the op NULL (photonic anneals on the cpu reference). */
-const po_backend_ops *po_run_annealer(const po_backend_ops *ops);
-
-/* Default steps of a backend: its annealer's default_steps, else
- * PO_RUN_DEFAULT_STEPS. */
-long po_run_default_steps(const po_backend_ops *ops);
-
 /* The backend named by run.backend; an unknown name gives the error that
  * lists the registered backends. */
 int po_run_find_backend(const po_params *p, const po_backend_ops **ops);
+
+/* Appends the parameter sections a backend accepts (its own, then its
+ * fallback's: po_backend_info) to secs[n..cap); returns the new count. */
+size_t po_run_sections(const po_backend_info *info, const po_param_section **secs, size_t n,
+                       size_t cap);
 
 /* Reads run.algorithm (checked against the annealer's list), replicas,
  * steps, run_id, target_energy / target_cut (mutually exclusive) and the

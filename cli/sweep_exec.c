@@ -205,10 +205,9 @@ static int validate_recall(const po_params *run) {
   const char *backend;
   int rc = po_params_string(run, &po_recall_run_section, "backend", &backend);
   if (rc) return rc;
-  const po_backend_ops *ops = po_backend_find(backend), *fb = NULL;
-  if (!ops) return po_run_find_backend(run, &ops); /* the error lists the backends */
-  if (ops->fallback) fb = po_backend_find(ops->fallback);
-  const po_backend_ops *server = ops->recall ? ops : fb && fb->recall ? fb : NULL;
+  po_backend_info info;
+  if ((rc = po_backend_info_get(backend, &info))) return rc; /* the error lists the backends */
+  const po_backend_ops *ops = info.ops, *server = info.serves[PO_OP_RECALL];
   if (!server) return po_error(PO_ERR_UNSUPPORTED, "run.backend = %s has no recall", backend);
   po_recall_setup s = {0};
   long P;

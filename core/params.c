@@ -407,6 +407,13 @@ int po_params_bool(const po_params *p, const po_param_section *sec, const char *
   return po_error(PO_ERR_ARG, "%s.%s = '%s' is not a boolean (true|false)", sec->name, key, text);
 }
 
+/* Whether a section before secs[k] has the same name (listed once). */
+static int named_before(const po_param_section *const *secs, size_t k) {
+  for (size_t j = 0; j < k; j++)
+    if (secs[j] && !strcmp(secs[j]->name, secs[k]->name)) return 1;
+  return 0;
+}
+
 int po_params_check(const po_params *p, const po_param_section *const *secs, size_t n_secs) {
   if (!p) return PO_OK;
   for (size_t i = 0; i < p->n; i++) {
@@ -419,7 +426,7 @@ int po_params_check(const po_params *p, const po_param_section *const *secs, siz
       size_t used = 0;
       names[0] = '\0';
       for (size_t k = 0; k < n_secs && used + 1 < sizeof names; k++)
-        if (secs[k])
+        if (secs[k] && !named_before(secs, k))
           used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "",
                                    secs[k]->name);
       return po_error(PO_ERR_NOT_FOUND, "unknown section [%s] (key %s.%s; valid sections: %s)",

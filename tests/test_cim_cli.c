@@ -136,7 +136,7 @@ static void test_errors(void **state) {
   assert_true(na == nb && memcmp(before, after, nb) == 0);
 }
 
-/* Without --steps, solve uses the annealing backend's default_steps (cim:
+/* Without --steps, solve uses the default algorithm's default_steps (cim:
  * 10000, cavity: 20000, photonic: its fallback cpu's 5000) and reports it in
  * the JSON, as `physopt backends --json` advertises; an explicit --steps
  * wins. */
@@ -167,9 +167,10 @@ static void test_default_steps(void **state) {
     long want;
   } cases[] = {{"cim", "cim", 10000}, {"cavity", "cavity", 20000}, {"photonic", "cpu", 5000}};
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-    const po_backend_ops *ops = po_backend_find(cases[k].annealer);
-    assert_non_null(ops);
-    assert_int_equal(ops->default_steps, cases[k].want);
+    po_backend_info info;
+    assert_int_equal(po_backend_info_get(cases[k].backend, &info), 0);
+    assert_string_equal(po_backend_info_server(&info, PO_OP_ANNEAL), cases[k].annealer);
+    assert_int_equal(info.algorithms[0].default_steps, cases[k].want);
     char args[256];
     snprintf(args, sizeof args, "solve --problem sk:12:1 --backend %s --replicas 1",
              cases[k].backend);

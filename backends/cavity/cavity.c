@@ -503,22 +503,26 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
   return PO_OK;
 }
 
+/* --steps sets the stochastic Heun steps per shot (integrator = sde; the
+ * default CVODE integrator chooses its own steps and ignores it): the
+ * default equals the sde_steps parameter default, so `physopt solve
+ * --backend cavity --set cavity.integrator=sde` without --steps integrates
+ * as the backend documents (20000 steps over duration 200, dt = 0.01). */
+static const po_algorithm cavity_algorithms[] = {
+    {"semiclassical", "transverse-pump ramp of the semiclassical spin-ensemble dynamics",
+     cavity_anneal, 20000},
+    {NULL, NULL, NULL, 0},
+};
+
 const po_backend_ops po_backend_ops_cavity = {
     .name = "cavity",
     .summary = "confocal-cavity QED spin ensembles (Marsh et al. PRX 2021): steepest-descent and "
                "semiclassical recall, pump-ramp annealing",
     .caps = PO_CAP_RECALL | PO_CAP_ISING,
     .fallback = "cpu",
-    .algorithms = "semiclassical",
     .params = &po_cavity_params,
     .energy = &po_cavity_energy,
     .recall = cavity_recall,
     .recall_dynamics = "glauber|steepest|semiclassical",
-    .ising_anneal = cavity_anneal,
-    /* --steps sets the stochastic Heun steps per shot (integrator = sde; the
-     * default CVODE integrator chooses its own steps and ignores it): the
-     * default equals the sde_steps parameter default, so `physopt solve
-     * --backend cavity --set cavity.integrator=sde` without --steps integrates
-     * as the backend documents (20000 steps over duration 200, dt = 0.01). */
-    .default_steps = 20000,
+    .algorithms = cavity_algorithms,
 };

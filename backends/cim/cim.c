@@ -296,6 +296,26 @@ void cim_book_ledger(po_backend *be, const cim_config *c, const po_ising *m, int
   po_ledger_add(l, "dac_conversions", "samples", rts * (double)n, c->dac_j);
 }
 
+/* Default steps, measured (docs/cim.md, "Default steps"): CAC, default
+ * [cim], 32 replicas on the ten SK N = 100 instances, mean per-replica
+ * success 0.49 at 10^3 steps, 0.75 at 3 x 10^3, 0.79 at 10^4; G22 with
+ * configs/cim-gset.ini, 16 replicas: best cut 13267 / 13301 / 13356 (best
+ * known 13359) at 10^3 / 3 x 10^3 / 10^4 steps.  cim-optimizer runs 10^4 to
+ * 10^5 steps.  adiabatic: --steps is pump steps; give ~100. */
+static const po_algorithm cim_algorithms[] = {
+    {"cac", "chaotic amplitude control (Leleu et al. Commun. Phys. 4, 266, 2021)", cim_cac_anneal,
+     10000},
+    {"ahc", "amplitude-heterogeneity correction (Leleu et al. PRL 122, 040607, 2019)",
+     cim_ahc_anneal, 10000},
+    {"plain", "OPO network with linear coupling, no feedback control", cim_plain_anneal, 10000},
+    {"adiabatic", "adiabatic pump stepping along the landscape's bifurcations",
+     cim_adiabatic_anneal, 10000},
+    {"cfc", "chaotic feedback control ([R21] Eqs. 3-5)", cim_cfc_anneal, 10000},
+    {"sfc", "separated feedback control ([R21] Eqs. 6-8)", cim_sfc_anneal, 10000},
+    {"mfcim", "measurement-feedback CIM, Gaussian-state model", cim_mfcim_anneal, 10000},
+    {NULL, NULL, NULL, 0},
+};
+
 const po_backend_ops po_backend_ops_cim = {
     .name = "cim",
     .summary = "coherent Ising machine: OPO network with CAC, AHC, CFC, SFC or no feedback, "
@@ -303,15 +323,7 @@ const po_backend_ops po_backend_ops_cim = {
                "landscape annealing (fibre-ring device time and energy)",
     .caps = PO_CAP_ISING,
     .fallback = "cpu",
-    .algorithms = "cac|ahc|plain|adiabatic|cfc|sfc|mfcim",
     .params = &po_cim_params,
     .energy = &po_cim_energy,
-    .ising_anneal = cim_ising_anneal,
-    /* Measured (docs/cim.md, "Default steps"): CAC, default [cim], 32
-     * replicas on the ten SK N = 100 instances, mean per-replica success 0.49
-     * at 10^3 steps, 0.75 at 3 x 10^3, 0.79 at 10^4; G22 with
-     * configs/cim-gset.ini, 16 replicas: best cut 13267 / 13301 / 13356 (best
-     * known 13359) at 10^3 / 3 x 10^3 / 10^4 steps.  cim-optimizer runs 10^4
-     * to 10^5 steps.  (adiabatic: --steps is pump steps; give ~100.) */
-    .default_steps = 10000,
+    .algorithms = cim_algorithms,
 };

@@ -38,8 +38,19 @@ int cim_ring_round_trip(const cim_config *c, long n, double *t_rt);
 void cim_book_ledger(po_backend *be, const cim_config *c, const po_ising *m, int R, long K,
                      double t_rt, double wall_s);
 
-int cim_ising_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+/* The OPO-network algorithms with amplitude feedback (cim_anneal.c):
+ * chaotic amplitude control, amplitude-heterogeneity correction, no
+ * feedback, chaotic and separated feedback control. */
+int cim_cac_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+                   po_samples *out);
+int cim_ahc_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+                   po_samples *out);
+int cim_plain_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, po_samples *out);
+int cim_cfc_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+                   po_samples *out);
+int cim_sfc_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+                   po_samples *out);
 /* --algorithm adiabatic (backends/cim/cim_adiabatic.c). */
 int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
                          const po_anneal_opts *o, po_samples *out);

@@ -495,29 +495,32 @@ static void run_block(block *b) {
   block_free(b);
 }
 
-int cim_ising_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+                      const po_anneal_opts *o, cim_alg alg, po_samples *out);
+
+int cim_cac_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+                   const po_anneal_opts *o, po_samples *out) {
+  return cim_anneal(be, m, sch, o, ALG_CAC, out);
+}
+int cim_ahc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+                   const po_anneal_opts *o, po_samples *out) {
+  return cim_anneal(be, m, sch, o, ALG_AHC, out);
+}
+int cim_plain_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                      const po_anneal_opts *o, po_samples *out) {
-  const char *alg_name = o->algorithm && *o->algorithm ? o->algorithm : "cac";
-  cim_alg alg;
-  if (!strcmp(alg_name, "cac"))
-    alg = ALG_CAC;
-  else if (!strcmp(alg_name, "ahc"))
-    alg = ALG_AHC;
-  else if (!strcmp(alg_name, "plain"))
-    alg = ALG_PLAIN;
-  else if (!strcmp(alg_name, "cfc"))
-    alg = ALG_CFC;
-  else if (!strcmp(alg_name, "sfc"))
-    alg = ALG_SFC;
-  else if (!strcmp(alg_name, "adiabatic"))
-    return cim_adiabatic_anneal(be, m, sch, o, out); /* backends/cim/cim_adiabatic.c */
-  else if (!strcmp(alg_name, "mfcim"))
-    return cim_mfcim_anneal(be, m, sch, o, out); /* backends/cim/cim_mfcim.c */
-  else
-    return po_error(PO_ERR_ARG,
-                    "backend cim: unknown algorithm '%s' (valid: cac|ahc|plain|cfc|sfc|mfcim|"
-                    "adiabatic)",
-                    alg_name);
+  return cim_anneal(be, m, sch, o, ALG_PLAIN, out);
+}
+int cim_cfc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+                   const po_anneal_opts *o, po_samples *out) {
+  return cim_anneal(be, m, sch, o, ALG_CFC, out);
+}
+int cim_sfc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+                   const po_anneal_opts *o, po_samples *out) {
+  return cim_anneal(be, m, sch, o, ALG_SFC, out);
+}
+
+static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
+                      const po_anneal_opts *o, cim_alg alg, po_samples *out) {
   if (!m || m->n < 1) return po_error(PO_ERR_ARG, "backend cim: empty Ising model");
 
   cim_config cfg;

@@ -480,27 +480,36 @@ static double cost(po_backend *b, const char *key) {
   return j;
 }
 
-int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
-                  po_samples *out) {
-  return po_cpu_anneal_ex(b, m, s, o, NULL, out);
+static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+                      const po_anneal_opts *o, const po_cpu_extra *x, int pt, po_samples *out);
+
+int po_cpu_sa(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+              po_samples *out) {
+  return cpu_anneal(b, m, s, o, NULL, 0, out);
+}
+
+int po_cpu_pt(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+              po_samples *out) {
+  return cpu_anneal(b, m, s, o, NULL, 1, out);
 }
 
 int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, const po_cpu_extra *x, po_samples *out) {
+  po_backend_info info;
+  const po_algorithm *a;
+  int rc = po_backend_info_get("cpu", &info);
+  if (!rc) rc = po_backend_algorithm(&info, o ? o->algorithm : NULL, &a);
+  return rc ? rc : cpu_anneal(b, m, s, o, x, a->run == po_cpu_pt, out);
+}
+
+static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
+                      const po_anneal_opts *o, const po_cpu_extra *x, int pt, po_samples *out) {
   int final_state = x ? x->final_state : 0;
   if (!m || !o || !out) return po_error(PO_ERR_ARG, "cpu anneal: model, options and output needed");
   if (m->n < 1) return po_error(PO_ERR_ARG, "cpu anneal: the model has no spins");
   if (o->replicas < 1) return po_error(PO_ERR_ARG, "replicas = %d must be >= 1", o->replicas);
   if (o->steps < 1) return po_error(PO_ERR_ARG, "steps = %ld must be >= 1", o->steps);
   if (o->threads < 0) return po_error(PO_ERR_ARG, "threads = %d must be >= 0", o->threads);
-  const char *alg = o->algorithm ? o->algorithm : "sa";
-  int pt;
-  if (!strcmp(alg, "sa"))
-    pt = 0;
-  else if (!strcmp(alg, "pt"))
-    pt = 1;
-  else
-    return po_error(PO_ERR_ARG, "cpu: unknown algorithm '%s' (valid: sa|pt)", alg);
 
   const char *kernel;
   long T;

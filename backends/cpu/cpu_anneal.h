@@ -42,8 +42,11 @@
 #include "physopt/backend.h"
 #include "physopt/schedule.h"
 
-int po_cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
-                  po_samples *out);
+/* The cpu algorithms (rows of the cpu backend's algorithm table). */
+int po_cpu_sa(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+              po_samples *out);
+int po_cpu_pt(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+              po_samples *out);
 
 /* ---- internal to backends/cpu (and its tests) ---- */
 
@@ -55,10 +58,11 @@ typedef struct po_cpu_extra {
   int final_state;
 } po_cpu_extra;
 
+/* sa or pt by o->algorithm (NULL: sa) with the overrides x. */
 int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, const po_cpu_extra *x, po_samples *out);
 
-/* Work counters of one call, booked into the ledger by po_cpu_anneal. */
+/* Work counters of one call, booked into the ledger by po_cpu_sa / po_cpu_pt. */
 typedef struct po_cpu_counts {
   double attempts; /* spin-update attempts (multispin: lanes x spins x sweeps) */
   double accepted; /* accepted flips (replicas that are returned only) */

@@ -154,7 +154,6 @@ const po_backend_ops po_backend_ops_photonic = {
                "al. 2019); other ops on cpu",
     .caps = PO_CAP_MATMUL,
     .fallback = "cpu",
-    .algorithms = "sa|pt", /* ising_anneal is served by the cpu fallback */
     .params = &po_photonic_params,
     .energy = &po_photonic_energy_params,
     .create = photonic_create,
