@@ -479,7 +479,7 @@ static void test_full_disk_solve(void **state) {
  * the next writer of the same file; a live process's are kept. */
 static void test_stale_tmp_removed(void **state) {
   (void)state;
-  char sub[600], out[700], stale[800], live[800], host[256] = "";
+  char sub[600], out[700], stale[1100], live[1100], host[256] = "";
   snprintf(sub, sizeof sub, "%s/stale", dir);
   assert_int_equal(mkdir(sub, 0777), 0);
   snprintf(out, sizeof out, "%s/s.h5", sub);
