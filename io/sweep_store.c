@@ -439,7 +439,7 @@ static char *tmp_next_to(const char *path) {
 }
 
 static int commit_file(hid_t f, const char *tmp, const char *path) {
-  int rc = po_h5_close_written(f, tmp);
+  int rc = po_h5_close_written(f, path);
   if (rc) {
     unlink(tmp);
     return rc;
