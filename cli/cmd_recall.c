@@ -485,10 +485,18 @@ static void print_capacity_table(const po_cli *cli, const capacity *c) {
 static int recall_capacity(const po_cli *cli, const po_recall_setup *s, const recall_request *q) {
   capacity c = {.s = s, .q = q};
   int rc = capacity_alloc(&c, q->sweep);
+  po_cli_progress bar;
+  po_cli_progress_init(&bar, "recall --capacity-sweep", cli->quiet);
+  po_cli_interrupt_note("nothing was saved: the capacity sweep is written when it completes; "
+                        "run the same command again (same seed, same result)");
   for (int d = 0; d < q->nd && !rc; d++) {
-    for (int k = 0; k < c.na && !rc; k++) rc = capacity_point(&c, d, k);
+    for (int k = 0; k < c.na && !rc; k++) {
+      rc = capacity_point(&c, d, k);
+      po_cli_progress_update(&bar, (double)(d * c.na + k + 1) / (q->nd * c.na));
+    }
     if (!rc) c.ac[d] = po_memory_alpha_c(c.na, c.alpha, c.frac + d * c.na);
   }
+  po_cli_progress_done(&bar);
   if (!rc && cli->out) rc = save_results(cli, fill_capacity, &c);
   if (!rc && q->plot) {
     char title[256];

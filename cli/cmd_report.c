@@ -24,6 +24,7 @@ static const po_param_spec report_specs[] = {
      "backend, algorithm, n, steps, problem, photons (learning), alpha (recall)"},
     {"bootstrap", PO_PARAM_INT, "2000", 0, 1e7, NULL, "1", "bootstrap resamples for the CIs"},
     {"plots", PO_PARAM_STRING, NULL, 0, 0, NULL, "dir", "write gnuplot PNG plots into this dir"},
+    {"csv", PO_PARAM_BOOL, "false", 0, 0, NULL, "", "print one CSV row per anneal run on stdout"},
 };
 static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
 static const po_param_section report_sec = {"report", report_specs, PO_CLI_N(report_specs)};
@@ -32,10 +33,11 @@ static const po_cli_option opts[] = {
     {"by", "report.by", "KEYS", "group runs by these keys"},
     {"bootstrap", "report.bootstrap", "B", "bootstrap resamples"},
     {"plots", "report.plots", "DIR", "write PNG plots (gnuplot) into DIR"},
+    {"csv", "report.csv", NULL, "one CSV row per anneal run (parameters and metrics)"},
     {NULL, NULL, NULL, NULL}};
 static const po_cli_spec spec = {
     "report",
-    "RESULTS.h5 [--by key,key] [--json] [--plots DIR]",
+    "RESULTS.h5 [--by key,key] [--json | --csv] [--plots DIR]",
     "Summarises the runs of a sweep (master, merged or single-run file) per group of\n"
     "parameters: success probability, TTS99 (device and wall) and energy-to-solution with\n"
     "95% bootstrap intervals, median/best energy, and the energy ledger per category;\n"
@@ -428,7 +430,7 @@ void po_rep_json_run_begin(po_json *j, const rrun *r) {
   po_json_object(j, NULL);
   po_json_string(j, "run_id", r->id);
   po_json_object(j, "params");
-  for (size_t k = 0; k < r->n_params; k++) po_json_string(j, r->pname[k], r->pval[k]);
+  for (size_t k = 0; k < r->n_params; k++) po_rep_json_param(j, r->pname[k], r->pval[k]);
   po_json_close(j);
 }
 
@@ -436,7 +438,7 @@ void po_rep_json_group_key(po_json *j, const sorter *st, const rrun *r0) {
   char buf[64];
   po_json_object(j, "key");
   for (size_t k = 0; k < st->n_keys; k++)
-    po_json_string(j, st->keys[k], po_rep_key_value(r0, st->keys[k], buf, sizeof buf));
+    po_rep_json_key_value(j, st->keys[k], po_rep_key_value(r0, st->keys[k], buf, sizeof buf));
   po_json_close(j);
 }
 
@@ -714,11 +716,24 @@ int po_cmd_report(int argc, char **argv) {
                   "--json or --plots DIR)");
   const char *by = NULL, *plots = NULL;
   long n_boot = 2000;
-  if (!rc && ((rc = po_params_string(cli.params, &report_sec, "by", &by)) ||
+  int csv = 0;
+  if (!rc && ((rc = po_params_bool(cli.params, &report_sec, "csv", &csv)) ||
+              (rc = po_params_string(cli.params, &report_sec, "by", &by)) ||
               (rc = po_params_string(cli.params, &report_sec, "plots", &plots)) ||
               (rc = po_params_int(cli.params, &report_sec, "bootstrap", &n_boot))))
     goto out;
+  if (!rc && csv && cli.json) rc = po_error(PO_ERR_ARG, "report: give --json or --csv, not both");
   if (rc || (rc = read_file(cli.args[0], &fs, &by_default))) goto out;
+  if (csv) {
+    if (!fs.anneal.n)
+      rc = po_error(PO_ERR_UNSUPPORTED,
+                    "report --csv covers anneal runs; %s holds only learning or recall runs "
+                    "(use --json)",
+                    cli.args[0]);
+    else
+      rc = po_rep_csv(stdout, &fs.anneal);
+    goto out;
+  }
   if (!by) by = by_default && *by_default ? by_default : "backend,problem";
   if ((rc = split_keys(by, &keys, &nk))) {
     rc = po_error_wrap(rc, "report.by");

@@ -80,7 +80,46 @@ typedef struct solve_result {
   const char *target_note;
   po_metrics met;
   const po_ledger *led;
+  const int8_t *best; /* spins of the best replica (first of equal energies) */
+  int binary;         /* QUBO input: report x = (1 + s)/2 and f(x) */
+  double qubo_best;   /* f(best x) from the file's terms, exact in double */
 } solve_result;
+
+/* States are printed in the text output up to this many spins. */
+#define PRINT_STATE_MAX_N 64
+
+/* The best replica's spins; for a QUBO input, its objective f(x) evaluated
+ * on the file's own terms (po_qubo_terms_value), so that it matches the
+ * user's x^T Q x + offset exactly rather than through float couplings. */
+static int best_state(const po_ising *m, const po_samples *smp, const po_load_opts *load,
+                      solve_result *r) {
+  int b = 0;
+  for (int k = 1; k < smp->replicas; k++)
+    if (smp->energy[k] < smp->energy[b]) b = k;
+  r->best = smp->spins + (size_t)b * smp->n;
+  r->binary = m->binary;
+  if (!m->binary) return PO_OK;
+  po_qubo_terms t;
+  int rc = po_qubo_read_file(m->source, load, &t);
+  if (rc) return rc;
+  uint8_t *x = malloc((size_t)m->n);
+  if (!x) {
+    po_qubo_terms_free(&t);
+    return po_error(PO_ERR_NOMEM, "out of memory");
+  }
+  for (int i = 0; i < m->n; i++) x[i] = r->best[i] > 0;
+  r->qubo_best = po_qubo_terms_value(&t, x);
+  free(x);
+  po_qubo_terms_free(&t);
+  return PO_OK;
+}
+
+/* "+-+--" (spins) or "01001" (x) on one line. */
+static void print_state(const char *label, const int8_t *s, int n, int binary) {
+  printf("%-15s", label);
+  for (int i = 0; i < n; i++) putchar(binary ? (s[i] > 0 ? '1' : '0') : (s[i] > 0 ? '+' : '-'));
+  putchar('\n');
+}
 
 static void print_number(const char *fmt, double v) {
   if (isfinite(v))
@@ -96,7 +135,10 @@ static void print_table(const solve_result *r) {
   printf("problem        %s  (N = %d, %ld edges)\n", m->source, m->n, m->n_edges);
   printf("backend        %s / %s, %d replicas x %ld steps, seed %llu, schedule %s\n", r->backend,
          r->algorithm, x->replicas, r->steps, (unsigned long long)r->seed, r->schedule);
-  printf("best energy    %.10g", x->best_energy);
+  if (r->binary)
+    printf("best energy    %.10g   (QUBO objective x^T Q x + offset of the best x)", r->qubo_best);
+  else
+    printf("best energy    %.10g", x->best_energy);
   if (isfinite(x->best_cut)) printf("   (cut %.10g)", x->best_cut);
   printf("\nmean energy    %.10g   (median %.10g)\n", x->mean_energy, x->median_energy);
   if (x->has_target) {
@@ -109,6 +151,10 @@ static void print_table(const solve_result *r) {
     printf("   (per-replica run time %.4g s)\n", l->run_s);
   } else {
     printf("target         none (no known ground energy; pass --target-energy or --target-cut)\n");
+  }
+  if (m->n <= PRINT_STATE_MAX_N) {
+    print_state("best spins", r->best, m->n, 0);
+    if (r->binary) print_state("best x", r->best, m->n, 1);
   }
   printf("wall time      %.4g s   device time %.4g s\n", l->wall_s, l->device_s);
   printf("energy ledger  %-22s %14s %-10s %12s\n", "category", "count", "unit", "joules");
@@ -135,8 +181,11 @@ static void print_json(const solve_result *r) {
   po_json_int(&j, "steps", r->steps);
   po_json_uint(&j, "seed", r->seed);
   po_json_int(&j, "threads", r->threads);
-  po_json_number(&j, "best_energy", x->best_energy);
+  po_json_bool(&j, "qubo", r->binary);
+  po_json_number(&j, "best_energy", r->binary ? r->qubo_best : x->best_energy);
   po_json_number(&j, "best_cut", x->best_cut);
+  po_json_int8_array(&j, "best_spins", r->best, (size_t)m->n, 0);
+  if (r->binary) po_json_int8_array(&j, "best_x", r->best, (size_t)m->n, 1);
   po_json_number(&j, "mean_energy", x->mean_energy);
   po_json_number(&j, "median_energy", x->median_energy);
   po_json_number(&j, "target_energy", x->has_target ? x->target_energy : NAN);
@@ -298,7 +347,11 @@ int po_cmd_solve(int argc, char **argv) {
     goto done;
 
   po_cli_progress bar;
-  po_cli_progress_init(&bar, "solve");
+  po_cli_progress_init(&bar, "solve", cli.quiet);
+  if (cli.out)
+    po_cli_interrupt_note("nothing was saved: %s is written only when the run completes; run "
+                          "the same command again (same seed, same result)",
+                          cli.out);
   po_anneal_opts ao = {.seed = cli.seed,
                        .threads = cli.threads,
                        .progress = po_cli_progress_update,
@@ -324,6 +377,7 @@ int po_cmd_solve(int argc, char **argv) {
                     .target_note = cfg.target_note,
                     .met = res.metrics,
                     .led = res.ledger};
+  if ((rc = best_state(m, &res.samples, &cfg.load, &r))) goto done;
   if (cli.out && (rc = save_solve(&cli, secs, nsecs, &r, &res, cfg.run_id, &to, &traj))) goto done;
   if (cli.json)
     print_json(&r);

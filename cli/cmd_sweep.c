@@ -473,7 +473,10 @@ int po_cmd_sweep(int argc, char **argv) {
     fatal_all(&d, rc);
     goto out;
   }
-  progress pr = {po_cli_now(), 0, 0, n_pending, 0, isatty(2), d.rank == 0};
+  progress pr = {po_cli_now(), 0, 0, n_pending, 0, isatty(2), d.rank == 0 && !cli.quiet};
+  po_cli_interrupt_note("runs committed so far are in %s.d/ (part files are committed at least "
+                        "every %g s); continue with the same command and --resume",
+                        out, flush_s);
   if (pr.enabled && n_done_before)
     fprintf(stderr, "sweep: %ld of %ld runs already complete, %ld to do\n", n_done_before,
             n_done_before + n_pending, n_pending);

@@ -44,13 +44,19 @@ static const po_cli_spec spec = {
 typedef struct epoch_ctx {
   int quiet;
   double t0;
+  long epochs;
 } epoch_ctx;
 
+/* One progress line per epoch (stderr, also when it is not a terminal):
+ * elapsed time and the ETA from the mean epoch time so far. */
 static void on_epoch(void *ctx, int e, double loss, double acc) {
   epoch_ctx *c = ctx;
   if (c->quiet) return;
-  fprintf(stderr, "epoch %3d  loss %.4f  train accuracy %.4f  %6.1f s\n", e, loss, acc,
-          po_cli_now() - c->t0);
+  double el = po_cli_now() - c->t0;
+  char eta[32];
+  po_cli_format_eta(eta, sizeof eta, el, c->epochs > 0 ? (double)e / c->epochs : 1.0);
+  fprintf(stderr, "epoch %3d/%ld  loss %.4f  train accuracy %.4f  %6.1f s  %s\n", e, c->epochs,
+          loss, acc, el, eta);
 }
 
 int po_cmd_train(int argc, char **argv) {
@@ -78,7 +84,10 @@ int po_cmd_train(int argc, char **argv) {
   if ((rc = po_dataset_load(c.data, "train", (int)c.train_samples, &tr)) ||
       (rc = po_dataset_load(c.data, "test", (int)c.test_samples, &te)))
     goto done;
-  epoch_ctx ec = {cli.json, po_cli_now()};
+  epoch_ctx ec = {cli.json || cli.quiet, po_cli_now(), c.epochs};
+  po_cli_interrupt_note("nothing was saved: %s is written after the last epoch; run the same "
+                        "command again (same seed, same result)",
+                        cli.out ? cli.out : "the model");
   double t0 = po_cli_now();
   if ((rc = po_learn_train(&c, cli.params, cli.seed, tr, te, on_epoch, &ec, &r))) goto done;
   double wall = po_cli_now() - t0;

@@ -84,6 +84,7 @@ static const po_cli_option common_opts[] = {
     {"out", "run.out", "FILE.h5", "write the results to an HDF5 file"},
     {"force", "run.force", NULL, "replace an existing --out file"},
     {"json", "run.json", NULL, "print a JSON summary on stdout instead of the table"},
+    {"quiet", "run.quiet", NULL, "no progress bar or progress lines on stderr"},
     {NULL, NULL, NULL, NULL}};
 
 /* Finds `name` (no dashes, no '=value') in the command's and common tables;
@@ -239,13 +240,15 @@ static int refuse_overwrite(const po_cli *cli, const po_param_section *run) {
 
 int po_cli_read_common(po_cli *cli, const po_param_section *run) {
   long threads;
-  int json, rc;
+  int json, quiet, rc;
   if ((rc = po_cli_param_u64(cli->params, run, "seed", &cli->seed)) ||
       (rc = po_params_int(cli->params, run, "threads", &threads)) ||
-      (rc = po_params_bool(cli->params, run, "json", &json)))
+      (rc = po_params_bool(cli->params, run, "json", &json)) ||
+      (rc = po_params_bool(cli->params, run, "quiet", &quiet)))
     return rc;
   cli->threads = (int)threads;
   cli->json = json;
+  cli->quiet = quiet;
   cli->out = po_params_get(cli->params, "run", "out");
   if (cli->out && !*cli->out) cli->out = NULL;
   if (!cli->out) return PO_OK;
@@ -528,6 +531,16 @@ void po_json_end(po_json *j) {
   fflush(j->f);
 }
 
+void po_json_int8_array(po_json *j, const char *key, const int8_t *v, size_t n, int as_bit) {
+  json_key(j, key);
+  fputc('[', j->f);
+  for (size_t i = 0; i < n; i++) {
+    int x = as_bit ? v[i] > 0 : v[i];
+    fprintf(j->f, i ? ", %d" : "%d", x);
+  }
+  fputc(']', j->f);
+}
+
 void po_json_string(po_json *j, const char *key, const char *v) {
   json_key(j, key);
   if (v)
@@ -570,29 +583,56 @@ void po_json_null(po_json *j, const char *key) {
 
 /* ---- progress bar ---------------------------------------------------------- */
 
-void po_cli_progress_init(po_cli_progress *p, const char *label) {
+void po_cli_progress_init(po_cli_progress *p, const char *label, int quiet) {
   memset(p, 0, sizeof *p);
   p->label = label ? label : "";
-  p->t0 = po_cli_now();
-  p->enabled = isatty(STDERR_FILENO);
-  const char *after = getenv("PHYSOPT_PROGRESS_AFTER"); /* test hook, seconds */
+  p->t0 = p->last = po_cli_now();
+  p->tty = isatty(STDERR_FILENO);
+  p->enabled = !quiet;
+  const char *after = getenv("PHYSOPT_PROGRESS_AFTER"); /* test hooks, seconds */
+  const char *every = getenv("PHYSOPT_PROGRESS_EVERY");
   p->after = after && *after ? atof(after) : 1.0;
+  p->every = every && *every ? atof(every) : 30.0;
+}
+
+void po_cli_format_eta(char *buf, size_t size, double elapsed, double fraction) {
+  if (!(fraction > 0)) {
+    snprintf(buf, size, "ETA unknown");
+    return;
+  }
+  double eta = elapsed * (1 - fraction) / fraction;
+  if (eta < 120)
+    snprintf(buf, size, "ETA %.0f s", eta);
+  else if (eta < 7200)
+    snprintf(buf, size, "ETA %.1f min", eta / 60);
+  else
+    snprintf(buf, size, "ETA %.1f h", eta / 3600);
 }
 
 void po_cli_progress_update(void *ctx, double fraction) {
   po_cli_progress *p = ctx;
   if (!p || !p->enabled) return;
-  double now = po_cli_now();
-  if (now - p->t0 < p->after || now - p->last < 0.1) return;
-  p->last = now;
+  double now = po_cli_now(), el = now - p->t0;
   if (!(fraction >= 0)) fraction = 0;
   if (fraction > 1) fraction = 1;
+  char eta[32];
+  if (!p->tty) { /* a log: one line every p->every seconds */
+    if (now - p->last < p->every) return;
+    p->last = now;
+    po_cli_format_eta(eta, sizeof eta, el, fraction);
+    fprintf(stderr, "physopt %s: %.0f%% after %.0f s, %s\n", p->label, 100 * fraction, el, eta);
+    fflush(stderr);
+    return;
+  }
+  if (el < p->after || (p->drawn && now - p->last < 0.1)) return;
+  p->last = now;
   enum { WIDTH = 30 };
   char bar[WIDTH + 1];
   int fill = (int)(fraction * WIDTH + 0.5);
   for (int i = 0; i < WIDTH; i++) bar[i] = i < fill ? '#' : ' ';
   bar[WIDTH] = '\0';
-  fprintf(stderr, "\r%s [%s] %3.0f%%  %.1f s", p->label, bar, 100 * fraction, now - p->t0);
+  po_cli_format_eta(eta, sizeof eta, el, fraction);
+  fprintf(stderr, "\r%s [%s] %3.0f%%  %.1f s  %s\033[K", p->label, bar, 100 * fraction, el, eta);
   fflush(stderr);
   p->drawn = 1;
 }
@@ -603,6 +643,60 @@ void po_cli_progress_done(po_cli_progress *p) {
     fflush(stderr);
   }
   p->drawn = 0;
+}
+
+/* ---- interrupts ----------------------------------------------------------- */
+
+static char interrupt_note[1024] = "nothing was saved; run the command again to start over";
+
+void po_cli_interrupt_note(const char *fmt, ...) {
+  char buf[sizeof interrupt_note];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  /* Block the signals while the note changes, so the handler never reads
+   * a half-written note. */
+  sigset_t set, old;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_BLOCK, &set, &old);
+  memcpy(interrupt_note, buf, sizeof buf);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void write_stderr(const char *s) {
+  size_t n = strlen(s);
+  while (n > 0) {
+    ssize_t w = write(2, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= (size_t)w;
+  }
+}
+
+static int interrupt_tty; /* isatty(2) at installation (isatty is not async-signal-safe) */
+
+/* Only async-signal-safe calls: write and _exit.  The \r\033[K erases a
+ * progress bar. */
+static void on_interrupt(int sig) {
+  write_stderr(interrupt_tty ? "\r\033[K" : "\n");
+  write_stderr(sig == SIGINT ? "physopt: interrupted (SIGINT): "
+                             : "physopt: terminated (SIGTERM): ");
+  write_stderr(interrupt_note);
+  write_stderr("\n");
+  _exit(128 + sig);
+}
+
+void po_cli_install_interrupt_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  interrupt_tty = isatty(STDERR_FILENO);
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
 }
 
 int po_cli_check_task(const po_params *p, const char *task, const char *command) {

@@ -74,8 +74,8 @@
        NULL,                                                                                       \
        "1",                                                                                        \
        "replace an existing run.out (sweep: no effect, its master is rebuilt from OUT.d/)"},       \
-  {                                                                                                \
-    "json", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "print a JSON summary on stdout"              \
+      {"json", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "print a JSON summary on stdout"}, {       \
+    "quiet", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "no progress output on stderr"               \
   }
 
 /* run.task: what a configuration runs; physopt sweep dispatches on it, the
@@ -119,6 +119,7 @@ typedef struct po_cli {
   int threads;
   const char *out; /* NULL when no output file */
   int json;
+  int quiet; /* run.quiet: no progress lines or bars */
 } po_cli;
 
 /* Records the whole argv (called once by main) for po_cli_command_line. */
@@ -197,23 +198,39 @@ void po_json_int(po_json *j, const char *key, long long v);
 void po_json_uint(po_json *j, const char *key, unsigned long long v);
 void po_json_bool(po_json *j, const char *key, int v);
 void po_json_null(po_json *j, const char *key);
+/* A +/-1 spin vector on one line: [1, -1, ...]; as_bit writes x = (1 + s)/2
+ * instead ([1, 0, ...]). */
+void po_json_int8_array(po_json *j, const char *key, const int8_t *v, size_t n, int as_bit);
 
-/* ---- progress bar --------------------------------------------------------
- * Draws "label [#####     ]  42%  3.1 s" on stderr, only when stderr is a
- * terminal and at least one second has passed since po_cli_progress_init,
- * at most ten times a second.  po_cli_progress_update has the signature of
- * po_progress_fn: pass it with &bar as the context.  The environment
- * variable PHYSOPT_PROGRESS_AFTER (seconds, default 1) changes the delay;
- * tests set it to 0. */
+/* ---- progress ------------------------------------------------------------
+ * When stderr is a terminal: a bar "label [#####     ]  42%  3.1 s  ETA 4 s"
+ * redrawn at most ten times a second, once one second has passed since
+ * po_cli_progress_init.  When it is not (batch jobs, logs): a line
+ * "physopt label: 42% after 31 s, ETA 43 s" every 30 s.  Nothing when
+ * `quiet` (run.quiet, --quiet).  po_cli_progress_update has the signature of
+ * po_progress_fn: pass it with &bar as the context.  ETA = elapsed (1 - f)/f.
+ * Test hooks: PHYSOPT_PROGRESS_AFTER (seconds before the bar, default 1) and
+ * PHYSOPT_PROGRESS_EVERY (seconds between lines, default 30). */
 typedef struct po_cli_progress {
   const char *label;
-  double t0, last, after;
-  int enabled, drawn;
+  double t0, last, after, every;
+  int enabled, drawn, tty;
 } po_cli_progress;
 
-void po_cli_progress_init(po_cli_progress *p, const char *label);
+void po_cli_progress_init(po_cli_progress *p, const char *label, int quiet);
 void po_cli_progress_update(void *ctx, double fraction);
 /* Erases the bar if it was drawn. */
 void po_cli_progress_done(po_cli_progress *p);
+/* "ETA 43 s" / "ETA 2.1 h" for the elapsed time and fraction done into buf. */
+void po_cli_format_eta(char *buf, size_t size, double elapsed, double fraction);
+
+/* ---- interrupts ----------------------------------------------------------
+ * po_cli_install_interrupt_handler (main) makes SIGINT and SIGTERM print
+ * "physopt: interrupted: NOTE" on stderr and exit with 128 + signal number.
+ * A command sets NOTE (what was saved, how to resume) with
+ * po_cli_interrupt_note before its long part; the default says nothing was
+ * saved.  The note is copied (at most 1023 bytes). */
+void po_cli_install_interrupt_handler(void);
+void po_cli_interrupt_note(const char *fmt, ...);
 
 #endif

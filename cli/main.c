@@ -59,6 +59,7 @@ int main(int argc, char **argv) {
   signal(SIGXFSZ, SIG_IGN);
   po_cli_set_argv(argc, argv);
   po_cli_install_fault_handler();
+  po_cli_install_interrupt_handler();
   if (argc < 2) {
     usage(stderr);
     return 2;

@@ -51,6 +51,13 @@ int po_rep_run_gnuplot(const char *gp, const char *png);
 /* JSON: opens a run's object with its id and "params"; a group's "key". */
 void po_rep_json_run_begin(po_json *j, const rrun *r);
 void po_rep_json_group_key(po_json *j, const sorter *st, const rrun *r0);
+/* A "section.key": value member typed by its declared spec (cli/report_export.c). */
+void po_rep_json_param(po_json *j, const char *name, const char *value);
+/* A grouping key's value: section.key typed as above; the built-in numeric
+ * keys (n, steps, photons, alpha) as numbers, "-" (none) as null. */
+void po_rep_json_key_value(po_json *j, const char *key, const char *value);
+/* One CSV row per anneal run (RFC 4180): run_id, every parameter, metrics. */
+int po_rep_csv(FILE *f, const rset *s);
 
 /* The report of a set of learning (or recall) runs grouped by keys: JSON
  * members into j when j is not NULL, else a table on stdout; with plots

@@ -35,10 +35,16 @@ static const po_param_spec run_specs[] = {
 };
 const po_param_section po_run_section = {"run", run_specs, PO_CLI_N(run_specs)};
 
+/* problem.format's choices and help, from the one list of formats. */
+#define PO_RUN_FORMAT_CHOICE(name, ext, reader, binary, summary) "|" #name
+#define PO_RUN_FORMAT_EXT(name, ext, reader, binary, summary)    ext ": " #name "; "
 static const po_param_spec problem_specs[] = {
     {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
-     "file (G-set/rudy edge list) or sk:N:SEED[:gauss|:pm] or wishart:N:M:SEED; "
+     "file (see problem.format) or sk:N:SEED[:gauss|:pm] or wishart:N:M:SEED; "
      "default (solve): the demonstration (G22)"},
+    {"format", PO_PARAM_STRING, "auto", 0, 0, "auto" PO_PROBLEM_FORMATS(PO_RUN_FORMAT_CHOICE), "",
+     "problem file format; auto: by extension (" PO_PROBLEM_FORMATS(
+         PO_RUN_FORMAT_EXT) "other: gset)"},
     {"duplicates", PO_PARAM_STRING, "reject", 0, 0, "reject|sum", "",
      "duplicate edges in files: reject (error naming the line) or sum the weights"},
     {"storage", PO_PARAM_STRING, "auto", 0, 0, "auto|dense|csr", "",
@@ -104,7 +110,8 @@ int po_run_config_read(const po_params *p, const po_backend_ops *ops, po_run_con
   if (c->has_target_energy && c->has_target_cut)
     return po_error(PO_ERR_ARG, "run.target_energy and run.target_cut are both set; give one");
   const char *dup, *storage;
-  if ((rc = po_params_string(p, &po_run_problem_section, "duplicates", &dup)) ||
+  if ((rc = po_params_string(p, &po_run_problem_section, "format", &c->load.format)) ||
+      (rc = po_params_string(p, &po_run_problem_section, "duplicates", &dup)) ||
       (rc = po_params_string(p, &po_run_problem_section, "storage", &storage)))
     return rc;
   c->load.duplicates = !strcmp(dup, "sum") ? PO_DUP_SUM : PO_DUP_REJECT;

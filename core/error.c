@@ -1,4 +1,5 @@
 /* Per-thread error message behind po_last_error(). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,21 +8,62 @@
 #define PO_ERRMSG_MAX 2048
 
 static _Thread_local char errmsg[PO_ERRMSG_MAX];
+static _Thread_local char errloc[128];
 
 const char *po_last_error(void) {
   return errmsg;
 }
 
-void po_error_clear(void) {
-  errmsg[0] = '\0';
+const char *po_last_error_location(void) {
+  return errloc;
 }
 
-int po_error(int code, const char *fmt, ...) {
+void po_error_clear(void) {
+  errmsg[0] = '\0';
+  errloc[0] = '\0';
+}
+
+int(po_error)(int code, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(errmsg, sizeof errmsg, fmt, ap);
   va_end(ap);
+  errloc[0] = '\0';
   return code;
+}
+
+int po_error_at(const char *file, int line, int code, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+  va_end(ap);
+  snprintf(errloc, sizeof errloc, "%s:%d", file, line);
+  return code;
+}
+
+void po_error_slot_init(po_error_slot *slot) {
+  memset(slot, 0, sizeof *slot);
+}
+
+static pthread_mutex_t slot_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void po_error_slot_capture(po_error_slot *slot, long index, int code) {
+  if (!code) return;
+  pthread_mutex_lock(&slot_lock);
+  if (!slot->code || index < slot->index) {
+    slot->code = code;
+    slot->index = index;
+    snprintf(slot->message, sizeof slot->message, "%s", errmsg[0] ? errmsg : po_strerror(code));
+    snprintf(slot->location, sizeof slot->location, "%s", errloc);
+  }
+  pthread_mutex_unlock(&slot_lock);
+}
+
+int po_error_slot_raise(const po_error_slot *slot) {
+  if (!slot->code) return PO_OK;
+  snprintf(errmsg, sizeof errmsg, "%s", slot->message);
+  snprintf(errloc, sizeof errloc, "%s", slot->location);
+  return slot->code;
 }
 
 int po_error_wrap(int code, const char *fmt, ...) {

@@ -133,37 +133,42 @@ static double dot(int n, const double *x, const double *y) {
   return s;
 }
 
-/* Top eigenpair (theta, s) of the k x k tridiagonal (alpha, beta). */
+/* Top eigenpair (theta, s) of the k x k tridiagonal (alpha, beta).
+ *
+ * GSL calls its error handler (abort by default) only on invalid sizes or
+ * failed allocations.  The matrices are views of our own buffers and the
+ * workspace (a public struct of gsl_eigen.h: four arrays of k doubles) is
+ * allocated here too, so for k >= 1 no GSL call can reach the handler and
+ * the library never touches the process-wide handler setting. */
 static int tridiag_top(int k, const double *alpha, const double *beta, double *theta, double *s) {
-  gsl_matrix *T = gsl_matrix_calloc(k, k), *Z = gsl_matrix_alloc(k, k);
-  gsl_vector *w = gsl_vector_alloc(k);
-  gsl_eigen_symmv_workspace *ws = gsl_eigen_symmv_alloc(k);
-  int rc = PO_OK;
-  if (!T || !Z || !w || !ws) {
-    rc = po_error(PO_ERR_NOMEM, "lanczos: out of memory (k = %d)", k);
-    goto out;
-  }
+  if (k < 1) return po_error(PO_ERR_ARG, "lanczos: tridiagonal of size %d", k);
+  const size_t kk = (size_t)k;
+  double *buf = calloc(2 * kk * kk + kk + 4 * (kk + 1), sizeof *buf);
+  if (!buf) return po_error(PO_ERR_NOMEM, "lanczos: out of memory (k = %d)", k);
+  gsl_matrix_view T = gsl_matrix_view_array(buf, kk, kk);
+  gsl_matrix_view Z = gsl_matrix_view_array(buf + kk * kk, kk, kk);
+  gsl_vector_view w = gsl_vector_view_array(buf + 2 * kk * kk, kk);
+  double *wsd = buf + 2 * kk * kk + kk;
+  gsl_eigen_symmv_workspace ws = {
+      .size = kk, .d = wsd, .sd = wsd + kk + 1, .gc = wsd + 2 * (kk + 1), .gs = wsd + 3 * (kk + 1)};
   for (int i = 0; i < k; i++) {
-    gsl_matrix_set(T, i, i, alpha[i]);
+    gsl_matrix_set(&T.matrix, i, i, alpha[i]);
     if (i + 1 < k) {
-      gsl_matrix_set(T, i, i + 1, beta[i]);
-      gsl_matrix_set(T, i + 1, i, beta[i]);
+      gsl_matrix_set(&T.matrix, i, i + 1, beta[i]);
+      gsl_matrix_set(&T.matrix, i + 1, i, beta[i]);
     }
   }
-  if (gsl_eigen_symmv(T, w, Z, ws) != GSL_SUCCESS) {
+  int rc = PO_OK;
+  if (gsl_eigen_symmv(&T.matrix, &w.vector, &Z.matrix, &ws) != GSL_SUCCESS) {
     rc = po_error(PO_ERR_NUMERIC, "lanczos: tridiagonal eigensolver failed (k = %d)", k);
-    goto out;
+  } else {
+    int best = 0;
+    for (int i = 1; i < k; i++)
+      if (gsl_vector_get(&w.vector, i) > gsl_vector_get(&w.vector, best)) best = i;
+    *theta = gsl_vector_get(&w.vector, best);
+    for (int i = 0; i < k; i++) s[i] = gsl_matrix_get(&Z.matrix, i, best);
   }
-  int best = 0;
-  for (int i = 1; i < k; i++)
-    if (gsl_vector_get(w, i) > gsl_vector_get(w, best)) best = i;
-  *theta = gsl_vector_get(w, best);
-  for (int i = 0; i < k; i++) s[i] = gsl_matrix_get(Z, i, best);
-out:
-  if (ws) gsl_eigen_symmv_free(ws);
-  gsl_vector_free(w);
-  gsl_matrix_free(Z);
-  gsl_matrix_free(T);
+  free(buf);
   return rc;
 }
 
@@ -179,7 +184,6 @@ static int top_eig_ctx(land_ctx *c, uint64_t seed, double *v_out, double *lambda
     rc = po_error(PO_ERR_NOMEM, "lanczos: out of memory (n = %d)", n);
     goto out;
   }
-  gsl_error_handler_t *old = gsl_set_error_handler_off();
   po_rng r;
   po_rng_init(&r, seed, 0x1a2c05, 0);
   for (int i = 0; i < n; i++) V[i] = po_rng_normal(&r);
@@ -216,7 +220,6 @@ static int top_eig_ctx(land_ctx *c, uint64_t seed, double *v_out, double *lambda
     for (int i = 0; i < n; i++) vn[i] = w[i] / beta[k];
     k = m;
   }
-  gsl_set_error_handler(old);
   if (rc == PO_OK) {
     /* Ritz vector */
     memset(w, 0, n * sizeof *w);

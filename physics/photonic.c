@@ -64,6 +64,7 @@
 #include <math.h>
 #include <omp.h>
 #include <pthread.h>
+#include "core/threads.h"
 #include "solvers/sgemm.h"
 #include <stdlib.h>
 #include <string.h>
@@ -525,8 +526,7 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     if (bneg) p.Ba = p.T + MN + MK;
   }
 
-  const int blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
+  po_blas_threads_enter(1);
   /* B (K x N, small next to A) is encoded on the calling thread, so the
    * parallel region has two synchronisation points only: after the
    * products, and at its end (barriers are costly on a loaded machine). */
@@ -552,7 +552,7 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     for (int c = t; c < chunks; c += nt)
       block_noise(&p, &zt, seed, call, alpha, beta, C, ldc, c * R, c * R + R < M ? c * R + R : M);
   }
-  openblas_set_num_threads(blas_threads);
+  po_blas_threads_leave();
   free(dbuf);
   po_photonic_ws_free(&tmp);
 

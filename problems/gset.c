@@ -8,6 +8,11 @@
  * the M-th edge (trailing newlines); a blank line inside the data is an error,
  * so a truncated or concatenated file is not silently accepted.
  *
+ * Fields (a physopt extension, docs/problems.md): a third header number F
+ * ("N M F") announces F lines "i h" after the M edges, giving h_i for 1-based
+ * spin i (each spin at most once; unlisted spins have h_i = 0), so that
+ * E(s) = sum_{i<j} w_ij s_i s_j + sum_i h_i s_i.  "N M" files are unchanged.
+ *
  * Duplicate pairs ((i,j) twice, or (i,j) and (j,i)) are rejected by default
  * (PO_DUP_REJECT): the G-set and rudy files never contain them, so one is a
  * sign of a corrupted or wrongly converted file.  PO_DUP_SUM adds the weights.
@@ -29,7 +34,7 @@
 
 /* Strict decimal integer: optional '-', digits only.  Returns 0, -1 when
  * the token is not an integer, -2 when it overflows long long. */
-static int parse_ll(const char *s, long long *v) {
+int po__parse_ll(const char *s, long long *v) {
   const char *p = s;
   if (*p == '-') p++;
   if (!isdigit((unsigned char)*p)) return -1;
@@ -58,7 +63,7 @@ static int parse_u64(const char *s, uint64_t *v) {
 }
 
 /* Finite real number, the whole token consumed. */
-static int parse_real(const char *s, double *v) {
+int po__parse_real(const char *s, double *v) {
   if (!*s) return -1;
   errno = 0;
   char *end;
@@ -77,7 +82,7 @@ static int parse_real(const char *s, double *v) {
 
 /* Splits line into at most max tokens (in place); returns the token count,
  * which may exceed max (the extra tokens are not stored past max). */
-static int split(char *line, char **tok, int max) {
+int po__split(char *line, char **tok, int max) {
   int nt = 0;
   char *p = line;
   for (;;) {
@@ -135,6 +140,9 @@ typedef struct edge_reader {
   long ln, header_line, n_expect, n_comments;
   int n, have_header;
   edge_buf eb;
+  long f_expect, f_read; /* field lines announced ("N M F") and read */
+  double *h;             /* n fields, allocated when F > 0 */
+  long *h_line;          /* line of each spin's field (0 = none yet) */
 } edge_reader;
 
 /* A blank line is allowed only after the last edge. */
@@ -149,6 +157,11 @@ static int check_blank_line(const edge_reader *r) {
                     "%s:%ld: blank line after %ld of %ld edges (blank lines are allowed only "
                     "after the last edge)",
                     r->path, r->ln, r->eb.n, r->n_expect);
+  if (r->f_read < r->f_expect)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: blank line after %ld of F = %ld field lines (blank lines are "
+                    "allowed only after the last field)",
+                    r->path, r->ln, r->f_read, r->f_expect);
   return PO_OK;
 }
 
@@ -160,14 +173,14 @@ static int parse_header(edge_reader *r, char **tok, int nt) {
   if (nt < 2)
     return po_error(PO_ERR_PARSE, "%s:%ld: header must be 'N M' (spins, edges), got 1 field", path,
                     ln);
-  if (nt > 2)
-    return po_error(PO_ERR_PARSE, "%s:%ld: trailing garbage '%.40s' after header 'N M'", path, ln,
-                    tok[2]);
-  if (parse_ll(tok[0], &vn) || vn < 1 || vn > PO_ISING_MAX_N)
+  if (nt > 3)
+    return po_error(PO_ERR_PARSE, "%s:%ld: trailing garbage '%.40s' after header 'N M F'", path, ln,
+                    tok[3]);
+  if (po__parse_ll(tok[0], &vn) || vn < 1 || vn > PO_ISING_MAX_N)
     return po_error(PO_ERR_PARSE,
                     "%s:%ld: header: N = '%.40s' must be an integer in [1, %d] (spins)", path, ln,
                     tok[0], PO_ISING_MAX_N);
-  if (parse_ll(tok[1], &vm) || vm < 1 || vm > LONG_MAX / 4)
+  if (po__parse_ll(tok[1], &vm) || vm < 1 || vm > LONG_MAX / 4)
     return po_error(PO_ERR_PARSE, "%s:%ld: header: M = '%.40s' must be a positive integer (edges)",
                     path, ln, tok[1]);
   double pairs = 0.5 * (double)vn * (double)(vn - 1);
@@ -176,10 +189,51 @@ static int parse_header(edge_reader *r, char **tok, int nt) {
                     "%s:%ld: header: M = %lld edges exceeds the N(N-1)/2 = %.0f distinct pairs "
                     "of N = %lld spins (duplicate edges are rejected)",
                     path, ln, vm, pairs, vn);
+  long long vf = 0;
+  if (nt == 3 && (po__parse_ll(tok[2], &vf) || vf < 0 || vf > vn))
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: header: F = '%.40s' must be an integer in [0, N = %lld] (field lines)",
+                    path, ln, tok[2], vn);
+  if (vf > 0) {
+    r->h = calloc((size_t)vn, sizeof *r->h);
+    r->h_line = calloc((size_t)vn, sizeof *r->h_line);
+    if (!r->h || !r->h_line)
+      return po_error(PO_ERR_NOMEM, "%s:%ld: out of memory for %lld fields", path, ln, vn);
+  }
+  r->f_expect = (long)vf;
   r->n = (int)vn;
   r->n_expect = (long)vm;
   r->header_line = ln;
   r->have_header = 1;
+  return PO_OK;
+}
+
+/* "i h" after the edges: field of 1-based spin i. */
+static int parse_field(edge_reader *r, char **tok, int nt) {
+  const char *path = r->path;
+  const long ln = r->ln;
+  if (nt != 2)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: expected a field line 'i h' (%ld of F = %ld), got %d fields", path, ln,
+                    r->f_read + 1, r->f_expect, nt);
+  long long i;
+  if (po__parse_ll(tok[0], &i) || i < 1 || i > r->n)
+    return po_error(PO_ERR_PARSE, "%s:%ld: field: spin index '%.40s' must be an integer in [1, %d]",
+                    path, ln, tok[0], r->n);
+  double h;
+  if (po__parse_real(tok[1], &h))
+    return po_error(PO_ERR_PARSE, "%s:%ld: field '%.40s' is not a finite number", path, ln, tok[1]);
+  if (po__ising_weight_check(h))
+    return po_error(PO_ERR_PARSE, "%s:%ld: field '%.40s': %s", path, ln, tok[1],
+                    po__ising_weight_check(h));
+  if (r->h_line[i - 1] && r->opts->duplicates == PO_DUP_REJECT)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: field of spin %lld given twice, first at line %ld (duplicates "
+                    "policy: reject)",
+                    path, ln, i, r->h_line[i - 1]);
+  r->h[i - 1] += h;
+  r->h_line[i - 1] = ln;
+  r->f_read++;
   return PO_OK;
 }
 
@@ -188,6 +242,11 @@ static int parse_edge(edge_reader *r, char **tok, int nt) {
   const char *path = r->path;
   const long ln = r->ln;
   const int n = r->n;
+  if (r->eb.n == r->n_expect && r->f_read < r->f_expect) return parse_field(r, tok, nt);
+  if (r->eb.n == r->n_expect && r->f_expect > 0)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: more than M = %ld edge and F = %ld field lines (header at line %ld)",
+                    path, ln, r->n_expect, r->f_expect, r->header_line);
   if (r->eb.n == r->n_expect)
     return po_error(PO_ERR_PARSE, "%s:%ld: more than M = %ld edge lines (header at line %ld)", path,
                     ln, r->n_expect, r->header_line);
@@ -199,7 +258,7 @@ static int parse_edge(edge_reader *r, char **tok, int nt) {
                     tok[3]);
   long long v[2];
   for (int t = 0; t < 2; t++) {
-    int pr = parse_ll(tok[t], &v[t]);
+    int pr = po__parse_ll(tok[t], &v[t]);
     if (pr == -2)
       return po_error(PO_ERR_PARSE, "%s:%ld: spin index '%.40s' out of range [1, %d]", path, ln,
                       tok[t], n);
@@ -214,7 +273,7 @@ static int parse_edge(edge_reader *r, char **tok, int nt) {
     return po_error(PO_ERR_PARSE, "%s:%ld: self-loop (%lld, %lld): i and j must differ", path, ln,
                     v[0], v[1]);
   double w;
-  if (parse_real(tok[2], &w))
+  if (po__parse_real(tok[2], &w))
     return po_error(PO_ERR_PARSE, "%s:%ld: weight '%.40s' is not a finite number", path, ln,
                     tok[2]);
   if (po__ising_weight_check(w))
@@ -240,7 +299,7 @@ static int read_line(edge_reader *r, char *buf) {
   if (*p == '#') return PO_OK;
   if (!*p) return check_blank_line(r);
   char *tok[4];
-  int nt = split(buf, tok, 4);
+  int nt = po__split(buf, tok, 4);
   return r->have_header ? parse_edge(r, tok, nt) : parse_header(r, tok, nt);
 }
 
@@ -256,8 +315,12 @@ static int finish_read(edge_reader *r, po_ising **out) {
     return po_error(PO_ERR_PARSE,
                     "%s:%ld: file ends after %ld of M = %ld edges (header at line %ld)", path,
                     r->ln, eb->n, r->n_expect, r->header_line);
+  if (r->f_read < r->f_expect)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: file ends after %ld of F = %ld field lines (header at line %ld)", path,
+                    r->ln, r->f_read, r->f_expect, r->header_line);
   long dup[2];
-  int rc = po__ising_build(r->n, eb->n, eb->ei, eb->ej, eb->w, NULL, r->opts, out, dup);
+  int rc = po__ising_build(r->n, eb->n, eb->ei, eb->ej, eb->w, r->h, r->opts, out, dup);
   if (rc && dup[0] >= 0)
     return po_error(PO_ERR_PARSE,
                     "%s:%ld: duplicate edge (%d, %d), first given at line %ld (duplicates "
@@ -271,7 +334,7 @@ static int finish_read(edge_reader *r, po_ising **out) {
 }
 
 int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **out) {
-  po_load_opts def = {PO_DUP_REJECT, -1};
+  po_load_opts def = {PO_DUP_REJECT, -1, NULL};
   if (!opts) opts = &def;
   if (!out) return po_error(PO_ERR_ARG, "po_ising_read_file: out is NULL");
   *out = NULL;
@@ -287,6 +350,8 @@ int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **ou
   if (!rc) rc = finish_read(&r, out);
   po_lines_close(&lines);
   edge_free(&r.eb);
+  free(r.h);
+  free(r.h_line);
   return rc;
 }
 
@@ -313,10 +378,10 @@ static int lookup_ground_energy(const char *path, po_ising *m) {
     const char *p = buf;
     while (*p && isspace((unsigned char)*p)) p++;
     if (*p == '#' || !*p) continue;
-    int nt = split(buf, tok, 3);
+    int nt = po__split(buf, tok, 3);
     if (strcmp(tok[0], base) != 0) continue;
     double e;
-    if (nt != 2 || parse_real(tok[1], &e)) {
+    if (nt != 2 || po__parse_real(tok[1], &e)) {
       rc = po_error(PO_ERR_PARSE, "%s:%ld: expected '%s ENERGY' (a finite number)", side, ln, base);
       break;
     }
@@ -363,7 +428,7 @@ static int parse_generator(const char *spec, gen_spec *g) {
   if (!g->wishart) {
     const char *usage = "sk:N:SEED[:gauss|:pm]";
     if (np < 3 || np > 4) return gen_error(spec, usage, "expected 2 or 3 fields after 'sk'");
-    if (parse_ll(part[1], &v) || v < 2 || v > 100000)
+    if (po__parse_ll(part[1], &v) || v < 2 || v > 100000)
       return gen_error(spec, usage, "N must be an integer in [2, 100000]");
     if (parse_u64(part[2], &g->seed))
       return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
@@ -378,9 +443,9 @@ static int parse_generator(const char *spec, gen_spec *g) {
   } else {
     const char *usage = "wishart:N:M:SEED";
     if (np != 4) return gen_error(spec, usage, "expected 3 fields after 'wishart'");
-    if (parse_ll(part[1], &v) || v < 2 || v > 100000)
+    if (po__parse_ll(part[1], &v) || v < 2 || v > 100000)
       return gen_error(spec, usage, "N must be an integer in [2, 100000]");
-    if (parse_ll(part[2], &mc) || mc < 1 || mc > 100000)
+    if (po__parse_ll(part[2], &mc) || mc < 1 || mc > 100000)
       return gen_error(spec, usage, "M must be an integer in [1, 100000]");
     if (parse_u64(part[3], &g->seed))
       return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
@@ -411,7 +476,7 @@ int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out) 
                     "po_problem_open: storage %d must be -1 (auto), 0 (dense) or 1 (csr)",
                     opts->storage);
   if (!is_generator(spec)) {
-    int rc = po_ising_read_file(spec, opts, out);
+    int rc = po_problem_read(spec, opts, out);
     if (rc) return rc;
     rc = lookup_ground_energy(spec, *out);
     if (rc) {

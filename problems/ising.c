@@ -172,7 +172,7 @@ static long fields_overflow(int n, long u, edge_key *keys, const double *wsum, c
 
 int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const double *w,
                     const double *h, const po_load_opts *opts, po_ising **out, long dup[2]) {
-  po_load_opts def = {PO_DUP_REJECT, -1};
+  po_load_opts def = {PO_DUP_REJECT, -1, NULL};
   if (!opts) opts = &def;
   if (dup) dup[0] = dup[1] = -1;
   if (!out) return po_error(PO_ERR_ARG, "po_ising_from_edges: out is NULL");
@@ -209,10 +209,13 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
                       (int)ej[k], po__ising_weight_check(w[k]));
     }
   }
-  if (h)
-    for (int i = 0; i < n; i++)
-      if (!isfinite(h[i]))
-        return po_error(PO_ERR_ARG, "po_ising_from_edges: field h[%d] is not finite", i);
+  for (int i = 0; h && i < n; i++) {
+    if (!isfinite(h[i]))
+      return po_error(PO_ERR_ARG, "po_ising_from_edges: field h[%d] is not finite", i);
+    if (po__ising_weight_check(h[i]))
+      return po_error(PO_ERR_ARG, "po_ising_from_edges: field h[%d]: %s", i,
+                      po__ising_weight_check(h[i]));
+  }
 
   edge_key *keys = malloc((size_t)(m > 0 ? m : 1) * sizeof *keys);
   if (!keys) return po_error(PO_ERR_NOMEM, "po_ising_from_edges: out of memory (%ld edges)", m);
@@ -352,6 +355,7 @@ int po_ising_from_edges(int n, long m, const int32_t *ei, const int32_t *ej, con
 int po__ising_copy_meta(po_ising *dst, const po_ising *src) {
   memcpy(dst->source, src->source, sizeof dst->source);
   dst->offset = src->offset;
+  dst->binary = src->binary;
   dst->has_ground = src->has_ground;
   dst->ground_energy = src->ground_energy;
   if (src->ground_state) {

@@ -31,4 +31,25 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
 /* Copies source, offset and the known ground state/energy from src to dst. */
 int po__ising_copy_meta(po_ising *dst, const po_ising *src);
 
+/* Text-file helpers (problems/gset.c).  po__parse_ll: strict decimal
+ * integer, 0 or -1 (not an integer) or -2 (overflow); po__parse_real: a finite
+ * number, the whole token consumed (0 or -1); po__split: whitespace tokens in
+ * place, returns the count (may exceed max; only max are stored). */
+int po__parse_ll(const char *s, long long *v);
+int po__parse_real(const char *s, double *v);
+int po__split(char *line, char **tok, int max);
+
+/* Calls fn(ctx, line_number, line) for every line of a text file (the line
+ * without its newline); stops at the first non-zero status.  A NUL byte is a
+ * "PATH:LINE:" parse error, an unopenable file PO_ERR_IO.  *last_line is the
+ * number of lines read. */
+typedef int (*po__line_fn)(void *ctx, long ln, char *line);
+int po__read_lines(const char *path, po__line_fn fn, void *ctx, long *last_line);
+
+/* Readers of the format table (problems/formats.c). */
+int po__read_qubo(const char *path, const po_load_opts *opts, po_ising **out);
+int po__read_mtx(const char *path, const po_load_opts *opts, po_ising **out);
+int po__read_npy(const char *path, const po_load_opts *opts, po_ising **out);
+int po__read_npz(const char *path, const po_load_opts *opts, po_ising **out);
+
 #endif

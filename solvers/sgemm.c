@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <omp.h>
+#include "core/threads.h"
 
 #define PAR_MIN_MACS ((double)(1 << 24))
 
@@ -16,8 +17,7 @@ void po_sgemm_det(int trans_a, int trans_b, int M, int N, int K, float alpha, co
   if (M <= 0 || N <= 0) return;
   const int R = po_sgemm_chunk_rows(M), chunks = (M + R - 1) / R;
   const int par = (double)M * N * K >= PAR_MIN_MACS && omp_get_max_threads() > 1;
-  const int blas_threads = openblas_get_num_threads();
-  openblas_set_num_threads(1);
+  po_blas_threads_enter(1);
 #pragma omp parallel for schedule(static, 1) if (par)
   for (int c = 0; c < chunks; c++) {
     const int i0 = c * R, rows = i0 + R < M ? R : M - i0;
@@ -27,5 +27,5 @@ void po_sgemm_det(int trans_a, int trans_b, int M, int N, int K, float alpha, co
                 trans_b ? CblasTrans : CblasNoTrans, rows, N, K, alpha, Ai, lda, B, ldb, beta,
                 C + (long)i0 * ldc, ldc);
   }
-  openblas_set_num_threads(blas_threads);
+  po_blas_threads_leave();
 }

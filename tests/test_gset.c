@@ -204,7 +204,7 @@ static const struct {
     {"empty.txt", "", 1, "no header"},
     {"comments-only.txt", "# nothing\n# here\n", 2, "no header"},
     {"header-one-field.txt", "10\n", 1, "header must be 'N M'"},
-    {"header-three-fields.txt", "10 5 7\n1 2 1\n", 1, "trailing garbage '7' after header"},
+    {"header-four-fields.txt", "10 5 7 1\n1 2 1\n", 1, "trailing garbage '1' after header 'N M F'"},
     {"header-zero-n.txt", "0 3\n", 1, "N = '0' must be an integer in [1, "},
     {"header-text.txt", "ten 3\n", 1, "N = 'ten'"},
     {"header-negative-m.txt", "4 -2\n", 1, "M = '-2' must be a positive integer"},
@@ -375,7 +375,7 @@ static void test_valid_variants(void **state) {
   /* Duplicates are summed under PO_DUP_SUM (then M may exceed the pairs). */
   const char *dup = "2 3\n1 2 1\n2 1 2\n1 2 0.5\n";
   path = write_file("dup.txt", dup, strlen(dup));
-  po_load_opts sum = {PO_DUP_SUM, PO_STORAGE_DENSE};
+  po_load_opts sum = {PO_DUP_SUM, PO_STORAGE_DENSE, NULL};
   assert_int_equal(po_ising_read_file(path, &sum, &m), PO_OK);
   assert_int_equal(m->storage, PO_STORAGE_DENSE);
   assert_true(po_ising_coupling(m, 0, 1) == 3.5f);

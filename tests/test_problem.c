@@ -167,7 +167,7 @@ static void test_energy_fields_deltas_vs_brute_force(void **state) {
         for (int with_h = 0; with_h < 2; with_h++)
           for (int st = -1; st <= 1; st++) {
             ref_inst x = ref_make(&r, sizes[a], dens[b], integer, with_h);
-            po_load_opts o = {PO_DUP_REJECT, st};
+            po_load_opts o = {PO_DUP_REJECT, st, NULL};
             po_ising *m;
             assert_int_equal(po_ising_from_edges(x.n, x.m, x.ei, x.ej, x.w, x.h, &o, &m), PO_OK);
             if (st >= 0) assert_int_equal(m->storage, st);
@@ -206,7 +206,7 @@ static void test_dense_csr_copies_equal(void **state) {
   for (int rep = 0; rep < 20; rep++) {
     int n = 1 + (int)po_rng_below(&r, 16);
     ref_inst x = ref_make(&r, n, po_rng_uniform(&r), rep % 2, rep % 3 == 0);
-    po_load_opts o = {PO_DUP_REJECT, rep % 2 ? PO_STORAGE_CSR : PO_STORAGE_DENSE};
+    po_load_opts o = {PO_DUP_REJECT, rep % 2 ? PO_STORAGE_CSR : PO_STORAGE_DENSE, NULL};
     po_ising *m, *d, *c, *d2;
     assert_int_equal(po_ising_from_edges(x.n, x.m, x.ei, x.ej, x.w, x.h, &o, &m), PO_OK);
     m->offset = 2.5;
@@ -268,7 +268,7 @@ static void test_duplicates_and_bad_edges(void **state) {
   assert_int_equal(po_ising_from_edges(4, 4, ei, ej, w, NULL, NULL, &m), PO_ERR_ARG);
   assert_null(m);
   assert_non_null(strstr(po_last_error(), "edge 2 (2, 1) duplicates edge 1 (1, 2)"));
-  po_load_opts sum = {PO_DUP_SUM, -1};
+  po_load_opts sum = {PO_DUP_SUM, -1, NULL};
   assert_int_equal(po_ising_from_edges(4, 4, ei, ej, w, NULL, &sum, &m), PO_OK);
   assert_true(po_ising_coupling(m, 1, 2) == 2.5f && po_ising_coupling(m, 2, 1) == 2.5f);
   assert_true(po_ising_coupling(m, 0, 3) == -1.0f);
@@ -293,7 +293,7 @@ static void test_duplicates_and_bad_edges(void **state) {
   assert_non_null(strstr(po_last_error(), "non-finite"));
   assert_int_equal(po_ising_from_edges(0, 0, NULL, NULL, NULL, NULL, NULL, &m), PO_ERR_ARG);
   assert_int_equal(po_ising_from_edges(3, -1, NULL, NULL, NULL, NULL, NULL, &m), PO_ERR_ARG);
-  po_load_opts bad = {PO_DUP_REJECT, 7};
+  po_load_opts bad = {PO_DUP_REJECT, 7, NULL};
   assert_int_equal(po_ising_from_edges(3, 0, NULL, NULL, NULL, NULL, &bad, &m), PO_ERR_ARG);
   assert_non_null(strstr(po_last_error(), "storage"));
   double hbad[] = {0, INFINITY, 0};
@@ -398,7 +398,7 @@ static void test_qubo_ising_round_trip(void **state) {
   for (int rep = 0; rep < 8; rep++) {
     int n = 2 + (int)po_rng_below(&r, 10);
     ref_inst x = ref_make(&r, n, 0.6, 0, 1);
-    po_load_opts o = {PO_DUP_REJECT, rep % 2};
+    po_load_opts o = {PO_DUP_REJECT, rep % 2, NULL};
     po_ising *m;
     assert_int_equal(po_ising_from_edges(n, x.m, x.ei, x.ej, x.w, x.h, &o, &m), PO_OK);
     m->offset = -1.25;
@@ -593,7 +593,7 @@ static void test_problem_open_specs(void **state) {
   assert_true(m->pm1);
   assert_false(m->has_ground);
   po_ising_destroy(m);
-  po_load_opts csr = {PO_DUP_REJECT, PO_STORAGE_CSR};
+  po_load_opts csr = {PO_DUP_REJECT, PO_STORAGE_CSR, NULL};
   assert_int_equal(po_problem_open("wishart:14:5:3", &csr, &m), PO_OK);
   assert_int_equal(m->storage, PO_STORAGE_CSR);
   assert_true(m->has_ground);

@@ -25,6 +25,7 @@
 #include <sunlinsol/sunlinsol_dense.h>
 #include <sunlinsol/sunlinsol_spgmr.h>
 #include <sunmatrix/sunmatrix_dense.h>
+#include "core/threads.h"
 #include "backends/cpu/cpu_recall.h"
 #include "physics/cavity.h"
 #include "physopt/backend.h"
@@ -242,9 +243,9 @@ static int run_shot(const shot *s, double *state, uint64_t seed, uint64_t run, i
     const long K = s->c->sde_steps;
     const double dt = s->c->duration / K;
     /* Shots already run in parallel (one per thread of the caller's team):
-     * the stepper's own loops over 3n components stay serial. This sets the
-     * thread count of this implicit task only. */
-    omp_set_num_threads(1);
+     * the stepper's own loops over 3n components stay serial (the team size
+     * of this implicit task only). */
+    const int omp_caller = po_omp_threads_push(1);
     const float sigma = (float)sqrt(2 * s->c->damping / s->c->n_atoms);
     float *x = malloc(sizeof(float) * 3 * n);
     sde_ctx ctx = {s, malloc(sizeof(double) * 3 * n), malloc(sizeof(double) * 3 * n)};
@@ -273,6 +274,7 @@ static int run_shot(const shot *s, double *state, uint64_t seed, uint64_t run, i
     free(x);
     free(ctx.in);
     free(ctx.out);
+    po_omp_threads_pop(omp_caller);
     if (rc) return rc;
   }
   if (flips) *flips = nf;
@@ -345,13 +347,14 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
   shot s = {n,          Wd, &c, t->schedule, omz / (w_self > 0 ? w_self : rowmax), c.pump_start,
             c.pump_end, 1};
   double flips_all = 0;
-  int err = PO_OK;
-  const int threads = t->threads > 0 ? t->threads : omp_get_max_threads();
+  po_error_slot err;
+  po_error_slot_init(&err);
+  const int threads = po_threads_resolve(t->threads);
 #pragma omp parallel for schedule(dynamic) num_threads(threads) reduction(+ : flips_all)
   for (int r = 0; r < trials; r++) {
     int my = PO_OK;
 #pragma omp atomic read
-    my = err;
+    my = err.code;
     if (my) continue;
     double *state = malloc(sizeof(double) * 3 * n), *x0 = malloc(sizeof(double) * n);
     po_rng rng;
@@ -379,14 +382,13 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
       if (t->converged) t->converged[r] = conv;
       flips_all += nf;
     } else {
-#pragma omp critical(cavity_err)
-      if (!err) err = my;
+      po_error_slot_capture(&err, r, my);
     }
     free(state);
     free(x0);
   }
   free(Wd);
-  if (err) return err;
+  if (err.code) return po_error_slot_raise(&err);
   book(b, &c, trials, omp_get_wtime() - t0);
   po_ledger_add(&b->ledger, "spin_flips", "flips", flips_all, 0.0);
   return PO_OK;
@@ -465,15 +467,15 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
     free(Wd);
     return po_error(PO_ERR_NOMEM, "cavity: out of memory");
   }
-  int err = PO_OK;
+  po_error_slot err;
+  po_error_slot_init(&err);
   const double t0 = omp_get_wtime();
-#pragma omp parallel for schedule(dynamic)                                                         \
-    num_threads(o->threads > 0 ? o->threads : omp_get_max_threads())
+#pragma omp parallel for schedule(dynamic) num_threads(po_threads_resolve(o->threads))
   for (int r = 0; r < o->replicas; r++) {
     double *state = malloc(sizeof(double) * 3 * n);
     po_rng rng;
     po_rng_init(&rng, o->seed, o->run_id, (uint64_t)r);
-    int my = state ? PO_OK : PO_ERR_NOMEM;
+    int my = state ? PO_OK : po_error(PO_ERR_NOMEM, "cavity: out of memory (replica %d)", r);
     if (!my) {
       prepare(n, NULL, -1.0, ca.n_atoms, &rng, state);
       my = run_shot(&s, state, o->seed, po_hash2(o->run_id, (uint64_t)r + 1), NULL, 0, NULL);
@@ -486,18 +488,17 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
         for (int j = i + 1; j < n; j++) e -= Wd[(long)i * n + j] * sp[i] * sp[j];
       out->energy[r] = e;
     } else {
-#pragma omp critical(cavity_err)
-      if (!err) err = my;
+      po_error_slot_capture(&err, r, my);
     }
     free(state);
   }
   free(Wd);
-  if (err) {
+  if (err.code) {
     free(out->spins);
     free(out->energy);
     out->spins = NULL;
     out->energy = NULL;
-    return err == PO_ERR_NOMEM ? po_error(err, "cavity: out of memory") : err;
+    return po_error_slot_raise(&err);
   }
   book(b, &ca, o->replicas, omp_get_wtime() - t0);
   return PO_OK;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/threads.h"
 #include "backends/cim/cim.h"
 #include "physics/cim_landscape.h"
 #include "physopt/error.h"
@@ -63,8 +64,7 @@ int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
   if ((rc = po_samples_alloc(out, R, (int)n))) return rc;
 
   const double w0 = omp_get_wtime();
-  const int nthreads_saved = omp_get_max_threads();
-  if (o->threads > 0) omp_set_num_threads(o->threads);
+  const int omp_caller = po_omp_threads_push(o->threads); /* the landscape flow's team */
   double flow_total = 0, mvm_total = 0, flow_max = 0;
   for (int r = 0; r < R && rc == PO_OK; r++) {
     po_cim_adiabatic_opts ao;
@@ -88,7 +88,7 @@ int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
     po_cim_adiabatic_trace_free(&tr);
     if (o->progress) o->progress(o->progress_ctx, (double)(r + 1) / R);
   }
-  if (o->threads > 0) omp_set_num_threads(nthreads_saved);
+  po_omp_threads_pop(omp_caller);
   if (rc != PO_OK) {
     po_samples_free(out);
     return po_error_wrap(rc, "backend cim (adiabatic)");

@@ -16,6 +16,7 @@
  * noise from the stream (seed, run_id, r) and its arithmetic does not depend
  * on the block it is in, so results are identical for any thread count. */
 #include <cblas.h>
+#include "core/threads.h"
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -498,26 +499,17 @@ static void run_block(block *b) {
 static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                       const po_anneal_opts *o, cim_alg alg, po_samples *out);
 
-int cim_cac_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                   const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_CAC, out);
-}
-int cim_ahc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                   const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_AHC, out);
-}
-int cim_plain_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                     const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_PLAIN, out);
-}
-int cim_cfc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                   const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_CFC, out);
-}
-int cim_sfc_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
-                   const po_anneal_opts *o, po_samples *out) {
-  return cim_anneal(be, m, sch, o, ALG_SFC, out);
-}
+/* The table's entry points: one per feedback scheme, all one integrator. */
+#define CIM_FEEDBACK_ALGORITHM(fn, alg)                                                            \
+  int fn(po_backend *be, const po_ising *m, const po_schedule *sch, const po_anneal_opts *o,       \
+         po_samples *out) {                                                                        \
+    return cim_anneal(be, m, sch, o, alg, out);                                                    \
+  }
+CIM_FEEDBACK_ALGORITHM(cim_cac_anneal, ALG_CAC)
+CIM_FEEDBACK_ALGORITHM(cim_ahc_anneal, ALG_AHC)
+CIM_FEEDBACK_ALGORITHM(cim_plain_anneal, ALG_PLAIN)
+CIM_FEEDBACK_ALGORITHM(cim_cfc_anneal, ALG_CFC)
+CIM_FEEDBACK_ALGORITHM(cim_sfc_anneal, ALG_SFC)
 
 static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                       const po_anneal_opts *o, cim_alg alg, po_samples *out) {
@@ -638,12 +630,13 @@ static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   sh.n_blocks = nb;
 
   const double w0 = omp_get_wtime();
-  const int omp_saved = omp_get_max_threads(), blas_saved = openblas_get_num_threads();
+  const int omp_saved = omp_get_max_threads();
   if (T > 1) {
     /* blocks in parallel; BLAS and the kernels run single-threaded */
-    openblas_set_num_threads(1);
+    po_blas_threads_enter(1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
     for (int t = 0; t < nb; t++) run_block(&blocks[t]);
+    po_blas_threads_leave();
   } else {
     /* blocks in turn; the kernels (SGEMM, SpMM, element-wise) use the
      * threads when a step has enough work to amortise a few barriers
@@ -656,18 +649,16 @@ static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
       /* the SGEMM dominates: give the threads to OpenBLAS only; OpenMP
        * regions between its calls would make both thread pools spin
        * against each other (measured: 5x slower on a loaded 2-core box) */
-      omp_set_num_threads(1);
-      openblas_set_num_threads(kt);
       sh.kernel_threads = 1;
     } else {
-      omp_set_num_threads(kt);
-      openblas_set_num_threads(1);
       sh.kernel_threads = kt;
     }
+    const int omp_caller = po_omp_threads_push(sh.kernel_threads);
+    po_blas_threads_enter(m->storage == PO_STORAGE_DENSE ? kt : 1);
     for (int t = 0; t < nb; t++) run_block(&blocks[t]);
+    po_blas_threads_leave();
+    po_omp_threads_pop(omp_caller);
   }
-  openblas_set_num_threads(blas_saved);
-  omp_set_num_threads(omp_saved);
   const double wall = omp_get_wtime() - w0;
 
   for (int t = 0; t < nb; t++) {

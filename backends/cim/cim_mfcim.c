@@ -26,6 +26,7 @@
  * all replicas.  Noise stream of replica r: po_rng_init(seed, run_id, r); all
  * element-wise loops are independent of the thread count. */
 #include <cblas.h>
+#include "core/threads.h"
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -141,14 +142,13 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
    * parallel regions per step next to OpenBLAS's own threads made both
    * pools spin against each other on a loaded 2-core machine (a 1 s test
    * took 40-150 s). */
-  const int omp_saved = omp_get_max_threads(), blas_saved = openblas_get_num_threads();
-  const int T_all = o->threads > 0 ? o->threads : omp_saved;
+  const int T_all = po_threads_resolve(o->threads);
   const double work =
       (m->storage == PO_STORAGE_DENSE ? (double)n * (double)n : (double)m->row_ptr[n]) * R;
   const int kt = work >= 1e7 ? T_all : 1, dense = m->storage == PO_STORAGE_DENSE;
   const int T_omp = dense ? 1 : kt;
-  openblas_set_num_threads(dense ? kt : 1);
-  omp_set_num_threads(T_omp);
+  po_blas_threads_enter(dense ? kt : 1);
+  const int omp_caller = po_omp_threads_push(T_omp); /* po_spmm_csr's team */
   const double w0 = omp_get_wtime();
   long bad = 0, bad_step = -1;
   for (long k = 0; k < K && !bad; k++) {
@@ -202,8 +202,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     if (o->progress && (k + 1) % 1000 == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
   }
   const double wall = omp_get_wtime() - w0;
-  openblas_set_num_threads(blas_saved);
-  omp_set_num_threads(omp_saved);
+  po_omp_threads_pop(omp_caller);
+  po_blas_threads_leave();
   if (bad) {
     rc = po_error(
         PO_ERR_NUMERIC,

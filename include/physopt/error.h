@@ -24,15 +24,48 @@ enum {
 
 /* The message of the last error raised on this thread ("" if none). */
 const char *po_last_error(void);
+/* Where that error was raised in physopt's sources ("core/params.c:120"),
+ * "" if none or unknown. */
+const char *po_last_error_location(void);
 
 /* Records a printf-style message and returns code, so callers can write
- * `return po_error(PO_ERR_ARG, "...", ...);`. */
+ * `return po_error(PO_ERR_ARG, "...", ...);`.  The macro below records
+ * the caller's file and line too. */
 int po_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int po_error_at(const char *file, int line, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define po_error(...) po_error_at(__FILE__, __LINE__, __VA_ARGS__)
 
 /* Prefixes the current message with context ("while loading X: ..."). */
 int po_error_wrap(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void po_error_clear(void);
+
+/* Carrying an error from worker threads to the calling thread, per call
+ * (messages are per thread, so an error raised on an OpenMP worker is
+ * otherwise lost):
+ *
+ *   po_error_slot slot;  po_error_slot_init(&slot);
+ *   #pragma omp parallel for
+ *   for (r ...) { int rc = work(r); if (rc) po_error_slot_capture(&slot, r, rc); }
+ *   if (slot.code) return po_error_slot_raise(&slot);
+ *
+ * The error of the lowest index is kept, so the message does not depend on
+ * thread timing. */
+typedef struct po_error_slot {
+  int code;           /* 0 while nothing failed */
+  long index;         /* work item that failed */
+  char message[2048]; /* as long as a message can be */
+  char location[128];
+} po_error_slot;
+
+void po_error_slot_init(po_error_slot *slot);
+/* On a worker, after a call failed with code (the worker's message is
+ * taken from po_last_error()); thread-safe. */
+void po_error_slot_capture(po_error_slot *slot, long index, int code);
+/* On the caller: makes the captured error this thread's and returns its
+ * code (PO_OK when none). */
+int po_error_slot_raise(const po_error_slot *slot);
 
 /* Short name of a status code ("invalid argument", ...). */
 const char *po_strerror(int code);

@@ -45,6 +45,10 @@ typedef struct po_ising {
   double ground_energy;
   int8_t *ground_state; /* n spins, or NULL */
 
+  /* 1 when read from a QUBO file (x_i = (1 + s_i)/2, and E(s) = f(x) with the
+   * offset): outputs report x and the QUBO objective (po_qubo_read_file). */
+  int binary;
+
   char source[512];      /* file path or generator spec */
   uint64_t content_hash; /* FNV-1a over n, couplings and fields */
 } po_ising;
@@ -55,7 +59,47 @@ typedef enum { PO_DUP_REJECT = 0, PO_DUP_SUM = 1 } po_dup_policy;
 typedef struct po_load_opts {
   po_dup_policy duplicates; /* default PO_DUP_REJECT */
   int storage;              /* -1 = auto (CSR below 25% density), else po_storage */
+  const char *format;       /* file format name (po_problem_formats); NULL or "auto":
+                               chosen from the file name's extension */
 } po_load_opts;
+
+/* The problem file formats, listed ONCE: X(name, extensions, reader, binary,
+ * summary).  problems/formats.c expands it into the format table, the CLI
+ * into problem.format's choices and help; docs/problems.md's table is checked
+ * against it (tests/test_formats.c).  `reader` names the library function. */
+#define PO_PROBLEM_FORMATS(X)                                                                      \
+  X(gset, "txt|rud|gset", po_ising_read_file, 0,                                                   \
+    "G-set/rudy edge list: 'N M [F]', M lines 'i j w' (1-based), F lines 'i h'")                   \
+  X(qubo, "qubo", po__read_qubo, 1,                                                                \
+    "qbsolv QUBO: 'p qubo 0 MAXNODES NNODES NCOUPLERS', lines 'i j Q_ij' (0-based)")               \
+  X(mtx, "mtx", po__read_mtx, 0,                                                                   \
+    "Matrix Market coordinate symmetric, real, integer or pattern: J, zero diagonal")              \
+  X(npy, "npy", po__read_npy, 0, "NumPy .npy: dense symmetric J (N x N), zero diagonal")           \
+  X(npz, "npz", po__read_npz, 0,                                                                   \
+    "NumPy .npz (np.savez): J.npy, optional h.npy (N) and offset.npy (scalar)")
+
+/* Problem file formats: the table (problems/formats.c) from which format
+ * selection, the CLI help and docs/problems.md derive.  Every reader reports
+ * "PATH:LINE: what is wrong" (text formats) or "PATH: what is wrong" /
+ * "PATH:MEMBER: ..." (binary formats) as PO_ERR_PARSE. */
+typedef struct po_problem_format {
+  const char *name;       /* "gset", "qubo", "mtx", "npy", "npz" */
+  const char *extensions; /* "txt|rud|gset": selects the format (case-insensitive) */
+  const char *summary;    /* one line for help texts and docs */
+  int binary;             /* 1: a QUBO over x in {0,1} (model->binary is set) */
+  int (*read)(const char *path, const po_load_opts *opts, po_ising **out);
+} po_problem_format;
+
+/* The table and its length. */
+const po_problem_format *po_problem_formats(size_t *count);
+/* By name ("gset" ...); NULL when unknown. */
+const po_problem_format *po_problem_format_find(const char *name);
+/* The format of a file: opts->format when set (an unknown name is PO_ERR_ARG
+ * listing the valid ones), else by extension, else gset. */
+int po_problem_format_select(const char *path, const po_load_opts *opts,
+                             const po_problem_format **fmt);
+/* "gset|qubo|mtx|npy|npz" into buf (for messages and help). */
+void po_problem_format_names(char *buf, size_t size);
 
 /* Builds a model from an undirected edge list (0-based i != j).
  * Duplicate pairs ((i,j) twice, or (i,j) and (j,i)) follow opts->duplicates. */
@@ -68,7 +112,10 @@ int po_ising_from_edges(int n, long m, const int32_t *ei, const int32_t *ej, con
  * weight, wrong edge count, trailing garbage, duplicate edge. */
 int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **out);
 
-/* Opens a problem by name: a file path, or a generator spec
+/* Reads a problem file in the format po_problem_format_select picks. */
+int po_problem_read(const char *path, const po_load_opts *opts, po_ising **out);
+
+/* Opens a problem by name: a file path (any format above), or a generator spec
  *   sk:N:SEED[:gauss|:pm]     Sherrington-Kirkpatrick, J_ij ~ N(0,1/N) (default) or +/-1
  *   wishart:N:M:SEED          Wishart planted ensemble (Hamze et al. 2020),
  *                             M columns (alpha = M/N); ground state known. */
@@ -120,6 +167,25 @@ int po_qubo_to_ising(const po_qubo *q, po_ising **out);
 int po_ising_to_qubo(const po_ising *m, po_qubo *out); /* fills out->Q (malloc) */
 double po_qubo_value(const po_qubo *q, const uint8_t *x);
 void po_qubo_free(po_qubo *q);
+
+/* Sparse QUBO as read from a file: f(x) = sum_k q_k x_{i_k} x_{j_k} + offset,
+ * i_k <= j_k (0-based). */
+typedef struct po_qubo_terms {
+  int n;
+  long m;
+  int32_t *i, *j;
+  double *q;
+  double offset;
+} po_qubo_terms;
+
+/* Reads a qbsolv "p qubo" file (problems/qubo_file.c, docs/problems.md). */
+int po_qubo_read_file(const char *path, const po_load_opts *opts, po_qubo_terms *out);
+/* Exact objective f(x) in double (x_i in {0,1}). */
+double po_qubo_terms_value(const po_qubo_terms *q, const uint8_t *x);
+/* Ising model with E(s) = f((1 + s)/2) for every s (same substitution as
+ * po_qubo_to_ising); model->binary = 1. */
+int po_qubo_terms_to_ising(const po_qubo_terms *q, const po_load_opts *opts, po_ising **out);
+void po_qubo_terms_free(po_qubo_terms *q);
 
 #ifdef __cplusplus
 }
