@@ -328,7 +328,7 @@ static void test_weights_outside_float(void **state) {
     const char *path = write_file("float-range.txt", cases[k].text, strlen(cases[k].text));
     char prefix[300];
     snprintf(prefix, sizeof prefix, "%s:%d: ", path, cases[k].line);
-    po_load_opts opts = {cases[k].dup_sum ? PO_DUP_SUM : PO_DUP_REJECT, -1};
+    po_load_opts opts = {cases[k].dup_sum ? PO_DUP_SUM : PO_DUP_REJECT, -1, NULL};
     po_ising *m = (po_ising *)1;
     int rc = po_problem_open(path, &opts, &m);
     const char *msg = po_last_error();

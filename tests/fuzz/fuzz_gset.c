@@ -7,7 +7,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const char *path = po_fuzz_file(data, size);
   for (int policy = 0; policy < 2; policy++) {
-    po_load_opts opts = {policy ? PO_DUP_SUM : PO_DUP_REJECT, -1};
+    po_load_opts opts = {policy ? PO_DUP_SUM : PO_DUP_REJECT, -1, NULL};
     po_ising *m = NULL;
     int rc = po_ising_read_file(path, &opts, &m);
     po_fuzz_check_status(rc);
