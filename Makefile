@@ -2,7 +2,9 @@
 # `make test` runs the cmocka suite (T=name runs tests/test_name*.c only);
 # `make bench` runs the benchmarks; `make deps` installs Debian packages;
 # `make SANITIZE=1 test` builds in build-san/ with ASan + UBSan;
-# `make install PREFIX=/usr/local`.
+# `make install PREFIX=/usr/local` installs a portable build (build-install/,
+# no -march=native unless NATIVE=1 is given); docs/design-notes.md
+# "Installing and linking".
 PREFIX   ?= /usr/local
 CC       ?= cc
 ifeq ($(origin CC),default)
@@ -10,6 +12,10 @@ CC := gcc
 endif
 SANITIZE ?= 0
 WERROR   ?= 0
+# -march=native for the development build (the CIM kernels run about twice
+# as fast with AVX-512 as with baseline x86-64); NATIVE=0 builds portable
+# code.  Results are identical either way (docs/design-notes.md).
+NATIVE   ?= 1
 MPI      ?= 0
 T        ?=
 
@@ -17,14 +23,18 @@ T        ?=
 ifeq ($(MPI),1)
 BUILD    ?= build-mpi
 endif
+ARCH     := $(if $(filter 1,$(NATIVE)),-march=native)
+ifeq ($(NATIVE),0)
+BUILD    ?= build-portable
+endif
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-san
-OPT      ?= -O1 -g -march=native -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+OPT      ?= -O1 -g $(ARCH) -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 CPPFLAGS += -DPO_SANITIZE=1
 LDSAN    := -fsanitize=address,undefined
 else
 BUILD    ?= build
-OPT      ?= -O3 -g -march=native
+OPT      ?= -O3 -g $(ARCH)
 LDSAN    :=
 endif
 
@@ -34,6 +44,8 @@ MPIDEF   := -DPO_HAVE_MPI=1
 endif
 
 VERSION  := 0.1.0
+SOVERSION:= 0
+SONAME   := libphysopt.so.$(SOVERSION)
 PKGS     := fftw3 gsl hdf5-serial openblas inih zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # GSL's .pc names its own reference CBLAS; OpenBLAS provides CBLAS for us.
@@ -47,7 +59,12 @@ ifeq ($(WERROR),1)
 WFLAGS   += -Werror
 endif
 CPPFLAGS += -Iinclude -I. -D_POSIX_C_SOURCE=200809L -DPO_VERSION=\"$(VERSION)\" $(MPIDEF)
-CFLAGS   += -std=c11 $(OPT) -fPIC -fopenmp $(WFLAGS) $(PKG_CFLAGS) -MMD -MP
+# -fvisibility=hidden: only what include/physopt/ declares is exported (its
+# headers push default visibility).  -ffp-contract=off: no FMA contraction,
+# so -march=native and portable builds give bit-identical results (GCC's
+# default under -std=c11 already; clang contracts unless told).
+CFLAGS   += -std=c11 $(OPT) -fPIC -fopenmp -fvisibility=hidden -ffp-contract=off $(WFLAGS) \
+            $(PKG_CFLAGS) -MMD -MP
 LDLIBS   := $(PKG_LIBS) $(SUNDIALS_LIBS) -fopenmp -lm $(LDSAN)
 
 LIB_DIRS  := core solvers problems physics backends backends/* algorithms io
@@ -67,8 +84,17 @@ GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(
 
 .PHONY: all test check check-layers demo bench deps ensure-deps install clean format check-format FORCE fuzz fuzz-run
 all: $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(if $(CLI_SRCS),$(BUILD)/physopt)
+.PHONY: install-built check-exports check-install
 
-$(BUILD)/%.o: %.c
+# Objects are rebuilt when the compiler or its code-generating flags change
+# (NATIVE=..., OPT=..., a new -f option), not only when a source changes;
+# warning flags (WERROR=1) do not count.
+CODEGEN  := $(CC) $(CPPFLAGS) $(filter-out $(WFLAGS),$(CFLAGS))
+$(BUILD)/cflags.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CODEGEN)' | cmp -s - $@ || echo '$(CODEGEN)' > $@
+
+$(BUILD)/%.o: %.c $(BUILD)/cflags.txt
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
@@ -78,13 +104,25 @@ $(BUILD)/git-rev.txt: FORCE
 	@echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' > $@
 $(BUILD)/core/version.o: $(BUILD)/git-rev.txt
 $(BUILD)/core/version.o: CPPFLAGS += -DPO_GIT_REV=\"$(GIT_REV)\"
+# Likewise the installed configs directory (po_config_find), rebuilt when
+# PREFIX changes.
+$(BUILD)/config-dir.txt: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PREFIX)/share/physopt/configs' | cmp -s - $@ || echo '$(PREFIX)/share/physopt/configs' > $@
+$(BUILD)/core/config_path.o: $(BUILD)/config-dir.txt
+$(BUILD)/core/config_path.o: CPPFLAGS += -DPO_CONFIG_DIR=\"$(PREFIX)/share/physopt/configs\"
 
 $(BUILD)/libphysopt.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/libphysopt.so: $(LIB_OBJS)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
+# libphysopt.so -> libphysopt.so.0 (the SONAME) -> libphysopt.so.0.1.0.
+$(BUILD)/libphysopt.so.$(VERSION): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libphysopt.so: $(BUILD)/libphysopt.so.$(VERSION)
+	ln -sf libphysopt.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $@
 
 $(BUILD)/physopt: $(CLI_OBJS) $(BUILD)/libphysopt.a
 	$(CC) -o $@ $(CLI_OBJS) $(BUILD)/libphysopt.a $(LDLIBS)
@@ -106,8 +144,18 @@ demo: ensure-deps
 
 # Every test binary runs from the repository root (fixtures are found at
 # tests/... and ../shared/data); the summary line counts binaries.
-check: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt) check-layers
+check: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt) check-layers check-exports
 	@BUILD=$(BUILD) sh tests/run-all.sh $(TEST_BINS)
+
+# Exported symbols of libphysopt.so = what include/physopt/*.h declares.
+check-exports: $(BUILD)/libphysopt.so
+	@CC="$(CC)" sh scripts/check-exports.sh $(BUILD)/libphysopt.so include/physopt/*.h
+
+# make install into a temporary prefix, then build and run the README's
+# library example against it (shared and static).  A full portable build
+# the first time (minutes on 2 cores), so it runs in .ci/run, not make test.
+check-install:
+	@sh scripts/check-install.sh
 
 # Every folder uses only the folders below it (docs/design-notes.md).
 check-layers: $(LIB_OBJS) $(CLI_OBJS)
@@ -155,15 +203,28 @@ ensure-deps:
 	@pkg-config --exists $(PKGS) cmocka 2>/dev/null && [ -e /usr/include/cvode/cvode.h ] || \
 	  $(MAKE) --no-print-directory deps
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/physopt \
-	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/physopt
-	install -m 644 $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(DESTDIR)$(PREFIX)/lib/
+# make install: a portable build unless NATIVE=1 is given on the command
+# line; the CLI links libphysopt statically, programs built with pkg-config
+# find the shared library through the rpath in physopt.pc.
+INSTALL_NATIVE := $(if $(filter command line environment,$(origin NATIVE)),$(NATIVE),0)
+install:
+	@$(MAKE) --no-print-directory NATIVE=$(INSTALL_NATIVE) \
+	  BUILD=$(if $(filter 1,$(INSTALL_NATIVE)),build-install-native,build-install) install-built
+
+LIBDIR   := $(PREFIX)/lib
+install-built: all
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/physopt \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/share/physopt
+	install -m 644 $(BUILD)/libphysopt.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(BUILD)/libphysopt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libphysopt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libphysopt.so
 	install -m 644 include/physopt/*.h $(DESTDIR)$(PREFIX)/include/physopt/
 	install -m 755 $(BUILD)/physopt $(DESTDIR)$(PREFIX)/bin/
+	rm -rf $(DESTDIR)$(PREFIX)/share/physopt/configs
 	cp -r configs $(DESTDIR)$(PREFIX)/share/physopt/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' physopt.pc.in \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/physopt.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	  physopt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/physopt.pc
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -171,7 +232,7 @@ check-format:
 	@clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san build-mpi
+	rm -rf build build-san build-mpi build-portable build-install build-install-native
 
 FORCE:
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(TEST_BINS:=.d) $(BENCH_BINS:=.d)

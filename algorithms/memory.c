@@ -135,12 +135,47 @@ done:
 }
 
 int po_memory_native(int n, double spread_w0, double sigma_w0, uint64_t seed, float *W) {
+  return po_memory_native_geometry(n, spread_w0, sigma_w0, NULL, seed, W);
+}
+
+/* Couplings of the multimode geometry; x, y in units of w0 on entry. */
+static int multimode_couplings(int n, double *x, double *y, double sigma_w0,
+                               const po_native_cavity *cav, uint64_t seed, double *K) {
+  const double two_pi = 2 * 3.14159265358979323846;
+  po_cavity_multimode mm = {.length = cav->length_um,
+                            .mirror_radius = cav->mirror_radius_um,
+                            .wavelength = cav->wavelength_um,
+                            .delta0 = two_pi * cav->pump_detuning_mhz, /* rad/us */
+                            .kappa = two_pi * cav->kappa_khz * 1e-3,
+                            .c_light = 2.99792458e8, /* um/us */
+                            .n_max = cav->n_families};
+  double w0, zr;
+  int rc = po_cavity_multimode_waist(&mm, &w0, &zr);
+  if (rc) return rc;
+  double *z = malloc(sizeof(double) * n);
+  if (!z) return po_error(PO_ERR_NOMEM, "native: out of memory");
+  po_rng r;
+  po_rng_init(&r, seed, 0x7a, 0);
+  for (int i = 0; i < n; i++) {
+    x[i] *= w0, y[i] *= w0;
+    z[i] = cav->z_spread_um * (2 * po_rng_uniform(&r) - 1);
+  }
+  po_cavity_geom g = {n, w0, sigma_w0 * w0, x, y};
+  rc = po_cavity_couplings_multimode(&g, z, &mm, K);
+  free(z);
+  return rc;
+}
+
+int po_memory_native_geometry(int n, double spread_w0, double sigma_w0, const po_native_cavity *cav,
+                              uint64_t seed, float *W) {
   if (n < 2) return po_error(PO_ERR_ARG, "native: n = %d must be >= 2", n);
   double *x = malloc(sizeof(double) * n), *y = malloc(sizeof(double) * n);
   double *K = malloc(sizeof(double) * (size_t)n * n);
   int rc = (!x || !y || !K) ? po_error(PO_ERR_NOMEM, "native: out of memory") : PO_OK;
   if (!rc) rc = po_cavity_positions(n, spread_w0, seed, x, y);
-  if (!rc) {
+  if (!rc && cav && cav->multimode) {
+    rc = multimode_couplings(n, x, y, sigma_w0, cav, seed, K);
+  } else if (!rc) {
     po_cavity_geom g = {n, 1.0, sigma_w0, x, y};
     rc = po_cavity_couplings_closed(&g, K);
   }

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <gsl/gsl_cblas.h>
 
+#include "core/atomic_file.h"
 #include "physopt/physopt.h"
 #include "physics/cim_landscape.h"
 
@@ -49,11 +50,11 @@ static double dgemv_seconds(int n) {
 }
 
 static int write_trace(const char *path, const po_cim_adiabatic_trace *tr, int n) {
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
+  po_atomic_file af;
+  FILE *f = po_atomic_begin(&af, path) ? NULL : fopen(af.tmp_path, "w");
   if (!f) {
-    perror(tmp);
+    fprintf(stderr, "%s: %s\n", path, po_last_error());
+    po_atomic_abort(&af);
     return 1;
   }
   fprintf(f, "# SK N=%d seed 1, a_c = %.6f\n# a E_ising/N E_soft/N grad_rms amp_rms flow_time\n", n,
@@ -61,8 +62,13 @@ static int write_trace(const char *path, const po_cim_adiabatic_trace *tr, int n
   for (int p = 0; p < tr->n_points; p++)
     fprintf(f, "%.6f %.6f %.6f %.3e %.6f %.4f\n", tr->a[p], tr->ising_energy[p] / n,
             tr->soft_energy[p] / n, tr->grad_rms[p], tr->amp_rms[p], tr->flow_time[p]);
-  if (fclose(f) != 0 || rename(tmp, path) != 0) {
+  if (fclose(f) != 0) {
+    po_atomic_abort(&af);
     perror(path);
+    return 1;
+  }
+  if (po_atomic_commit(&af)) {
+    fprintf(stderr, "%s\n", po_last_error());
     return 1;
   }
   return 0;
@@ -97,12 +103,12 @@ int main(int argc, char **argv) {
     return 2;
   }
   FILE *f = NULL;
-  char tmp[4096];
+  po_atomic_file af = {0};
   if (out) {
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    f = fopen(tmp, "w");
+    f = po_atomic_begin(&af, out) ? NULL : fopen(af.tmp_path, "w");
     if (!f) {
-      perror(tmp);
+      fprintf(stderr, "%s: %s\n", out, po_last_error());
+      po_atomic_abort(&af);
       return 1;
     }
     fprintf(f,
@@ -166,8 +172,13 @@ int main(int argc, char **argv) {
     }
   }
   if (f) {
-    if (fclose(f) != 0 || rename(tmp, out) != 0) {
+    if (fclose(f) != 0) {
+      po_atomic_abort(&af);
       perror(out);
+      return 1;
+    }
+    if (po_atomic_commit(&af)) {
+      fprintf(stderr, "%s\n", po_last_error());
       return 1;
     }
     printf("wrote %s\n", out);

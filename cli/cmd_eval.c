@@ -2,7 +2,6 @@
  * backend; --sweep-photons runs the photonic backend over a list of photon
  * budgets, next to the exact cpu result, and writes accuracy and energy per
  * MAC to HDF5 (--out) and a PNG plot (--plot, gnuplot). */
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 #include <omp.h>
 #include "cli/common.h"
+#include "core/atomic_file.h"
 #include "cli/learn_run.h"
 #include "io/h5.h"
 #include "physopt/learn.h"
@@ -70,18 +70,14 @@ static int parse_list(const char *s, double **out, int *n) {
   return PO_OK;
 }
 
+/* One column of the sweep table as a float64 dataset. */
 static int h5_col(hid_t loc, const char *name, const point *pts, int n, size_t off) {
   double *v = malloc(sizeof(double) * n);
   if (!v) return -1;
   for (int i = 0; i < n; i++) v[i] = *(const double *)((const char *)&pts[i] + off);
-  hsize_t dim = (hsize_t)n;
-  hid_t sp = H5Screate_simple(1, &dim, NULL);
-  hid_t d = H5Dcreate2(loc, name, H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t e = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-  if (d >= 0) H5Dclose(d);
-  H5Sclose(sp);
+  int rc = po_h5_write_doubles(loc, name, v, (size_t)n);
   free(v);
-  return e < 0 ? -1 : 0;
+  return rc ? -1 : 0;
 }
 
 /* Sweep file: root provenance attributes; datasets photons_per_mac,
@@ -90,16 +86,10 @@ static int h5_col(hid_t loc, const char *name, const point *pts, int n, size_t o
  * attributes. */
 static int write_sweep(const char *path, const char *model, const char *cmdline, const char *cfg,
                        uint64_t seed, const point *pts, int n, const point *cpu) {
-  size_t len = strlen(path) + 32;
-  char *tmp = malloc(len);
-  if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
-  snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) {
-    free(tmp);
-    return po_error(PO_ERR_IO, "%s: cannot create HDF5 file", path);
-  }
+  po_h5_file out;
+  if (po_h5_file_begin(path, &out))
+    return po_error_wrap(PO_ERR_IO, "%s: cannot create HDF5 file", path);
+  hid_t f = out.id;
   /* Strings as variable-length UTF-8 and the seed as uint64, as in the
    * results files (docs/hdf5-layout.md). */
   int bad = po_h5_attr_string(f, "program", "physopt") ||
@@ -115,22 +105,21 @@ static int write_sweep(const char *path, const char *model, const char *cmdline,
   bad |= h5_col(f, "energy_per_mac_j", pts, n, offsetof(point, e_mac));
   bad |= h5_col(f, "optical_energy_per_mac_j", pts, n, offsetof(point, e_optical));
   bad |= h5_col(f, "wall_s", pts, n, offsetof(point, wall));
-  hid_t g = H5Gcreate2(f, "cpu_baseline", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g >= 0) {
+  hid_t g;
+  if (po_h5_group_create(f, "cpu_baseline", &g) == PO_OK) {
     bad |= po_h5_attr_double(g, "test_accuracy", cpu->accuracy) ||
            po_h5_attr_double(g, "test_loss", cpu->loss) ||
            po_h5_attr_double(g, "energy_per_mac_j", cpu->e_mac);
-    H5Gclose(g);
+    po_h5_group_close(g);
   } else {
     bad = 1;
   }
-  if (H5Fclose(f) < 0) bad = 1;
-  if (bad || rename(tmp, path) != 0) {
-    remove(tmp);
-    free(tmp);
+  if (bad) {
+    po_h5_file_abort(&out);
     return po_error(PO_ERR_IO, "%s: cannot write the sweep file", path);
   }
-  free(tmp);
+  if (po_h5_file_commit(&out))
+    return po_error_wrap(PO_ERR_IO, "%s: cannot write the sweep file", path);
   return PO_OK;
 }
 
@@ -145,13 +134,17 @@ static int plot_sweep(const char *png, const point *pts, int n, const point *cpu
     fprintf(f, "%.9g %.9g %.9g %.9g\n", pts[i].photons, 100 * pts[i].accuracy, pts[i].e_mac,
             pts[i].e_optical);
   fclose(f);
-  size_t len = strlen(png) + 32;
-  char *tmp = malloc(len);
-  snprintf(tmp, len, "%s.tmp.%ld.png", png, (long)getpid());
+  po_atomic_file out;
+  int rc = po_atomic_begin(&out, png);
+  if (rc) {
+    remove(dat);
+    return rc;
+  }
+  const char *tmp = out.tmp_path;
   FILE *g = popen("gnuplot >/dev/null 2>&1", "w");
   if (!g) {
     remove(dat);
-    free(tmp);
+    po_atomic_abort(&out);
     return po_error(PO_ERR_IO, "cannot run gnuplot (Debian package gnuplot-nox)");
   }
   fprintf(g,
@@ -171,13 +164,11 @@ static int plot_sweep(const char *png, const point *pts, int n, const point *cpu
           tmp, dat, 100 * cpu->accuracy, dat, dat, cpu->e_mac);
   int st = pclose(g);
   remove(dat);
-  if (st != 0 || rename(tmp, png) != 0) {
-    remove(tmp);
-    free(tmp);
+  if (st != 0) {
+    po_atomic_abort(&out);
     return po_error(PO_ERR_IO, "%s: gnuplot failed (status %d)", png, st);
   }
-  free(tmp);
-  return PO_OK;
+  return po_atomic_commit(&out);
 }
 
 /* What the command line asks for. */

@@ -2,13 +2,13 @@
  * PO_CAP_RECALL, and the capacity sweep (retrieval versus load alpha = P/N,
  * alpha_c, optional basin sizes) with HDF5 output and a gnuplot PNG.
  * Library side: include/physopt/memory.h; physics: docs/cavity.md. */
-#include <hdf5.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "cli/common.h"
+#include "core/atomic_file.h"
 #include "cli/recall_run.h"
 #include "cli/run_config.h"
 #include "io/h5.h"
@@ -79,11 +79,17 @@ static int write_plot(const char *png, const char *title, int nd, const char dyn
     fprintf(f, "\n\n");
   }
   fclose(f);
-  char tmp_png[4096];
-  snprintf(tmp_png, sizeof tmp_png, "%s.tmp", png);
+  po_atomic_file out;
+  int rc = po_atomic_begin(&out, png);
+  if (rc) {
+    unlink(dat);
+    return rc;
+  }
+  const char *tmp_png = out.tmp_path;
   FILE *g = popen("gnuplot >/dev/null 2>&1", "w");
   if (!g) {
     unlink(dat);
+    po_atomic_abort(&out);
     return po_error(PO_ERR_IO, "plot: cannot run gnuplot");
   }
   fprintf(g, "set terminal pngcairo size 800,500\nset output '%s'\n", tmp_png);
@@ -99,20 +105,15 @@ static int write_plot(const char *png, const char *title, int nd, const char dyn
   fprintf(g, "\n");
   int st = pclose(g);
   unlink(dat);
-  if (st != 0 || rename(tmp_png, png) != 0) {
-    unlink(tmp_png);
+  if (st != 0) {
+    po_atomic_abort(&out);
     return po_error(PO_ERR_IO, "plot: gnuplot failed to write %s", png);
   }
-  return PO_OK;
+  return po_atomic_commit(&out);
 }
 
-static int write_dataset(hid_t loc, const char *name, const double *v, hsize_t n) {
-  hid_t sp = H5Screate_simple(1, &n, NULL);
-  hid_t ds = H5Dcreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  herr_t e = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-  if (ds >= 0) H5Dclose(ds);
-  H5Sclose(sp);
-  return e < 0 ? po_error(PO_ERR_IO, "HDF5: cannot write dataset %s", name) : PO_OK;
+static int write_dataset(hid_t loc, const char *name, const double *v, size_t n) {
+  return po_h5_write_doubles(loc, name, v, n);
 }
 
 static void json_ledger(po_json *j, const po_ledger *l) {
@@ -265,17 +266,18 @@ typedef struct single_result {
 static int fill_single(hid_t file, const void *ctx) {
   const single_result *r = ctx;
   const po_ledger *l = po_backend_ledger(r->s->b);
-  hid_t g = H5Gcreate2(file, "recall", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return po_error(PO_ERR_IO, "HDF5: cannot create group recall");
-  int rc = write_common_attrs(g, r->s, r->q->backend);
+  hid_t g;
+  int rc = po_h5_group_create(file, "recall", &g);
+  if (rc) return rc;
+  rc = write_common_attrs(g, r->s, r->q->backend);
   if (!rc) rc = po_h5_attr_string(g, "dynamics", r->q->dyn_names[0]);
   if (!rc) rc = po_h5_attr_int64(g, "patterns", r->q->patterns);
   if (!rc) rc = po_h5_attr_double(g, "overlap_mean", r->st.overlap_mean);
   if (!rc) rc = po_h5_attr_double(g, "recall_fraction", r->st.recall_fraction);
   if (!rc) rc = po_h5_attr_double(g, "energy_j", po_ledger_total_joules(l));
   if (!rc) rc = po_h5_attr_double(g, "device_s", l->device_s);
-  if (!rc) rc = write_dataset(g, "overlaps", r->overlaps, (hsize_t)(r->q->patterns * r->s->trials));
-  H5Gclose(g);
+  if (!rc) rc = write_dataset(g, "overlaps", r->overlaps, (size_t)(r->q->patterns * r->s->trials));
+  po_h5_group_close(g);
   return rc;
 }
 
@@ -397,21 +399,23 @@ static int capacity_point(capacity *c, int d, int k) {
 static int fill_capacity(hid_t file, const void *ctx) {
   const capacity *c = ctx;
   const int na = c->na;
-  hid_t top = H5Gcreate2(file, "capacity", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (top < 0) return po_error(PO_ERR_IO, "HDF5: cannot create group capacity");
-  int rc = write_common_attrs(top, c->s, c->q->backend);
+  hid_t top;
+  int rc = po_h5_group_create(file, "capacity", &top);
+  if (rc) return rc;
+  rc = write_common_attrs(top, c->s, c->q->backend);
   if (!rc) rc = po_h5_attr_int64(top, "samples", c->s->samples);
-  if (!rc) rc = write_dataset(top, "alpha", c->alpha, (hsize_t)na);
+  if (!rc) rc = write_dataset(top, "alpha", c->alpha, (size_t)na);
   for (int d = 0; d < c->q->nd && !rc; d++) {
-    hid_t g = H5Gcreate2(top, c->q->dyn_names[d], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    rc = po_h5_attr_double(g, "alpha_c", c->ac[d]);
-    if (!rc) rc = write_dataset(g, "recall_fraction", c->frac + d * na, (hsize_t)na);
-    if (!rc) rc = write_dataset(g, "overlap_mean", c->ovl + d * na, (hsize_t)na);
-    if (!rc) rc = write_dataset(g, "overlap_std_over_samples", c->ostd + d * na, (hsize_t)na);
-    if (!rc && c->q->basin_step > 0) rc = write_dataset(g, "basin", c->basin + d * na, (hsize_t)na);
-    H5Gclose(g);
+    hid_t g;
+    rc = po_h5_group_create(top, c->q->dyn_names[d], &g);
+    if (!rc) rc = po_h5_attr_double(g, "alpha_c", c->ac[d]);
+    if (!rc) rc = write_dataset(g, "recall_fraction", c->frac + d * na, (size_t)na);
+    if (!rc) rc = write_dataset(g, "overlap_mean", c->ovl + d * na, (size_t)na);
+    if (!rc) rc = write_dataset(g, "overlap_std_over_samples", c->ostd + d * na, (size_t)na);
+    if (!rc && c->q->basin_step > 0) rc = write_dataset(g, "basin", c->basin + d * na, (size_t)na);
+    po_h5_group_close(g);
   }
-  H5Gclose(top);
+  po_h5_group_close(top);
   return rc;
 }
 

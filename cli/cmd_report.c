@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "algorithms/report_stats.h"
+#include "core/atomic_file.h"
 #include "cli/report.h"
 #include "cli/common.h"
 #include "io/h5.h"
@@ -48,12 +49,9 @@ static const po_cli_spec spec = {
     2,
     1};
 
-static herr_t param_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
-  (void)info;
+/* A "param.KEY" attribute of a run: the sweep's parameter KEY; takes value. */
+static int param_cb(const char *name, char *v, void *data) {
   rrun *r = data;
-  if (strncmp(name, "param.", 6)) return 0;
-  char *v;
-  if (po_h5_get_string(loc, name, &v)) return 0;
   char **pn = realloc(r->pname, (r->n_params + 1) * sizeof *pn);
   if (!pn) {
     free(v);
@@ -80,45 +78,10 @@ static herr_t param_cb(hid_t loc, const char *name, const H5A_info_t *info, void
 /* The runs of a file: anneal runs and learning runs, reported apart. */
 typedef struct rfile {
   rset anneal, learn, recall;
-  int rc;
-  const char *master;
-  char **checked; /* part files that passed po_h5_check_heaps */
-  size_t n_checked;
 } rfile;
 
-/* A run reached through an external link: its part file's heaps are
- * checked once before libhdf5 reads its strings (po_h5_check_heaps).
- * Link targets are relative to the master's directory. */
-static int check_link_target(hid_t g, const char *name, rfile *fs) {
-  H5L_info_t li;
-  if (H5Lget_info(g, name, &li, H5P_DEFAULT) < 0 || li.type != H5L_TYPE_EXTERNAL) return PO_OK;
-  char val[2048];
-  const char *file, *obj;
-  unsigned flags;
-  if (li.u.val_size > sizeof val || H5Lget_val(g, name, val, sizeof val, H5P_DEFAULT) < 0 ||
-      H5Lunpack_elink_val(val, li.u.val_size, &flags, &file, &obj) < 0)
-    return po_error(PO_ERR_PARSE, "%s: run %s: unreadable external link", fs->master, name);
-  char path[4096];
-  const char *slash = strrchr(fs->master, '/');
-  if (file[0] == '/' || !slash)
-    snprintf(path, sizeof path, "%s", file);
-  else
-    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - fs->master), fs->master, file);
-  for (size_t i = 0; i < fs->n_checked; i++)
-    if (!strcmp(fs->checked[i], path)) return PO_OK;
-  int rc = po_h5_check_heaps(path);
-  if (rc) return rc;
-  char **nc = realloc(fs->checked, (fs->n_checked + 1) * sizeof *nc);
-  if (!nc || !(nc[fs->n_checked] = strdup(path))) {
-    if (nc) fs->checked = nc;
-    return po_error(PO_ERR_NOMEM, "out of memory");
-  }
-  fs->checked = nc;
-  fs->n_checked++;
-  return PO_OK;
-}
-
-static int read_one(hid_t g, const char *name, rfile *fs) {
+static int read_one(hid_t g, const char *name, void *ctx) {
+  rfile *fs = ctx;
   char task[16];
   int rc = po_h5_run_task(g, task, sizeof task);
   if (rc) return po_error_wrap(rc, "run %s", name);
@@ -141,25 +104,9 @@ static int read_one(hid_t g, const char *name, rfile *fs) {
        : kind == PO_REP_LEARN ? po_h5_read_learn_run(g, &r->lrec)
                               : po_h5_read_run(g, &r->rec);
   if (rc) return po_error_wrap(rc, "run %s", name);
-  H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, param_cb, r);
+  po_h5_each_string_attr(g, "param.", param_cb, r);
   s->n++;
   return PO_OK;
-}
-
-static herr_t run_cb(hid_t g, const char *name, const H5L_info_t *info, void *data) {
-  (void)info;
-  rfile *s = data;
-  uint64_t id;
-  if (po_sweep_id_parse(name, &id)) return 0;
-  if ((s->rc = check_link_target(g, name, s))) return -1;
-  hid_t rg = H5Gopen2(g, name, H5P_DEFAULT);
-  if (rg < 0) {
-    s->rc = po_error(PO_ERR_IO, "cannot open run %s (missing part file?)", name);
-    return -1;
-  }
-  s->rc = read_one(rg, name, s);
-  H5Gclose(rg);
-  return s->rc ? -1 : 0;
 }
 
 static void free_runs(rset *s) {
@@ -510,25 +457,25 @@ static int split_keys(const char *text, char ***keys, size_t *n) {
 }
 
 int po_rep_run_gnuplot(const char *gp, const char *png) {
-  char cmd[1200], part[1100];
-  /* The script draws PNG when run by hand; here outfile points it at
-   * PNG.part, renamed when gnuplot succeeds. */
-  snprintf(part, sizeof part, "%s.part", png);
-  snprintf(cmd, sizeof cmd, "gnuplot -e \"outfile='%s'\" '%s' 2>&1", part, gp);
+  char cmd[1200];
+  /* The script draws PNG when run by hand; here outfile points it at a
+   * temporary file, renamed onto PNG when gnuplot succeeds. */
+  po_atomic_file out;
+  int rc = po_atomic_begin(&out, png);
+  if (rc) return rc;
+  snprintf(cmd, sizeof cmd, "gnuplot -e \"outfile='%s'\" '%s' 2>&1", out.tmp_path, gp);
   FILE *p = popen(cmd, "r");
-  if (!p) return po_error(PO_ERR_IO, "cannot run gnuplot (Debian package gnuplot-nox)");
+  if (!p) {
+    po_atomic_abort(&out);
+    return po_error(PO_ERR_IO, "cannot run gnuplot (Debian package gnuplot-nox)");
+  }
   char line[512];
   while (fgets(line, sizeof line, p)) fprintf(stderr, "gnuplot: %s", line);
   if (pclose(p) != 0) {
-    unlink(part);
+    po_atomic_abort(&out);
     return po_error(PO_ERR_IO, "gnuplot failed on %s (is gnuplot-nox installed?)", gp);
   }
-  if (rename(part, png) != 0) {
-    int e = errno;
-    unlink(part);
-    return po_error(PO_ERR_IO, "cannot write %s: %s", png, strerror(e));
-  }
-  return PO_OK;
+  return po_atomic_commit(&out);
 }
 
 /* One PNG: groups by `by` ("series,x" or "series"), writes the data file
@@ -666,30 +613,8 @@ static int check_key(const rfile *fs, const char *key, const char *path) {
 }
 
 static int read_file(const char *path, rfile *fs, char **sweep_keys) {
-  po_h5_quiet();
-  int rc = po_h5_check_heaps(path);
-  if (rc) return rc;
   po_cli_reading(path);
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) {
-    po_cli_reading(NULL);
-    return po_error(PO_ERR_IO, "cannot open %s as HDF5", path);
-  }
-  fs->master = path;
-  hid_t rg = H5Gopen2(f, "runs", H5P_DEFAULT);
-  if (rg >= 0) {
-    if (H5Literate(rg, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, run_cb, fs) < 0 && fs->rc) rc = fs->rc;
-    H5Gclose(rg);
-  } else if (H5Aexists(f, "backend") <= 0 || H5Lexists(f, "samples", H5P_DEFAULT) <= 0) {
-    rc = po_error(PO_ERR_PARSE,
-                  "%s: not a physopt results file (neither a sweep's /runs nor a physopt solve "
-                  "--out run at the root)",
-                  path);
-  } else {
-    rc = read_one(f, "single", fs); /* a `physopt solve --out` file */
-  }
-  if (H5Aexists(f, "sweep_keys") > 0) po_h5_get_string(f, "sweep_keys", sweep_keys);
-  H5Fclose(f);
+  int rc = po_h5_visit_runs(path, read_one, fs, sweep_keys);
   po_cli_reading(NULL);
   if (!rc && fs->anneal.n + fs->learn.n + fs->recall.n == 0)
     rc = po_error(PO_ERR_ARG, "%s holds no runs", path);
@@ -781,8 +706,6 @@ out:
   free_runs(&fs.anneal);
   free_runs(&fs.learn);
   free_runs(&fs.recall);
-  for (size_t i = 0; i < fs.n_checked; i++) free(fs.checked[i]);
-  free(fs.checked);
   po_cli_free(&cli);
   return po_cli_exit(rc);
 }

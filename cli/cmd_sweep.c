@@ -221,7 +221,7 @@ static int load_sweep_params(po_cli *cli) {
     return po_error(PO_ERR_ARG, "sweep: expected one sweep file (physopt sweep SWEEP.ini)");
   po_params *p = NULL;
   int rc = po_params_create(&p);
-  if (!rc) rc = po_params_load_ini(p, cli->args[0]);
+  if (!rc) rc = po_params_load_config(p, cli->args[0]);
   for (size_t i = 0; !rc && i < po_params_count(cli->params); i++) {
     const char *sec, *key, *val;
     po_params_entry(cli->params, i, &sec, &key, &val);

@@ -193,7 +193,7 @@ static int parse_args(po_cli *cli, const po_cli_spec *spec, int argc, char **arg
       }
       if (pass == 1) {
         cli->n_options++;
-        if (special == OPT_CONFIG && (rc = po_params_load_ini(cli->params, value))) return rc;
+        if (special == OPT_CONFIG && (rc = po_params_load_config(cli->params, value))) return rc;
         continue;
       }
       if (special == OPT_CONFIG) continue;

@@ -126,9 +126,9 @@ typedef struct po_cli {
 void po_cli_set_argv(int argc, char **argv);
 
 /* Reading untrusted HDF5 files.  libhdf5 does not checksum the global heap
- * that holds variable-length strings, and a corrupted heap can make
- * H5Aread fault inside the library (measured: 3 of 1500 single-bit flips of
- * a results file; docs/hdf5-layout.md).  po_cli_install_fault_handler
+ * that holds variable-length strings, and a corrupted heap can make its
+ * attribute reader fault inside the library (measured: 3 of 1500 single-bit
+ * flips of a results file; docs/hdf5-layout.md).  po_cli_install_fault_handler
  * (main) turns SIGSEGV / SIGBUS / SIGFPE raised while po_cli_reading(path)
  * is in effect into "physopt: error: PATH: ..." and exit status 3 (malformed
  * input) instead of a crash; outside such a section the signal keeps its

@@ -83,7 +83,10 @@ int po_learn_eval_on(const char *backend, const po_params *p, uint64_t seed, int
   out->ledger = *l;
   po_run_fill_ledger_times(&out->ledger, out->wall);
   const po_ledger_entry *macs = po_ledger_find(l, "macs");
-  const po_ledger_entry *ph = po_ledger_find(l, "detected_photons");
+  /* optical energy: the source light where the backend charges it there
+   * (photonic optical_energy = source), else the detected photons */
+  const po_ledger_entry *ph = po_ledger_find(l, "source_light");
+  if (!ph) ph = po_ledger_find(l, "detected_photons");
   out->macs = macs && macs->count > 0 ? macs->count : NAN;
   out->e_mac = po_ledger_total_joules(l) / out->macs;
   out->e_optical = ph ? ph->joules / out->macs : 0.0;

@@ -1,6 +1,7 @@
 /* Associative-memory recall configured from po_params (cli/recall_run.h). */
 #include "cli/recall_run.h"
 #include <stdlib.h>
+#include <string.h>
 #include "cli/common.h"
 
 static const po_param_spec recall_specs[] = {
@@ -32,6 +33,25 @@ const po_param_section *po_recall_native_section(void) {
   return cavity ? cavity->params : NULL;
 }
 
+static int read_native_cavity(const po_params *p, po_native_cavity *c) {
+  const po_param_section *cs = po_recall_native_section();
+  const char *geometry;
+  long fam;
+  int rc;
+  if ((rc = po_params_string(p, cs, "geometry", &geometry)) ||
+      (rc = po_params_double(p, cs, "length_um", &c->length_um)) ||
+      (rc = po_params_double(p, cs, "mirror_radius_um", &c->mirror_radius_um)) ||
+      (rc = po_params_double(p, cs, "wavelength_um", &c->wavelength_um)) ||
+      (rc = po_params_double(p, cs, "pump_detuning_mhz", &c->pump_detuning_mhz)) ||
+      (rc = po_params_double(p, cs, "kappa_khz", &c->kappa_khz)) ||
+      (rc = po_params_double(p, cs, "z_spread_um", &c->z_spread_um)) ||
+      (rc = po_params_int(p, cs, "n_families", &fam)))
+    return rc;
+  c->multimode = !strcmp(geometry, "multimode");
+  c->n_families = (int)fam;
+  return PO_OK;
+}
+
 int po_recall_read(const po_params *p, po_recall_setup *s, long *patterns, const char **rule,
                    const char **dynamics, double *basin_step) {
   const po_param_section *r = &po_recall_run_section;
@@ -47,7 +67,8 @@ int po_recall_read(const po_params *p, po_recall_setup *s, long *patterns, const
       (rc = po_params_double(p, r, "basin_step", basin_step)) ||
       (rc = po_memory_rule_parse(*rule, &s->rule)) ||
       (rc = po_params_double(p, po_recall_native_section(), "spread", &s->spread)) ||
-      (rc = po_params_double(p, po_recall_native_section(), "sigma_a", &s->sigma_a)))
+      (rc = po_params_double(p, po_recall_native_section(), "sigma_a", &s->sigma_a)) ||
+      (rc = read_native_cavity(p, &s->cav)))
     return rc;
   s->n = (int)n;
   return PO_OK;
@@ -58,7 +79,7 @@ static int build(const po_recall_setup *s, int P, po_recall_dynamics dyn, uint64
                  float *W) {
   const uint64_t seed = po_hash2(s->seed, set);
   if (s->rule == PO_RULE_NATIVE) {
-    int rc = po_memory_native(s->n, s->spread, s->sigma_a, seed, W);
+    int rc = po_memory_native_geometry(s->n, s->spread, s->sigma_a, &s->cav, seed, W);
     /* Native memories are the fixed points of the device's own dynamics;
      * semiclassical recall uses the steepest-descent fixed points. */
     return rc ? rc

@@ -22,13 +22,16 @@ typedef struct po_recall_setup {
   double F;
   long trials, samples, max_sweeps;
   double spread, sigma_a;
+  po_native_cavity cav; /* [cavity] geometry and its multimode parameters */
   uint64_t seed;
   int threads;
 } po_recall_setup;
 
 /* Reads spins (into s->n), patterns, rule, dynamics (the text; a list only
  * for capacity sweeps), corruption, trials, samples, max_sweeps,
- * basin_step and the native rule's cavity.spread / cavity.sigma_a. */
+ * basin_step and the native rule's cavity.spread / cavity.sigma_a and
+ * cavity geometry (geometry, length_um, mirror_radius_um, wavelength_um,
+ * pump_detuning_mhz, kappa_khz, z_spread_um, n_families). */
 int po_recall_read(const po_params *p, po_recall_setup *s, long *patterns, const char **rule,
                    const char **dynamics, double *basin_step);
 

@@ -420,10 +420,11 @@ static int exec_train(po_sweep_cache *c, const po_params *run, po_sweep_run_info
     rec.wall_s = info->wall_s = po_cli_now() - t0;
     rc = po_h5_write_learn_run(group, &rec);
     /* The trained model, readable as --model OUT.h5:/runs/ID/model. */
-    hid_t mg = rc ? -1 : H5Gcreate2(group, "model", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (!rc && mg < 0) rc = po_error(PO_ERR_IO, "HDF5: cannot create the model group");
+    hid_t mg = -1;
+    if (!rc && po_h5_group_create(group, "model", &mg))
+      rc = po_error(PO_ERR_IO, "HDF5: cannot create the model group");
     if (!rc) rc = po_mlp_write_group(mg, r.model);
-    if (mg >= 0) H5Gclose(mg);
+    po_h5_group_close(mg);
   }
   po_mlp_destroy(r.model);
   if (rc) return po_error_wrap(rc, "training on %s", cfg.backend);

@@ -10,8 +10,8 @@
 #ifndef PHYSOPT_CLI_SWEEP_EXEC_H
 #define PHYSOPT_CLI_SWEEP_EXEC_H
 
-#include <hdf5.h>
 #include <stdint.h>
+#include "io/h5.h"
 #include "physopt/physopt.h"
 
 /* Problems already loaded, reused by later runs on the same instance. */

@@ -844,102 +844,18 @@ void po_h5_end_at_exit(void) {
   atexit(end_hdf5);
 }
 
-static char *dir_part(const char *path) {
-  const char *slash = strrchr(path, '/');
-  if (!slash) return strdup(".");
-  if (slash == path) return strdup("/");
-  return strndup(path, (size_t)(slash - path));
-}
-
-static const char *base_part(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return slash ? slash + 1 : path;
-}
-
-static void host_name(char *buf, size_t size) {
-  if (gethostname(buf, size) != 0) snprintf(buf, size, "localhost");
-  buf[size - 1] = '\0';
-  for (char *c = buf; *c; c++)
-    if (*c == '/') *c = '_';
-}
-
-char *po_h5_tmp_name(const char *path, const char *prefix, const char *suffix) {
-  char host[256];
-  host_name(host, sizeof host);
-  char *dir = dir_part(path);
-  if (!dir) return NULL;
-  const char *base = base_part(path);
-  size_t n = strlen(dir) + strlen(prefix) + strlen(base) + strlen(host) + strlen(suffix) + 48;
-  char *t = malloc(n);
-  if (t) snprintf(t, n, "%s/%s%s.tmp.%ld@%s%s", dir, prefix, base, (long)getpid(), host, suffix);
-  free(dir);
-  return t;
-}
-
-/* Whether `name` is "<prefix><base>.tmp.<pid>@<host>..." of a process that
- * no longer exists on this host. */
-static int is_stale_tmp(const char *name, const char *prefix, const char *base, const char *host) {
-  size_t lp = strlen(prefix), lb = strlen(base), lh = strlen(host);
-  if (strncmp(name, prefix, lp) || strncmp(name + lp, base, lb) ||
-      strncmp(name + lp + lb, ".tmp.", 5))
-    return 0;
-  char *end;
-  long pid = strtol(name + lp + lb + 5, &end, 10);
-  if (pid <= 0 || *end != '@' || strncmp(end + 1, host, lh) || (end[1 + lh] && end[1 + lh] != '.'))
-    return 0;
-  return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
-void po_h5_remove_stale_tmp(const char *path) {
-  char host[256];
-  host_name(host, sizeof host);
-  char *dir = dir_part(path);
-  DIR *d = dir ? opendir(dir) : NULL;
-  struct dirent *de;
-  while (d && (de = readdir(d))) {
-    if (!is_stale_tmp(de->d_name, "", base_part(path), host) &&
-        !is_stale_tmp(de->d_name, ".", base_part(path), host))
-      continue;
-    size_t n = strlen(dir) + strlen(de->d_name) + 2;
-    char *p = malloc(n);
-    if (p) {
-      snprintf(p, n, "%s/%s", dir, de->d_name);
-      unlink(p);
-    }
-    free(p);
-  }
-  if (d) closedir(d);
-  free(dir);
-}
-
 int po_h5_file_begin(const char *path, po_h5_file *f) {
   po_h5_quiet();
   memset(f, 0, sizeof *f);
   f->id = -1;
   if (!path || !*path) return po_error(PO_ERR_ARG, "HDF5 output: empty file name");
-  po_h5_remove_stale_tmp(path);
-  f->path = strdup(path);
-  f->tmp_path = po_h5_tmp_name(path, "", ".XXXXXX");
-  if (!f->path || !f->tmp_path) {
-    po_h5_file_abort(f);
-    return po_error(PO_ERR_NOMEM, "out of memory");
-  }
-  int fd = mkstemp(f->tmp_path);
-  if (fd < 0) {
-    int e = errno;
-    free(f->tmp_path);
-    f->tmp_path = NULL;
-    po_h5_file_abort(f);
-    return po_error(PO_ERR_IO, "cannot create %s: %s", path, strerror(e));
-  }
-  /* mkstemp creates 0600; give the result the usual permissions. */
-  mode_t mask = umask(0);
-  umask(mask);
-  fchmod(fd, 0666 & ~mask);
-  close(fd);
+  int rc = po_atomic_begin(&f->out, path);
+  if (rc) return rc;
+  f->path = f->out.path;
+  f->tmp_path = f->out.tmp_path;
   f->id = H5Fcreate(f->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f->id < 0) {
-    int rc = po_error(PO_ERR_IO, "HDF5: cannot create %s", f->tmp_path);
+    rc = po_error(PO_ERR_IO, "HDF5: cannot create %s", f->tmp_path);
     po_h5_file_abort(f);
     return rc;
   }
@@ -947,21 +863,12 @@ int po_h5_file_begin(const char *path, po_h5_file *f) {
 }
 
 int po_h5_file_commit(po_h5_file *f) {
-  int rc = PO_OK;
   if (f->id < 0) return po_error(PO_ERR_ARG, "HDF5: commit of a file that is not open");
   herr_t e1 = H5Fflush(f->id, H5F_SCOPE_GLOBAL);
-  rc = po_h5_close_written(f->id, f->path);
+  int rc = po_h5_close_written(f->id, f->path);
   f->id = -1;
-  if (!rc && e1 < 0) {
-    rc = po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", f->tmp_path);
-  } else if (rc) {
-    /* message set by po_h5_close_written */
-  } else if (rename(f->tmp_path, f->path) != 0) {
-    rc = po_error(PO_ERR_IO, "cannot rename %s to %s: %s", f->tmp_path, f->path, strerror(errno));
-  } else {
-    free(f->tmp_path);
-    f->tmp_path = NULL;
-  }
+  if (!rc && e1 < 0) rc = po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", f->path);
+  if (!rc) rc = po_atomic_commit(&f->out);
   po_h5_file_abort(f);
   return rc;
 }
@@ -969,9 +876,7 @@ int po_h5_file_commit(po_h5_file *f) {
 void po_h5_file_abort(po_h5_file *f) {
   if (f->id >= 0) po_h5_close_discard(f->id);
   f->id = -1;
-  if (f->tmp_path) unlink(f->tmp_path);
-  free(f->tmp_path);
-  free(f->path);
+  po_atomic_abort(&f->out);
   f->tmp_path = NULL;
   f->path = NULL;
 }
@@ -994,7 +899,7 @@ int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_r
   return po_h5_save_run_with(path, prov, run, NULL, NULL);
 }
 
-int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {
+int po_h5_load_run_at(const char *path, const char *group, po_h5_provenance *prov, po_h5_run *run) {
   po_h5_quiet();
   if (prov) memset(prov, 0, sizeof *prov);
   memset(run, 0, sizeof *run);
@@ -1004,10 +909,18 @@ int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {
   if (rc0) return rc0;
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return po_error(PO_ERR_IO, "HDF5: cannot open %s (not an HDF5 file?)", path);
-  int rc = prov ? po_h5_read_provenance(f, prov) : PO_OK;
-  if (!rc) rc = po_h5_read_run(f, run);
+  int root = !group || !strcmp(group, "/");
+  hid_t g = root ? f : H5Gopen2(f, group, H5P_DEFAULT);
+  int rc = g < 0 ? po_error(PO_ERR_NOT_FOUND, "no group %s", group) : PO_OK;
+  if (!rc && prov) rc = po_h5_read_provenance(f, prov);
+  if (!rc) rc = po_h5_read_run(g, run);
   if (rc && prov) po_h5_provenance_free(prov);
+  if (!root && g >= 0) H5Gclose(g);
   H5Fclose(f);
   if (rc) return po_error_wrap(rc, "reading %s", path);
   return PO_OK;
+}
+
+int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run) {
+  return po_h5_load_run_at(path, "/", prov, run);
 }

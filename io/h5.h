@@ -1,30 +1,15 @@
-/* HDF5 results files (internal header: the library's public headers do not
- * expose HDF5 types; the CLI and the sweep driver include this one).
- *
- * Layout (docs/hdf5-layout.md has the full table):
- *
- *   /                      provenance attributes: program, version,
- *                          git_revision, command_line, config, seed, date
- *   <run>/                 run attributes: backend, algorithm, replicas,
- *                          steps, seed, run_id, threads, schedule
- *   <run>/problem          attributes: n, n_edges, source, content_hash
- *                          ("%016" PRIx64), weight_sum, has_ground,
- *                          ground_energy
- *   <run>/samples/spins    int8  [replicas][n], chunked + deflate
- *   <run>/samples/energy   float64 [replicas]
- *   <run>/metrics          attributes: replicas, best_energy, mean_energy,
- *                          median_energy, best_cut, has_target,
- *                          target_energy, success_probability, tts99_s,
- *                          residual_energy, approx_ratio
- *   <run>/ledger           attributes: wall_s, device_s, run_s,
- *                          total_joules; dataset `entries`, compound
- *                          {category, unit, count, joules} [n_entries]
+/* HDF5 results files, the writing side and the readers that take HDF5
+ * handles (internal header: it exposes HDF5 types; the CLI, the sweep
+ * driver and the tests include it).  The records and the path-based
+ * readers a user of the installed library needs are public, in
+ * include/physopt/results_file.h; the layout is in docs/hdf5-layout.md.
  *
  * A single-run file (po_h5_save_run) uses the root group as <run>; a sweep
  * writes provenance once on the root and one group per run
  * (po_h5_write_run(group, ...)).  Files are written under a temporary name
- * in the target directory and renamed into place on success, so a failed
- * write never leaves a partial file or clobbers an existing one.
+ * in the target directory and renamed into place on success
+ * (core/atomic_file.h), so a failed write never leaves a partial file or
+ * clobbers an existing one.
  *
  * Every function returns a po status and sets po_last_error(); the HDF5
  * error stack is never printed (po_h5_quiet()).  The serial HDF5 library is
@@ -35,50 +20,13 @@
 
 #include <hdf5.h>
 #include <stdint.h>
+#include "core/atomic_file.h"
 #include "physopt/physopt.h"
+#include "physopt/results_file.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Root-level provenance.  program, version, git revision and date are
- * filled in by the writer; the loader fills all fields (strings malloc'd,
- * released by po_h5_provenance_free). */
-typedef struct po_h5_provenance {
-  char *command_line; /* argv joined with spaces, shell-quoted where needed */
-  char *config;       /* po_params_to_ini() of the full configuration */
-  uint64_t seed;
-  /* Filled by the loader only. */
-  char *program, *version, *git_revision, *date;
-} po_h5_provenance;
-
-/* Summary of the problem a run solved (copied from po_ising). */
-typedef struct po_h5_problem {
-  int n;
-  long n_edges;
-  double weight_sum;
-  int has_ground;
-  double ground_energy;
-  char source[512];
-  uint64_t content_hash;
-} po_h5_problem;
-
-/* One run.  For writing, the pointers are borrowed (nothing is freed); a
- * record filled by po_h5_read_run/po_h5_load_run owns its samples and
- * strings and is released with po_h5_run_free. */
-typedef struct po_h5_run {
-  char backend[64];
-  char algorithm[64];
-  char schedule[256]; /* the schedule spec as given ("default", "geometric:0.1:3") */
-  long steps;
-  int threads;
-  uint64_t seed;
-  uint64_t run_id;
-  po_h5_problem problem;
-  po_samples samples; /* replicas x n spins and energies */
-  po_metrics metrics;
-  po_ledger ledger;
-} po_h5_run;
 
 /* Turns off HDF5's automatic error-stack printing (idempotent). */
 void po_h5_quiet(void);
@@ -98,9 +46,6 @@ int po_h5_write_run(hid_t loc, const po_h5_run *run);
 /* Reads a run written by po_h5_write_run from group `loc`. */
 int po_h5_read_run(hid_t loc, po_h5_run *out);
 int po_h5_read_provenance(hid_t loc, po_h5_provenance *out);
-
-void po_h5_run_free(po_h5_run *run);
-void po_h5_provenance_free(po_h5_provenance *prov);
 
 /* One learning run of a sweep (run.task = eval or train): the test-set
  * accuracy of a multilayer perceptron whose forward products ran on
@@ -154,12 +99,13 @@ int po_h5_read_recall_run(hid_t loc, po_h5_recall_run *out);
  * "anneal" when there is none (anneal runs predate the attribute). */
 int po_h5_run_task(hid_t loc, char *buf, size_t size);
 
-/* A file written under a temporary name ("<path>.tmp.<pid>@<host>.XXXXXX"
- * in the same directory) and renamed to `path` by po_h5_file_commit. */
+/* A file written under a temporary name in the same directory
+ * (po_atomic_begin) and renamed to `path` by po_h5_file_commit. */
 typedef struct po_h5_file {
-  hid_t id;       /* the open file: write provenance and runs into it */
-  char *path;     /* final name */
-  char *tmp_path; /* temporary name */
+  hid_t id;           /* the open file: write provenance and runs into it */
+  char *path;         /* final name (borrowed from out) */
+  char *tmp_path;     /* temporary name (borrowed from out) */
+  po_atomic_file out; /* the temporary file and its commit */
 } po_h5_file;
 
 int po_h5_file_begin(const char *path, po_h5_file *f);
@@ -176,13 +122,6 @@ herr_t po_h5_close_discard(hid_t file);
  * own exit handler, which skips the shutdown after a failed close. */
 void po_h5_end_at_exit(void);
 
-/* "<dir>/<prefix><base>.tmp.<pid>@<host><suffix>": a temporary name next
- * to `path` that says which process owns it.  Caller frees. */
-char *po_h5_tmp_name(const char *path, const char *prefix, const char *suffix);
-/* Removes the temporary files next to `path` (named by po_h5_tmp_name)
- * whose process is dead on this host: left by kill -9, SIGXFSZ or a crash.
- * Files of live processes and of other hosts are kept. */
-void po_h5_remove_stale_tmp(const char *path);
 /* Flushes, closes and renames onto path (replacing an existing file). */
 int po_h5_file_commit(po_h5_file *f);
 /* Closes and removes the temporary file (safe after a failed commit). */
@@ -194,28 +133,38 @@ int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_r
  * temporary file before the rename: all of it lands, or nothing. */
 int po_h5_save_run_with(const char *path, const po_h5_provenance *prov, const po_h5_run *run,
                         int (*extra)(hid_t file, void *ctx), void *ctx);
-/* Reads it back; prov may be NULL. */
-int po_h5_load_run(const char *path, po_h5_provenance *prov, po_h5_run *run);
-
-/* Checks the structure of every global heap collection in the file at
- * `path` before libhdf5 reads it.  Variable-length strings (all string
- * attributes here) live in global heap collections, which the HDF5 format
- * does not checksum; a damaged collection or object size makes H5Aread
- * fault or loop forever inside the library (measured: 3 crashes and up to
- * 2 hangs per 1500 single-bit flips of a results file,
- * scripts/h5-bitflip-fuzz.py).  Checked (HDF5 file format specification,
- * "Global Heap"): signature "GCOL", version 1, collection size >= 4096 and
- * inside the file, objects (index u16, reference count u16, reserved u32,
- * size u64, data padded to 8 bytes) tiling the collection with unique
- * nonzero indices, the free-space object (index 0) exactly filling the
- * rest.  An error names the file and the byte offset. */
-int po_h5_check_heaps(const char *path);
 
 /* Writes an MLP into group loc in the layout of a model file (attributes
  * format, sizes, quant_w_bits, quant_act_bits; groups layer<l> with W and
  * b), so that po_mlp_load("FILE.h5:/path/to/loc") reads it back. */
 typedef struct po_mlp po_mlp;
 int po_mlp_write_group(hid_t loc, const po_mlp *m);
+
+/* Groups and datasets for the CLI's own files (the CLI makes no HDF5 call,
+ * docs/design-notes.md).  po_h5_group_create fails if name exists;
+ * po_h5_group_close ignores a negative id. */
+int po_h5_group_create(hid_t loc, const char *name, hid_t *out);
+void po_h5_group_close(hid_t g);
+/* A one-dimensional float64 (little-endian IEEE) dataset of n values. */
+int po_h5_write_doubles(hid_t loc, const char *name, const double *v, size_t n);
+
+/* Calls visit(loc, name, value, ctx) for every string attribute of loc
+ * whose name starts with prefix, in name order; a nonzero return from
+ * visit stops the walk and is returned.  Attributes that are not strings
+ * are skipped. */
+int po_h5_each_string_attr(hid_t loc, const char *prefix,
+                           int (*visit)(const char *name, char *value, void *ctx), void *ctx);
+
+/* The runs of a results file, for readers such as `physopt report`: a
+ * sweep's /runs/<16-hex id> groups (ids that do not parse are skipped; a
+ * run reached through an external link has its part file's heaps checked
+ * once before it is read), or the single run at the root of a `physopt
+ * solve --out` file, passed to visit as name "single".  The file's own
+ * heaps are checked first.  *sweep_keys (may be NULL) receives the root
+ * attribute sweep_keys when there is one (malloc'd), else NULL.  Stops at
+ * the first nonzero return of visit and returns it. */
+int po_h5_visit_runs(const char *path, int (*visit)(hid_t group, const char *name, void *ctx),
+                     void *ctx, char **sweep_keys);
 
 /* Attribute helpers (replace an existing attribute of the same name). */
 int po_h5_attr_string(hid_t loc, const char *name, const char *value);

@@ -1,8 +1,7 @@
 /* MLP model files in HDF5 (layout in include/physopt/learn.h and
- * docs/photonic.md).  Written to "<path>.tmp.<pid>" and renamed. */
+ * docs/photonic.md).  Written under a temporary name and renamed (core/atomic_file.h). */
 #include <hdf5.h>
 #include "io/h5.h"
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,28 +81,19 @@ static int write_attr(hid_t f, const po_mlp_attr *a) {
 }
 
 int po_mlp_save_attrs(const po_mlp *m, const char *path, const po_mlp_attr *attrs, int n_attrs) {
-  po_h5_remove_stale_tmp(path);
-  char *tmp = po_h5_tmp_name(path, "", "");
-  if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (f < 0) {
-    free(tmp);
-    return po_error(PO_ERR_IO, "%s: cannot create HDF5 file", path);
-  }
+  po_h5_file out;
+  if (po_h5_file_begin(path, &out))
+    return po_error_wrap(PO_ERR_IO, "%s: cannot create HDF5 file", path);
+  hid_t f = out.id;
   int bad = write_model(f, m);
   bad |= attr_str(f, "version", po_version());
   bad |= attr_str(f, "git_revision", po_git_revision());
   for (int i = 0; i < n_attrs; i++) bad |= write_attr(f, &attrs[i]);
-  if (po_h5_close_discard(f) < 0) bad = 1;
-  if (bad || rename(tmp, path) != 0) {
-    int e = errno;
-    remove(tmp);
-    free(tmp);
-    return po_error(PO_ERR_IO, "%s: cannot write model file: %s", path,
-                    bad ? "HDF5 write failed (disk full?)" : strerror(e));
+  if (bad) {
+    po_h5_file_abort(&out);
+    return po_error(PO_ERR_IO, "%s: cannot write model file", path);
   }
-  free(tmp);
+  if (po_h5_file_commit(&out)) return po_error_wrap(PO_ERR_IO, "%s: cannot write model file", path);
   return PO_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "physopt/error.h"
 #include "physopt/sweep.h"
+#include "core/atomic_file.h"
 #include "io/h5.h"
 
 struct po_sweep_store {
@@ -21,7 +22,7 @@ struct po_sweep_store {
   long seq;   /* number of the next batch */
   hid_t file; /* open batch, or H5I_INVALID_HID */
   hid_t runs;
-  char *tmp_path, *final_path;
+  po_atomic_file out; /* the open batch's temporary file and final name */
   double opened_at;
   long in_batch;
   int lock_fd; /* holds the writer lock OUT.d/.<tag>.lock, or -1 */
@@ -55,15 +56,6 @@ static void h5_quiet(void) {
 
 char *po_sweep_part_dir(const char *out) {
   return str_printf("%s.d", out);
-}
-
-/* fsync a path (file or directory); errors are ignored (best effort). */
-static void sync_path(const char *path) {
-  int fd = open(path, O_RDONLY);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
 }
 
 static char *dir_of(const char *path) {
@@ -162,50 +154,42 @@ int po_sweep_store_open(const char *out, const char *tag, double flush_s, po_swe
 }
 
 static int open_batch(po_sweep_store *w) {
-  w->tmp_path = str_printf("%s/.%s-%06ld.h5.tmp", w->dir, w->tag, w->seq);
-  w->final_path = str_printf("%s/%s-%06ld.h5", w->dir, w->tag, w->seq);
-  if (!w->tmp_path || !w->final_path) return po_error(PO_ERR_NOMEM, "out of memory");
-  w->file = H5Fcreate(w->tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (w->file < 0) return po_error(PO_ERR_IO, "cannot create HDF5 file %s", w->tmp_path);
+  /* The temporary name ".<final name>.<pid>.<k>.tmp" starts with ".<tag>-"
+   * and ends in ".tmp": what po_sweep_store_open removes as stale. */
+  char *final_path = str_printf("%s/%s-%06ld.h5", w->dir, w->tag, w->seq);
+  if (!final_path) return po_error(PO_ERR_NOMEM, "out of memory");
+  int rc = po_atomic_begin(&w->out, final_path);
+  free(final_path);
+  if (rc) return rc;
+  w->file = H5Fcreate(w->out.tmp_path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (w->file < 0) return po_error(PO_ERR_IO, "cannot create HDF5 file %s", w->out.tmp_path);
   w->runs = H5Gcreate2(w->file, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (w->runs < 0) return po_error(PO_ERR_IO, "cannot create /runs in %s", w->tmp_path);
+  if (w->runs < 0) return po_error(PO_ERR_IO, "cannot create /runs in %s", w->out.tmp_path);
   w->opened_at = now_s();
   w->in_batch = 0;
   return PO_OK;
 }
 
+/* Closes the batch; its temporary file, if still there, is removed. */
 static void drop_batch(po_sweep_store *w) {
   if (w->runs >= 0) H5Gclose(w->runs);
   if (w->file >= 0) po_h5_close_discard(w->file);
   w->runs = w->file = H5I_INVALID_HID;
-  free(w->tmp_path);
-  free(w->final_path);
-  w->tmp_path = w->final_path = NULL;
+  po_atomic_abort(&w->out);
 }
 
 int po_sweep_store_flush(po_sweep_store *w) {
   if (w->file < 0) return PO_OK;
   if (w->in_batch == 0) {
-    unlink(w->tmp_path);
     drop_batch(w);
     return PO_OK;
   }
   H5Gclose(w->runs);
   w->runs = H5I_INVALID_HID;
-  int rc = po_h5_close_written(w->file, w->tmp_path);
+  int rc = po_h5_close_written(w->file, w->out.tmp_path);
   w->file = H5I_INVALID_HID;
-  if (!rc) {
-    sync_path(w->tmp_path);
-    if (rename(w->tmp_path, w->final_path) != 0)
-      rc = po_error(PO_ERR_IO, "cannot rename %s to %s: %s", w->tmp_path, w->final_path,
-                    strerror(errno));
-    else
-      sync_path(w->dir);
-  }
-  if (rc)
-    unlink(w->tmp_path);
-  else
-    w->seq++;
+  if (!rc) rc = po_atomic_commit(&w->out);
+  if (!rc) w->seq++;
   drop_batch(w);
   return rc;
 }
@@ -214,14 +198,14 @@ int po_sweep_store_begin_run(po_sweep_store *w, uint64_t id, hid_t *group) {
   *group = H5I_INVALID_HID;
   int rc;
   if (w->file < 0 && (rc = open_batch(w))) {
-    if (w->tmp_path) unlink(w->tmp_path);
     drop_batch(w);
     return rc;
   }
   char name[17];
   po_sweep_id_format(id, name);
   hid_t g = H5Gcreate2(w->runs, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return po_error(PO_ERR_IO, "cannot create group /runs/%s in %s", name, w->tmp_path);
+  if (g < 0)
+    return po_error(PO_ERR_IO, "cannot create group /runs/%s in %s", name, w->out.tmp_path);
   *group = g;
   return PO_OK;
 }
@@ -431,37 +415,27 @@ static int attr_i64(hid_t loc, const char *name, long long v) {
   return st < 0 ? po_error(PO_ERR_IO, "cannot write attribute %s", name) : PO_OK;
 }
 
-/* Temporary name next to `path`, unique per process; the temporary files
- * of dead processes are removed first. */
-static char *tmp_next_to(const char *path) {
-  po_h5_remove_stale_tmp(path);
-  return po_h5_tmp_name(path, ".", "");
-}
-
-static int commit_file(hid_t f, const char *tmp, const char *path) {
-  int rc = po_h5_close_written(f, path);
+/* Closes f and renames its temporary file into place. */
+static int commit_file(hid_t f, po_atomic_file *out) {
+  int rc = po_h5_close_written(f, out->path);
   if (rc) {
-    unlink(tmp);
+    po_atomic_abort(out);
     return rc;
   }
-  sync_path(tmp);
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    unlink(tmp);
-    return po_error(PO_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-  }
-  return PO_OK;
+  return po_atomic_commit(out);
 }
 
 int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, long runs_total,
                           int (*root_cb)(hid_t root, void *ctx), void *ctx) {
   h5_quiet();
-  char *tmp = tmp_next_to(out);
-  if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
+  po_atomic_file af;
+  int rc0 = po_atomic_begin(&af, out);
+  if (rc0) return rc0;
+  const char *tmp = af.tmp_path;
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) {
     int rc = po_error(PO_ERR_IO, "cannot create %s", tmp);
-    free(tmp);
+    po_atomic_abort(&af);
     return rc;
   }
   int rc = PO_OK;
@@ -484,10 +458,9 @@ int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, long r
   if (g >= 0) H5Gclose(g);
   if (rc) {
     po_h5_close_discard(f);
-    unlink(tmp);
+    po_atomic_abort(&af);
   } else
-    rc = commit_file(f, tmp, out);
-  free(tmp);
+    rc = commit_file(f, &af);
   return rc;
 }
 
@@ -581,20 +554,16 @@ static int check_heaps_all(const char *out) {
 int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
   h5_quiet();
   if (n_runs) *n_runs = 0;
-  char *tmp = tmp_next_to(dest);
-  if (!tmp) return po_error(PO_ERR_NOMEM, "out of memory");
   int rc = PO_OK;
   /* Refuse anything but a sweep master or a merged sweep before writing:
    * merging a `physopt solve` result or a model into itself would replace
    * it with an empty file. */
   int heaps = check_heaps_all(out);
   if (heaps) {
-    free(tmp);
     return po_error_wrap(heaps, "merge refused, nothing written");
   }
   int kind = po_sweep_file_kind(out);
   if (kind == -1 || kind == 0) {
-    free(tmp);
     return kind == -1
                ? po_error(PO_ERR_PARSE, "%s: not an HDF5 file (expected a sweep results file)", out)
                : po_error(PO_ERR_PARSE,
@@ -603,6 +572,9 @@ int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
                           "written",
                           out);
   }
+  po_atomic_file af;
+  if ((rc = po_atomic_begin(&af, dest))) return rc;
+  const char *tmp = af.tmp_path;
   hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hid_t runs = f >= 0 ? H5Gcreate2(f, "runs", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : -1;
   if (runs < 0) rc = po_error(PO_ERR_IO, "cannot create %s", tmp);
@@ -652,10 +624,9 @@ int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
   if (runs >= 0) H5Gclose(runs);
   if (rc) {
     if (f >= 0) po_h5_close_discard(f);
-    unlink(tmp);
+    po_atomic_abort(&af);
   } else
-    rc = commit_file(f, tmp, dest);
-  free(tmp);
+    rc = commit_file(f, &af);
   if (!rc && n_runs) *n_runs = c.n;
   return rc;
 }

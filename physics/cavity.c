@@ -300,3 +300,81 @@ double po_cavity_spin_energy(int n, const double *Wd, double g, double omega_z,
   }
   return e;
 }
+
+/* ---- multimode cavity (physics/cavity.h) -------------------------------- */
+
+int po_cavity_multimode_waist(const po_cavity_multimode *mm, double *w0, double *z_r) {
+  const double L = mm->length, R = mm->mirror_radius;
+  if (!(L > 0) || !isfinite(L)) return po_error(PO_ERR_ARG, "cavity.length = %g must be > 0", L);
+  if (!(R > L / 2) || !isfinite(R))
+    return po_error(
+        PO_ERR_ARG,
+        "cavity.mirror_radius = %g must exceed length/2 = %g (stable cavity, 0 < L < 2R)", R,
+        L / 2);
+  if (!(mm->wavelength > 0))
+    return po_error(PO_ERR_ARG, "cavity.wavelength = %g must be > 0", mm->wavelength);
+  *z_r = 0.5 * sqrt(L * (2 * R - L));
+  *w0 = sqrt(mm->wavelength * *z_r / M_PI);
+  return PO_OK;
+}
+
+int po_cavity_couplings_multimode(const po_cavity_geom *g, const double *z,
+                                  const po_cavity_multimode *mm, double *J) {
+  double w0, zr;
+  int rc = po_cavity_multimode_waist(mm, &w0, &zr);
+  if (rc) return rc;
+  if (!g || g->n < 1) return po_error(PO_ERR_ARG, "cavity: number of ensembles must be >= 1");
+  if (mm->n_max < 0 || mm->n_max > 4000)
+    return po_error(PO_ERR_ARG, "cavity.n_max = %d is outside the accepted range [0, 4000]",
+                    mm->n_max);
+  if (!(mm->delta0 != 0) || !isfinite(mm->delta0) || !(mm->kappa >= 0) || !(mm->c_light > 0))
+    return po_error(PO_ERR_ARG,
+                    "cavity: delta0 = %g must be non-zero, kappa = %g >= 0, c_light = %g > 0",
+                    mm->delta0, mm->kappa, mm->c_light);
+  if (!(g->sigma > 0) || !(g->sigma < w0))
+    return po_error(PO_ERR_ARG, "cavity.sigma_A = %g must lie in (0, w0 = %g)", g->sigma, w0);
+  const int n = g->n, K = mm->n_max - mm->n_max % 2, F = K / 2 + 1;
+  const double theta = acos(1 - mm->length / mm->mirror_radius);
+  double *cx = malloc(sizeof(double) * (size_t)n * (K + 1));
+  double *cy = malloc(sizeof(double) * (size_t)n * (K + 1));
+  double *lw = malloc(sizeof(double) * (size_t)n * F); /* cos phi_n(z_i) */
+  double *scale = malloc(sizeof(double) * n);          /* w0 / w(z_i) */
+  double *D = malloc(sizeof(double) * F);
+  if (!cx || !cy || !lw || !scale || !D) {
+    free(cx), free(cy), free(lw), free(scale), free(D);
+    return po_error(PO_ERR_NOMEM, "cavity: out of memory for %d mode families", F);
+  }
+  const double re0 = mm->delta0 / (mm->delta0 * mm->delta0 + mm->kappa * mm->kappa);
+  for (int f = 0; f < F; f++) {
+    const double dn = mm->delta0 - mm->c_light / mm->length * (2 * f) * (theta - M_PI / 2);
+    D[f] = dn / (dn * dn + mm->kappa * mm->kappa) / re0;
+  }
+  for (int i = 0; i < n; i++) {
+    if (!isfinite(g->x[i]) || !isfinite(g->y[i]) || !isfinite(z[i])) {
+      free(cx), free(cy), free(lw), free(scale), free(D);
+      return po_error(PO_ERR_ARG, "cavity: position %d is not finite", i);
+    }
+    const double wz = w0 * sqrt(1 + z[i] * z[i] / (zr * zr)), s = sqrt(2.0) * g->sigma / wz;
+    scale[i] = w0 / wz;
+    gauss_hermite_overlaps(sqrt(2.0) * g->x[i] / wz, s, K, cx + (long)i * (K + 1));
+    gauss_hermite_overlaps(sqrt(2.0) * g->y[i] / wz, s, K, cy + (long)i * (K + 1));
+    const double gouy = atan(z[i] / zr) + M_PI / 4 - (theta - M_PI / 2) * z[i] / mm->length;
+    for (int f = 0; f < F; f++) lw[(long)i * F + f] = cos(2 * f * gouy);
+  }
+#pragma omp parallel for schedule(dynamic)
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j <= i; j++) {
+      const double *xa = cx + (long)i * (K + 1), *ya = cy + (long)i * (K + 1);
+      const double *xb = cx + (long)j * (K + 1), *yb = cy + (long)j * (K + 1);
+      double sum = 0;
+      for (int f = 0; f < F; f++) {
+        const int nn = 2 * f;
+        double fam = 0;
+        for (int l = 0; l <= nn; l++) fam += xa[l] * xb[l] * ya[nn - l] * yb[nn - l];
+        sum += D[f] * lw[(long)i * F + f] * lw[(long)j * F + f] * fam;
+      }
+      J[(long)i * n + j] = J[(long)j * n + i] = 2 * scale[i] * scale[j] * sum;
+    }
+  free(cx), free(cy), free(lw), free(scale), free(D);
+  return PO_OK;
+}

@@ -50,6 +50,52 @@ int po_cavity_couplings_modes(const po_cavity_geom *g, int n_max, double *J);
  * FFT is exactly T), propagated through four passes with FFTW. M even, >= 16. */
 int po_cavity_couplings_grid(const po_cavity_geom *g, int M, double *J);
 
+/* Multimode (near-confocal or non-degenerate) cavity: the Green's function
+ * from the mode sum over a finite number of even mode families.
+ *
+ * Symmetric two-mirror cavity of length L and mirror radius of curvature R
+ * (A. E. Siegman, Lasers (1986), ch. 19): g = 1 - L/R, Rayleigh range
+ * z_R = sqrt(L (2R - L)) / 2, waist w0 = sqrt(lambda z_R / pi), one-way
+ * Gouy phase theta = arccos(g) (pi/2 when confocal, L = R); the mode
+ * (q, l, m) resonates at k L = q pi + (n + 1) theta, n = l + m.  The pump
+ * addresses the even families n = 0, 2, ..., n_max with q = q0 - n/2, the
+ * ones degenerate in a confocal cavity; with L != R family n is detuned
+ * from n = 0 by eps_n = (c / L) n (theta - pi/2), so the pump detuning is
+ * Delta_n = Delta_0 - eps_n.  Odd families (~c pi / (2L) away) are left
+ * out.  An ensemble at height z from the midplane, organised on the
+ * standing wave of the n = 0 family, meets family n with the relative
+ * longitudinal phase
+ *     phi_n(z) = n [atan(z / z_R) + pi/4 - (theta - pi/2) z / L]
+ * (Gouy phase of mode n minus that of n = 0, and the family's wavenumber
+ * offset), and the transverse mode at z has width w(z) = w0 sqrt(1 +
+ * z^2/z_R^2).  The coupling (dimensionless, as the confocal J above) is
+ *     J_ij = 2 w0^2 / (w_i w_j) sum_{n even <= n_max} D_n cos phi_n(z_i)
+ *            cos phi_n(z_j) sum_{l+m=n} c_l(x_i) c_m(y_i) c_l(x_j) c_m(y_j),
+ *     D_n = Re[1/(Delta_n + i kappa)] / Re[1/(Delta_0 + i kappa)],
+ * c_l the overlap of the ensemble's Gaussian with the Hermite function of
+ * order l at scale w(z) (see physics/cavity.c).  In the confocal limit
+ * (L = R, n_max -> infinity) at z = 0 it is the closed form above; at
+ * z = z_R every even family couples with weight 1 and the kernel is the
+ * even-parity projector (1/2)[delta(u-u') + delta(u+u')] (both tested).
+ * Positions, sigma, L, R, lambda in one length unit; Delta_0, kappa in one
+ * angular-frequency unit, c in length unit per that time unit. */
+typedef struct po_cavity_multimode {
+  double length;        /* L */
+  double mirror_radius; /* R, L < 2R */
+  double wavelength;    /* lambda */
+  double delta0;        /* pump detuning from the n = 0 family, != 0 */
+  double kappa;         /* cavity field decay rate, >= 0 */
+  double c_light;       /* speed of light in length unit / time unit */
+  int n_max;            /* largest family order kept (even, >= 0) */
+} po_cavity_multimode;
+
+/* w0 and z_R of the geometry (errors name cavity.<key>). */
+int po_cavity_multimode_waist(const po_cavity_multimode *mm, double *w0, double *z_r);
+/* J (n x n) for ensembles at (x_i, y_i, z_i); g->w0 is ignored (the waist
+ * follows from L, R, lambda), g->sigma is the ensemble width. */
+int po_cavity_couplings_multimode(const po_cavity_geom *g, const double *z,
+                                  const po_cavity_multimode *mm, double *J);
+
 /* Read-out: the cavity field emitted by ensembles with amplitudes a_j
  * (e.g. spins s_j), E(u) = sum_j a_j (G rho_j)(u), on the M x M grid above
  * (row-major, centred: index (p, q) is u = ((q - M/2) d, (p - M/2) d),

@@ -84,6 +84,8 @@ void po_photonic_model_default(po_photonic_model *m) {
   m->detection = PO_PH_INCOHERENT;
   m->wavelength_nm = 532.0;
   m->gauss_threshold = 1000.0;
+  m->slm_t_min = 0.01;
+  m->budget = PO_PH_BUDGET_BATCH;
 }
 
 int po_photonic_model_check(const po_photonic_model *m) {
@@ -105,6 +107,13 @@ int po_photonic_model_check(const po_photonic_model *m) {
     return po_error(PO_ERR_ARG, "photonic.wavelength_nm = %g must be > 0", m->wavelength_nm);
   if (!(m->gauss_threshold >= 10))
     return po_error(PO_ERR_ARG, "photonic.gauss_threshold = %g must be >= 10", m->gauss_threshold);
+  if (!(m->slm_t_min >= 0 && m->slm_t_min < 1))
+    return po_error(PO_ERR_ARG, "photonic.slm_t_min = %g is outside the accepted range [0, 1)",
+                    m->slm_t_min);
+  if (m->budget == PO_PH_BUDGET_SAMPLE && m->detection == PO_PH_HOMODYNE)
+    return po_error(PO_ERR_ARG, "photonic.budget = sample is implemented for incoherent "
+                                "detection only (photonic.detection = homodyne calibrates per "
+                                "product: use photonic.budget = batch)");
   return PO_OK;
 }
 
@@ -122,11 +131,21 @@ void po_photonic_prices_compute(const po_photonic_model *m, const po_photonic_en
   out->dac_weight_j = e->dac_fom_j * ldexp(1.0, bw);
   out->adc_j = e->adc_fom_j * ldexp(1.0, bo);
   out->modulator_j = e->modulator_j;
+  const double coupling = e->coupling > 0 ? e->coupling : 1.0;
+  out->mask_photon_j = po_photonic_photon_energy(m->wavelength_nm) / (coupling * e->wall_plug);
+  out->readout_j = e->detector_j;
+  out->digital_op_j = e->digital_op_j;
 }
 
 double po_photonic_stats_joules(const po_photonic_stats *st, const po_photonic_prices *p) {
   return st->detected_photons * p->photon_j + st->dac_inputs * p->dac_input_j +
          st->dac_weights * p->dac_weight_j + st->adc * p->adc_j + st->modulations * p->modulator_j;
+}
+
+double po_photonic_stats_source_joules(const po_photonic_stats *st, const po_photonic_prices *p) {
+  return st->mask_photons * p->mask_photon_j + st->readouts * p->readout_j +
+         st->dac_inputs * p->dac_input_j + st->dac_weights * p->dac_weight_j + st->adc * p->adc_j +
+         st->modulations * p->modulator_j + st->digital_ops * p->digital_op_j;
 }
 
 void po_photonic_ws_free(po_photonic_ws *ws) {
@@ -142,13 +161,18 @@ static inline float quantise(float v, float levels) {
   return levels > 0 ? nearbyintf(v * levels) / levels : v;
 }
 
-/* Largest |op(X)| and whether op(X) has a negative element. */
+/* Largest |op(X)|, whether op(X) has a negative element, and its smallest
+ * and largest element (the min-max map of the slm encoding). */
 static void scan(const float *X, int ld, int rows, int cols, int trans, int par, float *amax,
-                 int *neg) {
-  float mx = 0.0f;
+                 int *neg, float *lo, float *hi) {
+  float mx = 0.0f, vlo = INFINITY, vhi = -INFINITY;
   int ng = 0;
   int R = trans ? cols : rows, Cc = trans ? rows : cols; /* stored shape */
-#pragma omp parallel for reduction(max : mx) reduction(| : ng) schedule(static) if (par)
+#pragma omp parallel for reduction(max                                                             \
+                                   : mx, vhi) reduction(min                                        \
+                                                        : vlo) reduction(|                         \
+                                                                         : ng)                     \
+    schedule(static) if (par)
   for (int r = 0; r < R; r++) {
     const float *x = X + (size_t)r * ld;
     for (int c = 0; c < Cc; c++) {
@@ -156,10 +180,14 @@ static void scan(const float *X, int ld, int rows, int cols, int trans, int par,
       ng |= v < 0.0f;
       float a = fabsf(v);
       mx = a > mx ? a : mx;
+      vlo = v < vlo ? v : vlo;
+      vhi = v > vhi ? v : vhi;
     }
   }
   *amax = mx;
   *neg = ng;
+  *lo = vlo;
+  *hi = vhi;
 }
 
 /* Writes rows [r0, r1) of op(X) (rows x cols) as encoded values into E
@@ -183,6 +211,41 @@ static void encode_rows(const float *X, int ld, int cols, int trans, float scale
     if (Eabs)
       for (int c = 0; c < cols; c++) Eabs[(size_t)r * cols + c] = fabsf(e[c]);
   }
+}
+
+/* The SLM map of Wang et al. 2022: u = (x - lo) / range in [0, 1],
+ * quantised to the 2^bits - 1 grey levels, written as the transmission
+ * t = t_min + (1 - t_min) u (t_min = 1 / extinction ratio: the darkest level
+ * still transmits).  With lo = 0 and t_min = 0 this is the plain
+ * intensity encoding of a non-negative operand. */
+static void encode_rows_minmax(const float *X, int ld, int cols, int trans, float lo,
+                               float inv_range, int bits, float t_min, float *E, int r0, int r1) {
+  const float levels = bits ? (float)((1u << bits) - 1u) : 0.0f;
+  for (int r = r0; r < r1; r++) {
+    float *e = E + (size_t)r * cols;
+    for (int c = 0; c < cols; c++) {
+      float x = trans ? X[(size_t)c * ld + r] : X[(size_t)r * ld + c];
+      float u = (x - lo) * inv_range;
+      u = u < 0.0f ? 0.0f : (u > 1.0f ? 1.0f : u);
+      e[c] = t_min + (1.0f - t_min) * quantise(u, levels);
+    }
+  }
+}
+
+/* Affine decoding x = scale x encoded + shift of one operand. */
+typedef struct affine {
+  double scale, shift;
+} affine;
+
+/* Range [lo, hi] of the min-max map; a constant operand is mapped over
+ * [min(c, 0), max(c, 0)] so that the range is never empty. */
+static void minmax_range(float lo, float hi, float *lo_out, float *range_out) {
+  if (!(hi > lo)) {
+    lo = lo < 0.0f ? lo : 0.0f;
+    hi = hi > 0.0f ? hi : 0.0f;
+  }
+  *lo_out = lo;
+  *range_out = hi - lo;
 }
 
 static int reserve(po_photonic_ws *ws, size_t n, float **out) {
@@ -329,8 +392,14 @@ typedef struct prod {
   const po_photonic_model *m;
   int M, N, K;
   int homodyne, offset, off_a, off_b, need_abs, two;
+  int slm;             /* offset-type detection with the min-max SLM map */
+  float a_lo, a_inv;   /* slm: min-max map of op(A) */
+  affine dec_a, dec_b; /* offset and slm: a = scale a~ + shift, b likewise */
   float *Ae, *Be, *Aa, *Ba, *D, *T;
   double *ra, *cb, *rowsum, *rowmax;
+  double *bin;        /* per column of op(B): light entering the mask, sum_k |b~_kj| */
+  double *sj;         /* budget = sample: photons per unit encoded product, per column */
+  double sample_full; /* budget = sample: largest mean count of the product */
 } prod;
 
 /* Encodes A rows [i0, i1), multiplies them by the encoded B and records
@@ -339,8 +408,12 @@ static void block_product(prod *p, const float *A, int lda, int ta, float amax, 
   const po_photonic_model *m = p->m;
   const int N = p->N, K = p->K, rows = i1 - i0;
   if (rows <= 0) return;
-  encode_rows(A, lda, K, ta, 1.0f / amax, m->bits_w, p->off_a, p->Ae,
-              p->need_abs && p->Aa != p->Ae ? p->Aa : NULL, i0, i1);
+  if (p->slm)
+    encode_rows_minmax(A, lda, K, ta, p->a_lo, p->a_inv, m->bits_w, (float)m->slm_t_min, p->Ae, i0,
+                       i1);
+  else
+    encode_rows(A, lda, K, ta, 1.0f / amax, m->bits_w, p->off_a, p->Ae,
+                p->need_abs && p->Aa != p->Ae ? p->Aa : NULL, i0, i1);
   float *Ab = p->Ae + (size_t)i0 * K, *Db = p->D + (size_t)i0 * N;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, K, 1.0f, Ab, K, p->Be, N, 0.0f,
               Db, N);
@@ -382,7 +455,7 @@ static void block_noise(const prod *p, const noise *z, uint64_t seed, uint64_t c
   const int N = p->N, K = p->K;
   const double dark = m->dark_counts, sig = m->read_noise, thr = m->gauss_threshold;
   const double s = z->s;
-  if (!p->homodyne && !(s > 0)) { /* all products vanish: no light */
+  if (!p->homodyne && !p->offset && !p->sj && !(s > 0)) { /* all products vanish: no light */
     for (int i = i0; i < i1; i++)
       for (int j = 0; j < N; j++) store(C + (size_t)i * ldc + j, alpha, beta, 0.0);
     return;
@@ -399,26 +472,36 @@ static void block_noise(const prod *p, const noise *z, uint64_t seed, uint64_t c
         store(Cr + j, alpha, beta, q * z->scale);
       }
     } else if (p->offset) {
-      /* sum a'b' = aa ab S + aa bb Cb_j + ba ab Ra_i + ba bb K, a' = aa a~ + ba */
-      const double aa = p->off_a ? 2 : 1, ba = p->off_a ? -1 : 0;
-      const double ab = p->off_b ? 2 : 1, bb = p->off_b ? -1 : 0;
+      /* a = aa a~ + ba, b = ab b~ + bb:
+       * sum_k a b = aa ab S + aa bb Ra_i + ba ab Cb_j + ba bb K */
+      const double aa = p->dec_a.scale, ba = p->dec_a.shift;
+      const double ab = p->dec_b.scale, bb = p->dec_b.shift;
       for (int j = 0; j < N; j++) {
-        double c = adc_read(&z->ad, detect(&r, s * Dr[j], dark, sig, thr));
-        double Sh = (c - dark) / s;
+        const double sj = p->sj ? p->sj[j] : s;
+        double Sh = 0.0; /* no light in this column: the product term is exactly 0 */
+        if (sj > 0) {
+          double c = adc_read(&z->ad, detect(&r, sj * Dr[j], dark, sig, thr));
+          Sh = (c - dark) / sj;
+        }
         double y = aa * ab * Sh + aa * bb * p->ra[i] + ba * ab * p->cb[j] + ba * bb * K;
         store(Cr + j, alpha, beta, y * z->scale);
       }
     } else {
       /* differential: S+- = (T +- D)/2 */
       for (int j = 0; j < N; j++) {
+        const double sc = p->sj ? p->sj[j] : z->s;
+        if (!(sc > 0)) { /* no light in this column */
+          store(Cr + j, alpha, beta, 0.0);
+          continue;
+        }
         double lp, lm;
         if (p->two) {
-          lp = 0.5 * s * ((double)Tr[j] + Dr[j]);
-          lm = 0.5 * s * ((double)Tr[j] - Dr[j]);
+          lp = 0.5 * sc * ((double)Tr[j] + Dr[j]);
+          lm = 0.5 * sc * ((double)Tr[j] - Dr[j]);
           if (lp < 0) lp = 0;
           if (lm < 0) lm = 0;
         } else {
-          lp = s * Dr[j];
+          lp = sc * Dr[j];
           lm = 0;
         }
         double y;
@@ -430,7 +513,7 @@ static void block_noise(const prod *p, const noise *z, uint64_t seed, uint64_t c
           double cm = p->two ? adc_read(&z->ad, detect(&r, lm, dark, sig, thr)) - dark : 0.0;
           y = cp - cm;
         }
-        store(Cr + j, alpha, beta, y / s * z->scale);
+        store(Cr + j, alpha, beta, y / sc * z->scale);
       }
     }
   }
@@ -457,11 +540,78 @@ static void calibrate(const prod *p, double amax, double bmax, noise *z) {
     z->g = 2.0 * sqrt(z->ga2 * z->gb2);
     z->ad = adc_make(m->bits_out, m->adc_headroom * z->g * mx);
     z->scale /= z->g > 0 ? z->g : 1;
+  } else if (p->sj) {
+    z->s = 0; /* per column: p->sj */
+    z->ad = adc_make(m->bits_out, m->adc_headroom * (p->sample_full + m->dark_counts));
   } else {
     z->s = tot > 0 ? n * macs / tot : 0;
     /* S+ and S- are each at most T: one full scale for both detectors */
     z->ad = adc_make(m->bits_out, m->adc_headroom * (z->s * mx + m->dark_counts));
   }
+  if (p->slm) z->scale = 1.0; /* dec_a, dec_b decode to real units */
+}
+
+/* budget = sample (Wang et al. 2022): each input vector j gets its own
+ * laser power s_j, so that its detected photons are n per multiplication,
+ * sum_i lambda_ij = n M K.  Column sums in a fixed order (rows in turn),
+ * on one thread, so the result does not depend on the thread count. */
+static void calibrate_samples(prod *p) {
+  const int M = p->M, N = p->N;
+  const double nMK = p->m->photons_per_mac * (double)M * p->K;
+  const float *X = p->homodyne || p->offset || !p->two ? p->D : p->T;
+  double *colsum = p->sj;
+  double full = 0.0;
+  for (int j = 0; j < N; j++) colsum[j] = 0.0;
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) colsum[j] += X[(size_t)i * N + j];
+  for (int j = 0; j < N; j++) p->sj[j] = colsum[j] > 0 ? nMK / colsum[j] : 0.0;
+  for (int i = 0; i < M; i++)
+    for (int j = 0; j < N; j++) {
+      double v = p->sj[j] * fabs((double)X[(size_t)i * N + j]);
+      full = v > full ? v : full;
+    }
+  p->sample_full = full;
+}
+
+/* What the product cost.  The light that must reach the weight mask is
+ * what the detected photons need before the mask's losses: each input
+ * element is fanned out to the M rows (and, differential with signed
+ * weights, to the pixel of the unused channel), so the mask receives
+ * channels x M x sum_k |b~_kj| in units of the calibration s (per column with
+ * budget = sample), and eta converts detected to arriving photons.
+ * Homodyne: both pulses at full amplitude, (g_a^2 + g_b^2) per
+ * multiplication.  Digital post-processing (multiply-adds): rescaling and
+ * differencing per output; the offset-type encodings also need the row
+ * sums of the mask (M K), the column sums of the inputs (K N) and one
+ * offset per output. */
+static void fill_stats(const prod *p, float amax, float bmax, int aneg, po_photonic_stats *st) {
+  const po_photonic_model *m = p->m;
+  const int M = p->M, N = p->N, K = p->K;
+  const double macs = (double)M * N * K, MN = (double)M * N;
+  noise z;
+  calibrate(p, amax, bmax, &z);
+  st->macs = macs;
+  st->dac_inputs = (double)K * N;
+  st->dac_weights = (double)M * K;
+  st->modulations = (double)K * N + (double)M * K;
+  st->adc = MN * (p->need_abs ? 2 : 1); /* homodyne: one balanced pair, one ADC */
+  st->readouts = st->adc;
+  if (p->homodyne) {
+    st->detected_photons = m->photons_per_mac * macs;
+    st->mask_photons = (z.ga2 + z.gb2) * macs / m->eta;
+    st->digital_ops = MN;
+    return;
+  }
+  const double channels = (!p->offset && aneg) ? 2.0 : 1.0;
+  double mask = 0.0, detected = 0.0;
+  for (int j = 0; j < N; j++) {
+    const double sj = p->sj ? p->sj[j] : z.s;
+    mask += sj * p->bin[j];
+    if (p->sj && sj > 0) detected += m->photons_per_mac * M * K;
+  }
+  st->detected_photons = p->sj ? detected : m->photons_per_mac * macs;
+  st->mask_photons = channels * M * mask / m->eta;
+  st->digital_ops = p->offset ? 2.0 * MN + (double)M * K + (double)K * N : st->adc;
 }
 
 int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call, int trans_a,
@@ -476,11 +626,11 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
   if (M == 0 || N == 0) return PO_OK;
 
   const int par = (double)M * N * K >= PAR_MIN_MACS && omp_get_max_threads() > 1;
-  float amax = 0.0f, bmax = 0.0f;
+  float amax = 0.0f, bmax = 0.0f, alo = 0.0f, ahi = 0.0f, blo = 0.0f, bhi = 0.0f;
   int aneg = 0, bneg = 0;
   if (K > 0) {
-    scan(A, lda, M, K, trans_a, par, &amax, &aneg);
-    scan(B, ldb, K, N, trans_b, par, &bmax, &bneg);
+    scan(A, lda, M, K, trans_a, par, &amax, &aneg, &alo, &ahi);
+    scan(B, ldb, K, N, trans_b, par, &bmax, &bneg, &blo, &bhi);
   }
   if (!isfinite(amax) || !isfinite(bmax))
     return po_error(PO_ERR_NUMERIC, "photonic matmul: non-finite operand");
@@ -494,19 +644,45 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
   pthread_once(&zig_once, zig_init);
   prod p = {.m = m, .M = M, .N = N, .K = K};
   p.homodyne = m->detection == PO_PH_HOMODYNE;
-  p.offset = !p.homodyne && m->encoding == PO_PH_OFFSET;
+  p.slm = !p.homodyne && m->encoding == PO_PH_SLM;
+  p.offset = !p.homodyne && (m->encoding == PO_PH_OFFSET || p.slm);
   p.off_a = p.offset && aneg;
   p.off_b = p.offset && bneg;
   /* differential needs |A||B| only if some operand is signed */
   p.need_abs = !p.homodyne && !p.offset && (aneg || bneg);
   p.two = p.need_abs;
+  /* Decoding of the offset-type encodings (y = aa ab S + aa bb Ra + ba ab Cb + ba bb K). */
+  float b_lo = 0.0f, b_inv = 1.0f / bmax;
+  if (p.slm) {
+    /* weights: a = lo + range u, t = t_min + (1 - t_min) u
+     *   => a = range / (1 - t_min) t + lo - range t_min / (1 - t_min);
+     * inputs: b~ = b / max b if b >= 0 (dark pixel = zero light), else the
+     * min-max map over [min b, max b] (offset removed digitally too). */
+    float range;
+    minmax_range(alo, ahi, &p.a_lo, &range);
+    p.a_inv = 1.0f / range;
+    const double ca = range / (1.0 - m->slm_t_min);
+    p.dec_a = (affine){ca, p.a_lo - ca * m->slm_t_min};
+    if (bneg) {
+      minmax_range(blo, bhi, &b_lo, &range);
+      b_inv = 1.0f / range;
+      p.dec_b = (affine){range, b_lo};
+    } else {
+      p.dec_b = (affine){bmax, 0.0};
+    }
+  } else {
+    /* offset: a' = 2 a~ - 1 for a signed operand, a' = a~ otherwise; output
+     * scaled by max|A| max|B| (calibrate) */
+    p.dec_a = (affine){p.off_a ? 2 : 1, p.off_a ? -1 : 0};
+    p.dec_b = (affine){p.off_b ? 2 : 1, p.off_b ? -1 : 0};
+  }
   const size_t MK = (size_t)M * K, KN = (size_t)K * N, MN = (size_t)M * N;
   size_t total = MK + KN + MN + (p.need_abs ? MK + KN + MN : 0);
   po_photonic_ws tmp = {NULL, 0};
   po_photonic_ws *w = ws ? ws : &tmp;
   float *buf = NULL;
   if ((rc = reserve(w, total, &buf))) return rc;
-  double *dbuf = malloc(sizeof(double) * (3 * (size_t)M + N));
+  double *dbuf = malloc(sizeof(double) * (3 * (size_t)M + 3 * (size_t)N));
   if (!dbuf) {
     po_photonic_ws_free(&tmp);
     return po_error(PO_ERR_NOMEM, "photonic matmul: out of memory");
@@ -515,6 +691,8 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
   p.rowsum = p.ra + M;
   p.rowmax = p.rowsum + M;
   p.cb = p.rowmax + M;
+  p.bin = p.cb + N;
+  if (!p.homodyne && m->budget == PO_PH_BUDGET_SAMPLE) p.sj = p.bin + N;
   p.Ae = buf;
   p.Be = p.Ae + MK;
   p.D = p.Be + KN;
@@ -530,15 +708,19 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
   /* B (K x N, small next to A) is encoded on the calling thread, so the
    * parallel region has two synchronisation points only: after the
    * products, and at its end (barriers are costly on a loaded machine). */
-  encode_rows(B, ldb, N, trans_b, 1.0f / bmax, m->bits_in, p.off_b, p.Be,
-              p.need_abs && bneg ? p.Ba : NULL, 0, K);
-  for (int j = 0; j < N; j++) p.cb[j] = 0;
+  if (p.slm)
+    encode_rows_minmax(B, ldb, N, trans_b, b_lo, b_inv, m->bits_in, 0.0f, p.Be, 0, K);
+  else
+    encode_rows(B, ldb, N, trans_b, 1.0f / bmax, m->bits_in, p.off_b, p.Be,
+                p.need_abs && bneg ? p.Ba : NULL, 0, K);
+  for (int j = 0; j < N; j++) p.cb[j] = p.bin[j] = 0;
   for (int k = 0; k < K; k++) {
     const float *b = p.Be + (size_t)k * N;
     if (p.homodyne)
       for (int j = 0; j < N; j++) p.cb[j] += (double)b[j] * b[j];
     else
       for (int j = 0; j < N; j++) p.cb[j] += b[j];
+    for (int j = 0; j < N; j++) p.bin[j] += fabsf(b[j]);
   }
   const int R = po_sgemm_chunk_rows(M), chunks = (M + R - 1) / R;
 #pragma omp parallel if (par)
@@ -547,23 +729,18 @@ int po_photonic_matmul(const po_photonic_model *m, uint64_t seed, uint64_t call,
     for (int c = t; c < chunks; c += nt)
       block_product(&p, A, lda, trans_a, amax, c * R, c * R + R < M ? c * R + R : M);
 #pragma omp barrier
+    if (p.sj) {
+#pragma omp single
+      calibrate_samples(&p);
+    }
     noise zt; /* every thread computes the same calibration (fixed order) */
     calibrate(&p, amax, bmax, &zt);
     for (int c = t; c < chunks; c += nt)
       block_noise(&p, &zt, seed, call, alpha, beta, C, ldc, c * R, c * R + R < M ? c * R + R : M);
   }
   po_blas_threads_leave();
+  if (st) fill_stats(&p, amax, bmax, aneg, st);
   free(dbuf);
   po_photonic_ws_free(&tmp);
-
-  if (st) {
-    double macs = (double)M * N * K;
-    st->macs = macs;
-    st->detected_photons = m->photons_per_mac * macs;
-    st->dac_inputs = (double)K * N;
-    st->dac_weights = (double)M * K;
-    st->modulations = (double)K * N + (double)M * K;
-    st->adc = (double)MN * (p.need_abs ? 2 : 1); /* homodyne: one balanced pair, one ADC */
-  }
   return PO_OK;
 }

@@ -20,8 +20,16 @@ extern "C" {
 
 typedef enum {
   PO_PH_DIFFERENTIAL = 0, /* x = x+ - x-, two detectors per output (default) */
-  PO_PH_OFFSET = 1        /* x~ = (x + 1)/2, one detector, offset removed digitally */
+  PO_PH_OFFSET = 1,       /* x~ = (x + 1)/2, one detector, offset removed digitally */
+  PO_PH_SLM = 2           /* Wang et al. 2022: weights min-max mapped onto SLM transmissions
+                             in [t_min, 1], one detector, offset removed digitally */
 } po_ph_encoding;
+
+/* Whose photon budget photons_per_mac fixes: the whole product (one laser
+ * power per call) or each input vector (column of op(B)) separately, as
+ * Wang et al. 2022 define it (detected photons per multiplication, per
+ * sample). */
+typedef enum { PO_PH_BUDGET_BATCH = 0, PO_PH_BUDGET_SAMPLE = 1 } po_ph_budget;
 
 typedef enum {
   PO_PH_INCOHERENT = 0, /* intensity encoding, direct detection (Wang et al. 2022) */
@@ -41,6 +49,8 @@ typedef struct po_photonic_model {
   po_ph_detection detection;
   double wavelength_nm;
   double gauss_threshold; /* Poisson means above this are sampled as N(l, l) */
+  double slm_t_min;       /* SLM transmission of the darkest level (1 / extinction ratio) */
+  po_ph_budget budget;
 } po_photonic_model;
 
 /* What one product cost, for the energy ledger. */
@@ -51,6 +61,12 @@ typedef struct po_photonic_stats {
   double dac_weights;      /* conversions of op(A) elements (b_w bits) */
   double modulations;      /* modulator symbols (inputs + weights) */
   double adc;              /* ADC conversions (outputs x detectors) */
+  double mask_photons;     /* photons that must reach the weight mask (before the mask's
+                              losses and the unused channel) for detected_photons to be
+                              detected: detected / (eta x mean transmission) */
+  double readouts;         /* detector read-outs (outputs x detectors) */
+  double digital_ops;      /* digital post-processing: offset removal and rescaling
+                              (multiply-adds) */
 } po_photonic_stats;
 
 /* Scratch memory reused between calls (may be zero-initialised). */
@@ -83,10 +99,13 @@ double po_photonic_photon_energy(double wavelength_nm);
 
 /* Cost model (energy.photonic). */
 typedef struct po_photonic_energy {
-  double wall_plug;   /* laser wall-plug efficiency, optical W / electrical W */
-  double dac_fom_j;   /* DAC Walden figure of merit, J per conversion step */
-  double adc_fom_j;   /* ADC Walden figure of merit, J per conversion step */
-  double modulator_j; /* J per modulator symbol */
+  double wall_plug;    /* laser wall-plug efficiency, optical W / electrical W */
+  double dac_fom_j;    /* DAC Walden figure of merit, J per conversion step */
+  double adc_fom_j;    /* ADC Walden figure of merit, J per conversion step */
+  double modulator_j;  /* J per modulator symbol */
+  double coupling;     /* fraction of the source light delivered to the weight mask */
+  double detector_j;   /* J per detector read-out (photodiode + amplifier) */
+  double digital_op_j; /* J per digital multiply-add of the post-processing */
 } po_photonic_energy;
 
 /* Joules per unit of each stats entry: photon = h nu / (eta wall_plug),
@@ -94,11 +113,19 @@ typedef struct po_photonic_energy {
  * bits so that the energy stays finite and comparable). */
 typedef struct po_photonic_prices {
   double photon_j, dac_input_j, dac_weight_j, adc_j, modulator_j;
+  /* Source accounting: J per photon reaching the mask, h nu / (coupling x
+   * wall_plug), so that source light = detected / (transmission x coupling x
+   * eta x wall_plug); per read-out; per digital multiply-add. */
+  double mask_photon_j, readout_j, digital_op_j;
 } po_photonic_prices;
 
 void po_photonic_prices_compute(const po_photonic_model *m, const po_photonic_energy *e,
                                 po_photonic_prices *out);
 double po_photonic_stats_joules(const po_photonic_stats *st, const po_photonic_prices *p);
+/* The same with the light paid for at the source (mask_photons, priced per
+ * photon reaching the mask), detector read-outs and digital post-processing
+ * itemised. */
+double po_photonic_stats_source_joules(const po_photonic_stats *st, const po_photonic_prices *p);
 
 #ifdef __cplusplus
 }

@@ -110,7 +110,8 @@ static int count_files(const char *dir, int *tmp_files) {
   while ((e = readdir(d))) {
     if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
     n++;
-    if (strstr(e->d_name, ".tmp.")) (*tmp_files)++;
+    size_t len = strlen(e->d_name); /* ".NAME.PID.K.tmp" (core/atomic_file.h) */
+    if (e->d_name[0] == '.' && len > 4 && !strcmp(e->d_name + len - 4, ".tmp")) (*tmp_files)++;
   }
   closedir(d);
   return n;
@@ -237,9 +238,26 @@ static void test_runs_in_groups(void **state) {
     assert_runs_equal(&runs[i], &back);
     po_h5_run_free(&back);
     H5Gclose(g);
-    po_samples_free(&runs[i].samples);
   }
   H5Fclose(h);
+  /* The same through the public, path-based reader
+   * (include/physopt/results_file.h), provenance from the root. */
+  for (int i = 0; i < 3; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "/run%03d", i);
+    po_h5_run back;
+    po_h5_provenance prov;
+    assert_int_equal(po_h5_load_run_at(f->path, name, &prov, &back), PO_OK);
+    assert_runs_equal(&runs[i], &back);
+    assert_string_equal(prov.command_line, CMDLINE);
+    po_h5_provenance_free(&prov);
+    po_h5_run_free(&back);
+    po_samples_free(&runs[i].samples);
+  }
+  po_h5_run back;
+  assert_int_equal(po_h5_load_run_at(f->path, "/run007", NULL, &back), PO_ERR_NOT_FOUND);
+  assert_non_null(strstr(po_last_error(), "/run007"));
+  assert_non_null(strstr(po_last_error(), f->path));
 }
 
 static void test_failed_write_keeps_old_file(void **state) {

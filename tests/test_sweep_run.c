@@ -487,8 +487,9 @@ static void test_stale_tmp_removed(void **state) {
   pid_t dead = fork(); /* a pid that surely is no process any more */
   if (dead == 0) _exit(0);
   waitpid(dead, NULL, 0);
-  snprintf(stale, sizeof stale, "%s.tmp.%ld@%s.abc123", out, (long)dead, host);
-  snprintf(live, sizeof live, "%s.tmp.%ld@%s.abc123", out, (long)getpid(), host);
+  /* core/atomic_file.h names them DIR/.BASE.PID.K@HOST.tmp */
+  snprintf(stale, sizeof stale, "%s/.s.h5.%ld.3@%s.tmp", sub, (long)dead, host);
+  snprintf(live, sizeof live, "%s/.s.h5.%ld.3@%s.tmp", sub, (long)getpid(), host);
   FILE *f = fopen(stale, "w");
   assert_non_null(f);
   fclose(f);

@@ -85,6 +85,26 @@ static const po_param_spec cavity_specs[] = {
     {"n_photons", PO_PARAM_DOUBLE, "1e3", 0, 1e12, NULL, "photons",
      "mean intracavity photon number while superradiant (estimate, order of the emission "
      "detected by Kroeze et al., PRL 121, 163601, 2018)"},
+    {"geometry", PO_PARAM_STRING, "confocal", 0, 0, "confocal|multimode", "",
+     "native couplings: ideal confocal kernel (closed form, w0 = w0_um) or the multimode mode "
+     "sum of physics/cavity.h from length_um, mirror_radius_um, wavelength_um (docs/cavity.md)"},
+    {"length_um", PO_PARAM_DOUBLE, "1e4", 10, 1e6, NULL, "um",
+     "geometry = multimode: cavity length L (1 cm: Vaidya et al., PRX 8, 011002, 2018)"},
+    {"mirror_radius_um", PO_PARAM_DOUBLE, "1e4", 10, 1e7, NULL, "um",
+     "geometry = multimode: mirror radius of curvature R, L < 2R (R = L = 1 cm, confocal: Vaidya "
+     "et al. 2018)"},
+    {"wavelength_um", PO_PARAM_DOUBLE, "0.78", 0.1, 10, NULL, "um",
+     "geometry = multimode: pump and cavity wavelength (87Rb D2 line, 780 nm: Vaidya et al. "
+     "2018)"},
+    {"pump_detuning_mhz", PO_PARAM_DOUBLE, "-10", -1e5, 1e5, NULL, "MHz",
+     "geometry = multimode: pump detuning Delta_0/2pi from the n = 0 family, negative = red "
+     "(choice, order of the tens-of-MHz detunings of transversely pumped cavities)"},
+    {"z_spread_um", PO_PARAM_DOUBLE, "0", 0, 1e5, NULL, "um",
+     "geometry = multimode: ensembles placed at heights uniform in [-z, z] about the midplane "
+     "(0 = midplane, as the confocal model)"},
+    {"n_families", PO_PARAM_INT, "1000", 0, 4000, NULL, "1",
+     "geometry = multimode: largest mode family order n = l + m kept (even families only); "
+     "1000 converges the confocal limit for sigma_a >= 0.1 w0 (docs/cavity.md)"},
 };
 
 static const po_param_spec cavity_energy_specs[] = {

@@ -7,6 +7,7 @@
 #include "solvers/sgemm.h"
 #include "backends/cpu/cpu_anneal.h"
 #include "backends/cpu/cpu_recall.h"
+#include "backends/cpu/cpu_sb.h"
 
 static const po_param_spec cpu_specs[] = {
     {"kernel", PO_PARAM_STRING, "auto", 0, 0, "auto|general|multispin", "",
@@ -18,6 +19,20 @@ static const po_param_spec cpu_specs[] = {
     {"sample", PO_PARAM_STRING, "best", 0, 0, "best|final", "",
      "returned state per replica: the lowest-energy state seen at a sweep end, or the final "
      "state (for sampling at a fixed temperature)"},
+    /* simulated bifurcation (cpu_sb.h, docs/cpu-backend.md) */
+    {"sb_dt", PO_PARAM_DOUBLE, "0", 0, 10, NULL, "1/a0",
+     "SB time step; 0 = automatic: the variant's reference step (bsb/dsb 1.25, Goto et al. Sci. "
+     "Adv. 7, eabe7953 (2021); asb 1, MindQuantum) capped at 0.9 x the symplectic-Euler stability "
+     "limit 2 / sqrt(a0 (a0 + c0 lambda_max(J)))"},
+    {"sb_c0", PO_PARAM_DOUBLE, "0", 0, 1e6, NULL, "1",
+     "SB coupling c0; 0 = 0.5 / (sqrt(N) <J>), <J> = sqrt(sum_ij J_ij^2 / (N (N-1))) (Goto et al. "
+     "2021, Methods)"},
+    {"sb_heat", PO_PARAM_DOUBLE, "0.05", 0, 10, NULL, "a0",
+     "heating rate gamma of hbsb/hdsb (y += gamma dt y; Kanao & Goto, Commun. Phys. 5, 153 "
+     "(2022)); the default is not from the paper (unverified, see docs/cpu-backend.md)"},
+    {"sb_substeps", PO_PARAM_INT, "2", 1, 1000, NULL, "1",
+     "asb: substeps M of the on-site Kerr motion per coupling step (MindQuantum ASB default M = "
+     "2)"},
 };
 
 /* Per-operation energies at 45 nm, 0.9 V: M. Horowitz, "Computing's energy
@@ -63,12 +78,23 @@ static const po_algorithm cpu_algorithms[] = {
      5000},
     {"pt", "parallel tempering: cpu.pt_temperatures chains per replica, geometric betas", po_cpu_pt,
      5000},
+    /* simulated bifurcation (cpu_sb.c, docs/cpu-backend.md); 1000 steps is
+     * MindQuantum's default n_iter: G1 cut 11623 of 11624 with bsb, 32 replicas */
+    {"bsb", "ballistic simulated bifurcation (Goto et al. 2021): walls at |x| = 1",
+     po_cpu_sb_anneal, 1000},
+    {"dsb", "discrete simulated bifurcation (Goto et al. 2021): sign(x) in the coupling",
+     po_cpu_sb_anneal, 1000},
+    {"asb", "adiabatic simulated bifurcation (Goto et al. 2019): Kerr oscillators, no walls",
+     po_cpu_sb_anneal, 1000},
+    {"hbsb", "heated bSB (Kanao & Goto 2022): heating term cpu.sb_heat", po_cpu_sb_anneal, 1000},
+    {"hdsb", "heated dSB (Kanao & Goto 2022): heating term cpu.sb_heat", po_cpu_sb_anneal, 1000},
     {NULL, NULL, NULL, 0},
 };
 
 const po_backend_ops po_backend_ops_cpu = {
     .name = "cpu",
-    .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA and parallel tempering",
+    .summary = "digital reference: OpenBLAS SGEMM, Metropolis SA, parallel tempering and "
+               "simulated bifurcation",
     .caps = PO_CAP_MATMUL | PO_CAP_ISING | PO_CAP_RECALL,
     .fallback = NULL,
     .params = &po_cpu_params,

@@ -499,6 +499,8 @@ int po_cpu_anneal_ex(po_backend *b, const po_ising *m, const po_schedule *s,
   const po_algorithm *a;
   int rc = po_backend_info_get("cpu", &info);
   if (!rc) rc = po_backend_algorithm(&info, o ? o->algorithm : NULL, &a);
+  if (!rc && a->run != po_cpu_sa && a->run != po_cpu_pt)
+    rc = po_error(PO_ERR_ARG, "cpu anneal with overrides: algorithm %s is not sa or pt", a->name);
   return rc ? rc : cpu_anneal(b, m, s, o, x, a->run == po_cpu_pt, out);
 }
 

@@ -26,6 +26,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 enum { PO_CAP_MATMUL = 1u << 0, PO_CAP_ISING = 1u << 1, PO_CAP_RECALL = 1u << 2 };
 
@@ -177,6 +180,7 @@ int po_backend_param_int(const po_backend *b, const char *key, long *out);
 int po_backend_param_string(const po_backend *b, const char *key, const char *out[]);
 int po_backend_energy_cost(const po_backend *b, const char *key, double *joules);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 #define PO_IDX_MAX_DIMS 8
 
@@ -53,6 +56,7 @@ void po_dataset_destroy(po_dataset *d);
  * po_dataset_load that precede parsing. */
 int po_dataset_check(const char *name, const char *split);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

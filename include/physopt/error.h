@@ -10,6 +10,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 enum {
   PO_OK = 0,
@@ -70,6 +73,7 @@ int po_error_slot_raise(const po_error_slot *slot);
 /* Short name of a status code ("invalid argument", ...). */
 const char *po_strerror(int code);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 #define PO_MLP_MAX_LAYERS 8
 
@@ -92,6 +95,7 @@ int po_mlp_save_attrs(const po_mlp *m, const char *path, const po_mlp_attr *attr
  * another file (a sweep's train run: "results.h5:/runs/ID/model"). */
 int po_mlp_load(const char *path, po_mlp **out);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 #define PO_LEDGER_MAX 24
 
@@ -41,6 +44,7 @@ const po_ledger_entry *po_ledger_find(const po_ledger *l, const char *category);
 /* Accumulates src into dst (counts, joules and times add). */
 void po_ledger_merge(po_ledger *dst, const po_ledger *src);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

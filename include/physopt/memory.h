@@ -28,6 +28,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 typedef enum { PO_RULE_HEBBIAN = 0, PO_RULE_PSEUDOINVERSE = 1, PO_RULE_NATIVE = 2 } po_memory_rule;
 typedef enum {
@@ -76,6 +79,22 @@ int po_memory_store(po_memory_rule rule, int n, int P, const int8_t *xi, float *
  * placed uniformly in a disk of radius spread*w0 (seed), width sigma_A/w0. */
 int po_memory_native(int n, double spread_w0, double sigma_w0, uint64_t seed, float *W);
 
+/* The same with the cavity's geometry: cav == NULL or !cav->multimode is
+ * po_memory_native; otherwise the couplings are the multimode mode sum of
+ * physics/cavity.h (po_cavity_couplings_multimode) with the waist that
+ * follows from L, R, lambda, the ensembles' transverse positions as in
+ * po_memory_native (units of that waist) and heights uniform in
+ * [-z_spread_um, z_spread_um] (stream (seed, 0x7a, 0)). */
+typedef struct po_native_cavity {
+  int multimode;
+  double length_um, mirror_radius_um, wavelength_um;
+  double pump_detuning_mhz, kappa_khz; /* Delta_0/2pi, kappa/2pi */
+  double z_spread_um;
+  int n_families;
+} po_native_cavity;
+int po_memory_native_geometry(int n, double spread_w0, double sigma_w0, const po_native_cavity *cav,
+                              uint64_t seed, float *W);
+
 /* Native memories: P fixed points of W reached by `dynamics` on backend b
  * from random initial states (seed), distinct up to global sign when
  * possible (gives up after 20 P attempts and repeats states). */
@@ -111,6 +130,7 @@ int po_memory_basin(po_backend *b, const po_recall_task *t, int P, const int8_t 
  * never does, 0 if it is already below at the first point). */
 double po_memory_alpha_c(int n_alpha, const double *alpha, const double *recall_fraction);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 typedef enum {
   PO_PARAM_INT = 0,
@@ -45,6 +48,20 @@ void po_params_destroy(po_params *p);
 /* Reads an INI file; later files and po_params_set override earlier values.
  * Syntax errors name the file and line. */
 int po_params_load_ini(po_params *p, const char *path);
+/* Finds a configuration file (physopt --config NAME), in this order:
+ *   1. NAME itself, if it exists or is absolute (relative names are
+ *      relative to the current directory);
+ *   2. each directory D of $PHYSOPT_CONFIG_PATH (colon-separated): D/NAME,
+ *      then D/NAME.ini;
+ *   3. the installed configs, PREFIX/share/physopt/configs (NAME, NAME.ini).
+ * In 2 and 3 a leading "configs/" of NAME is dropped, so the README's
+ * `--config configs/cim-gset.ini` works outside the source tree, as does
+ * `--config cim-gset`.  *out is malloc'd; the error lists where it looked. */
+int po_config_find(const char *name, char **out);
+/* The directory of step 3, fixed when the library is built. */
+const char *po_config_install_dir(void);
+/* po_config_find, then po_params_load_ini on the file found. */
+int po_params_load_config(po_params *p, const char *name);
 /* Sets "section.key" to value (key may not contain '='). */
 int po_params_set(po_params *p, const char *section_key, const char *value);
 /* Parses "section.key=value" (the --set syntax). */
@@ -83,6 +100,7 @@ void po_params_entry(const po_params *p, size_t i, const char **section, const c
 /* Deep copy. */
 int po_params_clone(const po_params *p, po_params **out);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

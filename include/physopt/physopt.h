@@ -14,12 +14,16 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 /* "0.1.0" */
 const char *po_version(void);
 /* git revision the library was built from ("unknown" outside a checkout). */
 const char *po_git_revision(void);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 typedef enum { PO_STORAGE_DENSE = 0, PO_STORAGE_CSR = 1 } po_storage;
 
@@ -187,6 +190,7 @@ double po_qubo_terms_value(const po_qubo_terms *q, const uint8_t *x);
 int po_qubo_terms_to_ising(const po_qubo_terms *q, const po_load_opts *opts, po_ising **out);
 void po_qubo_terms_free(po_qubo_terms *q);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

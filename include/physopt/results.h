@@ -8,6 +8,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 typedef struct po_samples {
   int replicas;
@@ -41,6 +44,7 @@ double po_tts99(double t_run, double p);
 int po_metrics_compute(const po_samples *s, const po_ising *m, int has_target, double target,
                        double run_s, po_metrics *out);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 typedef struct po_rng {
   uint64_t s[4];
@@ -72,6 +75,7 @@ void po_rng_normal_fill(po_rng *r, float *x, long n);
 /* Poisson(mean) variate (inversion for small means, PTRS for large). */
 long po_rng_poisson(po_rng *r, double mean);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 typedef enum {
   PO_SCHED_DEFAULT = 0, /* the backend chooses (e.g. SA derives it from J) */
@@ -43,6 +46,7 @@ double po_schedule_value(const po_schedule *s, long k, long K);
 const char *po_schedule_kind_name(po_schedule_kind kind);
 void po_schedule_free(po_schedule *s);
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif

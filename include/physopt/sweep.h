@@ -29,6 +29,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* Everything declared in include/physopt/ is exported from libphysopt.so,
+ * nothing else is (-fvisibility=hidden; docs/design-notes.md). */
+#pragma GCC visibility push(default)
 
 /* Hard limit on the number of runs of one sweep file. */
 #define PO_SWEEP_MAX_RUNS 10000000L
@@ -82,6 +85,7 @@ static inline int po_sweep_shard_owns(size_t run, int index, int count) {
   return (int)(run % (size_t)count) == index;
 }
 
+#pragma GCC visibility pop
 #ifdef __cplusplus
 }
 #endif
