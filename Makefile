@@ -177,7 +177,7 @@ fuzz:
 
 fuzz-run: $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 	@for t in $^; do n=$${t##*/}; c=$(BUILD)/fuzz/corpus-$${n#fuzz_}; log=$$t.log; mkdir -p $$c; \
-	  if $$t -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+	  if $$t -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ \
 	      $$c tests/fuzz/corpus/$${n#fuzz_} >$$log 2>&1; then \
 	    echo "fuzz: $$n: $$(grep -o 'number_of_executed_units: [0-9]*' $$log), no failure"; \
 	  else tail -30 $$log; echo "fuzz: $$n FAILED (full log: $$log)"; exit 1; fi; done

@@ -266,6 +266,22 @@ static int foreign_list(const entry *e, const char *backend) {
   return 0;
 }
 
+/* Hashes v as the run's parameters hold it: po_params drops surrounding
+ * blanks, also those a quoted list item kept (" = 6:2"), so the run id
+ * equals po_sweep_config_id of the run's config (found by make fuzz). */
+static uint64_t hash_value(uint64_t h, const char *v, char buf[40]) {
+  while (isspace((unsigned char)*v)) v++;
+  size_t n = strlen(v);
+  while (n > 0 && isspace((unsigned char)v[n - 1])) n--;
+  char *t = malloc(n + 1);
+  if (!t) return hash_str(h, canonical(v, buf)); /* cannot happen for sane sizes */
+  memcpy(t, v, n);
+  t[n] = '\0';
+  h = hash_str(h, canonical(t, buf));
+  free(t);
+  return h;
+}
+
 /* run.backend at a point, or NULL when the sweep does not set it. */
 static const char *point_backend(const po_sweep *s, const size_t *choice) {
   int be = find_entry(s, "run.backend");
@@ -281,10 +297,9 @@ static uint64_t point_hash(const po_sweep *s, const size_t *choice, int skip_for
   for (size_t k = 0; k < s->n_entries; k++) {
     const entry *e = &s->entries[s->sorted[k]];
     if (e->excluded || foreign_list(e, backend)) continue;
-    const char *v = value_at(e, choice);
     h = hash_str(h, e->name);
     h = hash_str(h, "=");
-    h = hash_str(h, canonical(v, buf));
+    h = hash_value(h, value_at(e, choice), buf);
     h = hash_str(h, "\n");
   }
   return h;

@@ -224,6 +224,23 @@ static void test_backend_lists_apply_to_their_backend(void **state) {
   po_params_destroy(p);
 }
 
+/* Found by make fuzz: a quoted item with blanks inside the quotes is
+ * trimmed in the run's parameters, and the run id must be that of the
+ * trimmed value (po_sweep_config_id of the run's config). */
+static void test_quoted_blanks_id(void **state) {
+  (void)state;
+  const char *a[] = {"problem.spec=sk:8:1, \" sk:8:2 \"", "run.steps=10", NULL};
+  po_sweep *s = expand(a);
+  assert_int_equal(po_sweep_size(s), 2);
+  for (size_t r = 0; r < 2; r++) {
+    po_params *rp;
+    assert_int_equal(po_sweep_run_params(s, r, &rp), PO_OK);
+    assert_true(po_sweep_config_id(rp, 0) == po_sweep_run_id(s, r));
+    po_params_destroy(rp);
+  }
+  po_sweep_destroy(s);
+}
+
 static void test_shard(void **state) {
   (void)state;
   int i, n;
@@ -355,6 +372,7 @@ int main(void) {
       cmocka_unit_test(test_zip),
       cmocka_unit_test(test_ids),
       cmocka_unit_test(test_backend_lists_apply_to_their_backend),
+      cmocka_unit_test(test_quoted_blanks_id),
       cmocka_unit_test(test_shard),
       cmocka_unit_test(test_errors),
       cmocka_unit_test(test_report_stats),
