@@ -197,6 +197,11 @@ static int ini_key_value(ini_state *st, char *text, long line) {
   strip_inline_comment(value);
   value = trim_in_place(value);
   if (!*key) return po_error(PO_ERR_PARSE, "%s:%ld: empty key before '='", st->path, line);
+  if (strchr(key, '.'))
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: key '%.60s' contains '.', which separates section and key in "
+                    "section.key names; put it in its [section]",
+                    st->path, line, key);
   if (!st->section[0])
     return po_error(PO_ERR_PARSE, "%s:%ld: key '%s' appears before any [section]", st->path, line,
                     key);

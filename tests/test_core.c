@@ -177,6 +177,8 @@ static void test_params_ini_long_lines_and_repeats(void **state) {
                    "section [demo] appears a second time (first at line 1)");
   expect_ini_error("[demo\nsteps = 1\n", 1, "section header '[demo' is not closed with ']'");
   expect_ini_error("steps = 1\n", 1, "key 'steps' appears before any [section]");
+  /* Found by make fuzz: a '.' in a key made section.key ambiguous. */
+  expect_ini_error("[demo]\nsteps = 1\nrun.steps = 2\n", 3, "key 'run.steps' contains '.'");
   expect_ini_error("[demo]\nsteps = 1\n[x] junk\n", 3, "unexpected 'junk' after section header");
   /* Inline comments, ':' separator, blanks and a byte order mark as in libinih. */
   po_params_create(&p);
