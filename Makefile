@@ -82,7 +82,7 @@ BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 
-.PHONY: all test check check-layers demo bench deps ensure-deps install clean format check-format FORCE
+.PHONY: all test check check-layers demo bench deps ensure-deps install clean format check-format FORCE fuzz fuzz-run
 all: $(BUILD)/libphysopt.a $(BUILD)/libphysopt.so $(if $(CLI_SRCS),$(BUILD)/physopt)
 .PHONY: install-built check-exports check-install
 
@@ -163,6 +163,28 @@ check-layers: $(LIB_OBJS) $(CLI_OBJS)
 
 bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
 	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS)
+
+# `make fuzz`: libFuzzer targets tests/fuzz/fuzz_NAME.c (clang, ASan +
+# UBSan, objects in build-fuzz/), each run FUZZ_RUNS inputs from its seed
+# corpus tests/fuzz/corpus/NAME/ (new finds go to build-fuzz/fuzz/corpus-*).
+# Separate from `make test`, which needs no clang.
+FUZZ_RUNS ?= 20000
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+fuzz:
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	  OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+	  LDSAN="-fsanitize=address,undefined" fuzz-run
+
+fuzz-run: $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+	@for t in $^; do n=$${t##*/}; c=$(BUILD)/fuzz/corpus-$${n#fuzz_}; log=$$t.log; mkdir -p $$c; \
+	  if $$t -runs=$(FUZZ_RUNS) -max_len=4096 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)/fuzz/ \
+	      $$c tests/fuzz/corpus/$${n#fuzz_} >$$log 2>&1; then \
+	    echo "fuzz: $$n: $$(grep -o 'number_of_executed_units: [0-9]*' $$log), no failure"; \
+	  else tail -30 $$log; echo "fuzz: $$n FAILED (full log: $$log)"; exit 1; fi; done
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_input.h $(BUILD)/libphysopt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libphysopt.a $(LDLIBS)
 
 DEB_PKGS := build-essential pkg-config libfftw3-dev libgsl-dev libhdf5-dev libopenblas-dev \
             libsundials-dev libinih-dev libcmocka-dev libopenmpi-dev openmpi-bin gnuplot-nox \

@@ -289,9 +289,13 @@ static int check_data(const po_mlp *m, const po_dataset *d) {
   if (d->dim != m->sizes[0])
     return po_error(PO_ERR_ARG, "MLP input size %d does not match data dimension %d (%s)",
                     m->sizes[0], d->dim, d->source);
-  if (d->n_classes > m->sizes[m->n_layers])
-    return po_error(PO_ERR_ARG, "MLP has %d outputs but the data has %d classes",
-                    m->sizes[m->n_layers], d->n_classes);
+  const int outputs = m->sizes[m->n_layers];
+  for (int i = 0; i < d->n; i++)
+    if (d->y[i] >= outputs)
+      return po_error(PO_ERR_ARG,
+                      "%s: sample %d has label %d, but the MLP has %d outputs (labels 0..%d); "
+                      "wrong data set or corrupt label file?",
+                      d->source, i, (int)d->y[i], outputs, outputs - 1);
   return PO_OK;
 }
 

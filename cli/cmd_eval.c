@@ -189,6 +189,33 @@ static size_t eval_sections(const po_param_section **secs, size_t cap) {
   return n;
 }
 
+/* Whether backend `name` takes part: run.backend, and with --sweep-photons
+ * also the photonic sweep and its cpu reference. */
+static int backend_used(const char *name, const eval_request *q) {
+  return !strcmp(name, q->backend) ||
+         (q->sweep && (!strcmp(name, "photonic") || !strcmp(name, "cpu")));
+}
+
+/* A setting of a backend this evaluation does not run would be accepted
+ * and ignored (as solve and train refuse it, so does eval). */
+static int check_backend_keys(const po_params *p, const eval_request *q) {
+  for (size_t i = 0; i < po_params_count(p); i++) {
+    const char *sec, *key, *val;
+    po_params_entry(p, i, &sec, &key, &val);
+    for (size_t b = 0; b < po_backend_count(); b++) {
+      const po_backend_ops *o = po_backend_ops_at(b);
+      int owns = (o->params && !strcmp(o->params->name, sec)) ||
+                 (o->energy && !strcmp(o->energy->name, sec));
+      if (owns && !backend_used(o->name, q))
+        return po_error(PO_ERR_ARG,
+                        "%s.%s is a setting of backend %s, which this evaluation does not run "
+                        "(run.backend = %s%s); it would be ignored",
+                        sec, key, o->name, q->backend, q->sweep ? ", plus the photon sweep" : "");
+    }
+  }
+  return PO_OK;
+}
+
 /* Parameters first, files after: a typo fails before any loading. */
 static int read_eval_request(po_cli *cli, const po_param_section **secs, size_t nsec,
                              eval_request *q) {
@@ -217,7 +244,7 @@ static int read_eval_request(po_cli *cli, const po_param_section **secs, size_t 
   if (q->sweep && strcmp(q->backend, "cpu") && strcmp(q->backend, "photonic"))
     return po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
                     q->backend);
-  return PO_OK;
+  return check_backend_keys(p, q);
 }
 
 static int eval_single(const po_cli *cli, const eval_request *q, const po_mlp *m,

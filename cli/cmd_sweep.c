@@ -402,7 +402,8 @@ static void print_summary(const sweep_summary *s, const dist *d, size_t n, long 
 /* Rank 0: rewrites the master over every part file present and prints the
  * summary.  Concurrent shards serialise scan + rewrite on a lock file, so
  * the shard that finishes last writes a master linking every run. */
-static int write_master(const po_sweep *sw, const sweep_summary *s, const dist *d) {
+static int write_master(const po_sweep *sw, const sweep_summary *s, const dist *d,
+                        long *missing_mine) {
   int lock_fd = master_lock(s->out);
   po_sweep_scan_result scan;
   po_cli_reading(s->out);
@@ -413,8 +414,12 @@ static int write_master(const po_sweep *sw, const sweep_summary *s, const dist *
     master_ctx mc = {s->config, po_sweep_seed(sw), sw};
     rc = po_sweep_write_master(s->out, &scan, (long)n, master_root, &mc);
     long present = 0;
-    for (size_t r = 0; r < n; r++)
-      present += po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1;
+    *missing_mine = 0;
+    for (size_t r = 0; r < n; r++) {
+      int here = po_sweep_scan_find(&scan, po_sweep_run_id(sw, r)) != (size_t)-1;
+      present += here;
+      if (!here && (d->mpi || po_sweep_shard_owns(r, d->shard, d->shards))) (*missing_mine)++;
+    }
     if (!rc) print_summary(s, d, n, present, scan.n_files);
     po_sweep_scan_free(&scan);
   }
@@ -499,7 +504,16 @@ int po_cmd_sweep(int argc, char **argv) {
   pr.done = n_pending;
   pr.failed = sum.failed;
   if (n_pending) progress_show(&pr, 1);
-  if (d.rank == 0) rc = write_master(sw, &sum, &d);
+  long missing = 0;
+  if (d.rank == 0) rc = write_master(sw, &sum, &d, &missing);
+  /* The part files on disk are the truth, not the runs counted here: a
+   * sweep never exits 0 while one of its runs is absent. */
+  if (!rc && missing > sum.failed)
+    rc = po_error(PO_ERR_IO,
+                  "%ld runs of this %s are missing from %s.d/ after the sweep although they ran "
+                  "(part files lost: another process writing there, or a write error); rerun "
+                  "with --resume",
+                  missing - sum.failed, d.shards > 1 ? "shard" : "sweep", out);
   if (!rc && sum.failed)
     rc = po_error(last_err ? last_err : PO_ERR_IO,
                   "%ld of %ld runs failed (messages above); fix the cause and rerun with --resume",

@@ -2,6 +2,7 @@
 #include "cli/common.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <math.h>
 #include <stdarg.h>
@@ -81,6 +82,7 @@ static const po_cli_option common_opts[] = {
     {"seed", "run.seed", "X", "master seed"},
     {"threads", "run.threads", "T", "OpenMP threads (0 = all)"},
     {"out", "run.out", "FILE.h5", "write the results to an HDF5 file"},
+    {"force", "run.force", NULL, "replace an existing --out file"},
     {"json", "run.json", NULL, "print a JSON summary on stdout instead of the table"},
     {"quiet", "run.quiet", NULL, "no progress bar or progress lines on stderr"},
     {NULL, NULL, NULL, NULL}};
@@ -224,6 +226,18 @@ int po_cli_param_u64(const po_params *p, const po_param_section *sec, const char
   return rc;
 }
 
+/* A result is never replaced by accident: the config stored in a results
+ * file names its own run.out, so re-running it would overwrite the
+ * original.  (A sweep's master is derived from OUT.d/ and rewritten.) */
+static int refuse_overwrite(const po_cli *cli, const po_param_section *run) {
+  int force = 0, rc = po_params_bool(cli->params, run, "force", &force);
+  if (rc || force || access(cli->out, F_OK) != 0) return rc;
+  return po_error(PO_ERR_IO,
+                  "run.out = %s exists: pass --force (run.force = true) to replace it, or choose "
+                  "another --out",
+                  cli->out);
+}
+
 int po_cli_read_common(po_cli *cli, const po_param_section *run) {
   long threads;
   int json, quiet, rc;
@@ -237,7 +251,27 @@ int po_cli_read_common(po_cli *cli, const po_param_section *run) {
   cli->quiet = quiet;
   cli->out = po_params_get(cli->params, "run", "out");
   if (cli->out && !*cli->out) cli->out = NULL;
-  return cli->out ? po_cli_check_out(cli->out, "run.out") : PO_OK;
+  if (!cli->out) return PO_OK;
+  if ((rc = po_cli_check_out(cli->out, "run.out"))) return rc;
+  return strcmp(cli->spec->name, "sweep") ? refuse_overwrite(cli, run) : PO_OK;
+}
+
+/* Creates and removes a file in dir: the only test that holds for root,
+ * read-only mounts, quotas on inodes and /proc alike (access() does not),
+ * so that an output that cannot be written fails before hours of work. */
+static int probe_writable(const char *dir, const char *path, const char *key) {
+  char probe[4200];
+  snprintf(probe, sizeof probe, "%s/.physopt-probe.%ld", dir, (long)getpid());
+  int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    int e = errno;
+    if (e == EEXIST) return PO_OK; /* our pid's leftover: the directory is writable */
+    return po_error(PO_ERR_IO, "%s = %s: cannot write there: cannot create a file in %s: %s", key,
+                    path, dir, strerror(e));
+  }
+  close(fd);
+  unlink(probe);
+  return PO_OK;
 }
 
 int po_cli_check_out(const char *path, const char *key) {
@@ -245,7 +279,7 @@ int po_cli_check_out(const char *path, const char *key) {
   if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
     return po_error(PO_ERR_IO, "%s = %s is a directory (expected a file name)", key, path);
   const char *slash = strrchr(path, '/');
-  if (!slash) return PO_OK;
+  if (!slash) return probe_writable(".", path, key);
   size_t len = slash == path ? 1 : (size_t)(slash - path);
   char *dir = malloc(len + 1);
   if (!dir) return po_error(PO_ERR_NOMEM, "out of memory");
@@ -257,6 +291,8 @@ int po_cli_check_out(const char *path, const char *key) {
                   strerror(errno));
   else if (!S_ISDIR(st.st_mode))
     rc = po_error(PO_ERR_IO, "%s = %s: cannot write there: %s is not a directory", key, path, dir);
+  else
+    rc = probe_writable(dir, path, key);
   free(dir);
   return rc;
 }

@@ -66,6 +66,14 @@
    "master seed; streams derive from (seed, run, replica)"},                                       \
       {"threads", PO_PARAM_INT, "0", 0, 4096, NULL, "1", "OpenMP threads (0 = OMP default)"},      \
       {"out", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "HDF5 results file (none if unset)"},     \
+      {"force",                                                                                    \
+       PO_PARAM_BOOL,                                                                              \
+       "false",                                                                                    \
+       0,                                                                                          \
+       0,                                                                                          \
+       NULL,                                                                                       \
+       "1",                                                                                        \
+       "replace an existing run.out (sweep: no effect, its master is rebuilt from OUT.d/)"},       \
       {"json", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "print a JSON summary on stdout"}, {       \
     "quiet", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "no progress output on stderr"               \
   }

@@ -1,6 +1,8 @@
 /* Write-to-temporary-then-rename (core/atomic_file.h). */
 #include "core/atomic_file.h"
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,13 +37,57 @@ static const char *base_of(const char *path) {
 
 /* open(O_EXCL) with mode 0666 lets the umask apply as for fopen, without
  * touching the process-wide umask. */
+/* This host's name, for temporary names: a pid means something only on
+ * the host that made it (a shared file system serves many nodes). */
+static void host_name(char *buf, size_t size) {
+  if (gethostname(buf, size) != 0) snprintf(buf, size, "localhost");
+  buf[size - 1] = '\0';
+  for (char *c = buf; *c; c++)
+    if (*c == '/') *c = '_';
+}
+
+/* Whether `name` is ".BASE.PID.K@HOST.tmp" of a process that no longer
+ * exists on this host (left by kill -9, SIGXFSZ or a crash). */
+static int is_stale(const char *name, const char *base, const char *host) {
+  size_t lb = strlen(base), lh = strlen(host), ln = strlen(name);
+  if (name[0] != '.' || strncmp(name + 1, base, lb) || name[1 + lb] != '.') return 0;
+  char *end;
+  long pid = strtol(name + 2 + lb, &end, 10);
+  if (pid <= 0 || *end != '.') return 0;
+  strtoul(end + 1, &end, 10);
+  if (*end != '@' || ln < lh + 4 || (size_t)(end - name) + 1 + lh + 4 != ln ||
+      strncmp(end + 1, host, lh) || strcmp(end + 1 + lh, ".tmp"))
+    return 0;
+  return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Removes the temporary files of dead writers of the same target. */
+static void remove_stale(const char *dir, const char *base, const char *host) {
+  DIR *d = opendir(dir);
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (!is_stale(de->d_name, base, host)) continue;
+    size_t n = strlen(dir) + strlen(de->d_name) + 2;
+    char *p = malloc(n);
+    if (p) {
+      snprintf(p, n, "%s/%s", dir, de->d_name);
+      unlink(p);
+    }
+    free(p);
+  }
+  if (d) closedir(d);
+}
+
 static int create_tmp(po_atomic_file *a, const char *dir, const char *base) {
-  size_t len = strlen(dir) + strlen(base) + 64;
+  char host[256];
+  host_name(host, sizeof host);
+  remove_stale(dir, base, host);
+  size_t len = strlen(dir) + strlen(base) + strlen(host) + 64;
   a->tmp_path = malloc(len);
   if (!a->tmp_path) return po_error(PO_ERR_NOMEM, "out of memory");
   for (int t = 0; t < MAX_NAME_TRIES; t++) {
     unsigned long k = atomic_fetch_add(&next_serial, 1);
-    snprintf(a->tmp_path, len, "%s/.%s.%ld.%lu.tmp", dir, base, (long)getpid(), k);
+    snprintf(a->tmp_path, len, "%s/.%s.%ld.%lu@%s.tmp", dir, base, (long)getpid(), k, host);
     int fd = open(a->tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0666);
     if (fd >= 0) {
       close(fd);

@@ -11,10 +11,12 @@
  *   ... write a.tmp_path (fopen, H5Fcreate with H5F_ACC_TRUNC, gnuplot) ...
  *   rc = failed ? (po_atomic_abort(&a), rc) : po_atomic_commit(&a);
  *
- * The temporary name is "DIR/.BASE.PID.K.tmp": hidden, in the same directory
- * (so the rename never crosses file systems), unique per process (PID) and
- * per call (K), and ending in ".tmp" so that a directory scan can recognise
- * and remove files left by a killed writer.  Internal header (core/). */
+ * The temporary name is "DIR/.BASE.PID.K@HOST.tmp": hidden, in the same
+ * directory (so the rename never crosses file systems), unique per process
+ * (PID, HOST) and per call (K), and ending in ".tmp" so that a directory
+ * scan can recognise files left by a killed writer.  po_atomic_begin
+ * removes those of the same target whose process is dead on this host
+ * (never another host's: its pids mean nothing here).  Internal header. */
 #ifndef PHYSOPT_CORE_ATOMIC_FILE_H
 #define PHYSOPT_CORE_ATOMIC_FILE_H
 

@@ -1,9 +1,8 @@
-/* Run parameters: "section.key" -> text, read from INI files with libinih
+/* Run parameters: "section.key" -> text, read from INI files (our own reader, below)
  * and overridden from the command line; typed, range-checked getters driven
  * by per-module po_param_spec tables. */
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <strings.h>
 #include "physopt/error.h"
 #include "physopt/params.h"
+#include "core/lines.h"
 
 typedef struct entry {
   char *section, *key, *value;
@@ -88,40 +88,158 @@ static int set_entry(po_params *p, const char *section, const char *key, const c
   return PO_OK;
 }
 
-typedef struct ini_ctx {
-  po_params *p;
-  int status;
-} ini_ctx;
+/* ---- INI reader ------------------------------------------------------------
+ *
+ * Our own, because libinih as Debian builds it stops at 200-character lines
+ * (INI_MAX_LINE) and then reports a wrong line as a "syntax error", and it
+ * accepts a repeated key silently (the last one wins).  The syntax is
+ * libinih's: "[section]", "key = value" or "key: value", whole-line
+ * comments starting with ';' or '#', inline comments " ; ..." after a
+ * value; surrounding blanks are dropped.  Lines may be up to PO_LINE_MAX
+ * bytes.  Within one file a key may be given once and a section opened
+ * once: a repetition is an error naming both lines (which one was meant
+ * cannot be guessed). */
 
-static int params_ini_handler(void *user, const char *section, const char *name,
-                              const char *value) {
-  ini_ctx *c = user;
-  if (!name) return 1; /* section header alone */
-  if (!section || !*section) {
-    c->status = po_error(PO_ERR_PARSE, "key '%s' appears before any [section]", name);
-    return 0;
+typedef struct ini_seen {
+  char *section, *key; /* key NULL: the section header itself */
+  long line;
+} ini_seen;
+
+typedef struct ini_state {
+  const char *path;
+  po_params *p;
+  char section[256];
+  long section_line;
+  ini_seen *seen;
+  size_t n_seen, cap_seen;
+} ini_state;
+
+static char *trim_in_place(char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  size_t len = strlen(s);
+  while (len > 0 && isspace((unsigned char)s[len - 1])) s[--len] = '\0';
+  return s;
+}
+
+/* The line where (section, key) was given before in this file, or 0;
+ * records it otherwise. */
+static long seen_before(ini_state *st, const char *key, long line, int *nomem) {
+  for (size_t i = 0; i < st->n_seen; i++) {
+    const ini_seen *e = &st->seen[i];
+    if (!strcmp(e->section, st->section) &&
+        ((!key && !e->key) || (key && e->key && !strcmp(e->key, key))))
+      return e->line;
   }
-  c->status = set_entry(c->p, section, name, value ? value : "");
-  return c->status == PO_OK;
+  if (st->n_seen == st->cap_seen) {
+    size_t cap = st->cap_seen ? 2 * st->cap_seen : 32;
+    ini_seen *ns = realloc(st->seen, cap * sizeof *ns);
+    if (!ns) return *nomem = 1, 0;
+    st->seen = ns;
+    st->cap_seen = cap;
+  }
+  ini_seen *e = &st->seen[st->n_seen];
+  e->section = strdup(st->section);
+  e->key = key ? strdup(key) : NULL;
+  e->line = line;
+  if (!e->section || (key && !e->key)) {
+    free(e->section);
+    free(e->key);
+    return *nomem = 1, 0;
+  }
+  st->n_seen++;
+  return 0;
+}
+
+static int ini_section(ini_state *st, char *text, long line) {
+  char *close = strchr(text, ']');
+  if (!close)
+    return po_error(PO_ERR_PARSE, "%s:%ld: section header '%.60s' is not closed with ']'", st->path,
+                    line, text);
+  char *after = trim_in_place(close + 1);
+  if (*after && *after != ';' && *after != '#')
+    return po_error(PO_ERR_PARSE, "%s:%ld: unexpected '%.40s' after section header", st->path, line,
+                    after);
+  *close = '\0';
+  char *name = trim_in_place(text + 1);
+  if (!*name) return po_error(PO_ERR_PARSE, "%s:%ld: empty section name '[]'", st->path, line);
+  if (strlen(name) >= sizeof st->section)
+    return po_error(PO_ERR_PARSE, "%s:%ld: section name longer than %zu characters", st->path, line,
+                    sizeof st->section - 1);
+  snprintf(st->section, sizeof st->section, "%s", name);
+  int nomem = 0;
+  long first = seen_before(st, NULL, line, &nomem);
+  if (nomem) return po_error(PO_ERR_NOMEM, "out of memory");
+  if (first)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: section [%s] appears a second time (first at line %ld); give each "
+                    "section once",
+                    st->path, line, name, first);
+  st->section_line = line;
+  return PO_OK;
+}
+
+/* Drops an inline comment: ';' preceded by a blank (libinih's rule). */
+static void strip_inline_comment(char *value) {
+  for (char *c = value; *c; c++)
+    if (*c == ';' && c > value && isspace((unsigned char)c[-1])) {
+      *c = '\0';
+      return;
+    }
+}
+
+static int ini_key_value(ini_state *st, char *text, long line) {
+  size_t at = strcspn(text, "=:");
+  if (!text[at])
+    return po_error(PO_ERR_PARSE, "%s:%ld: syntax error (expected [section] or key = value)",
+                    st->path, line);
+  text[at] = '\0';
+  char *key = trim_in_place(text), *value = text + at + 1;
+  strip_inline_comment(value);
+  value = trim_in_place(value);
+  if (!*key) return po_error(PO_ERR_PARSE, "%s:%ld: empty key before '='", st->path, line);
+  if (strchr(key, '.'))
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: key '%.60s' contains '.', which separates section and key in "
+                    "section.key names; put it in its [section]",
+                    st->path, line, key);
+  if (!st->section[0])
+    return po_error(PO_ERR_PARSE, "%s:%ld: key '%s' appears before any [section]", st->path, line,
+                    key);
+  int nomem = 0;
+  long first = seen_before(st, key, line, &nomem);
+  if (nomem) return po_error(PO_ERR_NOMEM, "out of memory");
+  if (first)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: %s.%s is given a second time (first at line %ld); give each key "
+                    "once (a list is one line: key = a, b, c)",
+                    st->path, line, st->section, key, first);
+  return set_entry(st->p, st->section, key, value);
+}
+
+static int ini_line(ini_state *st, char *text, long line) {
+  if (line == 1 && !strncmp(text, "\xEF\xBB\xBF", 3)) text += 3; /* UTF-8 byte order mark */
+  text = trim_in_place(text);
+  if (!*text || *text == ';' || *text == '#') return PO_OK;
+  return *text == '[' ? ini_section(st, text, line) : ini_key_value(st, text, line);
 }
 
 int po_params_load_ini(po_params *p, const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) return po_error(PO_ERR_IO, "cannot open config file %s: %s", path, strerror(errno));
-  ini_ctx c = {p, PO_OK};
-  int line = ini_parse_file(f, params_ini_handler, &c);
-  int read_err =
-      ferror(f) ? (errno ? errno : EIO) : 0; /* e.g. EISDIR: a directory reads as no lines */
-  fclose(f);
-  if (read_err)
-    return po_error(PO_ERR_IO, "cannot read config file %s: %s", path, strerror(read_err));
-  if (line > 0) {
-    if (c.status != PO_OK) return po_error_wrap(PO_ERR_PARSE, "%s:%d", path, line);
-    return po_error(PO_ERR_PARSE, "%s:%d: syntax error (expected [section] or key = value)", path,
-                    line);
+  po_lines r;
+  if (po_lines_open(&r, path, 0))
+    return po_error(PO_ERR_IO, "cannot open config file %s: %s", path, strerror(errno));
+  ini_state st = {.path = path, .p = p};
+  int rc, got = 1;
+  while (!(rc = po_lines_next(&r, &got)) && got && !(rc = ini_line(&st, r.buf, r.line))) {
   }
-  if (line < 0) return po_error(PO_ERR_IO, "cannot read config file %s", path);
-  return PO_OK;
+  for (size_t i = 0; i < st.n_seen; i++) {
+    free(st.seen[i].section);
+    free(st.seen[i].key);
+  }
+  free(st.seen);
+  po_lines_close(&r);
+  if (rc == PO_ERR_IO && r.read_errno) /* e.g. EISDIR: a directory is no configuration */
+    return po_error(rc, "cannot read config file %s: %s", path, strerror(r.read_errno));
+  return rc;
 }
 
 int po_params_set(po_params *p, const char *section_key, const char *value) {
@@ -196,11 +314,28 @@ static int lookup(const po_params *p, const po_param_section *sec, const char *k
   return PO_OK;
 }
 
+/* A range limit written exactly: the shortest of %.6g .. %.17g that reads
+ * back as the same double ("[1, 1.67772e+07]" hid that 16777216 was the
+ * limit, and a value just above the rounded one was refused). */
+typedef struct limit_text {
+  char s[40];
+} limit_text;
+
+static limit_text exact(double v) {
+  limit_text t;
+  for (int prec = 6; prec <= 17; prec++) {
+    snprintf(t.s, sizeof t.s, "%.*g", prec, v);
+    if (strtod(t.s, NULL) == v) break;
+  }
+  return t;
+}
+
 static int range_error(const po_param_section *sec, const po_param_spec *s, const char *text) {
   /* "1" marks a dimensionless quantity in the spec tables; not worth printing. */
   int show_unit = s->unit && *s->unit && strcmp(s->unit, "1");
-  return po_error(PO_ERR_ARG, "%s.%s = %s is outside the accepted range [%g, %g]%s%s", sec->name,
-                  s->key, text, s->min, s->max, show_unit ? " " : "", show_unit ? s->unit : "");
+  return po_error(PO_ERR_ARG, "%s.%s = %s is outside the accepted range [%s, %s]%s%s", sec->name,
+                  s->key, text, exact(s->min).s, exact(s->max).s, show_unit ? " " : "",
+                  show_unit ? s->unit : "");
 }
 
 int po_params_int(const po_params *p, const po_param_section *sec, const char *key, long *out) {
@@ -213,8 +348,8 @@ int po_params_int(const po_params *p, const po_param_section *sec, const char *k
   errno = 0;
   double v = strtod(text, &end);
   if (end == text || *end || errno || v != floor(v) || fabs(v) > 9e15)
-    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not an integer (accepted range [%g, %g])",
-                    sec->name, key, text, s->min, s->max);
+    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not an integer (accepted range [%s, %s])",
+                    sec->name, key, text, exact(s->min).s, exact(s->max).s);
   if (v < s->min || v > s->max) return range_error(sec, s, text);
   *out = (long)v;
   return PO_OK;
@@ -231,8 +366,8 @@ int po_params_double(const po_params *p, const po_param_section *sec, const char
   errno = 0;
   double v = strtod(text, &end);
   if (end == text || *end || errno || !isfinite(v))
-    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not a finite number (accepted range [%g, %g])",
-                    sec->name, key, text, s->min, s->max);
+    return po_error(PO_ERR_ARG, "%s.%s = '%s' is not a finite number (accepted range [%s, %s])",
+                    sec->name, key, text, exact(s->min).s, exact(s->max).s);
   if (v < s->min || v > s->max) return range_error(sec, s, text);
   *out = v;
   return PO_OK;

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -819,6 +821,29 @@ int po_h5_check_heaps(const char *path) {
 
 /* ---- files --------------------------------------------------------------- */
 
+static int close_failed; /* a written file could not be closed (see io/h5.h) */
+
+herr_t po_h5_close_discard(hid_t file) {
+  herr_t st = H5Fclose(file);
+  if (st < 0) close_failed = 1;
+  return st;
+}
+
+int po_h5_close_written(hid_t file, const char *path) {
+  if (po_h5_close_discard(file) >= 0) return PO_OK;
+  return po_error(PO_ERR_IO, "HDF5: cannot finish writing %s (disk full or file size limit?)",
+                  path);
+}
+
+static void end_hdf5(void) {
+  if (!close_failed) H5close();
+}
+
+void po_h5_end_at_exit(void) {
+  H5dont_atexit();
+  atexit(end_hdf5);
+}
+
 int po_h5_file_begin(const char *path, po_h5_file *f) {
   po_h5_quiet();
   memset(f, 0, sizeof *f);
@@ -840,16 +865,16 @@ int po_h5_file_begin(const char *path, po_h5_file *f) {
 int po_h5_file_commit(po_h5_file *f) {
   if (f->id < 0) return po_error(PO_ERR_ARG, "HDF5: commit of a file that is not open");
   herr_t e1 = H5Fflush(f->id, H5F_SCOPE_GLOBAL);
-  herr_t e2 = H5Fclose(f->id);
+  int rc = po_h5_close_written(f->id, f->path);
   f->id = -1;
-  int rc = e1 < 0 || e2 < 0 ? po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", f->tmp_path)
-                            : po_atomic_commit(&f->out);
+  if (!rc && e1 < 0) rc = po_error(PO_ERR_IO, "HDF5: cannot finish writing %s", f->path);
+  if (!rc) rc = po_atomic_commit(&f->out);
   po_h5_file_abort(f);
   return rc;
 }
 
 void po_h5_file_abort(po_h5_file *f) {
-  if (f->id >= 0) H5Fclose(f->id);
+  if (f->id >= 0) po_h5_close_discard(f->id);
   f->id = -1;
   po_atomic_abort(&f->out);
   f->tmp_path = NULL;

@@ -109,6 +109,19 @@ typedef struct po_h5_file {
 } po_h5_file;
 
 int po_h5_file_begin(const char *path, po_h5_file *f);
+
+/* Closes a file opened for writing; PO_ERR_IO naming `path` when HDF5
+ * cannot write it out (disk full, file size limit).  HDF5 1.10.8 leaves a
+ * file whose close failed half-destroyed in its id table and its exit
+ * handler then dereferences it (SIGSEGV in H5F__close_cb); the failure is
+ * remembered so that po_h5_end_at_exit skips that handler. */
+int po_h5_close_written(hid_t file, const char *path);
+/* The same on an error path: sets no message (the first failure's stays). */
+herr_t po_h5_close_discard(hid_t file);
+/* For programs (the CLI calls it first thing): HDF5 is shut down by our
+ * own exit handler, which skips the shutdown after a failed close. */
+void po_h5_end_at_exit(void);
+
 /* Flushes, closes and renames onto path (replacing an existing file). */
 int po_h5_file_commit(po_h5_file *f);
 /* Closes and removes the temporary file (safe after a failed commit). */

@@ -152,11 +152,32 @@ static int read_floats(hid_t g, const char *name, float *x, int rank, const hsiz
   return rc;
 }
 
+/* The 'format' attribute names the layout; without it a file that merely
+ * has 'sizes' and layer groups was taken for a model. */
+static int check_format(hid_t f, const char *path) {
+  if (H5Aexists(f, "format") <= 0)
+    return po_error(PO_ERR_PARSE,
+                    "%s: not a physopt MLP model (no 'format' attribute; expected "
+                    "physopt-mlp-1)",
+                    path);
+  char *fmt = NULL;
+  int rc = po_h5_get_string(f, "format", &fmt);
+  if (!rc && strcmp(fmt, "physopt-mlp-1"))
+    rc = po_error(PO_ERR_PARSE,
+                  "%s: model format '%.60s' is not physopt-mlp-1 (written by another version?)",
+                  path, fmt);
+  else if (rc)
+    rc = po_error_wrap(PO_ERR_PARSE, "%s: attribute 'format'", path);
+  free(fmt);
+  return rc;
+}
+
 /* Reads the model stored in group (or file root) f; `path` names it in
  * errors.  Closes nothing. */
 static int read_model(hid_t f, const char *path, po_mlp **out) {
   int sizes[PO_MLP_MAX_LAYERS + 1], ns = 0, qw = 0, qa = 0, one;
-  int rc = PO_OK;
+  int rc = check_format(f, path);
+  if (rc) return rc;
   if (read_ints(f, "sizes", sizes, PO_MLP_MAX_LAYERS + 1, &ns) || ns < 2) {
     return po_error(PO_ERR_PARSE, "%s: not a physopt MLP model (no 'sizes' attribute)", path);
   }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "physopt/backend.h"
 #include "physopt/error.h"
 #include "physopt/rng.h"
 #include "physopt/sweep.h"
@@ -43,7 +44,8 @@ struct po_sweep {
   size_t n_keys;
   size_t *keys; /* swept entries in order of appearance */
   uint64_t *ids;
-  size_t *by_id; /* run indices sorted by id */
+  size_t *by_id;    /* run indices sorted by id */
+  size_t *point_of; /* point k of the sweep -> index in the full grid of the axes */
 };
 
 int po_sweep_split(const char *value, char ***items, size_t *n) {
@@ -143,6 +145,7 @@ void po_sweep_destroy(po_sweep *s) {
   free(s->keys);
   free(s->ids);
   free(s->by_id);
+  free(s->point_of);
   free(s);
 }
 
@@ -231,25 +234,92 @@ fail:
   return rc;
 }
 
-static uint64_t run_hash(const po_sweep *s, size_t run, const size_t *choice) {
-  uint64_t h = FNV_OFFSET;
-  char buf[40];
-  for (size_t k = 0; k < s->n_entries; k++) {
-    const entry *e = &s->entries[s->sorted[k]];
-    if (e->excluded) continue;
-    const char *v = e->axis < 0 ? e->items[0] : e->items[choice[e->axis]];
-    h = hash_str(h, e->name);
-    h = hash_str(h, "=");
-    h = hash_str(h, canonical(v, buf));
-    h = hash_str(h, "\n");
+static const char *value_at(const entry *e, const size_t *choice) {
+  return e->axis < 0 ? e->items[0] : e->items[choice[e->axis]];
+}
+
+/* Whether backend `owner` takes part in runs of `backend`: itself, or its
+ * fallback chain (opened with the same parameters: photonic anneals
+ * through cpu, so cpu.kernel matters to photonic runs). */
+static int serves(const char *owner, const char *backend) {
+  const po_backend_ops *b = po_backend_find(backend);
+  for (int depth = 0; b && depth < 8; depth++) {
+    if (!strcmp(b->name, owner)) return 1;
+    b = b->fallback ? po_backend_find(b->fallback) : NULL;
   }
-  (void)run;
+  return !strcmp(owner, backend);
+}
+
+/* Whether entry e is a swept setting of a backend other than the point's
+ * run.backend and its fallbacks (NULL: not given, then nothing is foreign).  Such a list
+ * cannot change the run, so it stays out of the run's id and points that
+ * differ only in it are one run (issue 12 item 10: with backend = cpu, cim
+ * and [cim] dt = 0.05, 0.1 the cpu run used to appear twice). */
+static int foreign_list(const entry *e, const char *backend) {
+  if (!backend || e->axis < 0) return 0;
+  for (size_t b = 0; b < po_backend_count(); b++) {
+    const po_backend_ops *o = po_backend_ops_at(b);
+    int owns = (o->params && !strcmp(o->params->name, e->section)) ||
+               (o->energy && !strcmp(o->energy->name, e->section));
+    if (owns) return !serves(o->name, backend);
+  }
+  return 0;
+}
+
+/* Hashes v as the run's parameters hold it: po_params drops surrounding
+ * blanks, also those a quoted list item kept (" = 6:2"), so the run id
+ * equals po_sweep_config_id of the run's config (found by make fuzz). */
+static uint64_t hash_value(uint64_t h, const char *v, char buf[40]) {
+  while (isspace((unsigned char)*v)) v++;
+  size_t n = strlen(v);
+  while (n > 0 && isspace((unsigned char)v[n - 1])) n--;
+  char *t = malloc(n + 1);
+  if (!t) return hash_str(h, canonical(v, buf)); /* cannot happen for sane sizes */
+  memcpy(t, v, n);
+  t[n] = '\0';
+  h = hash_str(h, canonical(t, buf));
+  free(t);
   return h;
 }
 
-/* choice[a] for run `run` (repeat outermost, last axis fastest). */
+/* run.backend at a point, or NULL when the sweep does not set it. */
+static const char *point_backend(const po_sweep *s, const size_t *choice) {
+  int be = find_entry(s, "run.backend");
+  return be < 0 ? NULL : value_at(&s->entries[be], choice);
+}
+
+/* Hash of a point's canonical parameter text; with skip_foreign the lists
+ * of other backends' settings are left out (foreign_list). */
+static uint64_t point_hash(const po_sweep *s, const size_t *choice, int skip_foreign) {
+  uint64_t h = FNV_OFFSET;
+  char buf[40];
+  const char *backend = skip_foreign ? point_backend(s, choice) : NULL;
+  for (size_t k = 0; k < s->n_entries; k++) {
+    const entry *e = &s->entries[s->sorted[k]];
+    if (e->excluded || foreign_list(e, backend)) continue;
+    h = hash_str(h, e->name);
+    h = hash_str(h, "=");
+    h = hash_value(h, value_at(e, choice), buf);
+    h = hash_str(h, "\n");
+  }
+  return h;
+}
+
+static uint64_t run_hash(const po_sweep *s, const size_t *choice) {
+  return point_hash(s, choice, 1);
+}
+
+/* choice[a] for grid point `point` (last axis fastest). */
+static void decompose_grid(const po_sweep *s, size_t point, size_t *choice) {
+  for (size_t a = s->n_axes; a-- > 0;) {
+    choice[a] = point % s->axes[a].len;
+    point /= s->axes[a].len;
+  }
+}
+
+/* choice[a] for run `run` (repeat outermost, then the sweep's points). */
 static void decompose(const po_sweep *s, size_t run, size_t *choice, int *repeat) {
-  size_t point = run % s->n_points;
+  size_t point = s->point_of ? s->point_of[run % s->n_points] : run % s->n_points;
   if (repeat) *repeat = (int)(run / s->n_points);
   for (size_t a = s->n_axes; a-- > 0;) {
     choice[a] = point % s->axes[a].len;
@@ -399,6 +469,53 @@ static int sort_entries_by_name(po_sweep *s) {
   return PO_OK;
 }
 
+typedef struct grid_key {
+  uint64_t rel, full; /* hash without other backends' lists, and with */
+  size_t grid;
+} grid_key;
+
+static int cmp_grid_key(const void *a, const void *b) {
+  const grid_key *x = a, *y = b;
+  if (x->rel != y->rel) return x->rel < y->rel ? -1 : 1;
+  return x->grid < y->grid ? -1 : x->grid > y->grid;
+}
+
+/* The sweep's points: the grid of the axes without the points that differ
+ * from an earlier one only in another backend's swept settings. */
+static int merge_points(po_sweep *s) {
+  size_t n = s->n_points;
+  grid_key *t = malloc((n ? n : 1) * sizeof *t);
+  size_t *choice = calloc(s->n_axes ? s->n_axes : 1, sizeof *choice);
+  char *drop = calloc(n ? n : 1, 1);
+  s->point_of = malloc((n ? n : 1) * sizeof *s->point_of);
+  int rc = PO_OK;
+  if (!t || !choice || !drop || !s->point_of) {
+    rc = po_error(PO_ERR_NOMEM, "out of memory for %zu sweep points", n);
+    goto out;
+  }
+  for (size_t g = 0; g < n; g++) {
+    decompose_grid(s, g, choice);
+    t[g] = (grid_key){point_hash(s, choice, 1), point_hash(s, choice, 0), g};
+  }
+  qsort(t, n, sizeof *t, cmp_grid_key);
+  for (size_t i = 0, first = 0; i < n; i++) {
+    if (i == 0 || t[i].rel != t[first].rel)
+      first = i;
+    else if (t[i].full != t[first].full)
+      drop[t[i].grid] = 1; /* same run as t[first] for its backend */
+  }
+  size_t k = 0;
+  for (size_t g = 0; g < n; g++)
+    if (!drop[g]) s->point_of[k++] = g;
+  s->n_points = k;
+  s->n_runs = k * (size_t)s->repeats;
+out:
+  free(t);
+  free(choice);
+  free(drop);
+  return rc;
+}
+
 /* Run ids (hash of each point's canonical text, then the repeat) and the
  * by-id index; identical ids mean identical parameters, an error. */
 static int make_ids(po_sweep *s) {
@@ -413,7 +530,7 @@ static int make_ids(po_sweep *s) {
   }
   for (size_t pt = 0; pt < s->n_points; pt++) {
     decompose(s, pt, choice, NULL);
-    uint64_t h = run_hash(s, pt, choice);
+    uint64_t h = run_hash(s, choice);
     for (int r = 0; r < s->repeats; r++) s->ids[(size_t)r * s->n_points + pt] = finish_id(h, r);
   }
   for (size_t i = 0; i < s->n_runs; i++) t[i] = (id_ix){s->ids[i], i};
@@ -439,7 +556,7 @@ int po_sweep_expand(const po_params *p, po_sweep **out) {
   if (!s) return po_error(PO_ERR_NOMEM, "out of memory");
   int rc;
   if ((rc = read_entries(s, p)) || (rc = make_axes(s, p)) || (rc = count_runs(s)) ||
-      (rc = sort_entries_by_name(s)) || (rc = make_ids(s))) {
+      (rc = sort_entries_by_name(s)) || (rc = merge_points(s)) || (rc = make_ids(s))) {
     po_sweep_destroy(s);
     return rc;
   }
@@ -475,7 +592,15 @@ int po_sweep_run_repeat(const po_sweep *s, size_t run) {
 const char *po_sweep_run_value(const po_sweep *s, size_t run, size_t key) {
   if (key >= s->n_keys || run >= s->n_runs) return NULL;
   const entry *e = &s->entries[s->keys[key]];
-  size_t point = run % s->n_points;
+  size_t *choice = calloc(s->n_axes ? s->n_axes : 1, sizeof *choice);
+  int foreign = 0;
+  if (choice) {
+    decompose(s, run, choice, NULL);
+    foreign = foreign_list(e, point_backend(s, choice));
+  }
+  free(choice);
+  if (foreign) return "-"; /* another backend's setting: not part of this run */
+  size_t point = s->point_of ? s->point_of[run % s->n_points] : run % s->n_points;
   for (size_t a = s->n_axes; a-- > 0;) {
     size_t c = point % s->axes[a].len;
     if ((int)a == e->axis) return e->items[c];
@@ -492,9 +617,11 @@ int po_sweep_run_params(const po_sweep *s, size_t run, po_params **out) {
   decompose(s, run, choice, NULL);
   po_params *p;
   int rc = po_params_create(&p);
+  const char *backend = point_backend(s, choice);
   for (size_t i = 0; !rc && i < s->n_entries; i++) {
     const entry *e = &s->entries[i];
-    rc = po_params_set(p, e->name, e->axis < 0 ? e->items[0] : e->items[choice[e->axis]]);
+    if (foreign_list(e, backend)) continue; /* does not apply to this run */
+    rc = po_params_set(p, e->name, value_at(e, choice));
   }
   free(choice);
   if (rc) {
@@ -580,6 +707,21 @@ int po_sweep_id_parse(const char *text, uint64_t *id) {
   return PO_OK;
 }
 
+/* A Slurm variable as a whole decimal number in [0, 2^31): "x", "", "3x"
+ * and 4294967297 are errors naming the variable (they used to become 0). */
+static int env_long(const char *name, const char *text, long *out) {
+  errno = 0;
+  char *end;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || errno || v < 0 || v > INT32_MAX)
+    return po_error(PO_ERR_ARG,
+                    "%s=%s is not an integer in [0, 2147483647]; use --shard i/n to choose the "
+                    "shard explicitly",
+                    name, text);
+  *out = v;
+  return PO_OK;
+}
+
 int po_sweep_parse_shard(const char *spec, int *index, int *count) {
   long i = 0, n = 1;
   char *end;
@@ -594,11 +736,19 @@ int po_sweep_parse_shard(const char *spec, int *index, int *count) {
   } else {
     const char *id = getenv("SLURM_ARRAY_TASK_ID"), *cnt = getenv("SLURM_ARRAY_TASK_COUNT");
     const char *mn = getenv("SLURM_ARRAY_TASK_MIN");
+    if (id && !cnt)
+      return po_error(PO_ERR_ARG,
+                      "SLURM_ARRAY_TASK_ID=%s is set but SLURM_ARRAY_TASK_COUNT is not: every "
+                      "array task would run every run; use --shard i/n",
+                      id);
     if (id && cnt) {
-      long lo = mn ? strtol(mn, NULL, 10) : 0;
-      i = strtol(id, NULL, 10) - lo;
-      n = strtol(cnt, NULL, 10);
-      if (n < 1 || i < 0 || i >= n)
+      long lo = 0, raw_id = 0;
+      if (env_long("SLURM_ARRAY_TASK_ID", id, &raw_id) ||
+          env_long("SLURM_ARRAY_TASK_COUNT", cnt, &n) ||
+          (mn && env_long("SLURM_ARRAY_TASK_MIN", mn, &lo)))
+        return PO_ERR_ARG;
+      i = raw_id - lo;
+      if (n < 1 || i < 0 || i >= n || n > 1000000)
         return po_error(PO_ERR_ARG,
                         "SLURM_ARRAY_TASK_ID=%s (min %ld) and SLURM_ARRAY_TASK_COUNT=%s do not "
                         "give a shard in [0, count); use --shard i/n",

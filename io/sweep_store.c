@@ -25,6 +25,7 @@ struct po_sweep_store {
   po_atomic_file out; /* the open batch's temporary file and final name */
   double opened_at;
   long in_batch;
+  int lock_fd; /* holds the writer lock OUT.d/.<tag>.lock, or -1 */
 };
 
 static double now_s(void) {
@@ -69,6 +70,36 @@ static const char *base_of(const char *path) {
   return slash ? slash + 1 : path;
 }
 
+/* Takes the exclusive lock of writer `tag` (a POSIX record lock, which
+ * NFS supports and the kernel drops when the process dies, kill -9
+ * included).  Two processes with the same tag would delete each other's
+ * temporary files and number their batches alike, so each overwriting the
+ * other's part files: the second one is refused instead. */
+static int lock_writer(po_sweep_store *w, const char *out) {
+  char *path = str_printf("%s/.%s.lock", w->dir, w->tag);
+  if (!path) return po_error(PO_ERR_NOMEM, "out of memory");
+  w->lock_fd = open(path, O_RDWR | O_CREAT, 0666);
+  int e = errno;
+  free(path);
+  if (w->lock_fd < 0)
+    return po_error(PO_ERR_IO, "cannot open the lock file %s.d/.%s.lock: %s", out, w->tag,
+                    strerror(e));
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  if (fcntl(w->lock_fd, F_SETLK, &fl) == 0) return PO_OK;
+  e = errno;
+  if (e != EACCES && e != EAGAIN)
+    return po_error(PO_ERR_IO, "cannot lock %s.d/.%s.lock: %s", out, w->tag, strerror(e));
+  struct flock who = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  long pid = fcntl(w->lock_fd, F_GETLK, &who) == 0 && who.l_type != F_UNLCK ? (long)who.l_pid : 0;
+  char by[48] = "";
+  if (pid > 0) snprintf(by, sizeof by, " (pid %ld)", pid);
+  return po_error(PO_ERR_IO,
+                  "%s is being written by another physopt sweep%s with writer '%s'; nothing was "
+                  "run.  Wait for it and rerun with --resume, or split the work between "
+                  "processes with --shard I/N (or mpirun)",
+                  out, by, w->tag);
+}
+
 int po_sweep_store_open(const char *out, const char *tag, double flush_s, po_sweep_store **wp) {
   *wp = NULL;
   h5_quiet();
@@ -80,6 +111,7 @@ int po_sweep_store_open(const char *out, const char *tag, double flush_s, po_swe
   w->file = H5I_INVALID_HID;
   w->runs = H5I_INVALID_HID;
   w->seq = 1;
+  w->lock_fd = -1;
   if (!w->dir || !w->tag) {
     po_sweep_store_close(w);
     return po_error(PO_ERR_NOMEM, "out of memory");
@@ -88,6 +120,11 @@ int po_sweep_store_open(const char *out, const char *tag, double flush_s, po_swe
     int e = errno;
     po_sweep_store_close(w);
     return po_error(PO_ERR_IO, "cannot create directory %s.d: %s", out, strerror(e));
+  }
+  int rc = lock_writer(w, out);
+  if (rc) {
+    po_sweep_store_close(w);
+    return rc;
   }
   DIR *d = opendir(w->dir);
   if (!d) {
@@ -136,7 +173,7 @@ static int open_batch(po_sweep_store *w) {
 /* Closes the batch; its temporary file, if still there, is removed. */
 static void drop_batch(po_sweep_store *w) {
   if (w->runs >= 0) H5Gclose(w->runs);
-  if (w->file >= 0) H5Fclose(w->file);
+  if (w->file >= 0) po_h5_close_discard(w->file);
   w->runs = w->file = H5I_INVALID_HID;
   po_atomic_abort(&w->out);
 }
@@ -149,10 +186,8 @@ int po_sweep_store_flush(po_sweep_store *w) {
   }
   H5Gclose(w->runs);
   w->runs = H5I_INVALID_HID;
-  herr_t st = H5Fclose(w->file);
+  int rc = po_h5_close_written(w->file, w->out.tmp_path);
   w->file = H5I_INVALID_HID;
-  int rc = PO_OK;
-  if (st < 0) rc = po_error(PO_ERR_IO, "cannot close HDF5 file %s", w->out.tmp_path);
   if (!rc) rc = po_atomic_commit(&w->out);
   if (!rc) w->seq++;
   drop_batch(w);
@@ -193,6 +228,7 @@ int po_sweep_store_close(po_sweep_store *w) {
   if (!w) return PO_OK;
   int rc = po_sweep_store_flush(w);
   drop_batch(w);
+  if (w->lock_fd >= 0) close(w->lock_fd); /* releases the writer lock */
   free(w->dir);
   free(w->tag);
   free(w);
@@ -381,8 +417,8 @@ static int attr_i64(hid_t loc, const char *name, long long v) {
 
 /* Closes f and renames its temporary file into place. */
 static int commit_file(hid_t f, po_atomic_file *out) {
-  if (H5Fclose(f) < 0) {
-    int rc = po_error(PO_ERR_IO, "cannot close %s", out->tmp_path);
+  int rc = po_h5_close_written(f, out->path);
+  if (rc) {
     po_atomic_abort(out);
     return rc;
   }
@@ -421,7 +457,7 @@ int po_sweep_write_master(const char *out, const po_sweep_scan_result *r, long r
   }
   if (g >= 0) H5Gclose(g);
   if (rc) {
-    H5Fclose(f);
+    po_h5_close_discard(f);
     po_atomic_abort(&af);
   } else
     rc = commit_file(f, &af);
@@ -587,7 +623,7 @@ int po_sweep_merge(const char *out, const char *dest, size_t *n_runs) {
   }
   if (runs >= 0) H5Gclose(runs);
   if (rc) {
-    if (f >= 0) H5Fclose(f);
+    if (f >= 0) po_h5_close_discard(f);
     po_atomic_abort(&af);
   } else
     rc = commit_file(f, &af);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include "physopt/error.h"
+#include "core/lines.h"
 #include "physopt/problem.h"
 #include "problems/ising_internal.h"
 
@@ -85,26 +86,14 @@ int po_problem_read(const char *path, const po_load_opts *opts, po_ising **out) 
 
 int po__read_lines(const char *path, po__line_fn fn, void *ctx, long *last_line) {
   *last_line = 0;
-  FILE *f = fopen(path, "r");
-  if (!f) return po_error(PO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  char *buf = NULL;
-  size_t cap = 0;
-  ssize_t len;
-  long ln = 0;
-  int rc = PO_OK;
-  while (!rc && (len = getline(&buf, &cap, f)) != -1) {
-    ln++;
-    if ((size_t)len != strlen(buf)) {
-      rc = po_error(PO_ERR_PARSE, "%s:%ld: NUL byte in line (not a text file?)", path, ln);
-      break;
-    }
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) buf[--len] = '\0';
-    rc = fn(ctx, ln, buf);
+  /* Bounded lines (core/lines.h): /dev/zero or a binary file fails at once. */
+  po_lines r;
+  int rc = po_lines_open(&r, path, 0), got = 1;
+  while (!rc && !(rc = po_lines_next(&r, &got)) && got) {
+    while (r.len > 0 && r.buf[r.len - 1] == '\r') r.buf[--r.len] = '\0';
+    rc = fn(ctx, r.line, r.buf);
   }
-  if (!rc && ferror(f))
-    rc = po_error(PO_ERR_IO, "%s:%ld: read error: %s", path, ln, strerror(errno));
-  free(buf);
-  fclose(f);
-  *last_line = ln;
+  *last_line = r.line;
+  po_lines_close(&r);
   return rc;
 }

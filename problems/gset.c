@@ -29,6 +29,7 @@
 #include <string.h>
 #include "physopt/error.h"
 #include "physopt/problem.h"
+#include "core/lines.h"
 #include "problems/ising_internal.h"
 
 /* Strict decimal integer: optional '-', digits only.  Returns 0, -1 when
@@ -136,7 +137,7 @@ static void edge_free(edge_buf *b) {
 typedef struct edge_reader {
   const char *path;
   const po_load_opts *opts;
-  long ln, header_line, n_expect;
+  long ln, header_line, n_expect, n_comments;
   int n, have_header;
   edge_buf eb;
   long f_expect, f_read; /* field lines announced ("N M F") and read */
@@ -222,6 +223,9 @@ static int parse_field(edge_reader *r, char **tok, int nt) {
   double h;
   if (po__parse_real(tok[1], &h))
     return po_error(PO_ERR_PARSE, "%s:%ld: field '%.40s' is not a finite number", path, ln, tok[1]);
+  if (po__ising_weight_check(h))
+    return po_error(PO_ERR_PARSE, "%s:%ld: field '%.40s': %s", path, ln, tok[1],
+                    po__ising_weight_check(h));
   if (r->h_line[i - 1] && r->opts->duplicates == PO_DUP_REJECT)
     return po_error(PO_ERR_PARSE,
                     "%s:%ld: field of spin %lld given twice, first at line %ld (duplicates "
@@ -272,17 +276,26 @@ static int parse_edge(edge_reader *r, char **tok, int nt) {
   if (po__parse_real(tok[2], &w))
     return po_error(PO_ERR_PARSE, "%s:%ld: weight '%.40s' is not a finite number", path, ln,
                     tok[2]);
+  if (po__ising_weight_check(w))
+    return po_error(PO_ERR_PARSE, "%s:%ld: weight '%.40s': %s", path, ln, tok[2],
+                    po__ising_weight_check(w));
   if (edge_push(&r->eb, (int32_t)(v[0] - 1), (int32_t)(v[1] - 1), w, ln))
     return po_error(PO_ERR_NOMEM, "%s:%ld: out of memory after %ld edges", path, ln, r->eb.n);
   return PO_OK;
 }
 
+/* Comment and blank lines are free, but not without end: `yes '#'` as a
+ * problem file must fail rather than run for ever. */
+#define MAX_COMMENT_LINES (1L << 20)
+
 /* One line: comment, blank, header or edge. */
-static int read_line(edge_reader *r, char *buf, ssize_t len) {
-  if ((size_t)len != strlen(buf))
-    return po_error(PO_ERR_PARSE, "%s:%ld: NUL byte in line (not a text file?)", r->path, r->ln);
+static int read_line(edge_reader *r, char *buf) {
   const char *p = buf;
   while (*p && isspace((unsigned char)*p)) p++;
+  if ((*p == '#' || !*p) && ++r->n_comments > MAX_COMMENT_LINES)
+    return po_error(PO_ERR_PARSE,
+                    "%s:%ld: more than %ld comment or blank lines (not an edge list?)", r->path,
+                    r->ln, MAX_COMMENT_LINES);
   if (*p == '#') return PO_OK;
   if (!*p) return check_blank_line(r);
   char *tok[4];
@@ -314,6 +327,7 @@ static int finish_read(edge_reader *r, po_ising **out) {
                     "policy: reject)",
                     path, eb->line[dup[1]], (int)eb->ei[dup[1]] + 1, (int)eb->ej[dup[1]] + 1,
                     eb->line[dup[0]]);
+  if (rc && dup[0] == -2) return po_error_wrap(PO_ERR_PARSE, "%s:%ld", path, eb->line[dup[1]]);
   if (rc) return po_error_wrap(rc, "%s", path);
   snprintf((*out)->source, sizeof(*out)->source, "%s", path);
   return PO_OK;
@@ -325,25 +339,19 @@ int po_ising_read_file(const char *path, const po_load_opts *opts, po_ising **ou
   if (!out) return po_error(PO_ERR_ARG, "po_ising_read_file: out is NULL");
   *out = NULL;
   if (!path) return po_error(PO_ERR_ARG, "po_ising_read_file: path is NULL");
-  FILE *f = fopen(path, "r");
-  if (!f) return po_error(PO_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  po_lines lines;
+  int rc = po_lines_open(&lines, path, 0), got = 1;
   edge_reader r = {.path = path, .opts = opts};
-  char *buf = NULL;
-  size_t bufcap = 0;
-  ssize_t len;
-  int rc = PO_OK;
-  while (!rc && (len = getline(&buf, &bufcap, f)) != -1) {
-    r.ln++;
-    rc = read_line(&r, buf, len);
+  while (!rc && !(rc = po_lines_next(&lines, &got)) && got) {
+    r.ln = lines.line;
+    rc = read_line(&r, lines.buf);
   }
-  if (!rc && ferror(f))
-    rc = po_error(PO_ERR_IO, "%s:%ld: read error: %s", path, r.ln, strerror(errno));
+  r.ln = lines.line;
   if (!rc) rc = finish_read(&r, out);
-  free(buf);
+  po_lines_close(&lines);
   edge_free(&r.eb);
   free(r.h);
   free(r.h_line);
-  fclose(f);
   return rc;
 }
 
@@ -358,15 +366,15 @@ static int lookup_ground_energy(const char *path, po_ising *m) {
   memcpy(side, path, dirlen);
   memcpy(side + dirlen, "ground_energies.txt", sizeof "ground_energies.txt");
   if (strcmp(base, "ground_energies.txt") == 0) return PO_OK;
-  FILE *f = fopen(side, "r");
-  if (!f) return PO_OK; /* no sidecar: nothing known */
-  char *buf = NULL;
-  size_t cap = 0;
-  long ln = 0;
-  int rc = PO_OK;
+  po_lines lines;
+  FILE *probe = fopen(side, "r");
+  if (!probe) return PO_OK; /* no sidecar: nothing known */
+  fclose(probe);
+  int rc = po_lines_open(&lines, side, 0), got = 1;
   char *tok[3];
-  while (getline(&buf, &cap, f) != -1) {
-    ln++;
+  while (!rc && !(rc = po_lines_next(&lines, &got)) && got) {
+    long ln = lines.line;
+    char *buf = lines.buf;
     const char *p = buf;
     while (*p && isspace((unsigned char)*p)) p++;
     if (*p == '#' || !*p) continue;
@@ -381,8 +389,7 @@ static int lookup_ground_energy(const char *path, po_ising *m) {
     m->ground_energy = e;
     break;
   }
-  free(buf);
-  fclose(f);
+  po_lines_close(&lines);
   return rc;
 }
 

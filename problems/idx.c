@@ -53,6 +53,26 @@ static long read_full(gzFile f, const char *path, void *buf, size_t n) {
   return (long)got;
 }
 
+/* Reads up to n bytes into a buffer that grows (doubling from 1 MiB) with
+ * the data actually present; *buf is freed by the caller.  Returns the
+ * count read, -1 on corrupt data (message set), -2 when out of memory. */
+static long read_growing(gzFile f, const char *path, size_t n, unsigned char **buf) {
+  size_t cap = n < ((size_t)1 << 20) ? n : ((size_t)1 << 20), got = 0;
+  *buf = malloc(cap ? cap : 1);
+  if (!*buf) return -2;
+  for (;;) {
+    long r = read_full(f, path, *buf + got, cap - got);
+    if (r < 0) return -1;
+    got += (size_t)r;
+    if (got < cap || cap == n) return (long)got;
+    size_t ncap = cap > n / 2 ? n : 2 * cap;
+    unsigned char *nb = realloc(*buf, ncap);
+    if (!nb) return -2;
+    *buf = nb;
+    cap = ncap;
+  }
+}
+
 static uint32_t be32(const unsigned char *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
@@ -110,15 +130,13 @@ int po_idx_read(const char *path, po_idx *out) {
     count *= v;
   }
   size_t bytes = count * (size_t)es;
-  raw = malloc(bytes + 1);
-  out->data = malloc(count * sizeof(float));
-  if (!raw || !out->data) {
-    rc = po_error(PO_ERR_NOMEM, "%s: out of memory for %zu elements", path, count);
-    goto done;
-  }
-  r = read_full(f, path, raw, bytes);
+  /* The header's sizes are a claim, not a fact: memory grows with the data
+   * actually read, so a 116-byte file claiming 2^31 images is "truncated",
+   * not "out of memory". */
+  r = read_growing(f, path, bytes, &raw);
   if (r < 0) {
-    rc = PO_ERR_PARSE;
+    rc = r == -2 ? po_error(PO_ERR_NOMEM, "%s: out of memory for %zu elements", path, count)
+                 : PO_ERR_PARSE;
     goto done;
   }
   if ((size_t)r < bytes) {
@@ -128,7 +146,13 @@ int po_idx_read(const char *path, po_idx *out) {
                   path, count, bytes, r);
     goto done;
   }
-  if (read_full(f, path, raw + bytes, 1) != 0) {
+  out->data = malloc(count * sizeof(float));
+  if (!out->data) {
+    rc = po_error(PO_ERR_NOMEM, "%s: out of memory for %zu elements", path, count);
+    goto done;
+  }
+  unsigned char extra;
+  if (read_full(f, path, &extra, 1) != 0) {
     rc = po_error(PO_ERR_PARSE, "%s: trailing data after %zu elements (wrong dimensions?)", path,
                   count);
     goto done;

@@ -11,6 +11,7 @@
  * (int32 i, int32 j, float J_ij), then, when h != NULL, the n floats of h.
  * It does not depend on the storage, the offset or the source, so a dense
  * copy of a CSR model hashes equal. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,9 +133,46 @@ static int edge_cmp(const void *x, const void *y) {
   return (p->k > q->k) - (p->k < q->k);
 }
 
+const char *po__ising_weight_check(double w) {
+  if (fabs(w) > FLT_MAX)
+    return "weight overflows float storage (|w| must be at most 3.40282347e+38)";
+  if (w != 0 && fabs(w) < FLT_MIN)
+    return "weight underflows float storage (a nonzero |w| must be at least 1.17549435e-38)";
+  return NULL;
+}
+
+/* Whether some local field bound sum_j |J_ij| + |h_i| exceeds FLT_MAX (the
+ * backends accumulate local fields in float, DESIGN.md "Precision"): -1 if
+ * none, else the index k of the merged pair whose weight made a row
+ * overflow (swapped so that keys[k].b is that row's spin), or -2 - i when
+ * the field h_i did. */
+static long fields_overflow(int n, long u, edge_key *keys, const double *wsum, const double *h) {
+  double *row = calloc((size_t)n, sizeof *row);
+  if (!row) return -1; /* the allocation below fails and says so */
+  if (h)
+    for (int i = 0; i < n; i++) row[i] = fabs(h[i]);
+  long bad = -1;
+  for (long k = 0; k < u && bad == -1; k++) {
+    double a = fabs(wsum[k]);
+    row[keys[k].a] += a;
+    row[keys[k].b] += a;
+    if (row[keys[k].a] > FLT_MAX) {
+      int32_t t = keys[k].a; /* report the overflowing spin as .b */
+      keys[k].a = keys[k].b;
+      keys[k].b = t;
+      bad = k;
+    } else if (row[keys[k].b] > FLT_MAX)
+      bad = k;
+  }
+  for (int i = 0; h && bad == -1 && i < n; i++)
+    if (row[i] > FLT_MAX) bad = -2 - i;
+  free(row);
+  return bad;
+}
+
 /* Checks the arguments of po_ising_from_edges before anything is allocated. */
 static int check_build_args(int n, long m, const int32_t *ei, const int32_t *ej, const double *w,
-                            const double *h, const po_load_opts *opts) {
+                            const double *h, const po_load_opts *opts, long dup[2]) {
   if (n < 1 || n > PO_ISING_MAX_N)
     return po_error(PO_ERR_ARG, "po_ising_from_edges: n = %d must be in [1, %d]", n,
                     PO_ISING_MAX_N);
@@ -161,11 +199,19 @@ static int check_build_args(int n, long m, const int32_t *ei, const int32_t *ej,
     if (!isfinite(w[k]))
       return po_error(PO_ERR_ARG, "po_ising_from_edges: edge %ld (%d, %d) has non-finite weight", k,
                       (int)ei[k], (int)ej[k]);
+    if (po__ising_weight_check(w[k])) {
+      if (dup) dup[0] = -2, dup[1] = k;
+      return po_error(PO_ERR_ARG, "po_ising_from_edges: edge %ld (%d, %d): %s", k, (int)ei[k],
+                      (int)ej[k], po__ising_weight_check(w[k]));
+    }
   }
-  if (h)
-    for (int i = 0; i < n; i++)
-      if (!isfinite(h[i]))
-        return po_error(PO_ERR_ARG, "po_ising_from_edges: field h[%d] is not finite", i);
+  for (int i = 0; h && i < n; i++) {
+    if (!isfinite(h[i]))
+      return po_error(PO_ERR_ARG, "po_ising_from_edges: field h[%d] is not finite", i);
+    if (po__ising_weight_check(h[i]))
+      return po_error(PO_ERR_ARG, "po_ising_from_edges: field h[%d]: %s", i,
+                      po__ising_weight_check(h[i]));
+  }
   return PO_OK;
 }
 
@@ -292,6 +338,28 @@ static int store_fields(po_ising *mod, const double *h) {
   return PO_OK;
 }
 
+/* The local-field bound of every spin must fit float (fields_overflow). */
+static int check_fields_fit(int n, long u, edge_key *keys, const double *wsum, const double *h,
+                            long dup[2]) {
+  long bad = fields_overflow(n, u, keys, wsum, h);
+  if (bad != -1) {
+    int rc =
+        bad >= 0
+            ? po_error(PO_ERR_ARG,
+                       "po_ising_from_edges: the couplings of spin %d (0-based) add up to more "
+                       "than the float range (%.9g) of the device state in absolute "
+                       "value: its local field would overflow",
+                       (int)keys[bad].b, (double)FLT_MAX)
+            : po_error(PO_ERR_ARG,
+                       "po_ising_from_edges: field h[%ld] plus its couplings exceed the "
+                       "float range (%.9g) in absolute value",
+                       -bad - 2, (double)FLT_MAX);
+    if (dup && bad >= 0) dup[0] = -2, dup[1] = keys[bad].k;
+    return rc;
+  }
+  return PO_OK;
+}
+
 int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const double *w,
                     const double *h, const po_load_opts *opts, po_ising **out, long dup[2]) {
   po_load_opts def = {PO_DUP_REJECT, -1, NULL};
@@ -299,7 +367,7 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
   if (dup) dup[0] = dup[1] = -1;
   if (!out) return po_error(PO_ERR_ARG, "po_ising_from_edges: out is NULL");
   *out = NULL;
-  int rc = check_build_args(n, m, ei, ej, w, h, opts);
+  int rc = check_build_args(n, m, ei, ej, w, h, opts, dup);
   if (rc) return rc;
 
   edge_key *keys = NULL;
@@ -312,6 +380,7 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
   long u = 0;
   po_ising *mod = NULL;
   rc = merge_duplicate_edges(m, ei, ej, w, opts, keys, wsum, &u, dup);
+  if (rc == PO_OK) rc = check_fields_fit(n, u, keys, wsum, h, dup);
   if (rc == PO_OK) rc = couplings_from_pairs(n, choose_storage(n, u, opts), u, keys, wsum, &mod);
   free(keys);
   free(wsum);

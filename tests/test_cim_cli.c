@@ -114,10 +114,12 @@ static void test_errors(void **state) {
   assert_non_null(strstr(err, "cac|ahc|plain|adiabatic"));
 
   /* A backend without trajectories: the error comes before anything is
-   * written, and a results file already at --out stays as it was. */
+   * written, and a results file already at --out stays as it was (even
+   * with --force, which allows replacing it; t.h5 exists from the test
+   * above, hence --force for the first run too). */
   char args[512], path[128];
   snprintf(path, sizeof path, "%s/t.h5", tmpdir);
-  snprintf(args, sizeof args, "solve --problem sk:10:1 --steps 10 --out %s", path);
+  snprintf(args, sizeof args, "solve --problem sk:10:1 --steps 10 --force --out %s", path);
   assert_int_equal(run(args, err, sizeof err), 0);
   FILE *f = fopen(path, "rb");
   assert_non_null(f);
@@ -125,7 +127,8 @@ static void test_errors(void **state) {
   size_t nb = fread(before, 1, sizeof before, f);
   fclose(f);
   snprintf(args, sizeof args,
-           "solve --problem sk:12:2 --backend cpu --steps 10 --save-trajectories --out %s", path);
+           "solve --problem sk:12:2 --backend cpu --steps 10 --save-trajectories --force --out %s",
+           path);
   assert_int_not_equal(run(args, err, sizeof err), 0);
   assert_non_null(strstr(err, "does not record trajectories"));
   f = fopen(path, "rb");

@@ -180,6 +180,20 @@ static const cli_case cases[] = {
      {"\"replicas\": 3", "\"steps\": 30", "\"algorithm\": \"pt\""},
      {NULL},
      "error"},
+    /* Issue 12 item 7: an output that cannot be written fails before the
+     * work (train used to fail after training, without errno). */
+    {"train --out /proc/physopt-x.h5 --epochs 1",
+     4,
+     {NULL},
+     {"run.out = /proc/physopt-x.h5: cannot write there", "No such file or directory"},
+     "Epoch"},
+    /* Issue 12 item 11: an existing result (here any existing file) is not
+     * replaced without --force, e.g. when a stored config is re-run. */
+    {"solve --problem sk:12:1 --steps 10 --out {TMP}/good.ini",
+     4,
+     {NULL},
+     {"run.out = {TMP}/good.ini exists: pass --force"},
+     NULL},
     /* Robustness (regressions): a directory as a config or sweep file is a
      * read error, not an empty configuration. */
     {"solve --config {TMP}", 4, {NULL}, {"cannot read config file {TMP}: Is a directory"}, NULL},
@@ -208,6 +222,23 @@ static const cli_case cases[] = {
      3,
      {NULL},
      {"{TMP}/m_float.h5: not a physopt MLP model"},
+     NULL},
+    /* Issue 12 item 9: a model without its format attribute is refused,
+     * and so are settings of a backend the evaluation does not run. */
+    {"eval --model {TMP}/m_noformat.h5",
+     3,
+     {NULL},
+     {"{TMP}/m_noformat.h5: not a physopt MLP model (no 'format' attribute"},
+     NULL},
+    {"eval --model {TMP}/model_keep.h5 --set photonic.photons_per_mac=1",
+     2,
+     {NULL},
+     {"photonic.photons_per_mac is a setting of backend photonic", "run.backend = cpu"},
+     NULL},
+    {"eval --model {TMP}/model_keep.h5 --backend photonic --set cim.dt=0.1",
+     2,
+     {NULL},
+     {"cim.dt is a setting of backend cim", "it would be ignored"},
      NULL},
     /* merge refuses a file that is not a sweep's (and leaves it alone). */
     {"merge {TMP}/model_keep.h5",
@@ -397,8 +428,9 @@ static void set_attr(const char *path, const char *name, const double *vals, int
 /* Small 4-3-2 model files, each broken in one way. */
 static void write_models(void) {
   static const int sizes[3] = {4, 3, 2};
-  const char *names[] = {"model_keep.h5", "m_qbits.h5", "m_huge.h5", "m_nan.h5", "m_float.h5"};
-  for (int k = 0; k < 5; k++) {
+  const char *names[] = {"model_keep.h5", "m_qbits.h5", "m_huge.h5",
+                         "m_nan.h5",      "m_float.h5", "m_noformat.h5"};
+  for (int k = 0; k < 6; k++) {
     po_mlp *m;
     assert_int_equal(po_mlp_create(2, sizes, 1, &m), PO_OK);
     if (k == 1) m->quant_w_bits = 40;
@@ -409,6 +441,11 @@ static void write_models(void) {
     po_mlp_destroy(m);
     if (k == 2) set_attr(path, "sizes", (const double[]){4, 2e8, 2}, 3, 0);
     if (k == 4) set_attr(path, "sizes", (const double[]){4.5, 3, 2}, 3, 1);
+    if (k == 5) {
+      hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+      assert_true(f >= 0 && H5Adelete(f, "format") >= 0);
+      H5Fclose(f);
+    }
   }
 }
 

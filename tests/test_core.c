@@ -109,6 +109,114 @@ static void test_params_ini_syntax_error_names_file_and_line(void **state) {
   po_params_destroy(p);
 }
 
+/* Loads text as an INI file; returns the status (message in po_last_error,
+ * prefixed by the file name, which *path receives when not NULL). */
+static int load_ini_text(po_params *p, const char *text, char *path, size_t size) {
+  char *ini = write_temp(text);
+  int rc = po_params_load_ini(p, ini);
+  if (path) snprintf(path, size, "%s", ini);
+  unlink(ini);
+  free(ini);
+  return rc;
+}
+
+static void expect_ini_error(const char *text, int line, const char *what) {
+  po_params *p;
+  po_params_create(&p);
+  char path[256], prefix[300];
+  int rc = load_ini_text(p, text, path, sizeof path);
+  snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
+  if (rc != PO_ERR_PARSE || strncmp(po_last_error(), prefix, strlen(prefix)) ||
+      !strstr(po_last_error(), what))
+    fail_msg("rc %d, message '%s'; expected prefix '%s' and '%s'", rc, po_last_error(), prefix,
+             what);
+  po_params_destroy(p);
+}
+
+/* Issue 12 items 5 and 9: lines of 200 characters and more (libinih's
+ * limit in Debian) are read up to 64 KiB, longer ones are refused with
+ * their own line number; repeated keys and sections and an unclosed
+ * section header are errors naming the lines. */
+static void test_params_ini_long_lines_and_repeats(void **state) {
+  (void)state;
+  /* A 60000-character list on line 3. */
+  size_t n = 60000;
+  char *text = malloc(n + 64);
+  strcpy(text, "[demo]\n; list\nmode = ");
+  size_t at = strlen(text), vstart = at;
+  while (at < vstart + n) at += (size_t)sprintf(text + at, "v%zu, ", at);
+  at += (size_t)sprintf(text + at, "end\nsteps = 3\n");
+  po_params *p;
+  po_params_create(&p);
+  if (load_ini_text(p, text, NULL, 0) != PO_OK) fail_msg("%s", po_last_error());
+  const char *mode;
+  assert_int_equal(po_params_string(p, &demo, "mode", &mode), PO_ERR_ARG); /* not fast|slow */
+  long steps;
+  assert_int_equal(po_params_int(p, &demo, "steps", &steps), PO_OK);
+  assert_int_equal(steps, 3);
+  for (size_t i = 0; i < po_params_count(p); i++) {
+    const char *sec, *key, *val;
+    po_params_entry(p, i, &sec, &key, &val);
+    if (!strcmp(key, "mode")) {
+      assert_true(strlen(val) > n);
+      assert_non_null(strstr(val, ", end"));
+    }
+  }
+  po_params_destroy(p);
+  free(text);
+  /* 70000 characters on line 2: refused, naming line 2. */
+  text = malloc(70100);
+  strcpy(text, "[demo]\nmode = ");
+  memset(text + strlen(text), 'x', 70000);
+  strcpy(text + 14 + 70000, "\n");
+  expect_ini_error(text, 2, "line longer than 65536 bytes");
+  free(text);
+  expect_ini_error("[demo]\nsteps = 1\nrate = 0.1\nsteps = 2\n", 4,
+                   "demo.steps is given a second time (first at line 2)");
+  expect_ini_error("[demo]\nsteps = 1\n[other]\nx = 1\n[demo]\nrate = 1\n", 5,
+                   "section [demo] appears a second time (first at line 1)");
+  expect_ini_error("[demo\nsteps = 1\n", 1, "section header '[demo' is not closed with ']'");
+  expect_ini_error("steps = 1\n", 1, "key 'steps' appears before any [section]");
+  /* Found by make fuzz: a '.' in a key made section.key ambiguous. */
+  expect_ini_error("[demo]\nsteps = 1\nrun.steps = 2\n", 3, "key 'run.steps' contains '.'");
+  expect_ini_error("[demo]\nsteps = 1\n[x] junk\n", 3, "unexpected 'junk' after section header");
+  /* Inline comments, ':' separator, blanks and a byte order mark as in libinih. */
+  po_params_create(&p);
+  if (load_ini_text(p, "\xEF\xBB\xBF[demo]\n  steps : 7 ; seven\n\n# c\nmode=slow\n", NULL, 0))
+    fail_msg("%s", po_last_error());
+  assert_int_equal(po_params_int(p, &demo, "steps", &steps), PO_OK);
+  assert_int_equal(steps, 7);
+  assert_int_equal(po_params_string(p, &demo, "mode", &mode), PO_OK);
+  assert_string_equal(mode, "slow");
+  po_params_destroy(p);
+  /* An endless file fails at once (it used to hang). */
+  po_params_create(&p);
+  assert_int_equal(po_params_load_ini(p, "/dev/zero"), PO_ERR_PARSE);
+  assert_non_null(strstr(po_last_error(), "/dev/zero:1: NUL byte"));
+  po_params_destroy(p);
+}
+
+/* Issue 12 item 9: range limits are printed exactly (16777216, not the
+ * rounded 1.67772e+07). */
+static void test_params_range_limits_exact(void **state) {
+  (void)state;
+  static const po_param_spec specs[] = {
+      {"count", PO_PARAM_INT, "1", 1, 16777216, NULL, "1", "a count"},
+      {"tau", PO_PARAM_DOUBLE, "0.5", 0.1, 1.2345678901, NULL, "s", "a time"}};
+  static const po_param_section sec = {"lim", specs, 2};
+  po_params *p;
+  po_params_create(&p);
+  long n;
+  double v;
+  assert_int_equal(po_params_set(p, "lim.count", "16777217"), PO_OK);
+  assert_int_equal(po_params_int(p, &sec, "count", &n), PO_ERR_ARG);
+  if (!strstr(po_last_error(), "[1, 16777216]")) fail_msg("%s", po_last_error());
+  assert_int_equal(po_params_set(p, "lim.tau", "1.23456789011"), PO_OK);
+  assert_int_equal(po_params_double(p, &sec, "tau", &v), PO_ERR_ARG);
+  if (!strstr(po_last_error(), "[0.1, 1.2345678901] s")) fail_msg("%s", po_last_error());
+  po_params_destroy(p);
+}
+
 static void test_schedule_values(void **state) {
   (void)state;
   po_schedule s;
@@ -246,6 +354,8 @@ int main(void) {
       cmocka_unit_test(test_params_defaults_and_overrides),
       cmocka_unit_test(test_params_errors_name_parameter_and_range),
       cmocka_unit_test(test_params_ini_syntax_error_names_file_and_line),
+      cmocka_unit_test(test_params_ini_long_lines_and_repeats),
+      cmocka_unit_test(test_params_range_limits_exact),
       cmocka_unit_test(test_schedule_values),
       cmocka_unit_test(test_tts99),
       cmocka_unit_test(test_ledger),

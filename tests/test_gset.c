@@ -260,17 +260,91 @@ static void test_malformed_files(void **state) {
   assert_int_equal(po_ising_read_file(missing, NULL, &m), PO_ERR_IO);
   assert_non_null(strstr(po_last_error(), missing));
   assert_int_equal(po_ising_read_file(tmpdir, NULL, &m), PO_ERR_IO); /* a directory */
-  /* A 1 MB line of garbage: the message quotes a bounded prefix. */
+  /* A 1 MB line of garbage: refused at the line bound, with its line. */
   size_t big = 1 << 20;
   char *text = malloc(big + 16);
   memcpy(text, "3 1\n1 2 1 ", 10);
   memset(text + 10, 'x', big);
   memcpy(text + 10 + big, "\n", 2);
   path = write_file("long-line.txt", text, strlen(text));
+  assert_int_equal(po_ising_read_file(path, NULL, &m), PO_ERR_PARSE);
+  assert_non_null(strstr(po_last_error(), ":2: line longer than 65536 bytes"));
+  assert_true(strlen(po_last_error()) < 400);
+  /* Issue 12 item 4: a 10 MB comment line used to read as "(empty file)". */
+  memset(text, 'x', big);
+  text[0] = '#';
+  text[big] = '\0';
+  path = write_file("long-comment.txt", text, strlen(text));
   free(text);
   assert_int_equal(po_ising_read_file(path, NULL, &m), PO_ERR_PARSE);
-  assert_non_null(strstr(po_last_error(), ":2: trailing garbage 'xxxx"));
-  assert_true(strlen(po_last_error()) < 400);
+  assert_non_null(strstr(po_last_error(), ":1: line longer than 65536 bytes"));
+  /* Lines up to the bound are read. */
+  size_t ok = 65536;
+  text = malloc(ok + 32);
+  memset(text, ' ', ok + 32);
+  text[0] = '#';
+  memcpy(text + ok, "\n3 1\n1 2 1\n", 12);
+  path = write_file("long-ok.txt", text, ok + 11);
+  free(text);
+  if (po_ising_read_file(path, NULL, &m) != PO_OK) fail_msg("%s", po_last_error());
+  po_ising_destroy(m);
+}
+
+/* Issue 12 item 4: endless inputs fail fast with file and line (they used
+ * to grow past 1.8 GB, or loop for ever). */
+static void test_endless_inputs(void **state) {
+  (void)state;
+  po_ising *m;
+  assert_int_equal(po_problem_open("/dev/zero", NULL, &m), PO_ERR_PARSE);
+  assert_non_null(strstr(po_last_error(), "/dev/zero:1: NUL byte"));
+  /* A stream of comment lines without end (yes '#'): bounded by count. */
+  FILE *p = popen("yes '#'", "r");
+  assert_non_null(p);
+  char fdpath[64];
+  snprintf(fdpath, sizeof fdpath, "/dev/fd/%d", fileno(p));
+  assert_int_equal(po_ising_read_file(fdpath, NULL, &m), PO_ERR_PARSE);
+  assert_non_null(strstr(po_last_error(), ":1048577: more than 1048576 comment or blank lines"));
+  pclose(p);
+}
+
+/* Issue 12 item 3: weights that do not fit the float couplings, and sums
+ * that overflow, are refused with file and line (1e39 used to give a best
+ * energy of -inf, 1e-50 silently became 0, two 3e38 summed gave null). */
+static void test_weights_outside_float(void **state) {
+  (void)state;
+  static const struct {
+    const char *text;
+    int line, dup_sum;
+    const char *msg;
+  } cases[] = {
+      {"3 1\n1 2 1e39\n", 2, 0, "weight '1e39': weight overflows float storage"},
+      {"3 1\n1 2 -3.5e38\n", 2, 0, "overflows float storage"},
+      {"3 1\n1 2 1e-50\n", 2, 0, "weight '1e-50': weight underflows float storage"},
+      {"3 1\n1 2 1e-39\n", 2, 0, "underflows float storage"},
+      {"3 2\n1 2 3e38\n1 3 3e38\n", 3, 0, "spin 0 (0-based) add up to more than the float"},
+      {"3 2\n1 2 3e38\n2 1 3e38\n", 2, 1, "add up to more than the float range"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    const char *path = write_file("float-range.txt", cases[k].text, strlen(cases[k].text));
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s:%d: ", path, cases[k].line);
+    po_load_opts opts = {cases[k].dup_sum ? PO_DUP_SUM : PO_DUP_REJECT, -1, NULL};
+    po_ising *m = (po_ising *)1;
+    int rc = po_problem_open(path, &opts, &m);
+    const char *msg = po_last_error();
+    if (rc != PO_ERR_PARSE || m != NULL || strncmp(msg, prefix, strlen(prefix)) ||
+        !strstr(msg, cases[k].msg))
+      fail_msg("case %zu: rc %d, message '%s'; expected prefix '%s' and '%s'", k, rc, msg, prefix,
+               cases[k].msg);
+  }
+  /* The extremes that do fit are kept exactly. */
+  const char *text = "3 2\n1 2 3.4e38\n2 3 1.2e-38\n";
+  const char *path = write_file("float-edge.txt", text, strlen(text));
+  po_ising *m;
+  if (po_problem_open(path, NULL, &m) != PO_OK) fail_msg("%s", po_last_error());
+  assert_true(po_ising_coupling(m, 0, 1) == 3.4e38f);
+  assert_true(po_ising_coupling(m, 1, 2) == 1.2e-38f);
+  po_ising_destroy(m);
 }
 
 static void test_valid_variants(void **state) {
@@ -403,7 +477,8 @@ static void test_mutated_files(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gset_files_load),       cmocka_unit_test(test_sk_files_ground_energies),
-      cmocka_unit_test(test_malformed_files),       cmocka_unit_test(test_valid_variants),
+      cmocka_unit_test(test_malformed_files),       cmocka_unit_test(test_endless_inputs),
+      cmocka_unit_test(test_weights_outside_float), cmocka_unit_test(test_valid_variants),
       cmocka_unit_test(test_ground_energy_sidecar), cmocka_unit_test(test_mutated_files),
   };
   return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);

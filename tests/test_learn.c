@@ -135,6 +135,12 @@ static void test_idx_reader(void **state) {
   fclose(f);
   write_bytes("cut.idx.gz", zb, zn / 2);
   expect_error("cut.idx.gz", "cut.idx.gz");
+  /* Issue 12 item 8: a header claiming 2^31 - 1 labels in a 116-byte file
+   * is truncated data, not "out of memory". */
+  unsigned char huge[116] = {0, 0, 8, 1, 0x7F, 0xFF, 0xFF, 0xFF};
+  write_bytes("trunc.idx", huge, sizeof huge);
+  expect_error("trunc.idx", "truncated: dimensions promise");
+  assert_int_equal(po_idx_read(path_of("trunc.idx"), &x), PO_ERR_PARSE);
   /* missing file */
   po_idx y;
   assert_int_equal(po_idx_read(path_of("nope.idx"), &y), PO_ERR_IO);
@@ -161,6 +167,20 @@ static void test_dataset_loader_errors(void **state) {
   assert_int_equal(d->dim, 12);
   assert_true(fabsf(d->x[23] - 23.0f / 255.0f) < 1e-7f);
   assert_int_equal(d->y[1], 2);
+  /* Issue 12 item 8: a label beyond the MLP's outputs names the data and
+   * the sample (it used to say "the data has 201 classes", no file). */
+  d->y[1] = 200;
+  int sizes[] = {12, 10};
+  po_mlp *m;
+  assert_int_equal(po_mlp_create(1, sizes, 1, &m), PO_OK);
+  po_train_opts o = {0};
+  o.epochs = 1;
+  o.batch = 1;
+  o.lr = 0.1;
+  assert_int_equal(po_mlp_train(m, NULL, d, &o), PO_ERR_ARG);
+  if (!strstr(po_last_error(), "t10k-images-idx3-ubyte: sample 1 has label 200"))
+    fail_msg("message: %s", po_last_error());
+  po_mlp_destroy(m);
   po_dataset_destroy(d);
 }
 

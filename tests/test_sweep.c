@@ -169,6 +169,78 @@ static void test_ids(void **state) {
   assert_int_equal(po_sweep_id_parse("xyz", &back), PO_ERR_PARSE);
 }
 
+/* Issue 12 item 10: a list of one backend's setting multiplies only that
+ * backend's runs.  backend = cpu, cim with [cim] dt = 0.05, 0.1 is 3 runs,
+ * not 4 (the cpu run appeared twice with different ids). */
+static void test_backend_lists_apply_to_their_backend(void **state) {
+  (void)state;
+  const char *a[] = {"problem.spec=sk:10:1", "run.backend=cpu, cim", "cim.dt=0.05, 0.1",
+                     "cpu.kernel=general", NULL};
+  po_sweep *s = expand(a);
+  assert_int_equal(po_sweep_size(s), 3);
+  int cpu = 0, cim = 0, dt[2] = {0, 0};
+  for (size_t r = 0; r < po_sweep_size(s); r++) {
+    po_params *rp;
+    assert_int_equal(po_sweep_run_params(s, r, &rp), PO_OK);
+    const char *b = po_params_get(rp, "run", "backend"), *d = po_params_get(rp, "cim", "dt");
+    if (!strcmp(b, "cpu")) {
+      cpu++;
+      assert_null(d); /* not part of a cpu run */
+      assert_string_equal(po_sweep_run_value(s, r, 1), "-");
+    } else {
+      cim++;
+      assert_non_null(d);
+      dt[!strcmp(d, "0.1")]++;
+    }
+    assert_string_equal(po_params_get(rp, "cpu", "kernel"), "general"); /* single values stay */
+    assert_true(po_sweep_config_id(rp, 0) == po_sweep_run_id(s, r));
+    assert_int_equal(po_sweep_find(s, po_sweep_run_id(s, r)), r);
+    po_params_destroy(rp);
+  }
+  assert_int_equal(cpu, 1);
+  assert_int_equal(cim, 2);
+  assert_int_equal(dt[0], 1);
+  assert_int_equal(dt[1], 1);
+  po_sweep_destroy(s);
+  /* A fallback's settings matter to the backend that falls back on it
+   * (photonic anneals through cpu): nothing is merged here. */
+  const char *fb[] = {"problem.spec=sk:10:1", "run.backend=cpu, photonic",
+                      "cpu.kernel=general, multispin", NULL};
+  s = expand(fb);
+  assert_int_equal(po_sweep_size(s), 4);
+  po_sweep_destroy(s);
+  /* The same value twice is still an error, not a silent merge. */
+  const char *twice[] = {"problem.spec=sk:10:1", "run.backend=cpu, cim", "cim.dt=0.1, 0.1", NULL};
+  po_params *p;
+  assert_int_equal(po_params_create(&p), PO_OK);
+  for (int i = 0; twice[i]; i++) {
+    const char *eq = strchr(twice[i], '=');
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - twice[i]), twice[i]);
+    assert_int_equal(po_params_set(p, name, eq + 1), PO_OK);
+  }
+  assert_int_equal(po_sweep_expand(p, &s), PO_ERR_ARG);
+  assert_non_null(strstr(po_last_error(), "identical parameters"));
+  po_params_destroy(p);
+}
+
+/* Found by make fuzz: a quoted item with blanks inside the quotes is
+ * trimmed in the run's parameters, and the run id must be that of the
+ * trimmed value (po_sweep_config_id of the run's config). */
+static void test_quoted_blanks_id(void **state) {
+  (void)state;
+  const char *a[] = {"problem.spec=sk:8:1, \" sk:8:2 \"", "run.steps=10", NULL};
+  po_sweep *s = expand(a);
+  assert_int_equal(po_sweep_size(s), 2);
+  for (size_t r = 0; r < 2; r++) {
+    po_params *rp;
+    assert_int_equal(po_sweep_run_params(s, r, &rp), PO_OK);
+    assert_true(po_sweep_config_id(rp, 0) == po_sweep_run_id(s, r));
+    po_params_destroy(rp);
+  }
+  po_sweep_destroy(s);
+}
+
 static void test_shard(void **state) {
   (void)state;
   int i, n;
@@ -183,6 +255,22 @@ static void test_shard(void **state) {
   assert_int_equal(po_sweep_parse_shard(NULL, &i, &n), PO_OK);
   assert_int_equal(i, 2);
   assert_int_equal(n, 4);
+  /* Issue 12 item 9: Slurm variables that are not numbers, or do not fit,
+   * are errors naming them (x used to run shard 0; 4294967297 ran 0 runs). */
+  static const char *const bad[][3] = {{"x", "4", "SLURM_ARRAY_TASK_ID=x"},
+                                       {"5", "4294967297", "SLURM_ARRAY_TASK_COUNT=4294967297"},
+                                       {"5", "", "SLURM_ARRAY_TASK_COUNT="},
+                                       {"5x", "4", "SLURM_ARRAY_TASK_ID=5x"}};
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+    setenv("SLURM_ARRAY_TASK_ID", bad[k][0], 1);
+    setenv("SLURM_ARRAY_TASK_COUNT", bad[k][1], 1);
+    assert_int_equal(po_sweep_parse_shard(NULL, &i, &n), PO_ERR_ARG);
+    if (!strstr(po_last_error(), bad[k][2])) fail_msg("message: %s", po_last_error());
+  }
+  unsetenv("SLURM_ARRAY_TASK_COUNT");
+  assert_int_equal(po_sweep_parse_shard(NULL, &i, &n), PO_ERR_ARG);
+  assert_non_null(strstr(po_last_error(), "SLURM_ARRAY_TASK_COUNT is not"));
+  setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
   unsetenv("SLURM_ARRAY_TASK_ID");
   assert_int_equal(po_sweep_parse_shard("", &i, &n), PO_OK);
   assert_int_equal(n, 1);
@@ -279,10 +367,16 @@ static void test_report_coverage(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_split),        cmocka_unit_test(test_cartesian),
-      cmocka_unit_test(test_zip),          cmocka_unit_test(test_ids),
-      cmocka_unit_test(test_shard),        cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_report_stats), cmocka_unit_test(test_report_coverage),
+      cmocka_unit_test(test_split),
+      cmocka_unit_test(test_cartesian),
+      cmocka_unit_test(test_zip),
+      cmocka_unit_test(test_ids),
+      cmocka_unit_test(test_backend_lists_apply_to_their_backend),
+      cmocka_unit_test(test_quoted_blanks_id),
+      cmocka_unit_test(test_shard),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_report_stats),
+      cmocka_unit_test(test_report_coverage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,10 +128,10 @@ static size_t check_parts(const char *out, int allow_tmp) {
   size_t n_seen = 0;
   struct dirent *de;
   while ((de = readdir(d))) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-        !strcmp(de->d_name, ".master.lock"))
-      continue;
     size_t ln = strlen(de->d_name);
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+        (de->d_name[0] == '.' && ln > 5 && !strcmp(de->d_name + ln - 5, ".lock")))
+      continue; /* the master lock and the writer locks */
     if (de->d_name[0] == '.') {
       /* A writer's temporary file: only ever left by a kill. */
       assert_true(allow_tmp);
@@ -332,6 +334,199 @@ static void test_concurrent_shards(void **state) {
   assert_same_runs(&ref, &got);
 }
 
+/* Runs physopt with argv in a child whose files may not grow beyond
+ * fsize bytes (ulimit -f): every write past it fails with EFBIG, as on a
+ * full disk.  stderr goes to err_path.  Returns the wait status. */
+static int exec_fsize_limited(char *const argv[], long fsize, const char *err_path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit rl = {(rlim_t)fsize, (rlim_t)fsize};
+    if (!freopen("/dev/null", "w", stdout) || !freopen(err_path, "w", stderr) ||
+        setrlimit(RLIMIT_FSIZE, &rl) != 0)
+      _exit(127);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  int st = -1;
+  if (pid > 0) waitpid(pid, &st, 0);
+  return st;
+}
+
+static int file_contains(const char *path, const char *text) {
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  char msg[4096] = "";
+  size_t n = fread(msg, 1, sizeof msg - 1, f);
+  fclose(f);
+  msg[n] = '\0';
+  if (!strstr(msg, text)) print_error("expected '%s' in: %s\n", text, msg);
+  return strstr(msg, text) != NULL;
+}
+
+/* Issue 12 item 1: two sweeps without --shard on one --out, started
+ * together.  Both used to write as "solo", deleting and overwriting each
+ * other's part files; one then exited 0 with runs missing.  Now the second
+ * is refused (exit 4) or, if the first finished before it started, finds
+ * the runs done; whatever exits 0 leaves every run present, once. */
+static void test_two_solo_sweeps(void **state) {
+  (void)state;
+  for (int trial = 0; trial < 2; trial++) {
+    char out[600];
+    snprintf(out, sizeof out, "%s/twice-%d.h5", dir, trial);
+    pid_t pid[2];
+    for (int i = 0; i < 2; i++) {
+      pid[i] = fork();
+      if (pid[i] == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+        execl(bin, bin, "sweep", sweep_ini, "--out", out, "--flush-seconds", "0.01", (char *)NULL);
+        _exit(127);
+      }
+      assert_true(pid[i] > 0);
+    }
+    int ok = 0;
+    for (int i = 0; i < 2; i++) {
+      int st;
+      assert_int_equal(waitpid(pid[i], &st, 0), pid[i]);
+      assert_true(WIFEXITED(st));
+      int code = WEXITSTATUS(st);
+      if (code != 0 && code != 2 && code != 4) fail_msg("sweep %d exited %d", i, code);
+      ok += code == 0;
+    }
+    assert_true(ok >= 1);
+    assert_int_equal(check_parts(out, 0), N_RUNS);
+    runs got;
+    assert_int_equal(read_runs(out, &got), 0);
+    assert_same_runs(&ref, &got);
+  }
+}
+
+/* The refusal itself, made certain: this process holds the writer lock of
+ * "solo", as a running sweep does; the sweep started now must run nothing
+ * and say why. */
+static void test_locked_writer_refused(void **state) {
+  (void)state;
+  char out[600], pd[700], lock[800], err[700];
+  snprintf(out, sizeof out, "%s/locked.h5", dir);
+  snprintf(pd, sizeof pd, "%s.d", out);
+  snprintf(lock, sizeof lock, "%s/.solo.lock", pd);
+  snprintf(err, sizeof err, "%s/locked.err", dir);
+  assert_int_equal(mkdir(pd, 0777), 0);
+  int fd = open(lock, O_RDWR | O_CREAT, 0666);
+  assert_true(fd >= 0);
+  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  assert_int_equal(fcntl(fd, F_SETLK, &fl), 0);
+  char *argv[] = {bin, "sweep", sweep_ini, "--out", out, NULL};
+  assert_int_equal(po_test_exec(argv, NULL, err), 4);
+  assert_true(file_contains(err, "being written by another physopt sweep"));
+  assert_int_equal(check_parts(out, 0), 0);
+  close(fd); /* the "other sweep" ends: now it runs */
+  assert_int_equal(po_test_exec(argv, NULL, err), 0);
+  assert_int_equal(check_parts(out, 0), N_RUNS);
+}
+
+/* Issue 12 item 2 and the fault-injection test: a sweep whose files may
+ * not grow past a few KiB (the write failures of a full disk).  It used to
+ * die of SIGSEGV in HDF5's exit handler; now it exits 4, leaves no
+ * temporary file, and --resume once space is back completes it with
+ * results identical to an uninterrupted sweep. */
+static void test_full_disk_then_resume(void **state) {
+  (void)state;
+  char out[600], err[700];
+  snprintf(out, sizeof out, "%s/full.h5", dir);
+  snprintf(err, sizeof err, "%s/full.err", dir);
+  const char *flush[] = {"0", "1000"}; /* a part file per run; one for all */
+  for (int k = 0; k < 2; k++) {
+    char *argv[] = {bin,        "sweep",           sweep_ini,        "--out", out,
+                    "--resume", "--flush-seconds", (char *)flush[k], NULL};
+    int st = exec_fsize_limited(argv, 6000, err);
+    if (!WIFEXITED(st)) fail_msg("sweep under a file size limit died of signal %d", WTERMSIG(st));
+    assert_int_equal(WEXITSTATUS(st), 4);
+    assert_true(check_parts(out, 0) < N_RUNS); /* no temporary file, some runs missing */
+  }
+  char *argv[] = {bin, "sweep", sweep_ini, "--out", out, "--resume", NULL};
+  assert_int_equal(po_test_exec(argv, NULL, NULL), 0);
+  assert_int_equal(check_parts(out, 0), N_RUNS);
+  runs got;
+  assert_int_equal(read_runs(out, &got), 0);
+  assert_same_runs(&ref, &got);
+}
+
+/* The same for one run: solve --out under the limit exits 4 with a message
+ * naming the file, and leaves neither the result nor a temporary file. */
+static void test_full_disk_solve(void **state) {
+  (void)state;
+  char sub[600], out[700], err[700];
+  snprintf(sub, sizeof sub, "%s/solve-full", dir);
+  assert_int_equal(mkdir(sub, 0777), 0);
+  snprintf(out, sizeof out, "%s/s.h5", sub);
+  snprintf(err, sizeof err, "%s/solve.err", dir);
+  char *argv[] = {bin,       "solve", "--problem", "sk:300:1", "--replicas", "64",
+                  "--steps", "10",    "--out",     out,        NULL};
+  int st = exec_fsize_limited(argv, 10000, err);
+  if (!WIFEXITED(st)) fail_msg("solve under a file size limit died of signal %d", WTERMSIG(st));
+  assert_int_equal(WEXITSTATUS(st), 4);
+  assert_true(file_contains(err, out));
+  DIR *d = opendir(sub);
+  assert_non_null(d);
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+      fail_msg("left behind: %s/%s", sub, de->d_name);
+  closedir(d);
+}
+
+/* Temporary files of a process that died (kill -9, SIGXFSZ) are removed by
+ * the next writer of the same file; a live process's are kept. */
+static void test_stale_tmp_removed(void **state) {
+  (void)state;
+  char sub[600], out[700], stale[1100], live[1100], host[256] = "";
+  snprintf(sub, sizeof sub, "%s/stale", dir);
+  assert_int_equal(mkdir(sub, 0777), 0);
+  snprintf(out, sizeof out, "%s/s.h5", sub);
+  assert_int_equal(gethostname(host, sizeof host - 1), 0);
+  pid_t dead = fork(); /* a pid that surely is no process any more */
+  if (dead == 0) _exit(0);
+  waitpid(dead, NULL, 0);
+  /* core/atomic_file.h names them DIR/.BASE.PID.K@HOST.tmp */
+  snprintf(stale, sizeof stale, "%s/.s.h5.%ld.3@%s.tmp", sub, (long)dead, host);
+  snprintf(live, sizeof live, "%s/.s.h5.%ld.3@%s.tmp", sub, (long)getpid(), host);
+  FILE *f = fopen(stale, "w");
+  assert_non_null(f);
+  fclose(f);
+  assert_non_null(f = fopen(live, "w"));
+  fclose(f);
+  char *argv[] = {bin, "solve", "--problem", "sk:12:1", "--steps", "10", "--out", out, NULL};
+  assert_int_equal(po_test_exec(argv, NULL, NULL), 0);
+  assert_int_not_equal(access(stale, F_OK), 0);
+  assert_int_equal(access(live, F_OK), 0);
+}
+
+/* Issue 12 item 6: --steps inside its documented range (up to 10^12) must
+ * start annealing; it exited 5 at once with "out of memory for
+ * 1000000000000 betas" (a table of 8 TB).  Such a run takes years, so the
+ * child is stopped by us once it has been running for a second: what is
+ * asserted is that it had not exited by then (no result is timed). */
+static void test_huge_steps_start(void **state) {
+  (void)state;
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+    execl(bin, bin, "solve", "--problem", "sk:8:1", "--replicas", "1", "--threads", "1", "--steps",
+          "1000000000000", (char *)NULL);
+    _exit(127);
+  }
+  assert_true(pid > 0);
+  struct timespec ts = {1, 0};
+  nanosleep(&ts, NULL);
+  int st;
+  pid_t done = waitpid(pid, &st, WNOHANG);
+  kill(pid, SIGKILL);
+  waitpid(pid, &st, 0);
+  if (done == pid)
+    fail_msg("physopt solve --steps 1000000000000 exited at once (status %d)",
+             WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 static int has_mpi(void) {
   char out[600];
   snprintf(out, sizeof out, "%s/help.txt", dir);
@@ -527,6 +722,12 @@ int main(void) {
       cmocka_unit_test(test_kill_resume),
       cmocka_unit_test(test_shards),
       cmocka_unit_test(test_concurrent_shards),
+      cmocka_unit_test(test_two_solo_sweeps),
+      cmocka_unit_test(test_locked_writer_refused),
+      cmocka_unit_test(test_full_disk_then_resume),
+      cmocka_unit_test(test_full_disk_solve),
+      cmocka_unit_test(test_stale_tmp_removed),
+      cmocka_unit_test(test_huge_steps_start),
       cmocka_unit_test(test_mpi),
       cmocka_unit_test(test_report),
       cmocka_unit_test(test_sweep_run_equals_solve),

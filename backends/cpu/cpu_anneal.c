@@ -205,8 +205,8 @@ static int walkers_alloc(walkers *ws, int count, int n) {
 
 /* ---- simulated annealing, general kernel ---- */
 
-static int anneal_sa(const model *m, const double *betas, long K, const po_anneal_opts *o, int nt,
-                     int final_state, po_samples *out, po_cpu_counts *cnt) {
+static int anneal_sa(const model *m, const po_cpu_betas *betas, long K, const po_anneal_opts *o,
+                     int nt, int final_state, po_samples *out, po_cpu_counts *cnt) {
   const int n = m->n, R = o->replicas;
   walkers ws;
   int rc = walkers_alloc(&ws, R, n);
@@ -239,13 +239,14 @@ static int anneal_sa(const model *m, const double *betas, long K, const po_annea
       const long k1 = k0 + chunk < K ? k0 + chunk : K;
       if (kw) {
 #pragma omp for schedule(static)
-        for (long k = k0; k < k1; k++) table_fill(tab + (k - k0) * kw, m->kmax, betas[k]);
+        for (long k = k0; k < k1; k++)
+          table_fill(tab + (k - k0) * kw, m->kmax, po_cpu_beta_at(betas, k));
       }
 #pragma omp for schedule(dynamic, 1)
       for (int r = 0; r < R; r++) {
         walker *w = &ws.w[r];
         for (long k = k0; k < k1; k++) {
-          sweep(m, w, betas[k], kw ? tab + (k - k0) * kw : NULL);
+          sweep(m, w, po_cpu_beta_at(betas, k), kw ? tab + (k - k0) * kw : NULL);
           if (refresh && (k + 1) % REFRESH_SWEEPS == 0) fields_exact(m, w);
           walker_track(m, w);
           if ((k + 1 - k0) % pstep == 0 || k + 1 == k1) {
@@ -484,6 +485,34 @@ static int betas_fill(const po_ising *m, const po_schedule *s, long K, double *b
   return PO_OK;
 }
 
+/* The schedule of an SA run, checked without a table: every kind's value
+ * lies between its values at the ends (linear, geometric, tanh) or at its
+ * points (table), so those and 1024 samples between are checked; short
+ * runs check every sweep as before. */
+static int betas_make(const po_ising *m, const po_schedule *s, long K, po_cpu_betas *b) {
+  *b = (po_cpu_betas){.s = s && s->kind != PO_SCHED_DEFAULT ? s : NULL, .K = K};
+  if (!b->s) {
+    default_betas(m, &b->hot, &b->cold);
+    return PO_OK;
+  }
+  const long stride = K <= (1L << 20) ? 1 : K / 1024;
+  for (long k = 0; k < K; k = k + stride < K - 1 || k == K - 1 ? k + stride : K - 1) {
+    double v = po_cpu_beta_at(b, k);
+    if (!isfinite(v) || v < 0.0)
+      return po_error(PO_ERR_ARG,
+                      "cpu anneal: the %s schedule gives inverse temperature %g at step %ld of "
+                      "%ld; it must be finite and >= 0",
+                      po_schedule_kind_name(s->kind), v, k, K);
+  }
+  for (int i = 0; s->kind == PO_SCHED_TABLE && i < s->n_points; i++)
+    if (!isfinite(s->v[i]) || s->v[i] < 0.0)
+      return po_error(PO_ERR_ARG,
+                      "cpu anneal: schedule table point %d has value %g; it must be "
+                      "finite and >= 0",
+                      i, s->v[i]);
+  return PO_OK;
+}
+
 static int param_string(po_backend *b, const char *key, const char *def, const char **out) {
   if (!b || !b->ops || !b->ops->params) {
     *out = def;
@@ -654,10 +683,11 @@ static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
     return po_error(PO_ERR_ARG, "cpu pt: replicas x cpu.pt_temperatures is too large");
 
   const long K = o->steps;
-  const long nb = pt ? T : K;
-  double *betas = malloc((size_t)nb * sizeof *betas);
-  if (!betas) return po_error(PO_ERR_NOMEM, "cpu anneal: out of memory for %ld betas", nb);
-  rc = betas_fill(m, s, nb, betas);
+  /* PT: a ladder of T fixed temperatures; SA: beta per sweep, on the fly. */
+  po_cpu_betas bs;
+  double *betas = pt ? malloc((size_t)T * sizeof *betas) : NULL;
+  if (pt && !betas) return po_error(PO_ERR_NOMEM, "cpu anneal: out of memory for %ld betas", T);
+  rc = pt ? betas_fill(m, s, T, betas) : betas_make(m, s, K, &bs);
   if (rc) {
     free(betas);
     return rc;
@@ -673,12 +703,12 @@ static int cpu_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
   po_cpu_counts cnt = {0};
   const double t0 = omp_get_wtime();
   if (multispin)
-    rc = po_cpu_multispin_sa(m, betas, K, o->replicas, o->seed, o->run_id, nt, o->progress,
+    rc = po_cpu_multispin_sa(m, &bs, K, o->replicas, o->seed, o->run_id, nt, o->progress,
                              o->progress_ctx, final_state, out->spins, &cnt);
   else if (pt)
     rc = anneal_pt(&md, betas, (int)T, K, o, nt, final_state, out, &cnt);
   else
-    rc = anneal_sa(&md, betas, K, o, nt, final_state, out, &cnt);
+    rc = anneal_sa(&md, &bs, K, o, nt, final_state, out, &cnt);
   const double wall = omp_get_wtime() - t0;
   free(betas);
   if (rc) {

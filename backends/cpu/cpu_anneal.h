@@ -37,8 +37,10 @@
 #ifndef PHYSOPT_BACKENDS_CPU_ANNEAL_H
 #define PHYSOPT_BACKENDS_CPU_ANNEAL_H
 
+#include <math.h>
 #include <stdint.h>
 #include "physopt/backend.h"
+#include "physopt/schedule.h"
 
 /* The cpu algorithms (rows of the cpu backend's algorithm table). */
 int po_cpu_sa(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
@@ -69,9 +71,26 @@ typedef struct po_cpu_counts {
   int threads_used;
 } po_cpu_counts;
 
-/* Multispin SA (cpu_multispin.c): m->pm1 must hold.  betas[K]; writes the
- * spins of R replicas (R x n, +/-1) to spins. */
-int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, uint64_t seed,
+/* The inverse temperature of sweep k of K, computed when it is needed: a
+ * table of K betas (8 K bytes) made the documented range of run.steps
+ * (up to 10^12) fail with "out of memory" (issue 12 item 6). */
+typedef struct po_cpu_betas {
+  const po_schedule *s; /* a user schedule, or NULL: geometric hot -> cold */
+  long K;
+  double hot, cold;
+} po_cpu_betas;
+
+/* The same expressions as the table they replace, so results are
+ * bit-identical. */
+static inline double po_cpu_beta_at(const po_cpu_betas *b, long k) {
+  if (b->s) return po_schedule_value(b->s, k, b->K);
+  double t = b->K > 1 ? (double)k / (double)(b->K - 1) : 1.0;
+  return b->hot * pow(b->cold / b->hot, t);
+}
+
+/* Multispin SA (cpu_multispin.c): m->pm1 must hold.  betas->K sweeps
+ * (K = betas->K); writes the spins of R replicas (R x n, +/-1) to spins. */
+int po_cpu_multispin_sa(const po_ising *m, const po_cpu_betas *betas, long K, int R, uint64_t seed,
                         uint64_t run_id, int threads, po_progress_fn progress, void *progress_ctx,
                         int final_state, int8_t *spins, po_cpu_counts *counts);
 

@@ -338,12 +338,11 @@ static void ms_track(const msmodel *mm, const uint64_t *X, uint64_t *BX, int64_t
 }
 
 /* Working arrays of one call: the words of current and best states, best
- * energies per lane, per-word streams and the acceptance thresholds per sweep. */
+ * energies per lane and per-word streams. */
 typedef struct msbufs {
-  uint64_t *X, *BX;  /* W x n words, bit l of word (w, i) = spin i of replica 64 w + l */
-  int64_t *Ebest;    /* W x 64 */
-  msword *ws;        /* W */
-  uint64_t *t1, *t2; /* K: thresholds of exp(-2 beta) and exp(-4 beta) per sweep (ms_sweep) */
+  uint64_t *X, *BX; /* W x n words, bit l of word (w, i) = spin i of replica 64 w + l */
+  int64_t *Ebest;   /* W x 64 */
+  msword *ws;       /* W */
 } msbufs;
 
 static void msbufs_free(msbufs *b) {
@@ -351,18 +350,14 @@ static void msbufs_free(msbufs *b) {
   free(b->BX);
   free(b->Ebest);
   free(b->ws);
-  free(b->t1);
-  free(b->t2);
 }
 
-static int msbufs_alloc(msbufs *b, int W, int n, long K, int R) {
+static int msbufs_alloc(msbufs *b, int W, int n, int R) {
   b->X = malloc((size_t)W * n * sizeof *b->X);
   b->BX = malloc((size_t)W * n * sizeof *b->BX);
   b->Ebest = malloc((size_t)W * 64 * sizeof *b->Ebest);
   b->ws = calloc((size_t)W, sizeof *b->ws);
-  b->t1 = malloc((size_t)K * sizeof *b->t1);
-  b->t2 = malloc((size_t)K * sizeof *b->t2);
-  if (!b->X || !b->BX || !b->Ebest || !b->ws || !b->t1 || !b->t2) {
+  if (!b->X || !b->BX || !b->Ebest || !b->ws) {
     msbufs_free(b);
     return po_error(PO_ERR_NOMEM, "multispin: out of memory for %d replicas of %d spins", R, n);
   }
@@ -380,8 +375,9 @@ static void ms_word_start(const msmodel *mm, msbufs *b, int w, uint64_t seed, ui
 
 /* Runs the K sweeps of word w; the best state is checked every 16 sweeps and
  * on every sweep of the last quarter (unless the final state is wanted). */
-static void ms_anneal_word(const msmodel *mm, msbufs *b, int w, int R, long K, int final_state,
-                           po_progress_fn progress, void *progress_ctx, long *done) {
+static void ms_anneal_word(const msmodel *mm, msbufs *b, const po_cpu_betas *betas, int w, int R,
+                           long K, int final_state, po_progress_fn progress, void *progress_ctx,
+                           long *done) {
   const int n = mm->n, W = (R + 63) / 64;
   const long pstep = K / 32 > 0 ? K / 32 : 1; /* progress every pstep sweeps of a word */
   const long late = K - K / 4;                /* sweeps k >= late are all checked */
@@ -389,7 +385,9 @@ static void ms_anneal_word(const msmodel *mm, msbufs *b, int w, int R, long K, i
   const uint64_t valid = lanes == 64 ? ~UINT64_C(0) : (UINT64_C(1) << lanes) - 1;
   uint64_t *Xw = b->X + (size_t)w * n;
   for (long k = 0; k < K; k++) {
-    ms_sweep(mm, Xw, &b->ws[w], b->t1[k], b->t2[k], valid);
+    /* Thresholds per sweep (a pow and two exp beside n word updates). */
+    const double beta = po_cpu_beta_at(betas, k);
+    ms_sweep(mm, Xw, &b->ws[w], thr32(exp(-2.0 * beta)), thr32(exp(-4.0 * beta)), valid);
     if (!final_state && (k >= late || (k + 1) % 16 == 0 || k == K - 1))
       ms_track(mm, Xw, b->BX + (size_t)w * n, b->Ebest + (size_t)w * 64);
     if ((k + 1) % pstep == 0) {
@@ -431,7 +429,7 @@ static void ms_count(const msmodel *mm, const msbufs *b, int R, long K, int nt,
   counts->threads_used = nt < W ? nt : W;
 }
 
-int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, uint64_t seed,
+int po_cpu_multispin_sa(const po_ising *m, const po_cpu_betas *betas, long K, int R, uint64_t seed,
                         uint64_t run_id, int threads, po_progress_fn progress, void *progress_ctx,
                         int final_state, int8_t *spins, po_cpu_counts *counts) {
   if (!m->pm1) return po_error(PO_ERR_ARG, "multispin kernel needs +/-1 couplings without fields");
@@ -440,13 +438,9 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
   if (rc) return rc;
   const int n = mm.n, W = (R + 63) / 64;
   msbufs b = {0};
-  if ((rc = msbufs_alloc(&b, W, n, K, R)) != PO_OK) {
+  if ((rc = msbufs_alloc(&b, W, n, R)) != PO_OK) {
     msmodel_free(&mm);
     return rc;
-  }
-  for (long k = 0; k < K; k++) {
-    b.t1[k] = thr32(exp(-2.0 * betas[k]));
-    b.t2[k] = thr32(exp(-4.0 * betas[k]));
   }
   const uint64_t stream_run = po_hash2(run_id, ETAG);
   long done = 0;
@@ -458,7 +452,7 @@ int po_cpu_multispin_sa(const po_ising *m, const double *betas, long K, int R, u
     for (int w = 0; w < W; w++) ms_word_start(&mm, &b, w, seed, stream_run);
 #pragma omp for schedule(dynamic, 1)
     for (int w = 0; w < W; w++)
-      ms_anneal_word(&mm, &b, w, R, K, final_state, progress, progress_ctx, &done);
+      ms_anneal_word(&mm, &b, betas, w, R, K, final_state, progress, progress_ctx, &done);
   }
   if (progress) progress(progress_ctx, 1.0);
   ms_unpack(&b, n, R, final_state, spins);
