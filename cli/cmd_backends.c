@@ -46,7 +46,7 @@ static void caps_text(unsigned caps, char *buf, size_t size) {
 
 static void range_text(const po_param_spec *s, char *buf, size_t size) {
   if (s->type == PO_PARAM_INT || s->type == PO_PARAM_DOUBLE)
-    snprintf(buf, size, "[%g, %g]", s->min, s->max);
+    po_param_range_text(s, buf, size);
   else if (s->choices)
     snprintf(buf, size, "%s", s->choices);
   else if (s->type == PO_PARAM_BOOL)

@@ -329,8 +329,10 @@ static void describe_key(char *buf, size_t size, const po_cli_spec *spec, const 
   } while (0)
   if (ps->def) ADD(" default %s", ps->def);
   if ((ps->type == PO_PARAM_INT || ps->type == PO_PARAM_DOUBLE) && ps->min < ps->max &&
-      fabs(ps->min) < 1e300 && fabs(ps->max) < 1e300)
-    ADD("%s range [%.16g, %.16g]", ps->def ? "," : "", ps->min, ps->max);
+      fabs(ps->min) < 1e300 && fabs(ps->max) < 1e300) {
+    char range[96];
+    ADD("%s range %s", ps->def ? "," : "", po_param_range_text(ps, range, sizeof range));
+  }
   if (ps->choices) ADD("%s one of %s", (ps->def || n) ? "," : "", ps->choices);
   if (ps->unit && strcmp(ps->unit, "1") && ps->type != PO_PARAM_STRING)
     ADD("%s unit %s", n ? "," : "", ps->unit);

@@ -330,11 +330,17 @@ static limit_text exact(double v) {
   return t;
 }
 
+const char *po_param_range_text(const po_param_spec *s, char *buf, size_t size) {
+  snprintf(buf, size, "[%s, %s]", exact(s->min).s, exact(s->max).s);
+  return buf;
+}
+
 static int range_error(const po_param_section *sec, const po_param_spec *s, const char *text) {
   /* "1" marks a dimensionless quantity in the spec tables; not worth printing. */
   int show_unit = s->unit && *s->unit && strcmp(s->unit, "1");
-  return po_error(PO_ERR_ARG, "%s.%s = %s is outside the accepted range [%s, %s]%s%s", sec->name,
-                  s->key, text, exact(s->min).s, exact(s->max).s, show_unit ? " " : "",
+  char range[96];
+  return po_error(PO_ERR_ARG, "%s.%s = %s is outside the accepted range %s%s%s", sec->name, s->key,
+                  text, po_param_range_text(s, range, sizeof range), show_unit ? " " : "",
                   show_unit ? s->unit : "");
 }
 

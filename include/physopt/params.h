@@ -79,6 +79,11 @@ int po_params_string(const po_params *p, const po_param_section *sec, const char
                      const char **out);
 int po_params_bool(const po_params *p, const po_param_section *sec, const char *key, int *out);
 
+/* "[min, max]" of an INT/DOUBLE spec with each limit written exactly (the
+ * shortest %.Ng that reads back as the same double): the one form used by
+ * range errors, --help and `physopt backends`.  Returns buf. */
+const char *po_param_range_text(const po_param_spec *s, char *buf, size_t size);
+
 /* Every key present must belong to one of the given sections; unknown
  * sections and keys are errors that list what is valid. */
 int po_params_check(const po_params *p, const po_param_section *const *secs, size_t n_secs);
