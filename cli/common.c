@@ -721,15 +721,6 @@ void po_cli_reading(const char *path) {
 }
 
 #ifndef PO_SANITIZE
-static void write_all(const char *s) {
-  size_t n = strlen(s);
-  while (n > 0) {
-    ssize_t w = write(2, s, n);
-    if (w <= 0) return;
-    s += w;
-    n -= (size_t)w;
-  }
-}
 
 /* Only async-signal-safe calls: write, _exit, signal, raise. */
 static void on_fault(int sig) {
@@ -738,11 +729,11 @@ static void on_fault(int sig) {
     raise(sig);
     return;
   }
-  write_all("physopt: error: ");
-  write_all(reading_path);
-  write_all(": the HDF5 library faulted while reading this file (or a part file it links "
-            "to); it is corrupted (a damaged variable-length string heap?); nothing was "
-            "written\n");
+  write_stderr("physopt: error: ");
+  write_stderr(reading_path);
+  write_stderr(": the HDF5 library faulted while reading this file (or a part file it links "
+               "to); it is corrupted (a damaged variable-length string heap?); nothing was "
+               "written\n");
   _exit(3);
 }
 
