@@ -43,9 +43,11 @@ static void usage(FILE *f) {
  * half-destroyed file's memory, and its shutdown, which would free it,
  * crashes on it, so physopt skips that shutdown (io/h5.h).  What stays
  * allocated then is HDF5's own; every other HDF5 allocation is freed by the
- * shutdown of a normal exit, so this suppression hides nothing of ours. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void) {
+ * shutdown of a normal exit, so this suppression hides nothing of ours.
+ * Default visibility: the build hides symbols (-fvisibility=hidden), and
+ * LeakSanitizer finds this hook only when it is exported. */
+__attribute__((visibility("default"))) const char *__lsan_default_suppressions(void);
+__attribute__((visibility("default"))) const char *__lsan_default_suppressions(void) {
   return "leak:libhdf5_serial.so\n";
 }
 #endif
