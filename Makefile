@@ -46,7 +46,7 @@ endif
 VERSION  := 0.1.0
 SOVERSION:= 0
 SONAME   := libphysopt.so.$(SOVERSION)
-PKGS     := fftw3 gsl hdf5-serial openblas inih zlib
+PKGS     := fftw3 gsl hdf5-serial openblas zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # GSL's .pc names its own reference CBLAS; OpenBLAS provides CBLAS for us.
 PKG_LIBS := $(filter-out -lgslcblas,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
@@ -187,7 +187,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_input.h $(BUILD)/libphysopt.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libphysopt.a $(LDLIBS)
 
 DEB_PKGS := build-essential pkg-config libfftw3-dev libgsl-dev libhdf5-dev libopenblas-dev \
-            libsundials-dev libinih-dev libcmocka-dev libopenmpi-dev openmpi-bin gnuplot-nox \
+            libsundials-dev libcmocka-dev libopenmpi-dev openmpi-bin gnuplot-nox \
             dataset-fashion-mnist python3-h5py python3-numpy hdf5-tools zlib1g-dev
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \

@@ -1,4 +1,4 @@
-/* Run parameters: INI files (libinih) plus command-line overrides.
+/* Run parameters: INI files (core/params.c's reader) plus command-line overrides.
  *
  * A po_params holds "section.key" -> text.  Every module that reads
  * parameters publishes a table of po_param_spec (key, type, default, range,
