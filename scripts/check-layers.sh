@@ -2,6 +2,8 @@
 # Fails when a folder uses a symbol defined in a folder above it.
 #
 # Usage: scripts/check-layers.sh BUILD_DIR OBJECT...   (make check-layers)
+#        scripts/check-layers.sh   (the objects in build/ of every tracked
+#        source of the layers; run `make` first)
 #
 # The layers, lowest first (docs/design-notes.md); a folder may use only
 # folders listed before it:
@@ -17,6 +19,16 @@
 set -eu
 LAYERS="core solvers problems physics backends algorithms io cli"
 
+if [ $# -eq 0 ]; then
+  set -- build
+  for src in $(git ls-files $LAYERS | grep '\.c$'); do
+    [ -f "build/${src%.c}.o" ] || {
+      echo "check-layers: build/${src%.c}.o is missing (run make first)" >&2
+      exit 1
+    }
+    set -- "$@" "build/${src%.c}.o"
+  done
+fi
 build=$1
 shift
 tab=$(mktemp)
