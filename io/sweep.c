@@ -16,7 +16,7 @@
  * run seed is derived from the id, so run.seed (the sweep seed when
  * [sweep] seed is unset) stays out too. */
 static const char *const id_excluded[] = {"run.seed",    "run.threads", "run.progress", "run.quiet",
-                                          "run.verbose", "run.out",     "run.json"};
+                                          "run.verbose", "run.out",     "run.force",    "run.json"};
 
 typedef struct entry {
   char *section, *key, *name; /* name = "section.key" */

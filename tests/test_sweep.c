@@ -147,6 +147,17 @@ static void test_ids(void **state) {
   assert_true(po_sweep_run_id(t, 0) != po_sweep_run_id(t, 6));
   po_sweep_destroy(s);
   po_sweep_destroy(t);
+  /* Output and verbosity options cannot change results, so they stay out
+   * of the id (and the seed): `--force` once gave different runs. */
+  const char *plain[] = {"x.a=1, 2", NULL};
+  const char *loud[] = {"x.a=1, 2",      "run.out=o.h5",   "run.force=true", "run.quiet=true",
+                        "run.json=true", "run.progress=0", "run.verbose=1",  NULL};
+  s = expand(plain);
+  t = expand(loud);
+  for (size_t r = 0; r < po_sweep_size(s); r++)
+    assert_true(po_sweep_run_id(s, r) == po_sweep_run_id(t, r));
+  po_sweep_destroy(s);
+  po_sweep_destroy(t);
   /* A value that differs changes the id. */
   const char *c1[] = {"x.a=1", "x.b=2", NULL}, *c2[] = {"x.a=1", "x.b=3", NULL};
   s = expand(c1);
