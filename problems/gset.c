@@ -104,20 +104,24 @@ typedef struct {
   long n, cap;
 } edge_buf;
 
+int po__edges_reserve(int32_t **i, int32_t **j, double **w, long **line, long *cap, long n) {
+  if (n < *cap) return 0;
+  long c = *cap ? 2 * *cap : 256;
+  int32_t *a = realloc(*i, (size_t)c * sizeof *a);
+  if (a) *i = a;
+  int32_t *b = realloc(*j, (size_t)c * sizeof *b);
+  if (b) *j = b;
+  double *d = realloc(*w, (size_t)c * sizeof *d);
+  if (d) *w = d;
+  long *l = realloc(*line, (size_t)c * sizeof *l);
+  if (l) *line = l;
+  if (!a || !b || !d || !l) return -1;
+  *cap = c;
+  return 0;
+}
+
 static int edge_push(edge_buf *b, int32_t i, int32_t j, double w, long line) {
-  if (b->n == b->cap) {
-    long cap = b->cap ? 2 * b->cap : 1024;
-    int32_t *ei = realloc(b->ei, (size_t)cap * sizeof *ei);
-    if (ei) b->ei = ei;
-    int32_t *ej = realloc(b->ej, (size_t)cap * sizeof *ej);
-    if (ej) b->ej = ej;
-    double *w2 = realloc(b->w, (size_t)cap * sizeof *w2);
-    if (w2) b->w = w2;
-    long *l2 = realloc(b->line, (size_t)cap * sizeof *l2);
-    if (l2) b->line = l2;
-    if (!ei || !ej || !w2 || !l2) return -1;
-    b->cap = cap;
-  }
+  if (po__edges_reserve(&b->ei, &b->ej, &b->w, &b->line, &b->cap, b->n)) return -1;
   b->ei[b->n] = i;
   b->ej[b->n] = j;
   b->w[b->n] = w;

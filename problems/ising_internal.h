@@ -2,6 +2,7 @@
 #ifndef PHYSOPT_PROBLEMS_ISING_INTERNAL_H
 #define PHYSOPT_PROBLEMS_ISING_INTERNAL_H
 
+#include <stdint.h>
 #include "physopt/problem.h"
 
 /* Largest spin count any constructor accepts (CSR row_ptr is n + 1 int64). */
@@ -30,6 +31,11 @@ int po__ising_build(int n, long m, const int32_t *ei, const int32_t *ej, const d
 
 /* Copies source, offset and the known ground state/energy from src to dst. */
 int po__ising_copy_meta(po_ising *dst, const po_ising *src);
+
+/* Makes room for entry n in the parallel arrays (i, j, w, line) of an edge
+ * list that the text readers grow while parsing (capacity doubles, from
+ * 256); 0, or -1 when out of memory, the arrays staying valid for free(). */
+int po__edges_reserve(int32_t **i, int32_t **j, double **w, long **line, long *cap, long n);
 
 /* Text-file helpers (problems/gset.c).  po__parse_ll: strict decimal
  * integer, 0 or -1 (not an integer) or -2 (overflow); po__parse_real: a finite

@@ -34,19 +34,8 @@ typedef struct mtx_reader {
 } mtx_reader;
 
 static int push(mtx_reader *r, int32_t i, int32_t j, double w, long ln) {
-  if (r->m == r->cap) {
-    long cap = r->cap ? 2 * r->cap : 256;
-    int32_t *a = realloc(r->ei, (size_t)cap * sizeof *a);
-    if (a) r->ei = a;
-    int32_t *b = realloc(r->ej, (size_t)cap * sizeof *b);
-    if (b) r->ej = b;
-    double *c = realloc(r->w, (size_t)cap * sizeof *c);
-    if (c) r->w = c;
-    long *d = realloc(r->line, (size_t)cap * sizeof *d);
-    if (d) r->line = d;
-    if (!a || !b || !c || !d) return po_error(PO_ERR_NOMEM, "%s:%ld: out of memory", r->path, ln);
-    r->cap = cap;
-  }
+  if (po__edges_reserve(&r->ei, &r->ej, &r->w, &r->line, &r->cap, r->m))
+    return po_error(PO_ERR_NOMEM, "%s:%ld: out of memory", r->path, ln);
   r->ei[r->m] = i;
   r->ej[r->m] = j;
   r->w[r->m] = w;

@@ -35,20 +35,8 @@ typedef struct qubo_reader {
 } qubo_reader;
 
 static int push_term(qubo_reader *r, int32_t i, int32_t j, double q, long ln) {
-  if (r->t.m == r->cap) {
-    long cap = r->cap ? 2 * r->cap : 256;
-    int32_t *a = realloc(r->t.i, (size_t)cap * sizeof *a);
-    if (a) r->t.i = a;
-    int32_t *b = realloc(r->t.j, (size_t)cap * sizeof *b);
-    if (b) r->t.j = b;
-    double *c = realloc(r->t.q, (size_t)cap * sizeof *c);
-    if (c) r->t.q = c;
-    long *d = realloc(r->line, (size_t)cap * sizeof *d);
-    if (d) r->line = d;
-    if (!a || !b || !c || !d)
-      return po_error(PO_ERR_NOMEM, "%s:%ld: out of memory after %ld entries", r->path, ln, r->t.m);
-    r->cap = cap;
-  }
+  if (po__edges_reserve(&r->t.i, &r->t.j, &r->t.q, &r->line, &r->cap, r->t.m))
+    return po_error(PO_ERR_NOMEM, "%s:%ld: out of memory after %ld entries", r->path, ln, r->t.m);
   r->t.i[r->t.m] = i < j ? i : j;
   r->t.j[r->t.m] = i < j ? j : i;
   r->t.q[r->t.m] = q;
