@@ -1,17 +1,27 @@
-/* One anneal run, configured from po_params (cli/run_config.h). */
-#include "cli/run_config.h"
+/* One anneal run, configured from po_params (physopt/run.h). */
+#include "physopt/run.h"
+#include "physopt/error.h"
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <string.h>
-#include "cli/common.h"
+#include <time.h>
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Monotonic seconds (the wall time of the anneal call). */
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* Replicas: 128 = two 64-bit words of the cpu multi-spin kernel, one per
  * core on 2 cores; with the cpu's 5000 sweeps they reach the best-known cut
  * of G22 in about 5-10 s (docs/cpu-backend.md). */
 static const po_param_spec run_specs[] = {
-    PO_CLI_COMMON_RUN_SPECS,
-    PO_CLI_TASK_SPEC,
+    PO_RUN_COMMON_SPECS,
+    PO_RUN_TASK_SPEC,
     {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend name (physopt backends)"},
     {"algorithm", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
      "annealing algorithm of the backend (physopt backends); default: the backend's first"},
@@ -33,7 +43,7 @@ static const po_param_spec run_specs[] = {
     {"trajectory_replica", PO_PARAM_INT, "0", 0, 16777215, NULL, "1",
      "solve: replica whose trajectory is recorded"},
 };
-const po_param_section po_run_section = {"run", run_specs, PO_CLI_N(run_specs)};
+const po_param_section po_run_section = {"run", run_specs, N_OF(run_specs)};
 
 /* problem.format's choices and help, from the one list of formats. */
 #define PO_RUN_FORMAT_CHOICE(name, ext, reader, binary, summary) "|" #name
@@ -50,7 +60,7 @@ static const po_param_spec problem_specs[] = {
     {"storage", PO_PARAM_STRING, "auto", 0, 0, "auto|dense|csr", "",
      "coupling storage; auto = CSR below 25% density"},
 };
-const po_param_section po_run_problem_section = {"problem", problem_specs, PO_CLI_N(problem_specs)};
+const po_param_section po_run_problem_section = {"problem", problem_specs, N_OF(problem_specs)};
 
 static const po_param_spec schedule_specs[] = {
     {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
@@ -63,8 +73,7 @@ static const po_param_spec schedule_specs[] = {
     {"steepness", PO_PARAM_DOUBLE, "3", 1e-9, 1e6, NULL, "1", "tanh only"},
     {"file", PO_PARAM_STRING, NULL, 0, 0, NULL, "", "table only: lines 't value', t in [0, 1]"},
 };
-const po_param_section po_run_schedule_section = {"schedule", schedule_specs,
-                                                  PO_CLI_N(schedule_specs)};
+const po_param_section po_run_schedule_section = {"schedule", schedule_specs, N_OF(schedule_specs)};
 
 int po_run_find_backend(const po_params *p, const po_backend_ops **ops) {
   const char *name;
@@ -95,7 +104,7 @@ int po_run_config_read(const po_params *p, const po_backend_ops *ops, po_run_con
   if ((rc = po_backend_info_get(ops->name, &c->info)) ||
       (rc = po_backend_algorithm(&c->info, po_params_get(p, "run", "algorithm"), &alg)) ||
       (rc = po_params_int(p, &po_run_section, "replicas", &c->replicas)) ||
-      (rc = po_cli_param_u64(p, &po_run_section, "run_id", &c->run_id)))
+      (rc = po_params_u64(p, &po_run_section, "run_id", &c->run_id)))
     return rc;
   c->annealer = c->info.serves[PO_OP_ANNEAL];
   snprintf(c->algorithm, sizeof c->algorithm, "%s", alg->name);
@@ -151,7 +160,7 @@ int po_run_make_schedule(const po_params *p, po_schedule *s, char *desc, size_t 
   const char *sp = po_params_get(p, "schedule", "spec");
   static const char *const parts[] = {"kind", "start", "end", "steepness", "file"};
   if (sp) {
-    for (size_t i = 0; i < PO_CLI_N(parts); i++)
+    for (size_t i = 0; i < N_OF(parts); i++)
       if (po_params_get(p, "schedule", parts[i]))
         return po_error(PO_ERR_ARG,
                         "schedule.spec = '%s' and schedule.%s are both set; use one form", sp,
@@ -208,9 +217,9 @@ int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
   ao.steps = c->steps;
   ao.run_id = c->run_id;
   ao.threads = r->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-  double t0 = po_cli_now();
+  double t0 = now_s();
   rc = po_backend_ising_anneal(r->backend, m, s, &ao, &r->samples);
-  double wall = po_cli_now() - t0;
+  double wall = now_s() - t0;
   if (rc) return rc;
   r->ledger = po_backend_ledger(r->backend);
   po_run_fill_ledger_times(r->ledger, wall);
