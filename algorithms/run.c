@@ -4,6 +4,7 @@
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -221,6 +222,9 @@ int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
   rc = po_backend_ising_anneal(r->backend, m, s, &ao, &r->samples);
   double wall = now_s() - t0;
   if (rc) return rc;
+  if (po_stop_requested()) /* the samples are incomplete (po_request_stop) */
+    return po_error(PO_ERR_INTERRUPTED, "interrupted: the anneal was stopped by a stop request "
+                                        "(Ctrl-C); nothing was returned");
   r->ledger = po_backend_ledger(r->backend);
   po_run_fill_ledger_times(r->ledger, wall);
   return po_metrics_compute(&r->samples, m, c->has_target, c->target, r->ledger->run_s,
@@ -231,4 +235,94 @@ void po_run_result_free(po_run_result *r) {
   po_samples_free(&r->samples);
   po_backend_close(r->backend);
   memset(r, 0, sizeof *r);
+}
+
+struct po_solve {
+  po_run_config cfg;
+  po_run_result res;
+  po_ising *opened; /* the model read from problem.spec, else NULL */
+  const po_ising *model;
+  uint64_t seed;
+  char schedule[256];
+};
+
+/* The sections physopt solve accepts with this backend (cli/cmd_solve.c). */
+static size_t solve_sections(const po_backend_info *info, const po_param_section **secs,
+                             size_t cap) {
+  secs[0] = &po_run_section;
+  secs[1] = &po_run_problem_section;
+  secs[2] = &po_run_schedule_section;
+  return po_run_sections(info, secs, 3, cap);
+}
+
+static int solve_steps(const po_params *p, po_solve *s) {
+  const po_backend_ops *ops;
+  po_backend_info info;
+  int rc;
+  if ((rc = po_run_find_backend(p, &ops)) || (rc = po_backend_info_get(ops->name, &info)))
+    return rc;
+  const po_param_section *secs[3 + PO_BACKEND_MAX_SECTIONS];
+  long threads;
+  po_schedule sched = {0};
+  if ((rc = po_params_check(p, secs, solve_sections(&info, secs, N_OF(secs)))) ||
+      (rc = po_params_u64(p, &po_run_section, "seed", &s->seed)) ||
+      (rc = po_params_int(p, &po_run_section, "threads", &threads)) ||
+      (rc = po_run_config_read(p, ops, &s->cfg)))
+    return rc;
+  if (!s->model) {
+    const char *spec = po_params_get(p, "problem", "spec");
+    if (!spec || !*spec) return po_error(PO_ERR_ARG, "no problem: give a model or problem.spec");
+    if ((rc = po_problem_open(spec, &s->cfg.load, &s->opened))) return rc;
+    s->model = s->opened;
+  }
+  if ((rc = po_run_resolve_target(&s->cfg, s->model)) ||
+      (rc = po_run_make_schedule(p, &sched, s->schedule, sizeof s->schedule)))
+    return rc;
+  po_anneal_opts ao = {.seed = s->seed, .threads = (int)threads};
+  rc = po_run_anneal(&s->cfg, p, s->model, &sched, &ao, &s->res);
+  po_schedule_free(&sched);
+  return rc;
+}
+
+int po_solve_run(const po_params *p, const po_ising *model, po_solve **out) {
+  *out = calloc(1, sizeof **out);
+  if (!*out) return po_error(PO_ERR_NOMEM, "out of memory");
+  (*out)->model = model;
+  return solve_steps(p, *out);
+}
+
+void po_solve_free(po_solve *s) {
+  if (!s) return;
+  po_run_result_free(&s->res);
+  if (s->opened) po_ising_destroy(s->opened);
+  free(s);
+}
+
+const po_samples *po_solve_samples(const po_solve *s) {
+  return &s->res.samples;
+}
+const po_metrics *po_solve_metrics(const po_solve *s) {
+  return &s->res.metrics;
+}
+const po_ledger *po_solve_ledger(const po_solve *s) {
+  return s->res.ledger;
+}
+const po_ising *po_solve_model(const po_solve *s) {
+  return s->model;
+}
+
+const char *po_solve_text(const po_solve *s, const char *what) {
+  if (!strcmp(what, "algorithm")) return s->cfg.algorithm;
+  if (!strcmp(what, "schedule")) return s->schedule;
+  if (!strcmp(what, "target")) return s->cfg.target_note;
+  if (!strcmp(what, "backend")) return s->cfg.backend ? s->cfg.backend->name : "";
+  return NULL;
+}
+
+double po_solve_number(const po_solve *s, const char *what) {
+  if (!strcmp(what, "steps")) return (double)s->cfg.steps;
+  if (!strcmp(what, "replicas")) return (double)s->cfg.replicas;
+  if (!strcmp(what, "threads")) return s->res.threads;
+  if (!strcmp(what, "seed")) return (double)s->seed;
+  return NAN;
 }

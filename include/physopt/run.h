@@ -134,6 +134,27 @@ int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
                   const po_schedule *s, const po_anneal_opts *o, po_run_result *r);
 void po_run_result_free(po_run_result *r);
 
+/* One whole solve as `physopt solve` runs it, for bindings (the Python
+ * package, docs/python.md): the same steps in the same order, so that the
+ * same parameters give the same numbers.  p holds the configuration
+ * (run.seed, run.threads, [run], [problem], [schedule], the backend's
+ * sections; unknown keys are errors naming the valid ones).  model: the
+ * problem to solve, or NULL to open problem.spec (there is no
+ * demonstration default here: NULL without problem.spec is an error).
+ * *out is freed with po_solve_free, also after an error; the accessors
+ * below read it.  No progress output; po_request_stop() interrupts it. */
+typedef struct po_solve po_solve;
+int po_solve_run(const po_params *p, const po_ising *model, po_solve **out);
+void po_solve_free(po_solve *s);
+const po_samples *po_solve_samples(const po_solve *s);
+const po_metrics *po_solve_metrics(const po_solve *s);
+const po_ledger *po_solve_ledger(const po_solve *s);
+const po_ising *po_solve_model(const po_solve *s);
+/* Resolved algorithm, schedule (one-string form), target note. */
+const char *po_solve_text(const po_solve *s, const char *what);
+/* Resolved steps, replicas, threads, seed (as a double: exact below 2^53). */
+double po_solve_number(const po_solve *s, const char *what);
+
 #pragma GCC visibility pop
 #ifdef __cplusplus
 }
