@@ -165,8 +165,8 @@ check-install:
 check-layers: $(LIB_OBJS) $(CLI_OBJS)
 	@sh scripts/check-layers.sh $(BUILD) $(LIB_OBJS) $(CLI_OBJS)
 
-bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
-	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS)
+bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt) $(BUILD)/libphysopt.so
+	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS) bench/bench_python.py
 
 # `make fuzz`: libFuzzer targets tests/fuzz/fuzz_NAME.c (clang, ASan +
 # UBSan, objects in build-fuzz/), each run FUZZ_RUNS inputs from its seed
