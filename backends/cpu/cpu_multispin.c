@@ -396,8 +396,8 @@ static void ms_anneal_word(const msmodel *mm, msbufs *b, const po_cpu_betas *bet
       d = *done += pstep;
       if (progress && omp_get_thread_num() == 0)
         progress(progress_ctx, (double)d / ((double)K * W));
-      if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
     }
+    if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
   }
 }
 

@@ -39,20 +39,31 @@ def _call_released(fn, *args):
     KeyboardInterrupt.  The message is read in the worker, where the library
     recorded it (po_last_error is per thread)."""
     out = {}
+    done = threading.Event()
 
     def work():
-        rc = fn(*args)
-        out["rc"], out["msg"] = rc, (lib.po_last_error().decode() if rc else "")
+        try:
+            rc = fn(*args)
+            out["rc"], out["msg"] = rc, (lib.po_last_error().decode() if rc else "")
+        finally:
+            done.set()
 
     lib.po_clear_stop()
-    t = threading.Thread(target=work, name="physopt", daemon=True)
-    t.start()
+    threading.Thread(target=work, name="physopt", daemon=True).start()
+    # An Event, not Thread.join: a join interrupted by KeyboardInterrupt can
+    # leave the thread marked finished while it still runs (CPython), and the
+    # caller would then free what the library is using.
     try:
-        while t.is_alive():
-            t.join(0.05)
+        while not done.wait(0.05):
+            pass
     except KeyboardInterrupt:
         lib.po_request_stop()
-        t.join()
+        while True:
+            try:
+                done.wait()
+                break
+            except KeyboardInterrupt:  # a second Ctrl-C: already stopping
+                continue
         lib.po_clear_stop()
         raise
     return out["rc"], out["msg"]

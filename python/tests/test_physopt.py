@@ -194,3 +194,25 @@ def test_result_to_dict_is_json_serialisable():
     d = r.to_dict()
     json.dumps(d, allow_nan=True)
     assert d["best_energy"] == r.best_energy and len(d["spins"]) == 4
+
+
+@pytest.mark.parametrize("spec,backend", [("sk:64:1", "cpu"), ("sk:64:1:pm", "cpu"),
+                                          ("sk:64:1", "cim")])
+def test_a_pending_stop_request_ends_the_anneal_loops(spec, backend):
+    # The flag set before the call: each anneal loop (cpu general and
+    # multispin kernels, cim) must stop at its first poll instead of running
+    # 10^8 steps, and the run must fail with PO_ERR_INTERRUPTED.
+    from physopt import _core, _lib
+    p = _core._Params()
+    for k, v in (("problem.spec", spec), ("run.backend", backend), ("run.replicas", 4),
+                 ("run.steps", 10**8)):
+        p.set(k, v)
+    s = _core.c_void_p()
+    _lib.lib.po_request_stop()
+    try:
+        rc = _lib.lib.po_solve_run(p.p, None, _core.byref(s))
+        msg = _lib.lib.po_last_error().decode()
+    finally:
+        _lib.lib.po_clear_stop()
+        _lib.lib.po_solve_free(s)
+    assert rc == _lib.PO_ERR_INTERRUPTED and "interrupted" in msg
