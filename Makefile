@@ -71,6 +71,10 @@ LIB_DIRS  := core solvers problems physics backends backends/* algorithms io
 LIB_SRCS  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRCS  := $(sort $(wildcard cli/*.c))
 TEST_SRCS := $(sort $(wildcard tests/test_$(T)*.c))
+# The Python package's tests (pytest from Debian, python/tests) run as one
+# entry of make test; T=python runs only them, another T skips them.
+PYTHON    ?= /usr/bin/python3
+PY_TESTS  := $(if $(filter-out python%,$(T)),,tests/python.sh)
 TEST_UTIL := $(sort $(wildcard tests/util/*.c))
 BENCH_SRCS:= $(sort $(wildcard bench/bench_*.c))
 
@@ -144,8 +148,8 @@ demo: ensure-deps
 
 # Every test binary runs from the repository root (fixtures are found at
 # tests/... and ../shared/data); the summary line counts binaries.
-check: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt) check-layers check-exports
-	@BUILD=$(BUILD) sh tests/run-all.sh $(TEST_BINS)
+check: $(TEST_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt) $(BUILD)/libphysopt.so check-layers check-exports
+	@BUILD=$(BUILD) SANITIZE=$(SANITIZE) PYTHON=$(PYTHON) sh tests/run-all.sh $(TEST_BINS) $(PY_TESTS)
 
 # Exported symbols of libphysopt.so = what include/physopt/*.h declares.
 check-exports: $(BUILD)/libphysopt.so
@@ -161,8 +165,8 @@ check-install:
 check-layers: $(LIB_OBJS) $(CLI_OBJS)
 	@sh scripts/check-layers.sh $(BUILD) $(LIB_OBJS) $(CLI_OBJS)
 
-bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
-	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS)
+bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt) $(BUILD)/libphysopt.so
+	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS) bench/bench_python.py
 
 # `make fuzz`: libFuzzer targets tests/fuzz/fuzz_NAME.c (clang, ASan +
 # UBSan, objects in build-fuzz/), each run FUZZ_RUNS inputs from its seed
@@ -188,7 +192,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_input.h $(BUILD)/libphysopt.a
 
 DEB_PKGS := build-essential pkg-config libfftw3-dev libgsl-dev libhdf5-dev libopenblas-dev \
             libsundials-dev libcmocka-dev libopenmpi-dev openmpi-bin gnuplot-nox \
-            dataset-fashion-mnist python3-h5py python3-numpy hdf5-tools zlib1g-dev
+            dataset-fashion-mnist python3-h5py python3-numpy hdf5-tools zlib1g-dev \
+            python3-pytest python3-scipy python3-matplotlib
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 	  grep -q 'install ok installed' || echo $$p; done); \
@@ -200,7 +205,8 @@ deps:
 	else echo "all Debian dependencies present"; fi
 
 ensure-deps:
-	@pkg-config --exists $(PKGS) cmocka 2>/dev/null && [ -e /usr/include/cvode/cvode.h ] || \
+	@pkg-config --exists $(PKGS) cmocka 2>/dev/null && [ -e /usr/include/cvode/cvode.h ] && \
+	  $(PYTHON) -c 'import numpy, pytest' 2>/dev/null || \
 	  $(MAKE) --no-print-directory deps
 
 # make install: a portable build unless NATIVE=1 is given on the command
@@ -212,6 +218,13 @@ install:
 	  BUILD=$(if $(filter 1,$(INSTALL_NATIVE)),build-install-native,build-install) install-built
 
 LIBDIR   := $(PREFIX)/lib
+# The Python package goes where Debian's python3 looks for PREFIX:
+# /usr/lib/python3/dist-packages for /usr, PREFIX/lib/python3.X/dist-packages
+# otherwise (/usr/local/lib/python3.11/dist-packages is on its sys.path);
+# _libpath.py tells it where the installed libphysopt.so is.
+PYDIR    ?= $(shell $(PYTHON) -c 'import sys; p = "$(PREFIX)"; \
+  print(p + "/lib/python3/dist-packages" if p == "/usr" else \
+        "%s/lib/python%d.%d/dist-packages" % (p, sys.version_info[0], sys.version_info[1]))')
 install-built: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PREFIX)/include/physopt \
 	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/share/physopt
@@ -225,6 +238,10 @@ install-built: all
 	cp -r configs $(DESTDIR)$(PREFIX)/share/physopt/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	  physopt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/physopt.pc
+	install -d $(DESTDIR)$(PYDIR)/physopt
+	install -m 644 python/physopt/*.py $(DESTDIR)$(PYDIR)/physopt/
+	echo 'LIBPHYSOPT = "$(LIBDIR)/$(SONAME)"  # written by make install' \
+	  > $(DESTDIR)$(PYDIR)/physopt/_libpath.py
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -2,7 +2,7 @@
  * summary (table or JSON), optionally write the run to HDF5.
  *
  * Every option is a config key ([run], [problem], [schedule] of
- * cli/run_config.c, shared with physopt sweep, plus
+ * algorithms/run.c (physopt/run.h), shared with physopt sweep, plus
  * the backend's [NAME] and [energy.NAME] sections); --config files load
  * first, --set and flags override them in command-line order.  With no
  * arguments the command runs the demonstration: G22 from the shared data

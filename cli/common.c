@@ -210,20 +210,7 @@ static int parse_args(po_cli *cli, const po_cli_spec *spec, int argc, char **arg
 
 int po_cli_param_u64(const po_params *p, const po_param_section *sec, const char *key,
                      uint64_t *out) {
-  const char *text = po_params_get(p, sec->name, key);
-  if (text && *text && !strchr(text, '-')) {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 0);
-    if (end != text && !*end && !errno) {
-      *out = v;
-      return PO_OK;
-    }
-  }
-  long v; /* the default, and the errors naming the accepted range */
-  int rc = po_params_int(p, sec, key, &v);
-  if (!rc) *out = (uint64_t)v;
-  return rc;
+  return po_params_u64(p, sec, key, out);
 }
 
 /* A result is never replaced by accident: the config stored in a results

@@ -47,46 +47,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "physopt/physopt.h"
+#include "physopt/run.h"
 
 #define PO_CLI_N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Returned by po_cli_parse after printing --help: the command returns 0. */
 #define PO_CLI_HELP (-1)
 
-/* The run-section specs of the common options; put them first in each
- * command's [run] table. */
-#define PO_CLI_COMMON_RUN_SPECS                                                                    \
-  {"seed",                                                                                         \
-   PO_PARAM_INT,                                                                                   \
-   "1",                                                                                            \
-   0,                                                                                              \
-   1.8446744073709552e19,                                                                          \
-   NULL,                                                                                           \
-   "1",                                                                                            \
-   "master seed; streams derive from (seed, run, replica)"},                                       \
-      {"threads", PO_PARAM_INT, "0", 0, 4096, NULL, "1", "OpenMP threads (0 = OMP default)"},      \
-      {"out", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "HDF5 results file (none if unset)"},     \
-      {"force",                                                                                    \
-       PO_PARAM_BOOL,                                                                              \
-       "false",                                                                                    \
-       0,                                                                                          \
-       0,                                                                                          \
-       NULL,                                                                                       \
-       "1",                                                                                        \
-       "replace an existing run.out (sweep: no effect, its master is rebuilt from OUT.d/)"},       \
-      {"json", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "print a JSON summary on stdout"}, {       \
-    "quiet", PO_PARAM_BOOL, "false", 0, 0, NULL, "1", "no progress output on stderr"               \
-  }
-
-/* run.task: what a configuration runs; physopt sweep dispatches on it, the
- * single-run commands check it with po_cli_check_task. */
-#define PO_CLI_TASK_SPEC                                                                           \
-  {                                                                                                \
-    "task", PO_PARAM_STRING, NULL, 0, 0, "anneal|eval|train|recall", "",                           \
-        "what the run does: anneal (physopt solve), eval, train, recall; physopt sweep runs the "  \
-        "named "                                                                                   \
-        "command's configuration (default anneal)"                                                 \
-  }
+/* The run-section specs of the common options (physopt/run.h); put them
+ * first in each command's [run] table.  run.task: what a configuration
+ * runs; physopt sweep dispatches on it, the single-run commands check it
+ * with po_cli_check_task. */
+#define PO_CLI_COMMON_RUN_SPECS PO_RUN_COMMON_SPECS
+#define PO_CLI_TASK_SPEC        PO_RUN_TASK_SPEC
 
 /* An error unless run.task is unset or names `task` (the command's own). */
 int po_cli_check_task(const po_params *p, const char *task, const char *command);

@@ -1,5 +1,6 @@
 /* Per-thread error message behind po_last_error(). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -89,6 +90,8 @@ const char *po_strerror(int code) {
   switch (code) {
   case PO_OK:
     return "success";
+  case PO_ERR_INTERRUPTED:
+    return "interrupted";
   case PO_ERR_ARG:
     return "invalid argument";
   case PO_ERR_IO:
@@ -106,4 +109,18 @@ const char *po_strerror(int code) {
   default:
     return "unknown error";
   }
+}
+
+/* The stop request: one flag for the process (a Ctrl-C in a binding stops
+ * whatever call is running). */
+static atomic_int stop_flag;
+
+void po_request_stop(void) {
+  atomic_store(&stop_flag, 1);
+}
+void po_clear_stop(void) {
+  atomic_store(&stop_flag, 0);
+}
+int po_stop_requested(void) {
+  return atomic_load_explicit(&stop_flag, memory_order_relaxed);
 }

@@ -34,7 +34,9 @@ sort -u "$work/decl.fn" "$work/decl.var2" >"$work/declared"
 # .gomp_critical_user_NAME is the lock of `#pragma omp critical (NAME)`:
 # GCC makes it a global common symbol so that every object using the same
 # name shares one lock; it is part of the OpenMP ABI, not of our API.
-nm -D --defined-only "$lib" | awk '{ print $NF }' | grep -v '^\.gomp_critical_user_' |
+# __odr_asan.NAME: AddressSanitizer's ODR-violation indicator of an exported
+# variable NAME (sanitizer builds), part of ASan's ABI likewise.
+nm -D --defined-only "$lib" | awk '{ print $NF }' | grep -v -e '^\.gomp_critical_user_' -e '^__odr_asan\.' |
   sort -u >"$work/exported"
 
 missing=$(comm -23 "$work/declared" "$work/exported")

@@ -8,7 +8,9 @@
 #     pkg-config against the shared and against the static library and runs
 #     without LD_LIBRARY_PATH, printing the same line both ways;
 #   - the installed physopt runs without LD_LIBRARY_PATH and finds an
-#     installed configuration by name from another directory.
+#     installed configuration by name from another directory;
+#   - the installed Python package imports with /usr/bin/python3, loads the
+#     prefix's libphysopt.so (not the checkout's) and solves a small problem.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 prefix=$(mktemp -d /tmp/physopt-install-XXXXXX)
@@ -72,4 +74,16 @@ echo "$out_shared" | grep -q '^best E = ' || fail "unexpected output: $out_share
 "$prefix/bin/physopt" solve --problem sk:20:1 --backend cim --algorithm cac \
   --config configs/cim-gset.ini --replicas 2 --steps 50 >/dev/null ||
   fail "physopt --config configs/cim-gset.ini not found in $prefix/share"
-echo "check-install: installed to a temporary prefix; README example (shared, static): $out_shared"
+
+# The Python package: PREFIX/lib/python3.X/dist-packages is on python3's
+# path for a real prefix (/usr/local); here PYTHONPATH names it.  Run from
+# $work so that the checkout's python/ cannot be picked up.
+pydir=$(ls -d "$prefix"/lib/python3*/dist-packages 2>/dev/null | head -1)
+[ -n "$pydir" ] && [ -f "$pydir/physopt/_libpath.py" ] || fail "no Python package under $prefix/lib"
+out_py=$(PYTHONPATH="$pydir" PHYSOPT_LIB= /usr/bin/python3 -c '
+import sys, physopt
+assert physopt.library_path.startswith(sys.argv[1]), physopt.library_path
+r = physopt.solve("sk:20:1", replicas=4, steps=100)
+print("python: best E = %.6g from %s" % (r.best_energy, physopt.library_path))
+' "$prefix") || fail "the installed Python package does not import or solve"
+echo "check-install: installed to a temporary prefix; README example (shared, static): $out_shared; $out_py"

@@ -569,6 +569,7 @@ static void run_block(block *b) {
     if (tq >= 0 && (k + 1) % sh->traj_every == 0) record(b, tq, k + 1, tn);
     if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % progress_every == 0)
       report_progress(sh, k);
+    if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
   }
 #pragma omp atomic update
   sh->blocks_done++;

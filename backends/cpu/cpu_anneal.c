@@ -256,6 +256,7 @@ static int anneal_sa(const model *m, const po_cpu_betas *betas, long K, const po
             if (o->progress && omp_get_thread_num() == 0)
               o->progress(o->progress_ctx, (double)d / ((double)K * R));
           }
+          if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
         }
       }
     }
@@ -369,6 +370,7 @@ static void pt_sweeps_by_run(pt_job *j, const po_anneal_opts *o, long pstep, lon
         if (o->progress && omp_get_thread_num() == 0)
           o->progress(o->progress_ctx, (double)d / ((double)K * R));
       }
+      if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
     }
   }
 }

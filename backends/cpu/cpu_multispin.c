@@ -397,6 +397,7 @@ static void ms_anneal_word(const msmodel *mm, msbufs *b, const po_cpu_betas *bet
       if (progress && omp_get_thread_num() == 0)
         progress(progress_ctx, (double)d / ((double)K * W));
     }
+    if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
   }
 }
 

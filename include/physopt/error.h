@@ -22,7 +22,8 @@ enum {
   PO_ERR_NOMEM = 4,       /* allocation failed */
   PO_ERR_UNSUPPORTED = 5, /* op or feature not offered by this backend/build */
   PO_ERR_NUMERIC = 6,     /* solver failure, non-finite value */
-  PO_ERR_NOT_FOUND = 7    /* unknown name (backend, key, dataset) */
+  PO_ERR_NOT_FOUND = 7,   /* unknown name (backend, key, dataset) */
+  PO_ERR_INTERRUPTED = 8  /* stopped by po_request_stop() (bindings: Ctrl-C) */
 };
 
 /* The message of the last error raised on this thread ("" if none). */
@@ -72,6 +73,16 @@ int po_error_slot_raise(const po_error_slot *slot);
 
 /* Short name of a status code ("invalid argument", ...). */
 const char *po_strerror(int code);
+
+/* Cancellation of a long call from another thread (the Python binding's
+ * Ctrl-C).  po_request_stop() sets a process-wide flag; long loops poll
+ * po_stop_requested() where they report progress and return early, and
+ * the run (po_run_anneal) then fails with PO_ERR_INTERRUPTED.  The caller
+ * clears the flag with po_clear_stop() before its next call.  Async-signal
+ * safe (a lock-free atomic). */
+void po_request_stop(void);
+void po_clear_stop(void);
+int po_stop_requested(void);
 
 #pragma GCC visibility pop
 #ifdef __cplusplus

@@ -10,6 +10,7 @@
 #define PHYSOPT_PARAMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +79,9 @@ int po_params_double(const po_params *p, const po_param_section *sec, const char
 int po_params_string(const po_params *p, const po_param_section *sec, const char *key,
                      const char **out);
 int po_params_bool(const po_params *p, const po_param_section *sec, const char *key, int *out);
+/* An integer key spanning all of uint64_t (seeds, run ids): decimal or 0x
+ * hex; other forms, and the default when unset, go through po_params_int. */
+int po_params_u64(const po_params *p, const po_param_section *sec, const char *key, uint64_t *out);
 
 /* "[min, max]" of an INT/DOUBLE spec with each limit written exactly (the
  * shortest %.Ng that reads back as the same double): the one form used by

@@ -1,17 +1,28 @@
-/* One anneal run, configured from po_params (cli/run_config.h). */
-#include "cli/run_config.h"
+/* One anneal run, configured from po_params (physopt/run.h). */
+#include "physopt/run.h"
+#include "physopt/error.h"
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include "cli/common.h"
+#include <time.h>
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Monotonic seconds (the wall time of the anneal call). */
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 /* Replicas: 128 = two 64-bit words of the cpu multi-spin kernel, one per
  * core on 2 cores; with the cpu's 5000 sweeps they reach the best-known cut
  * of G22 in about 5-10 s (docs/cpu-backend.md). */
 static const po_param_spec run_specs[] = {
-    PO_CLI_COMMON_RUN_SPECS,
-    PO_CLI_TASK_SPEC,
+    PO_RUN_COMMON_SPECS,
+    PO_RUN_TASK_SPEC,
     {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend name (physopt backends)"},
     {"algorithm", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
      "annealing algorithm of the backend (physopt backends); default: the backend's first"},
@@ -33,7 +44,7 @@ static const po_param_spec run_specs[] = {
     {"trajectory_replica", PO_PARAM_INT, "0", 0, 16777215, NULL, "1",
      "solve: replica whose trajectory is recorded"},
 };
-const po_param_section po_run_section = {"run", run_specs, PO_CLI_N(run_specs)};
+const po_param_section po_run_section = {"run", run_specs, N_OF(run_specs)};
 
 /* problem.format's choices and help, from the one list of formats. */
 #define PO_RUN_FORMAT_CHOICE(name, ext, reader, binary, summary) "|" #name
@@ -50,7 +61,7 @@ static const po_param_spec problem_specs[] = {
     {"storage", PO_PARAM_STRING, "auto", 0, 0, "auto|dense|csr", "",
      "coupling storage; auto = CSR below 25% density"},
 };
-const po_param_section po_run_problem_section = {"problem", problem_specs, PO_CLI_N(problem_specs)};
+const po_param_section po_run_problem_section = {"problem", problem_specs, N_OF(problem_specs)};
 
 static const po_param_spec schedule_specs[] = {
     {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
@@ -63,8 +74,7 @@ static const po_param_spec schedule_specs[] = {
     {"steepness", PO_PARAM_DOUBLE, "3", 1e-9, 1e6, NULL, "1", "tanh only"},
     {"file", PO_PARAM_STRING, NULL, 0, 0, NULL, "", "table only: lines 't value', t in [0, 1]"},
 };
-const po_param_section po_run_schedule_section = {"schedule", schedule_specs,
-                                                  PO_CLI_N(schedule_specs)};
+const po_param_section po_run_schedule_section = {"schedule", schedule_specs, N_OF(schedule_specs)};
 
 int po_run_find_backend(const po_params *p, const po_backend_ops **ops) {
   const char *name;
@@ -95,7 +105,7 @@ int po_run_config_read(const po_params *p, const po_backend_ops *ops, po_run_con
   if ((rc = po_backend_info_get(ops->name, &c->info)) ||
       (rc = po_backend_algorithm(&c->info, po_params_get(p, "run", "algorithm"), &alg)) ||
       (rc = po_params_int(p, &po_run_section, "replicas", &c->replicas)) ||
-      (rc = po_cli_param_u64(p, &po_run_section, "run_id", &c->run_id)))
+      (rc = po_params_u64(p, &po_run_section, "run_id", &c->run_id)))
     return rc;
   c->annealer = c->info.serves[PO_OP_ANNEAL];
   snprintf(c->algorithm, sizeof c->algorithm, "%s", alg->name);
@@ -151,7 +161,7 @@ int po_run_make_schedule(const po_params *p, po_schedule *s, char *desc, size_t 
   const char *sp = po_params_get(p, "schedule", "spec");
   static const char *const parts[] = {"kind", "start", "end", "steepness", "file"};
   if (sp) {
-    for (size_t i = 0; i < PO_CLI_N(parts); i++)
+    for (size_t i = 0; i < N_OF(parts); i++)
       if (po_params_get(p, "schedule", parts[i]))
         return po_error(PO_ERR_ARG,
                         "schedule.spec = '%s' and schedule.%s are both set; use one form", sp,
@@ -208,10 +218,13 @@ int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
   ao.steps = c->steps;
   ao.run_id = c->run_id;
   ao.threads = r->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-  double t0 = po_cli_now();
+  double t0 = now_s();
   rc = po_backend_ising_anneal(r->backend, m, s, &ao, &r->samples);
-  double wall = po_cli_now() - t0;
+  double wall = now_s() - t0;
   if (rc) return rc;
+  if (po_stop_requested()) /* the samples are incomplete (po_request_stop) */
+    return po_error(PO_ERR_INTERRUPTED, "interrupted: the anneal was stopped by a stop request "
+                                        "(Ctrl-C); nothing was returned");
   r->ledger = po_backend_ledger(r->backend);
   po_run_fill_ledger_times(r->ledger, wall);
   return po_metrics_compute(&r->samples, m, c->has_target, c->target, r->ledger->run_s,
@@ -222,4 +235,94 @@ void po_run_result_free(po_run_result *r) {
   po_samples_free(&r->samples);
   po_backend_close(r->backend);
   memset(r, 0, sizeof *r);
+}
+
+struct po_solve {
+  po_run_config cfg;
+  po_run_result res;
+  po_ising *opened; /* the model read from problem.spec, else NULL */
+  const po_ising *model;
+  uint64_t seed;
+  char schedule[256];
+};
+
+/* The sections physopt solve accepts with this backend (cli/cmd_solve.c). */
+static size_t solve_sections(const po_backend_info *info, const po_param_section **secs,
+                             size_t cap) {
+  secs[0] = &po_run_section;
+  secs[1] = &po_run_problem_section;
+  secs[2] = &po_run_schedule_section;
+  return po_run_sections(info, secs, 3, cap);
+}
+
+static int solve_steps(const po_params *p, po_solve *s) {
+  const po_backend_ops *ops;
+  po_backend_info info;
+  int rc;
+  if ((rc = po_run_find_backend(p, &ops)) || (rc = po_backend_info_get(ops->name, &info)))
+    return rc;
+  const po_param_section *secs[3 + PO_BACKEND_MAX_SECTIONS];
+  long threads;
+  po_schedule sched = {0};
+  if ((rc = po_params_check(p, secs, solve_sections(&info, secs, N_OF(secs)))) ||
+      (rc = po_params_u64(p, &po_run_section, "seed", &s->seed)) ||
+      (rc = po_params_int(p, &po_run_section, "threads", &threads)) ||
+      (rc = po_run_config_read(p, ops, &s->cfg)))
+    return rc;
+  if (!s->model) {
+    const char *spec = po_params_get(p, "problem", "spec");
+    if (!spec || !*spec) return po_error(PO_ERR_ARG, "no problem: give a model or problem.spec");
+    if ((rc = po_problem_open(spec, &s->cfg.load, &s->opened))) return rc;
+    s->model = s->opened;
+  }
+  if ((rc = po_run_resolve_target(&s->cfg, s->model)) ||
+      (rc = po_run_make_schedule(p, &sched, s->schedule, sizeof s->schedule)))
+    return rc;
+  po_anneal_opts ao = {.seed = s->seed, .threads = (int)threads};
+  rc = po_run_anneal(&s->cfg, p, s->model, &sched, &ao, &s->res);
+  po_schedule_free(&sched);
+  return rc;
+}
+
+int po_solve_run(const po_params *p, const po_ising *model, po_solve **out) {
+  *out = calloc(1, sizeof **out);
+  if (!*out) return po_error(PO_ERR_NOMEM, "out of memory");
+  (*out)->model = model;
+  return solve_steps(p, *out);
+}
+
+void po_solve_free(po_solve *s) {
+  if (!s) return;
+  po_run_result_free(&s->res);
+  if (s->opened) po_ising_destroy(s->opened);
+  free(s);
+}
+
+const po_samples *po_solve_samples(const po_solve *s) {
+  return &s->res.samples;
+}
+const po_metrics *po_solve_metrics(const po_solve *s) {
+  return &s->res.metrics;
+}
+const po_ledger *po_solve_ledger(const po_solve *s) {
+  return s->res.ledger;
+}
+const po_ising *po_solve_model(const po_solve *s) {
+  return s->model;
+}
+
+const char *po_solve_text(const po_solve *s, const char *what) {
+  if (!strcmp(what, "algorithm")) return s->cfg.algorithm;
+  if (!strcmp(what, "schedule")) return s->schedule;
+  if (!strcmp(what, "target")) return s->cfg.target_note;
+  if (!strcmp(what, "backend")) return s->cfg.backend ? s->cfg.backend->name : "";
+  return NULL;
+}
+
+double po_solve_number(const po_solve *s, const char *what) {
+  if (!strcmp(what, "steps")) return (double)s->cfg.steps;
+  if (!strcmp(what, "replicas")) return (double)s->cfg.replicas;
+  if (!strcmp(what, "threads")) return s->res.threads;
+  if (!strcmp(what, "seed")) return (double)s->seed;
+  return NAN;
 }

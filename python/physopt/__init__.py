@@ -1,0 +1,13 @@
+"""physopt: simulated physical optimizers (coherent Ising machines,
+photonic matrix multipliers, cavity-QED memories) from Python.
+
+A thin ctypes binding over libphysopt (docs/python.md): physopt.solve runs
+exactly what `physopt solve` runs, with the same defaults and the same
+numbers for the same arguments."""
+
+from ._core import (Error, Result, SampleSet, backends, read_results, sample_ising, solve,
+                    solve_qubo, version)
+from ._lib import path as library_path
+
+__all__ = ["Error", "Result", "SampleSet", "backends", "read_results", "sample_ising", "solve",
+           "solve_qubo", "version", "library_path"]
