@@ -165,8 +165,9 @@ static int read_space(tune_ctx *t) {
       int rc = po_sweep_split(val, &items, &n);
       free(items);
       if (!rc && n > 1)
-        return po_error(PO_ERR_ARG, "%s = %s: physopt tune takes ranges, not lists; write "
-                                    "choice(%s)",
+        return po_error(PO_ERR_ARG,
+                        "%s = %s: physopt tune takes ranges, not lists; write "
+                        "choice(%s)",
                         name, val, val);
     }
   }
@@ -212,7 +213,8 @@ static int read_options(tune_ctx *t, po_cli *cli) {
     return po_error(PO_ERR_ARG, "tune.min_steps = %ld must be <= tune.max_steps = %ld", min_steps,
                     max_steps);
   t->opt.seed = cli->seed;
-  if (po_params_get(p, "tune", "seed") && (rc = po_cli_param_u64(p, &tune_sec, "seed", &t->opt.seed)))
+  if (po_params_get(p, "tune", "seed") &&
+      (rc = po_cli_param_u64(p, &tune_sec, "seed", &t->opt.seed)))
     return rc;
   t->opt.min_fidelity = (double)min_steps;
   t->opt.max_fidelity = (double)max_steps;
@@ -256,9 +258,9 @@ static int trial_params(const tune_ctx *t, const double *x, long steps, const ch
     po_params_entry(p, i, &sec, &key, &val);
     if (!strcmp(sec, "tune") || (val && po_tune_is_range(val))) continue;
     if (!strcmp(sec, "problem") && !strcmp(key, "spec")) continue;
-    if (!strcmp(sec, "run") && (!strcmp(key, "out") || !strcmp(key, "json") ||
-                                !strcmp(key, "quiet") || !strcmp(key, "force") ||
-                                (for_ini && !strcmp(key, "seed"))))
+    if (!strcmp(sec, "run") &&
+        (!strcmp(key, "out") || !strcmp(key, "json") || !strcmp(key, "quiet") ||
+         !strcmp(key, "force") || (for_ini && !strcmp(key, "seed"))))
       continue;
     char name[512];
     snprintf(name, sizeof name, "%s.%s", sec, key);
@@ -301,8 +303,8 @@ static int validate_space(const tune_ctx *t) {
         if (rc) {
           char buf[512];
           po_tune_format(&t->space, d, x, buf, sizeof buf);
-          rc = po_error_wrap(rc, "%s = %s on %s (a corner of the space); nothing was run",
-                             dim->key, buf, t->instances[i]);
+          rc = po_error_wrap(rc, "%s = %s on %s (a corner of the space); nothing was run", dim->key,
+                             buf, t->instances[i]);
         }
       }
     }
@@ -314,9 +316,9 @@ static int validate_space(const tune_ctx *t) {
 /* ---- one rung: runs on the sweep machinery ------------------------------------ */
 
 typedef struct rung_runs {
-  size_t m;         /* trials x instances */
-  uint64_t *ids;    /* [m] */
-  size_t *unique;   /* positions of the first occurrence of each id */
+  size_t m;       /* trials x instances */
+  uint64_t *ids;  /* [m] */
+  size_t *unique; /* positions of the first occurrence of each id */
   size_t n_unique;
 } rung_runs;
 
@@ -464,17 +466,28 @@ static int run_objective(const tune_ctx *t, const po_h5_run *run, double *value,
                          const char *instance) {
   const po_metrics *m = &run->metrics;
   if (!m->has_target)
-    return po_error(PO_ERR_ARG, "%s has no known ground energy and the configuration sets no "
-                                "target: set run.target_energy (or target_cut) for the %s objective",
+    return po_error(PO_ERR_ARG,
+                    "%s has no known ground energy and the configuration sets no "
+                    "target: set run.target_energy (or target_cut) for the %s objective",
                     instance, t->objective_name);
   double p = m->success_probability, R = run->samples.replicas;
   *residual = m->residual_energy;
   switch (t->objective) {
-  case OBJ_RESIDUAL: *value = m->residual_energy; break;
-  case OBJ_TTS_DEVICE: *value = po_tts99(run->ledger.run_s, p); break;
-  case OBJ_TTS_WALL: *value = po_tts99(run->ledger.wall_s / R, p); break;
-  case OBJ_TTS_STEPS: *value = po_tts99((double)run->steps, p); break;
-  case OBJ_ETS: *value = po_tts99(po_ledger_total_joules(&run->ledger) / R, p); break;
+  case OBJ_RESIDUAL:
+    *value = m->residual_energy;
+    break;
+  case OBJ_TTS_DEVICE:
+    *value = po_tts99(run->ledger.run_s, p);
+    break;
+  case OBJ_TTS_WALL:
+    *value = po_tts99(run->ledger.wall_s / R, p);
+    break;
+  case OBJ_TTS_STEPS:
+    *value = po_tts99((double)run->steps, p);
+    break;
+  case OBJ_ETS:
+    *value = po_tts99(po_ledger_total_joules(&run->ledger) / R, p);
+    break;
   }
   return PO_OK;
 }
@@ -575,15 +588,19 @@ static char *best_ini_text(const tune_ctx *t, const po_tune_result *res) {
     free(ini);
     return NULL;
   }
-  int w = snprintf(text, len,
-                   "; physopt tune: best of %zu trials, %s = %.17g (tiebreak %.17g) at %ld "
-                   "steps,\n; trial %ld (bracket %d, configuration %ld).  Training set:",
-                   res->n, t->objective_name, b->objective, b->tiebreak, lround(b->fidelity),
-                   res->best, b->bracket, b->config);
+  int w = snprintf(text, len, "; physopt tune: best of %zu trials, %s = %.17g", res->n,
+                   t->objective_name, b->objective);
+  if (!isnan(b->tiebreak))
+    w += snprintf(text + w, len - (size_t)w, " (mean residual energy %.17g)", b->tiebreak);
+  w += snprintf(text + w, len - (size_t)w,
+                " at %ld steps,\n; trial %ld (bracket %d, configuration %ld).  Training set:",
+                lround(b->fidelity), res->best, b->bracket, b->config);
   for (size_t i = 0; i < t->n_instances; i++)
     w += snprintf(text + w, len - (size_t)w, "%s %s", i ? "," : "", t->instances[i]);
+  size_t il = strlen(ini);
   snprintf(text + w, len - (size_t)w,
-           "\n; use: physopt solve --config THIS.ini --problem INSTANCE\n%s", ini);
+           "\n; use: physopt solve --config THIS.ini --problem INSTANCE\n%s%s", ini,
+           il && ini[il - 1] != '\n' ? "\n" : "");
   free(ini);
   return text;
 }
@@ -612,9 +629,9 @@ static int write_outputs(tune_ctx *t, const po_tune_result *res) {
   prov.command_line = po_cli_command_line();
   prov.config = po_params_to_ini(t->params);
   prov.seed = t->opt.seed;
-  po_tune_record rec = {&t->space,     &t->opt,         res,          t->objective_name,
-                        t->n_instances, t->instances,   t->per_instance, t->run_ids,
-                        best};
+  po_tune_record rec = {&t->space,         &t->opt,        res,
+                        t->objective_name, t->n_instances, t->instances,
+                        t->per_instance,   t->run_ids,     best};
   int rc = po_tune_store_write(t->out, &rec, &prov);
   if (!rc && best) rc = write_text_file(t->best_path, best);
   free(prov.command_line);
@@ -644,8 +661,9 @@ static void progress(void *ctx, const po_tune_space *s, const po_tune_result *r,
   if (t->quiet || t->d.rank != 0) return;
   int nb = po_tune_n_brackets(&t->opt), smax = po_tune_s_max(&t->opt);
   (void)smax;
-  fprintf(stderr, "tune: bracket %d/%d rung %d/%d: %ld trials at %ld steps; %ld runs run, %ld "
-                  "reused; %.0f s",
+  fprintf(stderr,
+          "tune: bracket %d/%d rung %d/%d: %ld trials at %ld steps; %ld runs run, %ld "
+          "reused; %.0f s",
           bracket + 1, nb, rung + 1, po_tune_bracket_s(&t->opt, bracket) + 1,
           po_tune_rung_size(&t->opt, bracket, rung),
           lround(po_tune_rung_fidelity(&t->opt, bracket, rung)), t->runs_run, t->runs_reused,
@@ -688,8 +706,8 @@ static void print_summary(const tune_ctx *t, const po_tune_result *r, int json) 
   }
   char cfg[1024] = "";
   if (b) format_config(t, b->x, cfg, sizeof cfg);
-  printf("tune: %zu trials (%ld runs run now, %ld reused); best %s = %.6g at %ld steps: %s\n",
-         r->n, t->runs_run, t->runs_reused, t->objective_name, b ? b->objective : NAN,
+  printf("tune: %zu trials (%ld runs run now, %ld reused); best %s = %.6g at %ld steps: %s\n", r->n,
+         t->runs_run, t->runs_reused, t->objective_name, b ? b->objective : NAN,
          lround(t->opt.max_fidelity), cfg);
   printf("results: %s (trials) + %s.d/ (runs); best configuration: %s\n", t->out, t->out,
          t->best_path);
