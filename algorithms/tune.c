@@ -12,11 +12,11 @@
 #include "physopt/tune.h"
 
 /* Stream key of proposals ("tunepro"): po_rng_init(seed, key ^ bracket, i). */
-#define TUNE_STREAM UINT64_C(0x74756e6570726f00)
+#define TUNE_STREAM    UINT64_C(0x74756e6570726f00)
 #define TPE_CANDIDATES 32
-#define TPE_GAMMA 0.15
-#define TPE_CAT_EPS 0.2
-#define TPE_MIN_BW 0.03
+#define TPE_GAMMA      0.15
+#define TPE_CAT_EPS    0.2
+#define TPE_MIN_BW     0.03
 
 /* ---- space ---------------------------------------------------------------- */
 
@@ -195,14 +195,16 @@ double po_tune_unit(const po_tune_space *s, size_t d, double x) {
 static double from_unit(const po_tune_dim *dim, double u) {
   u = u < 0 ? 0 : u > 1 ? 1 : u;
   switch (dim->kind) {
-  case PO_TUNE_LOG: return dim->lo * exp(u * log(dim->hi / dim->lo));
+  case PO_TUNE_LOG:
+    return dim->lo * exp(u * log(dim->hi / dim->lo));
   case PO_TUNE_INT: {
     /* Each integer owns an equal share of [0, 1]. */
     double span = dim->hi - dim->lo + 1;
     double k = floor(u * span);
     return dim->lo + (k >= span ? span - 1 : k);
   }
-  default: return dim->lo + u * (dim->hi - dim->lo);
+  default:
+    return dim->lo + u * (dim->hi - dim->lo);
   }
 }
 
@@ -274,7 +276,8 @@ double po_tune_median(const double *v, size_t n) {
   if (!c) return NAN;
   memcpy(c, v, n * sizeof *c);
   qsort(c, n, sizeof *c, cmp_double);
-  double m = n % 2 ? c[n / 2] : (isinf(c[n / 2 - 1]) ? c[n / 2 - 1] : 0.5 * (c[n / 2 - 1] + c[n / 2]));
+  double m =
+      n % 2 ? c[n / 2] : (isinf(c[n / 2 - 1]) ? c[n / 2 - 1] : 0.5 * (c[n / 2 - 1] + c[n / 2]));
   free(c);
   return m;
 }
@@ -413,8 +416,8 @@ static void propose(const po_tune_space *s, const po_tune_options *o, const tpe_
   double best = -INFINITY;
   for (int c = 0; c < TPE_CANDIDATES; c++) {
     tpe_sample(s, m, &r, cand);
-    double score = log(tpe_density(s, m, 0, m->n_good, cand)) -
-                   log(tpe_density(s, m, m->n_good, m->n, cand));
+    double score =
+        log(tpe_density(s, m, 0, m->n_good, cand)) - log(tpe_density(s, m, m->n_good, m->n, cand));
     if (score > best) {
       best = score;
       memcpy(x, cand, s->n * sizeof *x);
@@ -452,16 +455,23 @@ static int append_trials(po_tune_result *r, size_t dims, const po_tune_trial *t,
 
 static void update_best(po_tune_result *r, const po_tune_options *o) {
   r->best = r->best_any = -1;
+  double top = 0;
+  for (size_t i = 0; i < r->n; i++)
+    if (r->trials[i].fidelity > top) top = r->trials[i].fidelity;
   for (size_t i = 0; i < r->n; i++) {
     const po_tune_trial *t = &r->trials[i];
-    if (r->best_any < 0 || po_tune_trial_cmp(t, &r->trials[r->best_any]) < 0) r->best_any = (long)i;
+    if (t->fidelity == top &&
+        (r->best_any < 0 || po_tune_trial_cmp(t, &r->trials[r->best_any]) < 0))
+      r->best_any = (long)i;
     if (t->fidelity == o->max_fidelity &&
         (r->best < 0 || po_tune_trial_cmp(t, &r->trials[r->best]) < 0))
       r->best = (long)i;
   }
 }
 
-static int cmp_trials(const void *a, const void *b) { return po_tune_trial_cmp(a, b); }
+static int cmp_trials(const void *a, const void *b) {
+  return po_tune_trial_cmp(a, b);
+}
 
 static int cmp_config(const void *a, const void *b) {
   long x = ((const po_tune_trial *)a)->config, y = ((const po_tune_trial *)b)->config;
@@ -469,8 +479,8 @@ static int cmp_config(const void *a, const void *b) {
 }
 
 /* One bracket: rung 0 proposed, then successive halving. */
-static int run_bracket(const po_tune_space *s, const po_tune_options *o, const po_tune_callbacks *cb,
-                       int b, po_tune_result *out) {
+static int run_bracket(const po_tune_space *s, const po_tune_options *o,
+                       const po_tune_callbacks *cb, int b, po_tune_result *out) {
   long n0 = po_tune_rung_size(o, b, 0);
   size_t dims = s->n ? s->n : 1;
   po_tune_trial *rung = calloc((size_t)n0, sizeof *rung);

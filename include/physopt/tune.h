@@ -94,10 +94,10 @@ double po_tune_rung_fidelity(const po_tune_options *o, int bracket, int rung);
 int po_tune_n_brackets(const po_tune_options *o);
 
 typedef struct po_tune_result {
-  size_t n;             /* trials so far, in evaluation order */
+  size_t n; /* trials so far, in evaluation order */
   po_tune_trial *trials;
-  long best;            /* best trial at max fidelity, or -1 */
-  long best_any;        /* best trial at its rung's fidelity over all, or -1 */
+  long best;     /* best trial at max fidelity, or -1 */
+  long best_any; /* best trial at the highest fidelity evaluated so far, or -1 */
 } po_tune_result;
 
 typedef struct po_tune_callbacks {
