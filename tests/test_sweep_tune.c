@@ -117,7 +117,8 @@ static int tune(const char *name, const char *flush) {
   char out[600], best[600];
   snprintf(out, sizeof out, "%s/%s.h5", dir, name);
   snprintf(best, sizeof best, "%s/%s-best.ini", dir, name);
-  char *argv[] = {bin,  "tune",   tune_ini, "--out", out, "--best", best, "--flush-seconds",
+  char *argv[] = {bin,           "tune",    tune_ini, "--out",
+                  out,           "--best",  best,     "--flush-seconds",
                   (char *)flush, "--quiet", NULL};
   return po_test_exec(argv, NULL, NULL);
 }
@@ -205,8 +206,9 @@ static double solve_residual(const char *best_ini, const char *inst, uint64_t id
   snprintf(rid, sizeof rid, "run.run_id=0x%016llx", (unsigned long long)id);
   snprintf(out, sizeof out, "%s/solve.json", dir);
   snprintf(problem, sizeof problem, "%s/sk/%s", data, inst);
-  char *argv[] = {bin,  "solve", "--config", (char *)best_ini, "--problem", problem, "--seed",
-                  seed, "--set", rid, "--json", extra ? "--set" : NULL, (char *)extra, NULL};
+  char *argv[] = {
+      bin,     "solve", "--config", (char *)best_ini,       "--problem",   problem, "--seed", seed,
+      "--set", rid,     "--json",   extra ? "--set" : NULL, (char *)extra, NULL};
   assert_int_equal(po_test_exec(argv, out, NULL), 0);
   char *text = slurp(out);
   assert_non_null(text);
@@ -277,14 +279,12 @@ static void test_mpi(void **state) {
     skip();
   }
   for (int np = 1; np <= 2; np++) {
-    char out[600], best[600], nps[16], name[16];
+    char out[600], best[600], name[16];
     snprintf(name, sizeof name, "mpi%d", np);
     snprintf(out, sizeof out, "%s/%s.h5", dir, name);
     snprintf(best, sizeof best, "%s/%s-best.ini", dir, name);
-    snprintf(nps, sizeof nps, "%d", np);
-    char *argv[] = {"/usr/bin/mpirun", "--allow-run-as-root", "--oversubscribe", "-np", nps,
-                    bin, "tune", tune_ini, "--out", out, "--best", best, "--quiet", NULL};
-    assert_int_equal(po_test_exec(argv, NULL, NULL), 0);
+    char *args[] = {bin, "tune", tune_ini, "--out", out, "--best", best, "--quiet", NULL};
+    assert_int_equal(po_test_mpirun(np, args, NULL, NULL), 0);
     table got;
     load(name, &got);
     assert_same_table(&ref, &got);
@@ -301,8 +301,9 @@ static void test_validation(void **state) {
   snprintf(err, sizeof err, "%s/bad.err", dir);
   FILE *f = fopen(ini, "w");
   assert_non_null(f);
-  fprintf(f, "[tune]\nmax_steps = 9\n[problem]\nspec = %s/sk/SK1_N40_0.txt\n"
-             "[run]\nbackend = cpu\nreplicas = int(0, 4)\n",
+  fprintf(f,
+          "[tune]\nmax_steps = 9\n[problem]\nspec = %s/sk/SK1_N40_0.txt\n"
+          "[run]\nbackend = cpu\nreplicas = int(0, 4)\n",
           data);
   fclose(f);
   char *argv[] = {bin, "tune", ini, "--out", out, NULL};
@@ -319,7 +320,7 @@ static void test_validation(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_reference), cmocka_unit_test(test_best_config),
+      cmocka_unit_test(test_reference),   cmocka_unit_test(test_best_config),
       cmocka_unit_test(test_kill_resume), cmocka_unit_test(test_mpi),
       cmocka_unit_test(test_validation),
   };

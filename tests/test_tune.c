@@ -187,9 +187,9 @@ static void test_median(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_hyperband_table), cmocka_unit_test(test_space_parse),
+      cmocka_unit_test(test_hyperband_table),   cmocka_unit_test(test_space_parse),
       cmocka_unit_test(test_synthetic_optimum), cmocka_unit_test(test_tpe_beats_random),
-      cmocka_unit_test(test_deterministic), cmocka_unit_test(test_median),
+      cmocka_unit_test(test_deterministic),     cmocka_unit_test(test_median),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
