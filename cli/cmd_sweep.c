@@ -377,8 +377,7 @@ int po_cmd_sweep(int argc, char **argv) {
   }
   const char *out = cli.out ? cli.out : "results.h5";
   config = po_params_to_ini(cli.params);
-  if ((rc = check_out_is_master_or_new(out)) || (rc = po_dist_init(&d, shard_spec)))
-    goto out;
+  if ((rc = check_out_is_master_or_new(out)) || (rc = po_dist_init(&d, shard_spec))) goto out;
 
   long n_pending, n_done_before;
   pending = malloc(po_sweep_size(sw) * sizeof *pending);

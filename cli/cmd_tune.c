@@ -736,8 +736,7 @@ int po_cmd_tune(int argc, char **argv) {
   if ((rc = check_tune_section(t.params)) || (rc = read_space(&t)) || (rc = read_instances(&t)) ||
       (rc = read_options(&t, &cli)) || (rc = validate_space(&t)))
     goto out;
-  int kind = po_sweep_file_kind(t.out);
-  if (kind != -2 && kind != 0) {
+  if (po_sweep_file_kind(t.out) != -2 && !po_tune_store_is_record(t.out)) {
     rc = po_error(PO_ERR_ARG, "%s exists and is not a tune record; choose another --out", t.out);
     goto out;
   }

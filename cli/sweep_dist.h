@@ -21,7 +21,8 @@ typedef struct po_dist {
 #endif
 } po_dist;
 
-#define PO_DIST_INIT {.size = 1, .shards = 1}
+#define PO_DIST_INIT                                                                               \
+  { .size = 1, .shards = 1 }
 
 /* MPI ranks when started by mpirun, else the shard of shard_spec (or the
  * Slurm array variables). */

@@ -9,8 +9,8 @@
 static int write_array(hid_t loc, const char *name, hid_t file_type, hid_t mem_type, int rank,
                        const hsize_t *dims, const void *data) {
   hid_t sp = H5Screate_simple(rank, dims, NULL);
-  hid_t ds = sp < 0 ? -1
-                    : H5Dcreate2(loc, name, file_type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t ds =
+      sp < 0 ? -1 : H5Dcreate2(loc, name, file_type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   herr_t e = ds < 0 ? -1 : H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
   if (ds >= 0) H5Dclose(ds);
   if (sp >= 0) H5Sclose(sp);
@@ -32,9 +32,7 @@ static int write_int_column(hid_t g, const char *name, const po_tune_result *r, 
   int64_t *v = malloc((r->n ? r->n : 1) * sizeof *v);
   if (!v) return po_error(PO_ERR_NOMEM, "out of memory");
   for (size_t i = 0; i < r->n; i++)
-    v[i] = which == 0   ? r->trials[i].bracket
-           : which == 1 ? r->trials[i].rung
-                        : r->trials[i].config;
+    v[i] = which == 0 ? r->trials[i].bracket : which == 1 ? r->trials[i].rung : r->trials[i].config;
   hsize_t dim = r->n;
   int rc = write_array(g, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &dim, v);
   free(v);
@@ -54,7 +52,10 @@ static int write_double_column(hid_t g, const char *name, const po_tune_result *
 }
 
 static const char *kind_name(po_tune_kind k) {
-  return k == PO_TUNE_LOG ? "log" : k == PO_TUNE_INT ? "int" : k == PO_TUNE_CHOICE ? "choice" : "linear";
+  return k == PO_TUNE_LOG      ? "log"
+         : k == PO_TUNE_INT    ? "int"
+         : k == PO_TUNE_CHOICE ? "choice"
+                               : "linear";
 }
 
 /* One parameter: its values, its range as attributes, its configured text. */
@@ -100,6 +101,7 @@ static int write_param(hid_t num, hid_t text, const po_tune_space *s, size_t d,
 static int write_root(hid_t root, const po_tune_record *r, const po_h5_provenance *prov) {
   const po_tune_result *res = r->result;
   int rc = po_h5_write_provenance(root, prov);
+  if (!rc) rc = po_h5_attr_string(root, "layout", "tune record");
   if (!rc) rc = po_h5_attr_string(root, "objective", r->objective);
   if (!rc) rc = po_h5_attr_int64(root, "eta", r->options->eta);
   if (!rc) rc = po_h5_attr_double(root, "min_fidelity", r->options->min_fidelity);
@@ -127,8 +129,8 @@ static int write_trials(hid_t root, const po_tune_record *r) {
   if (!rc) rc = write_double_column(g, "tiebreak", res, 2);
   hsize_t dims[2] = {res->n, r->n_instances};
   if (!rc)
-    rc = write_array(g, "per_instance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims,
-                     r->per_instance);
+    rc =
+        write_array(g, "per_instance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, dims, r->per_instance);
   if (!rc) rc = write_array(g, "run_id", H5T_STD_U64LE, H5T_NATIVE_UINT64, 2, dims, r->run_ids);
   if (!rc) rc = po_h5_group_create(g, "param", &num);
   if (!rc) rc = po_h5_group_create(g, "param_text", &text);
@@ -150,4 +152,17 @@ int po_tune_store_write(const char *path, const po_tune_record *r, const po_h5_p
     return rc;
   }
   return po_h5_file_commit(&f);
+}
+
+int po_tune_store_is_record(const char *path) {
+  po_h5_quiet();
+  if (po_h5_check_heaps(path)) return 0; /* before reading its string attribute */
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return 0;
+  char *layout = NULL;
+  int yes = H5Aexists(f, "layout") > 0 && !po_h5_get_string(f, "layout", &layout) &&
+            !strcmp(layout, "tune record");
+  free(layout);
+  H5Fclose(f);
+  return yes;
 }

@@ -3,7 +3,7 @@
  * that it always holds every trial evaluated so far:
  *
  *   / attributes: provenance (program, version, git revision, command line,
- *     config, seed, date), objective, eta, min_fidelity, max_fidelity,
+ *     config, seed, date), layout ("tune record"), objective, eta, min_fidelity, max_fidelity,
  *     brackets, trials, best_trial (-1 if none yet), best_objective,
  *     best_config (the INI text of the best configuration)
  *   /instances            string [I]   the training set (problem.spec)
@@ -40,5 +40,10 @@ typedef struct po_tune_record {
 } po_tune_record;
 
 int po_tune_store_write(const char *path, const po_tune_record *r, const po_h5_provenance *prov);
+
+/* 1 when path is an HDF5 file written by po_tune_store_write (root
+ * attribute layout = "tune record"), 0 otherwise (absent, not HDF5,
+ * damaged heaps, another kind of file). */
+int po_tune_store_is_record(const char *path);
 
 #endif

@@ -316,6 +316,18 @@ static void test_validation(void **state) {
   char d[700];
   snprintf(d, sizeof d, "%s.d", out);
   assert_int_not_equal(stat(d, &st), 0); /* nothing was run */
+  /* --out naming a file that is not a tune record is never replaced. */
+  char other[600];
+  snprintf(other, sizeof other, "%s/other.h5", dir);
+  f = fopen(other, "w");
+  assert_non_null(f);
+  fputs("not a tune record\n", f);
+  fclose(f);
+  char *argv2[] = {bin, "tune", tune_ini, "--out", other, NULL};
+  assert_int_equal(po_test_exec(argv2, NULL, err), 2);
+  text = slurp(other);
+  assert_string_equal(text, "not a tune record\n");
+  free(text);
 }
 
 int main(void) {
