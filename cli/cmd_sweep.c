@@ -9,10 +9,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef PO_HAVE_MPI
-#include <mpi.h>
-#endif
 #include "cli/common.h"
+#include "cli/sweep_dist.h"
 #include "cli/sweep_exec.h"
 #include "io/h5.h"
 #include "io/sweep_store.h"
@@ -61,16 +59,6 @@ static const po_cli_spec spec = {
     secs,
     2,
     1};
-
-typedef struct dist {
-  int rank, size; /* MPI */
-  int shard, shards;
-  int mpi, have_win;
-#ifdef PO_HAVE_MPI
-  MPI_Win win;
-  long *counter;
-#endif
-} dist;
 
 typedef struct progress {
   double t0, last;
@@ -187,33 +175,6 @@ static int master_lock(const char *out) {
   return fd;
 }
 
-/* Next run to do: position in `pending`, or -1 when none is left. */
-static long next_run(dist *d, long *local, long n_pending) {
-#ifdef PO_HAVE_MPI
-  if (d->mpi) {
-    long one = 1, got = 0;
-    MPI_Win_lock(MPI_LOCK_SHARED, 0, 0, d->win);
-    MPI_Fetch_and_op(&one, &got, MPI_LONG, 0, 0, MPI_SUM, d->win);
-    MPI_Win_unlock(0, d->win);
-    return got < n_pending ? got : -1;
-  }
-#endif
-  (void)d;
-  long k = (*local)++;
-  return k < n_pending ? k : -1;
-}
-
-static void fatal_all(dist *d, int rc) {
-#ifdef PO_HAVE_MPI
-  if (d->mpi && d->size > 1) {
-    fprintf(stderr, "physopt: error (rank %d): %s\n", d->rank, po_last_error());
-    MPI_Abort(MPI_COMM_WORLD, po_cli_exit_code(rc));
-  }
-#endif
-  (void)d;
-  (void)rc;
-}
-
 /* The sweep file, then --config files and command-line settings on top;
  * cli->params is replaced by the merged set. */
 static int load_sweep_params(po_cli *cli) {
@@ -251,27 +212,9 @@ static int check_out_is_master_or_new(const char *out) {
                               : "not an HDF5 file");
 }
 
-/* MPI ranks when started by mpirun (sets *mpi_inited), else the shard. */
-static int dist_init(dist *d, const char *shard_spec, int *mpi_inited) {
-#ifdef PO_HAVE_MPI
-  if (getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK")) {
-    int provided;
-    MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
-    *mpi_inited = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &d->rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &d->size);
-    d->mpi = 1;
-  }
-#endif
-  (void)mpi_inited;
-  if (d->mpi && shard_spec && *shard_spec)
-    return po_error(PO_ERR_ARG, "--shard and mpirun cannot be combined");
-  return d->mpi ? PO_OK : po_sweep_parse_shard(shard_spec, &d->shard, &d->shards);
-}
-
 /* The runs of this shard not yet in OUT.d (rank 0 scans; every rank gets
  * the same list and, under MPI, the shared work counter). */
-static int find_pending(dist *d, const po_sweep *sw, const char *out, int resume, long *pending,
+static int find_pending(po_dist *d, const po_sweep *sw, const char *out, int resume, long *pending,
                         long *n_pending, long *n_done_before) {
   *n_pending = *n_done_before = 0;
   if (d->rank == 0) {
@@ -294,29 +237,8 @@ static int find_pending(dist *d, const po_sweep *sw, const char *out, int resume
                       "remove %s and %s.d",
                       out, *n_done_before, d->shards > 1 ? "shard" : "sweep", out, out);
   }
-#ifdef PO_HAVE_MPI
-  if (d->mpi) {
-    MPI_Bcast(n_pending, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-    MPI_Bcast(n_done_before, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-    if (*n_pending) MPI_Bcast(pending, (int)*n_pending, MPI_LONG, 0, MPI_COMM_WORLD);
-    MPI_Win_allocate(d->rank == 0 ? (MPI_Aint)sizeof(long) : 0, sizeof(long), MPI_INFO_NULL,
-                     MPI_COMM_WORLD, &d->counter, &d->win);
-    d->have_win = 1;
-    if (d->rank == 0) *d->counter = 0;
-    MPI_Barrier(MPI_COMM_WORLD);
-  }
-#endif
+  po_dist_share(d, pending, n_pending, n_done_before);
   return PO_OK;
-}
-
-/* Name of this process's part file: rank, shard or solo. */
-static void part_tag(const dist *d, char *tag, size_t size) {
-  if (d->mpi)
-    snprintf(tag, size, "rank-%04dof%04d", d->rank, d->size);
-  else if (d->shards > 1)
-    snprintf(tag, size, "shard-%04dof%04d", d->shard, d->shards);
-  else
-    snprintf(tag, size, "solo");
 }
 
 /* One run into its group of the part file; a failed run leaves no group. */
@@ -345,11 +267,11 @@ static int run_one(po_sweep_cache *cache, po_sweep_store *store, const po_sweep 
 
 /* Takes runs until none is left; a failed run is reported and counted, the
  * others go on.  Returns the status of the last failure (PO_OK if none). */
-static int run_pending(dist *d, po_sweep_cache *cache, po_sweep_store *store, const po_sweep *sw,
+static int run_pending(po_dist *d, po_sweep_cache *cache, po_sweep_store *store, const po_sweep *sw,
                        const long *pending, long n_pending, int threads, progress *pr) {
   long local = 0, k, mine = 0;
   int last_err = PO_OK;
-  while ((k = next_run(d, &local, n_pending)) >= 0) {
+  while ((k = po_dist_next(d, &local, n_pending)) >= 0) {
     size_t r = (size_t)pending[k];
     int rc = run_one(cache, store, sw, r, threads);
     mine++;
@@ -374,7 +296,7 @@ typedef struct sweep_summary {
   int json;
 } sweep_summary;
 
-static void print_summary(const sweep_summary *s, const dist *d, size_t n, long present,
+static void print_summary(const sweep_summary *s, const po_dist *d, size_t n, long present,
                           size_t n_files) {
   if (s->json) {
     po_json j;
@@ -402,7 +324,7 @@ static void print_summary(const sweep_summary *s, const dist *d, size_t n, long 
 /* Rank 0: rewrites the master over every part file present and prints the
  * summary.  Concurrent shards serialise scan + rewrite on a lock file, so
  * the shard that finishes last writes a master linking every run. */
-static int write_master(const po_sweep *sw, const sweep_summary *s, const dist *d,
+static int write_master(const po_sweep *sw, const sweep_summary *s, const po_dist *d,
                         long *missing_mine) {
   int lock_fd = master_lock(s->out);
   po_sweep_scan_result scan;
@@ -437,8 +359,7 @@ int po_cmd_sweep(int argc, char **argv) {
   po_sweep_store *store = NULL;
   po_sweep_cache *cache = NULL;
   long *pending = NULL;
-  dist d = {.size = 1, .shards = 1};
-  int mpi_inited = 0;
+  po_dist d = PO_DIST_INIT;
   if ((rc = load_sweep_params(&cli))) goto out;
   int resume = 0, dry = 0;
   const char *shard_spec = NULL;
@@ -456,8 +377,7 @@ int po_cmd_sweep(int argc, char **argv) {
   }
   const char *out = cli.out ? cli.out : "results.h5";
   config = po_params_to_ini(cli.params);
-  if ((rc = check_out_is_master_or_new(out)) || (rc = dist_init(&d, shard_spec, &mpi_inited)))
-    goto out;
+  if ((rc = check_out_is_master_or_new(out)) || (rc = po_dist_init(&d, shard_spec))) goto out;
 
   long n_pending, n_done_before;
   pending = malloc(po_sweep_size(sw) * sizeof *pending);
@@ -466,11 +386,11 @@ int po_cmd_sweep(int argc, char **argv) {
     goto out;
   }
   char tag[64];
-  part_tag(&d, tag, sizeof tag);
+  po_dist_part_tag(&d, tag, sizeof tag);
   if ((rc = find_pending(&d, sw, out, resume, pending, &n_pending, &n_done_before)) ||
       (rc = po_sweep_store_open(out, tag, flush_s, &store)) ||
       (rc = po_sweep_cache_create(&cache))) {
-    fatal_all(&d, rc);
+    po_dist_fatal(&d, rc);
     goto out;
   }
   progress pr = {po_cli_now(), 0, 0, n_pending, 0, isatty(2), d.rank == 0 && !cli.quiet};
@@ -485,7 +405,7 @@ int po_cmd_sweep(int argc, char **argv) {
   rc = po_sweep_store_close(store);
   store = NULL;
   if (rc) {
-    fatal_all(&d, rc);
+    po_dist_fatal(&d, rc);
     goto out;
   }
   sweep_summary sum = {.out = out,
@@ -495,12 +415,7 @@ int po_cmd_sweep(int argc, char **argv) {
                        .failed = pr.failed,
                        .seconds = po_cli_now() - t_start,
                        .json = cli.json};
-#ifdef PO_HAVE_MPI
-  if (d.mpi) {
-    MPI_Allreduce(MPI_IN_PLACE, &sum.failed, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Barrier(MPI_COMM_WORLD);
-  }
-#endif
+  sum.failed = po_dist_sum(&d, sum.failed);
   pr.done = n_pending;
   pr.failed = sum.failed;
   if (n_pending) progress_show(&pr, 1);
@@ -525,13 +440,6 @@ out:
   free(config);
   po_sweep_destroy(sw);
   po_cli_free(&cli);
-#ifdef PO_HAVE_MPI
-  if (mpi_inited) {
-    if (d.have_win) MPI_Win_free(&d.win);
-    MPI_Finalize();
-  }
-#else
-  (void)mpi_inited;
-#endif
+  po_dist_finish(&d);
   return po_cli_exit(rc);
 }

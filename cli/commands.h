@@ -7,5 +7,6 @@ PO_COMMAND(train, "train the MLP on Fashion-MNIST on a backend (cpu, or photonic
 PO_COMMAND(eval, "test accuracy of a trained model; accuracy vs photons/MAC sweep with plot")
 PO_COMMAND(recall, "associative-memory recall and capacity sweeps (cpu, cavity)")
 PO_COMMAND(sweep, "run a parameter sweep (MPI ranks or Slurm array shards), resumable")
+PO_COMMAND(tune, "tune a solver's parameters: Hyperband + TPE over sweep runs, resumable, MPI")
 PO_COMMAND(merge, "merge a sweep's part files into one self-contained HDF5 file")
 PO_COMMAND(report, "tables, JSON and plots of a sweep: success, TTS99, energy to solution")

@@ -240,7 +240,10 @@ int po_cli_read_common(po_cli *cli, const po_param_section *run) {
   if (cli->out && !*cli->out) cli->out = NULL;
   if (!cli->out) return PO_OK;
   if ((rc = po_cli_check_out(cli->out, "run.out"))) return rc;
-  return strcmp(cli->spec->name, "sweep") ? refuse_overwrite(cli, run) : PO_OK;
+  /* sweep and tune rewrite their own files from OUT.d/. */
+  return strcmp(cli->spec->name, "sweep") && strcmp(cli->spec->name, "tune")
+             ? refuse_overwrite(cli, run)
+             : PO_OK;
 }
 
 /* Creates and removes a file in dir: the only test that holds for root,

@@ -70,6 +70,16 @@ int po_test_has_mpi(const char *bin, const char *scratch) {
   return yes && access("/usr/bin/mpirun", X_OK) == 0;
 }
 
+int po_test_mpirun(int np, char *const args[], const char *out_path, const char *err_path) {
+  char nps[16];
+  snprintf(nps, sizeof nps, "%d", np);
+  char *argv[64] = {"/usr/bin/mpirun", "--allow-run-as-root", "--oversubscribe", "-np", nps};
+  int k = 5;
+  for (; *args && k < 63; args++) argv[k++] = *args;
+  argv[k] = NULL;
+  return po_test_exec(argv, out_path, err_path);
+}
+
 const char *po_test_physopt_bin(void) {
   static char resolved[PATH_MAX];
   if (!resolved[0]) {

@@ -22,6 +22,9 @@ int po_test_exec(char *const argv[], const char *out_path, const char *err_path)
 /* Whether `physopt` at bin was built with MPI and /usr/bin/mpirun exists
  * (scratch: a writable file path for the help text). */
 int po_test_has_mpi(const char *bin, const char *scratch);
+/* mpirun --allow-run-as-root --oversubscribe -np NP args... (args
+ * NULL-terminated, at most 58); output as po_test_exec. */
+int po_test_mpirun(int np, char *const args[], const char *out_path, const char *err_path);
 
 /* $BUILD/physopt (default build/physopt) as an absolute path, resolved
  * against the working directory of the first call: call it before a test

@@ -1,0 +1,340 @@
+/* physopt tune end to end through the binary ($BUILD/physopt), on cpu SA
+ * with the schedule's final inverse temperature tuned on three SK
+ * instances with known ground energies:
+ *  - the best configuration file loads in physopt solve and reproduces the
+ *    recorded objective of its run bit for bit, and beats a deliberately
+ *    bad region of the space (beta_end = 0.02: nearly random spins);
+ *  - kill -9 at random moments, then the same command: the same trial
+ *    table and the same best configuration as an uninterrupted tune;
+ *  - MPI (binary built with `make MPI=1`, mpirun present): -np 1 and -np 2
+ *    give the reference's trial table (named test_sweep_* so that the
+ *    MPI CI step, `make MPI=1 test T=sweep`, runs it);
+ *  - a range outside a key's accepted values fails before any run. */
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <hdf5.h>
+#include "physopt/physopt.h"
+#include "tests/util/testutil.h"
+
+static char dir[256], bin[512], tune_ini[512], data[512];
+
+typedef struct table {
+  size_t n, n_inst;
+  double *objective, *steps, *end, *per_instance;
+  uint64_t *run_id;
+  long best;
+  char *best_ini;
+} table;
+
+static void table_free(table *t) {
+  free(t->objective);
+  free(t->steps);
+  free(t->end);
+  free(t->per_instance);
+  free(t->run_id);
+  free(t->best_ini);
+  memset(t, 0, sizeof *t);
+}
+
+static void *read_ds(hid_t f, const char *name, hid_t type, size_t elem, size_t *n0, size_t *n1) {
+  hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+  assert_true(ds >= 0);
+  hid_t sp = H5Dget_space(ds);
+  hsize_t dims[2] = {0, 1};
+  int rank = H5Sget_simple_extent_dims(sp, dims, NULL);
+  assert_true(rank >= 1);
+  size_t total = (size_t)dims[0] * (rank > 1 ? (size_t)dims[1] : 1);
+  void *v = malloc((total ? total : 1) * elem);
+  assert_non_null(v);
+  assert_true(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+  H5Sclose(sp);
+  H5Dclose(ds);
+  *n0 = (size_t)dims[0];
+  if (n1) *n1 = rank > 1 ? (size_t)dims[1] : 1;
+  return v;
+}
+
+static char *slurp(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  char *buf = calloc(1, 1 << 16);
+  size_t n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
+  (void)n;
+  fclose(f);
+  return buf;
+}
+
+static void read_table(const char *out, const char *best_ini, table *t) {
+  hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(f >= 0);
+  size_t n;
+  t->objective = read_ds(f, "/trials/objective", H5T_NATIVE_DOUBLE, 8, &t->n, NULL);
+  t->steps = read_ds(f, "/trials/steps", H5T_NATIVE_DOUBLE, 8, &n, NULL);
+  assert_int_equal(n, t->n);
+  t->end = read_ds(f, "/trials/param/schedule.end", H5T_NATIVE_DOUBLE, 8, &n, NULL);
+  assert_int_equal(n, t->n);
+  t->per_instance = read_ds(f, "/trials/per_instance", H5T_NATIVE_DOUBLE, 8, &n, &t->n_inst);
+  t->run_id = read_ds(f, "/trials/run_id", H5T_NATIVE_UINT64, 8, &n, NULL);
+  hid_t a = H5Aopen(f, "best_trial", H5P_DEFAULT);
+  int64_t best;
+  assert_true(H5Aread(a, H5T_NATIVE_INT64, &best) >= 0);
+  H5Aclose(a);
+  H5Fclose(f);
+  t->best = (long)best;
+  t->best_ini = slurp(best_ini);
+  assert_non_null(t->best_ini);
+}
+
+static void assert_same_table(const table *a, const table *b) {
+  assert_int_equal(a->n, b->n);
+  assert_int_equal(a->n_inst, b->n_inst);
+  assert_int_equal(a->best, b->best);
+  for (size_t i = 0; i < a->n; i++) {
+    assert_true(a->objective[i] == b->objective[i]);
+    assert_true(a->steps[i] == b->steps[i]);
+    assert_true(a->end[i] == b->end[i]);
+    for (size_t k = 0; k < a->n_inst; k++) {
+      assert_true(a->per_instance[i * a->n_inst + k] == b->per_instance[i * b->n_inst + k]);
+      assert_true(a->run_id[i * a->n_inst + k] == b->run_id[i * b->n_inst + k]);
+    }
+  }
+  assert_string_equal(a->best_ini, b->best_ini);
+}
+
+static int tune(const char *name, const char *flush) {
+  char out[600], best[600];
+  snprintf(out, sizeof out, "%s/%s.h5", dir, name);
+  snprintf(best, sizeof best, "%s/%s-best.ini", dir, name);
+  char *argv[] = {bin,           "tune",    tune_ini, "--out",
+                  out,           "--best",  best,     "--flush-seconds",
+                  (char *)flush, "--quiet", NULL};
+  return po_test_exec(argv, NULL, NULL);
+}
+
+static void load(const char *name, table *t) {
+  char out[600], best[600];
+  snprintf(out, sizeof out, "%s/%s.h5", dir, name);
+  snprintf(best, sizeof best, "%s/%s-best.ini", dir, name);
+  read_table(out, best, t);
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int setup(void **state) {
+  (void)state;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  const char *b = getenv("BUILD");
+  snprintf(bin, sizeof bin, "%s/physopt", b && *b ? b : "build");
+  if (access(bin, X_OK)) {
+    print_error("%s not found (make builds it)\n", bin);
+    return -1;
+  }
+  snprintf(dir, sizeof dir, "/tmp/physopt-tune-XXXXXX");
+  if (!mkdtemp(dir)) return -1;
+  snprintf(data, sizeof data, "%s", po_test_data_dir());
+  snprintf(tune_ini, sizeof tune_ini, "%s/tune.ini", dir);
+  FILE *f = fopen(tune_ini, "w");
+  if (!f) return -1;
+  /* One Hyperband pass, eta 3, 3..81 sweeps: 4 brackets, 69 trials,
+   * 207 runs of 16 replicas of N = 40 (a few ms each). */
+  fprintf(f,
+          "[tune]\nseed = 7\nobjective = residual_energy\nmin_steps = 3\nmax_steps = 81\n"
+          "[problem]\nspec = %s/sk/SK1_N40_0.txt, %s/sk/SK1_N40_1.txt, %s/sk/SK1_N40_2.txt\n"
+          "[run]\nbackend = cpu\nalgorithm = sa\nreplicas = 16\nthreads = 1\n"
+          "[schedule]\nkind = geometric\nstart = 0.05\nend = log(0.02, 20)\n",
+          data, data, data);
+  fclose(f);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir); /* only our mkdtemp directory */
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static table ref;
+static double t_ref;
+
+static void test_reference(void **state) {
+  (void)state;
+  double t0 = now();
+  assert_int_equal(tune("ref", "10"), 0);
+  t_ref = now() - t0;
+  load("ref", &ref);
+  assert_int_equal(ref.n, 69);
+  assert_int_equal(ref.n_inst, 3);
+  assert_true(ref.best >= 0 && (size_t)ref.best < ref.n);
+  assert_true(ref.steps[ref.best] == 81);
+  /* The best trial is the smallest objective at 81 sweeps. */
+  for (size_t i = 0; i < ref.n; i++)
+    if (ref.steps[i] == 81) assert_true(ref.objective[ref.best] <= ref.objective[i]);
+  /* The objective is the mean residual over the instances. */
+  const double *pi = ref.per_instance + (size_t)ref.best * 3;
+  assert_true(fabs(ref.objective[ref.best] - (pi[0] + pi[1] + pi[2]) / 3) < 1e-12);
+  print_message("best schedule.end = %.4g, mean residual %.4g; %.2f s\n", ref.end[ref.best],
+                ref.objective[ref.best], t_ref);
+  /* Running it again reuses every run and changes nothing. */
+  assert_int_equal(tune("ref", "10"), 0);
+  table again;
+  load("ref", &again);
+  assert_same_table(&ref, &again);
+  table_free(&again);
+}
+
+static double solve_residual(const char *best_ini, const char *inst, uint64_t id,
+                             const char *extra) {
+  char seed[32], rid[64], out[600], problem[600];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)po_hash2(7, id));
+  snprintf(rid, sizeof rid, "run.run_id=0x%016llx", (unsigned long long)id);
+  snprintf(out, sizeof out, "%s/solve.json", dir);
+  snprintf(problem, sizeof problem, "%s/sk/%s", data, inst);
+  char *argv[] = {
+      bin,     "solve", "--config", (char *)best_ini,       "--problem",   problem, "--seed", seed,
+      "--set", rid,     "--json",   extra ? "--set" : NULL, (char *)extra, NULL};
+  assert_int_equal(po_test_exec(argv, out, NULL), 0);
+  char *text = slurp(out);
+  assert_non_null(text);
+  const char *p = text;
+  double r = po_test_json_next(&p, "residual_energy");
+  free(text);
+  return r;
+}
+
+/* The best configuration file reproduces the recorded objective of its
+ * run exactly, and beats the hot end of the range by a wide margin. */
+static void test_best_config(void **state) {
+  (void)state;
+  char best[600];
+  snprintf(best, sizeof best, "%s/ref-best.ini", dir);
+  const char *inst[3] = {"SK1_N40_0.txt", "SK1_N40_1.txt", "SK1_N40_2.txt"};
+  double bad_sum = 0;
+  for (int k = 0; k < 3; k++) {
+    uint64_t id = ref.run_id[(size_t)ref.best * 3 + (size_t)k];
+    double r = solve_residual(best, inst[k], id, NULL);
+    assert_true(r == ref.per_instance[(size_t)ref.best * 3 + (size_t)k]);
+    bad_sum += solve_residual(best, inst[k], id, "schedule.end=0.02");
+  }
+  print_message("mean residual: best %.4g, schedule.end = 0.02: %.4g\n", ref.objective[ref.best],
+                bad_sum / 3);
+  assert_true(bad_sum / 3 > ref.objective[ref.best] + 10);
+}
+
+static void test_kill_resume(void **state) {
+  (void)state;
+  char out[600], best[600];
+  snprintf(out, sizeof out, "%s/killed.h5", dir);
+  snprintf(best, sizeof best, "%s/killed-best.ini", dir);
+  po_rng rng;
+  po_rng_init(&rng, (uint64_t)time(NULL), 2, 0);
+  int kills = 0;
+  for (int attempt = 0; attempt < 4; attempt++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(127);
+      execl(bin, bin, "tune", tune_ini, "--out", out, "--best", best, "--flush-seconds",
+            attempt % 2 ? "0" : "0.05", (char *)NULL);
+      _exit(127);
+    }
+    assert_true(pid > 0);
+    double delay = (0.1 + 0.3 * po_rng_uniform(&rng)) * t_ref;
+    struct timespec ts = {(time_t)delay, (long)((delay - floor(delay)) * 1e9)};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    if (WIFSIGNALED(st)) kills++;
+  }
+  assert_true(kills >= 2);
+  assert_int_equal(tune("killed", "10"), 0);
+  table got;
+  load("killed", &got);
+  assert_same_table(&ref, &got);
+  table_free(&got);
+}
+
+static void test_mpi(void **state) {
+  (void)state;
+  char scratch[600];
+  snprintf(scratch, sizeof scratch, "%s/help.txt", dir);
+  if (!po_test_has_mpi(bin, scratch)) {
+    print_message("physopt built without MPI (make MPI=1) or no mpirun: skipped\n");
+    skip();
+  }
+  for (int np = 1; np <= 2; np++) {
+    char out[600], best[600], name[16];
+    snprintf(name, sizeof name, "mpi%d", np);
+    snprintf(out, sizeof out, "%s/%s.h5", dir, name);
+    snprintf(best, sizeof best, "%s/%s-best.ini", dir, name);
+    char *args[] = {bin, "tune", tune_ini, "--out", out, "--best", best, "--quiet", NULL};
+    assert_int_equal(po_test_mpirun(np, args, NULL, NULL), 0);
+    table got;
+    load(name, &got);
+    assert_same_table(&ref, &got);
+    table_free(&got);
+  }
+}
+
+/* A range beyond a key's accepted values fails before any run. */
+static void test_validation(void **state) {
+  (void)state;
+  char ini[600], out[600], err[600];
+  snprintf(ini, sizeof ini, "%s/bad.ini", dir);
+  snprintf(out, sizeof out, "%s/bad.h5", dir);
+  snprintf(err, sizeof err, "%s/bad.err", dir);
+  FILE *f = fopen(ini, "w");
+  assert_non_null(f);
+  fprintf(f,
+          "[tune]\nmax_steps = 9\n[problem]\nspec = %s/sk/SK1_N40_0.txt\n"
+          "[run]\nbackend = cpu\nreplicas = int(0, 4)\n",
+          data);
+  fclose(f);
+  char *argv[] = {bin, "tune", ini, "--out", out, NULL};
+  assert_int_equal(po_test_exec(argv, NULL, err), 2);
+  char *text = slurp(err);
+  assert_non_null(text);
+  assert_non_null(strstr(text, "run.replicas"));
+  free(text);
+  struct stat st;
+  char d[700];
+  snprintf(d, sizeof d, "%s.d", out);
+  assert_int_not_equal(stat(d, &st), 0); /* nothing was run */
+  /* --out naming a file that is not a tune record is never replaced. */
+  char other[600];
+  snprintf(other, sizeof other, "%s/other.h5", dir);
+  f = fopen(other, "w");
+  assert_non_null(f);
+  fputs("not a tune record\n", f);
+  fclose(f);
+  char *argv2[] = {bin, "tune", tune_ini, "--out", other, NULL};
+  assert_int_equal(po_test_exec(argv2, NULL, err), 2);
+  text = slurp(other);
+  assert_string_equal(text, "not a tune record\n");
+  free(text);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_reference),   cmocka_unit_test(test_best_config),
+      cmocka_unit_test(test_kill_resume), cmocka_unit_test(test_mpi),
+      cmocka_unit_test(test_validation),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
