@@ -91,8 +91,8 @@ static int alloc_out(po_tts_opt *o, size_t ni, size_t nl) {
   o->med = malloc(nl * sizeof *o->med);
   o->med_lo = malloc(nl * sizeof *o->med_lo);
   o->med_hi = malloc(nl * sizeof *o->med_hi);
-  if (o->tts && o->tts_lo && o->tts_hi && o->opt_j && o->opt && o->opt_lo && o->opt_hi &&
-      o->med && o->med_lo && o->med_hi)
+  if (o->tts && o->tts_lo && o->tts_hi && o->opt_j && o->opt && o->opt_lo && o->opt_hi && o->med &&
+      o->med_lo && o->med_hi)
     return PO_OK;
   po_tts_opt_free(o);
   return po_error(PO_ERR_NOMEM, "out of memory");
@@ -128,7 +128,8 @@ static int bootstrap(const po_tts_cell *cells, size_t ni, size_t nl, int B, uint
     for (size_t k = 0; k < nc + ni + nl; k++) bs[k * (size_t)B + (size_t)b] = cur[k];
     bs[(ns - 1) * (size_t)B + (size_t)b] = mmin;
   }
-  for (size_t c = 0; c < nc; c++) interval(bs + c * (size_t)B, (size_t)B, &o->tts_lo[c], &o->tts_hi[c]);
+  for (size_t c = 0; c < nc; c++)
+    interval(bs + c * (size_t)B, (size_t)B, &o->tts_lo[c], &o->tts_hi[c]);
   for (size_t i = 0; i < ni; i++)
     interval(bs + (nc + i) * (size_t)B, (size_t)B, &o->opt_lo[i], &o->opt_hi[i]);
   for (size_t j = 0; j < nl; j++)

@@ -232,8 +232,8 @@ static int one_series(const rset *s, const sorter *ser, const size_t *ix, size_t
   } else if (!out->csv) {
     printf("%s: %zu instance%s x %zu run lengths (steps", label, ni, ni == 1 ? "" : "s", nl);
     for (size_t k = 0; k < nl; k++) printf(" %ld", len[k]);
-    printf(")\n  %-22s %-9s %-30s %-9s %s\n", "instance", "opt steps",
-           "TTS99 steps [95% CI]", "opt steps", "TTS99 device s [95% CI]");
+    printf(")\n  %-22s %-9s %-30s %-9s %s\n", "instance", "opt steps", "TTS99 steps [95% CI]",
+           "opt steps", "TTS99 device s [95% CI]");
   }
   for (size_t i = 0; i <= ni; i++) {
     const char *name = i < ni ? inst[i] : "median";

@@ -4,7 +4,10 @@
  *  - the median over instances and its minimum;
  *  - bootstrap coverage and width of the TTS interval against the binomial
  *    sampling distribution of p;
- *  - the p = 0 convention, reproducibility for a fixed seed. */
+ *  - the p = 0 convention, reproducibility for a fixed seed;
+ *  - end to end: a cpu sa sweep over run lengths on three SK instances,
+ *    `physopt report --optimum-csv` against the optima recomputed here
+ *    from the replica energies read back from the HDF5 file. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +15,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "algorithms/tts_opt.h"
+#include "io/h5.h"
+#include "tests/util/testutil.h"
 #include "physopt/error.h"
 #include "physopt/rng.h"
 
@@ -188,6 +195,124 @@ static void test_zero_hits_and_missing(void **state) {
   assert_int_equal(po_tts_opt_compute(&bad, 1, 1, 0, 1, &o), PO_ERR_ARG);
 }
 
+/* ---- end to end ------------------------------------------------------------ */
+
+enum { E2E_NI = 3, E2E_NL = 4 };
+static const long e2e_steps[E2E_NL] = {3, 10, 40, 200};
+
+typedef struct e2e_cells {
+  char inst[E2E_NI][512];
+  long reps[E2E_NI][E2E_NL], hits[E2E_NI][E2E_NL];
+} e2e_cells;
+
+static int read_cell(hid_t g, const char *name, void *ctx) {
+  (void)name;
+  e2e_cells *c = ctx;
+  po_h5_run rec;
+  if (po_h5_read_run(g, &rec)) return -1;
+  int i = 0, k = 0;
+  while (i < E2E_NI && strcmp(c->inst[i], rec.problem.source)) i++;
+  while (k < E2E_NL && e2e_steps[k] != rec.steps) k++;
+  if (i == E2E_NI || k == E2E_NL || !rec.metrics.has_target) {
+    po_h5_run_free(&rec);
+    return -1;
+  }
+  double tgt = rec.metrics.target_energy, tol = 1e-9 * fmax(1.0, fabs(tgt));
+  for (int r = 0; r < rec.samples.replicas; r++)
+    c->hits[i][k] += rec.samples.energy[r] <= tgt + tol;
+  c->reps[i][k] += rec.samples.replicas;
+  po_h5_run_free(&rec);
+  return 0;
+}
+
+static double tts_steps(long steps, long hits, long reps) {
+  double p = (double)hits / (double)reps;
+  return p <= 0 ? INFINITY : p >= 0.99 ? (double)steps : (double)steps * log(0.01) / log1p(-p);
+}
+
+static double median3(double a, double b, double c) {
+  return fmax(fmin(a, b), fmin(fmax(a, b), c));
+}
+
+static void test_report_end_to_end(void **state) {
+  (void)state;
+  char dir[] = "/tmp/physopt-ttsopt-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char ini[600], h5[600], csv[600];
+  snprintf(ini, sizeof ini, "%s/sweep.ini", dir);
+  snprintf(h5, sizeof h5, "%s/tts.h5", dir);
+  snprintf(csv, sizeof csv, "%s/opt.csv", dir);
+  e2e_cells c;
+  memset(&c, 0, sizeof c);
+  for (int i = 0; i < E2E_NI; i++)
+    snprintf(c.inst[i], sizeof c.inst[i], "%s/sk/SK1_N40_%d.txt", po_test_data_dir(), i);
+  FILE *f = fopen(ini, "w");
+  assert_non_null(f);
+  fprintf(f,
+          "[sweep]\nseed = 3\nrepeats = 2\n[problem]\nspec = %s, %s, %s\n"
+          "[run]\nbackend = cpu\nsteps = 3, 10, 40, 200\nreplicas = 24\nthreads = 1\n",
+          c.inst[0], c.inst[1], c.inst[2]);
+  fclose(f);
+  char *sw[] = {"sweep", ini, "--out", h5, NULL};
+  assert_int_equal(po_test_physopt(sw, NULL, NULL), 0);
+  char *rep[] = {"report", h5, "--optimum-csv", "--bootstrap", "300", NULL};
+  assert_int_equal(po_test_physopt(rep, csv, NULL), 0);
+  assert_int_equal(po_h5_visit_runs(h5, read_cell, &c, NULL), PO_OK);
+
+  /* Recomputed: TTS99 in steps per cell, the argmin per instance, the
+   * median curve over the three instances and its argmin. */
+  double tts[E2E_NI][E2E_NL], med[E2E_NL];
+  int opt[E2E_NI], mopt = 0;
+  for (int i = 0; i < E2E_NI; i++) {
+    opt[i] = 0;
+    for (int k = 0; k < E2E_NL; k++) {
+      assert_int_equal(c.reps[i][k], 48);
+      tts[i][k] = tts_steps(e2e_steps[k], c.hits[i][k], c.reps[i][k]);
+      if (tts[i][k] < tts[i][opt[i]]) opt[i] = k;
+    }
+  }
+  for (int k = 0; k < E2E_NL; k++) {
+    med[k] = median3(tts[0][k], tts[1][k], tts[2][k]);
+    if (med[k] < med[mopt]) mopt = k;
+  }
+  assert_true(isfinite(med[mopt]));
+  assert_true(mopt > 0 || opt[0] + opt[1] + opt[2] > 0); /* not every optimum at 3 sweeps */
+
+  f = fopen(csv, "r");
+  assert_non_null(f);
+  char line[2048];
+  assert_non_null(fgets(line, sizeof line, f));
+  static const char head[] = "backend,algorithm,problem,opt_steps,opt_tts99_steps,";
+  assert_true(strncmp(line, head, sizeof head - 1) == 0);
+  int rows = 0;
+  while (fgets(line, sizeof line, f)) {
+    char *prob = strchr(strchr(line, ',') + 1, ',') + 1, *end = strchr(prob, ',');
+    *end = '\0';
+    double v[8];
+    char *p = end + 1;
+    for (int q = 0; q < 8; q++) {
+      v[q] = strtod(p, &p);
+      p++;
+    }
+    int i = 0;
+    while (i < E2E_NI && strcmp(prob, c.inst[i])) i++;
+    int k = i < E2E_NI ? opt[i] : mopt;
+    double want = i < E2E_NI ? tts[i][k] : med[k];
+    if (i == E2E_NI) assert_string_equal(prob, "median");
+    assert_true(strncmp(line, "cpu,sa,", 7) == 0);
+    assert_int_equal((long)v[0], e2e_steps[k]);
+    assert_close(v[1], want, 1e-12);
+    assert_true(v[2] <= v[1] && v[1] <= v[3]);
+    assert_true(v[6] <= v[5] && v[5] <= v[7] && v[5] > 0);
+    rows++;
+  }
+  fclose(f);
+  assert_int_equal(rows, E2E_NI + 1);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir); /* our own mkdtemp directory */
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_interior_optimum),
@@ -196,6 +321,7 @@ int main(void) {
       cmocka_unit_test(test_sampled_median_interval),
       cmocka_unit_test(test_bootstrap_coverage_and_width),
       cmocka_unit_test(test_zero_hits_and_missing),
+      cmocka_unit_test(test_report_end_to_end),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
