@@ -28,9 +28,8 @@ static void advance(jp *p) {
 }
 
 static void skip_ws(jp *p) {
-  while (p->pos < p->len &&
-         (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\n' ||
-          p->s[p->pos] == '\r'))
+  while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' || p->s[p->pos] == '\n' ||
+                             p->s[p->pos] == '\r'))
     advance(p);
 }
 
@@ -276,13 +275,23 @@ static int parse_value(jp *p, po_jv *v, int depth) {
   v->col = p->col;
   int c = peek(p);
   switch (c) {
-  case -1: return fail(p, "unexpected end of file (a value expected)");
+  case -1:
+    return fail(p, "unexpected end of file (a value expected)");
   case '{':
-  case '[': return parse_container(p, v, depth);
-  case '"': v->type = PO_JV_STRING; return parse_string(p, &v->str);
-  case 't': v->type = PO_JV_BOOL, v->boolean = 1; return literal(p, "true");
-  case 'f': v->type = PO_JV_BOOL; return literal(p, "false");
-  case 'n': v->type = PO_JV_NULL; return literal(p, "null");
+  case '[':
+    return parse_container(p, v, depth);
+  case '"':
+    v->type = PO_JV_STRING;
+    return parse_string(p, &v->str);
+  case 't':
+    v->type = PO_JV_BOOL, v->boolean = 1;
+    return literal(p, "true");
+  case 'f':
+    v->type = PO_JV_BOOL;
+    return literal(p, "false");
+  case 'n':
+    v->type = PO_JV_NULL;
+    return literal(p, "null");
   default:
     if (c == '-' || (c >= '0' && c <= '9')) return parse_number(p, v);
     if (c == 'N' || c == 'I') return fail(p, "NaN and Infinity are not JSON numbers");

@@ -31,12 +31,12 @@ typedef enum {
 typedef struct po_jv {
   po_jv_type type;
   long line, col;
-  int boolean;          /* BOOL */
-  double num;           /* NUMBER (strtod of the literal; may be +-inf on overflow) */
-  char *str;            /* STRING, UTF-8, NUL-terminated (no embedded NUL) */
-  size_t n;             /* ARRAY / OBJECT: count */
-  struct po_jv *items;  /* ARRAY / OBJECT: values */
-  char **keys;          /* OBJECT: keys */
+  int boolean;         /* BOOL */
+  double num;          /* NUMBER (strtod of the literal; may be +-inf on overflow) */
+  char *str;           /* STRING, UTF-8, NUL-terminated (no embedded NUL) */
+  size_t n;            /* ARRAY / OBJECT: count */
+  struct po_jv *items; /* ARRAY / OBJECT: values */
+  char **keys;         /* OBJECT: keys */
 } po_jv;
 
 /* Parses the file at path into *root (free with po__jv_free).  Errors:
