@@ -86,8 +86,7 @@ static int array_of(const bqm *b, const char *key, long len, const char *len_nam
   if (rc) return rc;
   if ((long)(*out)->n != len) {
     char what[160];
-    snprintf(what, sizeof what, "\"%s\" has %zu elements, %s = %ld", key, (*out)->n, len_name,
-             len);
+    snprintf(what, sizeof what, "\"%s\" has %zu elements, %s = %ld", key, (*out)->n, len_name, len);
     return at(b, *out, what, NULL, NULL);
   }
   return PO_OK;
