@@ -26,6 +26,9 @@ static const po_param_spec report_specs[] = {
     {"bootstrap", PO_PARAM_INT, "2000", 0, 1e7, NULL, "1", "bootstrap resamples for the CIs"},
     {"plots", PO_PARAM_STRING, NULL, 0, 0, NULL, "dir", "write gnuplot PNG plots into this dir"},
     {"csv", PO_PARAM_BOOL, "false", 0, 0, NULL, "", "print one CSV row per anneal run on stdout"},
+    {"optimum_csv", PO_PARAM_BOOL, "false", 0, 0, NULL, "",
+     "print the TTS99 at the optimal run length as CSV on stdout (one row per series and "
+     "instance, and the median)"},
 };
 static const po_param_section run_sec = {"run", run_specs, PO_CLI_N(run_specs)};
 static const po_param_section report_sec = {"report", report_specs, PO_CLI_N(report_specs)};
@@ -35,15 +38,19 @@ static const po_cli_option opts[] = {
     {"bootstrap", "report.bootstrap", "B", "bootstrap resamples"},
     {"plots", "report.plots", "DIR", "write PNG plots (gnuplot) into DIR"},
     {"csv", "report.csv", NULL, "one CSV row per anneal run (parameters and metrics)"},
+    {"optimum-csv", "report.optimum_csv", NULL,
+     "TTS99 at the optimal run length as CSV (per series and instance, and the median)"},
     {NULL, NULL, NULL, NULL}};
 static const po_cli_spec spec = {
     "report",
-    "RESULTS.h5 [--by key,key] [--json | --csv] [--plots DIR]",
+    "RESULTS.h5 [--by key,key] [--json | --csv | --optimum-csv] [--plots DIR]",
     "Summarises the runs of a sweep (master, merged or single-run file) per group of\n"
     "parameters: success probability, TTS99 (device and wall) and energy-to-solution with\n"
     "95% bootstrap intervals, median/best energy, and the energy ledger per category;\n"
     "for learning runs the test accuracy (and photons and energy per MAC), for recall runs\n"
-    "the recall fraction, each with bootstrap intervals over runs.",
+    "the recall fraction, each with bootstrap intervals over runs.  When runs span several\n"
+    "run lengths (steps), TTS99 per run length and its minimum over them, per instance and\n"
+    "for the median over instances, with bootstrap intervals.",
     opts,
     secs,
     2,
@@ -641,13 +648,15 @@ int po_cmd_report(int argc, char **argv) {
                   "--json or --plots DIR)");
   const char *by = NULL, *plots = NULL;
   long n_boot = 2000;
-  int csv = 0;
+  int csv = 0, opt_csv = 0;
   if (!rc && ((rc = po_params_bool(cli.params, &report_sec, "csv", &csv)) ||
+              (rc = po_params_bool(cli.params, &report_sec, "optimum_csv", &opt_csv)) ||
               (rc = po_params_string(cli.params, &report_sec, "by", &by)) ||
               (rc = po_params_string(cli.params, &report_sec, "plots", &plots)) ||
               (rc = po_params_int(cli.params, &report_sec, "bootstrap", &n_boot))))
     goto out;
-  if (!rc && csv && cli.json) rc = po_error(PO_ERR_ARG, "report: give --json or --csv, not both");
+  if (!rc && csv + opt_csv + cli.json > 1)
+    rc = po_error(PO_ERR_ARG, "report: give one of --json, --csv and --optimum-csv");
   if (rc || (rc = read_file(cli.args[0], &fs, &by_default))) goto out;
   if (csv) {
     if (!fs.anneal.n)
@@ -666,6 +675,17 @@ int po_cmd_report(int argc, char **argv) {
   }
   for (size_t k = 0; k < nk; k++)
     if ((rc = check_key(&fs, keys[k], cli.args[0]))) goto out;
+  if (opt_csv) {
+    int shown = 0;
+    rc = fs.anneal.n ? po_rep_tts_opt(&fs.anneal, keys, nk, (int)n_boot, NULL, 1, NULL, &shown)
+                     : PO_OK;
+    if (!rc && !shown)
+      rc = po_error(PO_ERR_ARG,
+                    "report --optimum-csv: no series of anneal runs in %s spans two run lengths "
+                    "(run.steps) with a target energy",
+                    cli.args[0]);
+    goto out;
+  }
   if (plots && mkdir(plots, 0777) != 0 && errno != EEXIST) {
     rc = po_error(PO_ERR_IO, "cannot create %s: %s", plots, strerror(errno));
     goto out;
@@ -685,6 +705,10 @@ int po_cmd_report(int argc, char **argv) {
     print_table(&fs.anneal, &st, idx, g, ng);
   }
   if (plots && fs.anneal.n && (rc = make_plots(&fs.anneal, plots, (int)n_boot))) goto out;
+  int opt_shown = 0;
+  if (fs.anneal.n &&
+      (rc = po_rep_tts_opt(&fs.anneal, keys, nk, (int)n_boot, jp, 0, plots, &opt_shown)))
+    goto out;
   if (fs.learn.n) {
     if (!jp && fs.anneal.n) printf("\n");
     if ((rc = po_rep_learn(&fs.learn, keys, nk, (int)n_boot, jp, plots))) goto out;
@@ -695,9 +719,10 @@ int po_cmd_report(int argc, char **argv) {
   }
   if (jp) po_json_end(jp);
   if (plots && !jp)
-    printf("\nplots in %s/:%s%s%s\n", plots,
+    printf("\nplots in %s/:%s%s%s%s\n", plots,
            fs.anneal.n ? " success_vs_steps.png tts_vs_n.png ets_vs_n.png" : "",
-           fs.learn.n ? " accuracy_vs_photons.png" : "", fs.recall.n ? " recall_vs_alpha.png" : "");
+           opt_shown ? " tts_vs_steps.png" : "", fs.learn.n ? " accuracy_vs_photons.png" : "",
+           fs.recall.n ? " recall_vs_alpha.png" : "");
 out:
   free(g);
   free(idx);

@@ -56,6 +56,9 @@ void po_rep_json_param(po_json *j, const char *name, const char *value);
 /* A grouping key's value: section.key typed as above; the built-in numeric
  * keys (n, steps, photons, alpha) as numbers, "-" (none) as null. */
 void po_rep_json_key_value(po_json *j, const char *key, const char *value);
+/* An RFC 4180 field (quoted when it holds a comma, quote or line break),
+ * preceded by a comma unless first. */
+void po_rep_csv_field(FILE *f, const char *v, int first);
 /* One CSV row per anneal run (RFC 4180): run_id, every parameter, metrics. */
 int po_rep_csv(FILE *f, const rset *s);
 
@@ -64,6 +67,13 @@ int po_rep_csv(FILE *f, const rset *s);
  * (a directory, or NULL) accuracy_vs_photons.png (recall_vs_alpha.png). */
 int po_rep_learn(const rset *s, char **keys, size_t n_keys, int n_boot, po_json *j,
                  const char *plots);
+/* TTS99 at the optimal run length (cli/report_ttsopt.c) for every series
+ * (backend, algorithm and the keys other than problem and steps) whose runs
+ * span at least two run lengths: a table on stdout, JSON members into j, or
+ * CSV rows (csv); with plots, tts_vs_steps.png.  *shown: whether any series
+ * qualified. */
+int po_rep_tts_opt(const rset *s, char **keys, size_t n_keys, int n_boot, po_json *j, int csv,
+                   const char *plots, int *shown);
 int po_rep_recall(const rset *s, char **keys, size_t n_keys, int n_boot, po_json *j,
                   const char *plots);
 

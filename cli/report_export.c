@@ -90,7 +90,7 @@ void po_rep_json_key_value(po_json *j, const char *key, const char *value) {
 /* ---- CSV -------------------------------------------------------------------- */
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break. */
-static void csv_field(FILE *f, const char *v, int first) {
+void po_rep_csv_field(FILE *f, const char *v, int first) {
   if (!first) fputc(',', f);
   if (!v) return;
   if (!strpbrk(v, ",\"\r\n")) {
@@ -160,23 +160,23 @@ int po_rep_csv(FILE *f, const rset *s) {
                                       "device_s",
                                       "run_s",
                                       "total_joules"};
-  csv_field(f, "run_id", 1);
-  for (size_t c = 0; c < nc; c++) csv_field(f, cols[c], 0);
-  for (size_t c = 0; c < sizeof fixed / sizeof *fixed; c++) csv_field(f, fixed[c], 0);
+  po_rep_csv_field(f, "run_id", 1);
+  for (size_t c = 0; c < nc; c++) po_rep_csv_field(f, cols[c], 0);
+  for (size_t c = 0; c < sizeof fixed / sizeof *fixed; c++) po_rep_csv_field(f, fixed[c], 0);
   fputc('\n', f);
   for (size_t r = 0; r < s->n; r++) {
     const rrun *run = &s->r[r];
     const po_h5_run *x = &run->rec;
     char buf[32];
-    csv_field(f, run->id, 1);
-    for (size_t c = 0; c < nc; c++) csv_field(f, param_of(run, cols[c]), 0);
-    csv_field(f, x->backend, 0);
-    csv_field(f, x->algorithm, 0);
-    csv_field(f, x->schedule, 0);
-    csv_field(f, x->problem.source, 0);
+    po_rep_csv_field(f, run->id, 1);
+    for (size_t c = 0; c < nc; c++) po_rep_csv_field(f, param_of(run, cols[c]), 0);
+    po_rep_csv_field(f, x->backend, 0);
+    po_rep_csv_field(f, x->algorithm, 0);
+    po_rep_csv_field(f, x->schedule, 0);
+    po_rep_csv_field(f, x->problem.source, 0);
     fprintf(f, ",%d,%ld,%d", x->problem.n, x->steps, x->samples.replicas);
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)x->seed);
-    csv_field(f, buf, 0);
+    po_rep_csv_field(f, buf, 0);
     const po_metrics *m = &x->metrics;
     csv_number(f, m->best_energy);
     csv_number(f, m->mean_energy);

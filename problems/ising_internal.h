@@ -57,5 +57,8 @@ int po__read_qubo(const char *path, const po_load_opts *opts, po_ising **out);
 int po__read_mtx(const char *path, const po_load_opts *opts, po_ising **out);
 int po__read_npy(const char *path, const po_load_opts *opts, po_ising **out);
 int po__read_npz(const char *path, const po_load_opts *opts, po_ising **out);
+int po__read_bqm(const char *path, const po_load_opts *opts, po_ising **out);
+/* The QUBO terms of a BINARY dimod BQM file (po_qubo_read_file). */
+int po__bqm_read_terms(const char *path, const po_load_opts *opts, po_qubo_terms *out);
 
 #endif

@@ -209,6 +209,10 @@ int po_qubo_read_file(const char *path, const po_load_opts *opts, po_qubo_terms 
   if (!out) return po_error(PO_ERR_ARG, "po_qubo_read_file: out is NULL");
   memset(out, 0, sizeof *out);
   if (!path) return po_error(PO_ERR_ARG, "po_qubo_read_file: path is NULL");
+  const po_problem_format *fmt;
+  int frc = po_problem_format_select(path, opts ? opts : &def, &fmt);
+  if (frc) return frc;
+  if (!strcmp(fmt->name, "bqm")) return po__bqm_read_terms(path, opts ? opts : &def, out);
   qubo_reader r;
   int rc = read_terms(path, opts ? opts : &def, &r);
   po_ising *check = NULL; /* the same validation as po_problem_read */

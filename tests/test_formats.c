@@ -419,12 +419,13 @@ static void test_format_selection(void **state) {
   po_ising_destroy(m);
   o.format = "qbsolv";
   assert_int_equal(po_problem_open(path, &o, &m), PO_ERR_ARG);
-  assert_non_null(strstr(po_last_error(), "valid: auto|gset|qubo|mtx|npy|npz"));
+  assert_non_null(strstr(po_last_error(), "valid: auto|gset|qubo|mtx|npy|npz|bqm"));
   const po_problem_format *f;
   po_load_opts a = {PO_DUP_REJECT, -1, "auto"};
-  const char *names[] = {"x/G1.txt", "a.RUD", "b.qubo", "c.mtx", "d.NPY", "e.npz", "f", "g.dat"};
-  const char *want[] = {"gset", "gset", "qubo", "mtx", "npy", "npz", "gset", "gset"};
-  for (int k = 0; k < 8; k++) {
+  const char *names[] = {"x/G1.txt", "a.RUD", "b.qubo", "c.mtx", "d.NPY",
+                         "e.npz",    "f",     "g.dat",  "h.json"};
+  const char *want[] = {"gset", "gset", "qubo", "mtx", "npy", "npz", "gset", "gset", "bqm"};
+  for (int k = 0; k < 9; k++) {
     assert_int_equal(po_problem_format_select(names[k], &a, &f), PO_OK);
     assert_string_equal(f->name, want[k]);
   }
@@ -570,6 +571,236 @@ static void test_malformed_binary(void **state) {
   for (int t = 0; t < 2; t++) free(parts[t].b);
 }
 
+/* ---- dimod BQM JSON --------------------------------------------------------- */
+
+/* A dimod bqm_schema 3.0.0 document (use_bytes false), as
+ * json.dumps(bqm.to_serializable(), indent=1) lays it out: the members one
+ * per line, the arrays on one line each. */
+static int bqm_text(char *t, size_t cap, int n, const char *vartype, double offset, const double *a,
+                    long m, const int *hd, const int *tl, const double *b) {
+  int len = snprintf(t, cap,
+                     "{\n \"type\": \"BinaryQuadraticModel\",\n \"version\": {\"bqm_schema\": "
+                     "\"3.0.0\"},\n \"use_bytes\": false,\n \"index_type\": \"int32\",\n "
+                     "\"bias_type\": \"float64\",\n \"num_variables\": %d,\n "
+                     "\"num_interactions\": %ld,\n \"variable_labels\": [",
+                     n, m);
+  for (int i = 0; i < n; i++) len += snprintf(t + len, cap - len, "%s\"v%d\"", i ? ", " : "", i);
+  len += snprintf(t + len, cap - len,
+                  "],\n \"variable_type\": \"%s\",\n \"offset\": %.17g,\n \"info\": {},\n "
+                  "\"linear_biases\": [",
+                  vartype, offset);
+  for (int i = 0; i < n; i++) len += snprintf(t + len, cap - len, "%s%.17g", i ? ", " : "", a[i]);
+  const char *names[3] = {"quadratic_biases", "quadratic_head", "quadratic_tail"};
+  for (int f = 0; f < 3; f++) {
+    len += snprintf(t + len, cap - len, "],\n \"%s\": [", names[f]);
+    for (long k = 0; k < m; k++)
+      len += f == 0 ? snprintf(t + len, cap - len, "%s%.17g", k ? ", " : "", b[k])
+                    : snprintf(t + len, cap - len, "%s%d", k ? ", " : "", f == 1 ? hd[k] : tl[k]);
+  }
+  len += snprintf(t + len, cap - len, "]\n}\n");
+  return len;
+}
+
+/* Random SPIN and BINARY models written per the schema: the model's energy
+ * equals the file's own energy function on every state (exhaustive), so
+ * does the ground energy; BINARY also matches the QUBO terms returned by
+ * po_qubo_read_file and the dense QUBO -> Ising conversion of problems/qubo.c. */
+static void test_bqm_exhaustive(void **state) {
+  (void)state;
+  for (int rep = 0; rep < 20; rep++) {
+    const int n = rnd_int(1, 10), binary = rep % 2;
+    double a[10], b[45], Q[100] = {0};
+    int hd[45], tl[45];
+    long m = 0;
+    for (int i = 0; i < n; i++) a[i] = rnd() % 3 ? rnd_int(-9, 9) * 0.5 : 0;
+    for (int i = 0; i < n; i++)
+      for (int j = i + 1; j < n; j++)
+        if (rnd() % 2) {
+          int flip = rnd() % 2; /* either orientation */
+          hd[m] = flip ? j : i;
+          tl[m] = flip ? i : j;
+          b[m++] = rnd_int(-9, 9) * 0.25;
+        }
+    const double offset = rnd_int(-20, 20) * 0.125;
+    char text[16384];
+    int len = bqm_text(text, sizeof text, n, binary ? "BINARY" : "SPIN", offset, a, m, hd, tl, b);
+    const char *path =
+        write_file(binary ? "random-binary.json" : "random-spin.json", text, (size_t)len);
+    po_ising *model;
+    assert_int_equal(po_problem_open(path, NULL, &model), PO_OK);
+    assert_int_equal(model->n, n);
+    assert_int_equal(model->binary, binary);
+    po_qubo_terms t = {0};
+    if (binary)
+      assert_int_equal(po_qubo_read_file(path, NULL, &t), PO_OK);
+    else
+      assert_int_equal(po_qubo_read_file(path, NULL, &t), PO_ERR_ARG);
+    double ground_file = INFINITY, ground_model = INFINITY;
+    for (long x = 0; x < (1L << n); x++) {
+      int8_t s[10];
+      uint8_t xb[10];
+      double v[10], e = offset;
+      for (int i = 0; i < n; i++) {
+        xb[i] = (x >> i) & 1;
+        s[i] = xb[i] ? 1 : -1;
+        v[i] = binary ? xb[i] : s[i];
+        e += a[i] * v[i];
+      }
+      for (long k = 0; k < m; k++) e += b[k] * v[hd[k]] * v[tl[k]];
+      double got = po_ising_energy(model, s);
+      if (fabs(got - e) > 1e-9) fail_msg("rep %d state %ld: E = %.17g, file %.17g", rep, x, got, e);
+      if (binary) assert_true(po_qubo_terms_value(&t, xb) == e);
+      ground_file = fmin(ground_file, e);
+      ground_model = fmin(ground_model, got);
+    }
+    assert_true(fabs(ground_file - ground_model) < 1e-9);
+    if (binary) {
+      for (int i = 0; i < n; i++) Q[i * n + i] = a[i];
+      for (long k = 0; k < m; k++) {
+        int i = hd[k] < tl[k] ? hd[k] : tl[k], j = hd[k] < tl[k] ? tl[k] : hd[k];
+        Q[i * n + j] += b[k];
+      }
+      po_qubo dense = {n, Q, offset};
+      po_ising *md;
+      assert_int_equal(po_qubo_to_ising(&dense, &md), PO_OK);
+      assert_true(md->content_hash == model->content_hash);
+      assert_true(fabs(md->offset - model->offset) < 1e-12);
+      po_ising_destroy(md);
+      po_qubo_terms_free(&t);
+    }
+    po_ising_destroy(model);
+  }
+}
+
+/* The hand-written example of docs/problems.md: SPIN ground energy -2 at
+ * (a, b, c) = (+1, +1, -1); the same biases as BINARY: minimum 0 at x = 110
+ * (by hand: f(x) = -x_a + 0.5 x_b - x_a x_b + 2 x_b x_c + 1.5). */
+static void test_bqm_example(void **state) {
+  (void)state;
+  const char *doc =
+      "{\"type\": \"BinaryQuadraticModel\", \"version\": {\"bqm_schema\": \"3.0.0\"},\n"
+      " \"use_bytes\": false, \"index_type\": \"int32\", \"bias_type\": \"float64\",\n"
+      " \"num_variables\": 3, \"num_interactions\": 2,\n"
+      " \"variable_labels\": [\"a\", \"b\", [\"c\", 1]], \"variable_type\": \"%s\",\n"
+      " \"offset\": 1.5, \"info\": {}, \"linear_biases\": [-1.0, 0.5, 0.0],\n"
+      " \"quadratic_biases\": [-1.0, 2.0], \"quadratic_head\": [0, 1], \"quadratic_tail\": [1, "
+      "2]}\n";
+  for (int binary = 0; binary < 2; binary++) {
+    char text[1024];
+    int len = snprintf(text, sizeof text, doc, binary ? "BINARY" : "SPIN");
+    po_ising *m;
+    assert_int_equal(po_problem_open(write_file("example.json", text, (size_t)len), NULL, &m),
+                     PO_OK);
+    double best = INFINITY;
+    int arg = -1;
+    for (int x = 0; x < 8; x++) {
+      int8_t s[3] = {x & 1 ? 1 : -1, x & 2 ? 1 : -1, x & 4 ? 1 : -1};
+      double e = po_ising_energy(m, s);
+      if (e < best) best = e, arg = x;
+    }
+    assert_true(best == (binary ? 0.0 : -2.0));
+    assert_int_equal(arg, 3); /* a = b = +1 (x = 1), c = -1 (x = 0) */
+    po_ising_destroy(m);
+  }
+}
+
+static void test_bqm_malformed(void **state) {
+  (void)state;
+  char good[4096];
+  const double a[3] = {1, -1, 0.5}, b[2] = {2, -3};
+  const int hd[2] = {0, 1}, tl[2] = {1, 2};
+  bqm_text(good, sizeof good, 3, "SPIN", 0.25, a, 2, hd, tl, b);
+  po_ising *m;
+  assert_int_equal(po_problem_open(write_file("good.json", good, strlen(good)), NULL, &m), PO_OK);
+  po_ising_destroy(m);
+  /* Each case replaces one substring of the valid document (lines: 1 "{",
+   * 2 type, 3 version, 4 use_bytes, 5 index_type, 6 bias_type,
+   * 7 num_variables, 8 num_interactions, 9 labels, 10 variable_type,
+   * 11 offset, 12 info, 13 linear, 14 quadratic_biases, 15 head, 16 tail). */
+  static const struct {
+    const char *name, *from, *to, *where, *msg;
+  } cases[] = {
+      {"comma.json", "\"use_bytes\": false,", "\"use_bytes\": false,,",
+       ":4:21: ", "object key (a string) expected"},
+      {"trailing.json", "2]\n}", "2],\n}", ":17:1: ", "trailing comma"},
+      {"nan.json", "\"offset\": 0.25", "\"offset\": NaN", ":11:12: ", "NaN and Infinity"},
+      {"eof.json", "2]\n}\n", "2]\n", ":17:1: ", "',' or '}' expected"},
+      {"dupkey.json", "\"info\": {},", "\"info\": {}, \"offset\": 1,",
+       ":12:14: ", "duplicate key \"offset\" (first at 11:12)"},
+      {"type.json", "\"BinaryQuadraticModel\"", "\"DiscreteQuadraticModel\"",
+       ":2:10: ", "not a dimod BinaryQuadraticModel"},
+      {"schema.json", "\"3.0.0\"", "\"1.0.0\"", ":3:28: ", "bqm_schema \"1.0.0\" is not supported"},
+      {"bytes.json", "\"use_bytes\": false", "\"use_bytes\": true",
+       ":4:15: ", "use_bytes = true (byte-encoded arrays) is not supported"},
+      {"vartype.json", "\"SPIN\"", "\"INTEGER\"", ":10:19: ", "expected \"SPIN\" or \"BINARY\""},
+      {"numtype.json", "\"num_variables\": 3", "\"num_variables\": \"3\"",
+       ":7:19: ", "\"num_variables\" must be a number, not a string"},
+      {"numvar.json", "\"num_variables\": 3", "\"num_variables\": 2.5",
+       ":7:19: ", "\"num_variables\" must be an integer in [1, 100000000]"},
+      {"linear.json", "[1, -1, 0.5]", "[1, -1]",
+       ":13:19: ", "\"linear_biases\" has 2 elements, num_variables = 3"},
+      {"labels.json", "\"v0\", \"v1\", \"v2\"", "\"v0\", \"v1\"",
+       ":9:21: ", "\"variable_labels\" has 2 elements, num_variables = 3"},
+      {"head.json", "\"quadratic_head\": [0, 1]", "\"quadratic_head\": [0]",
+       ":15:20: ", "\"quadratic_head\" has 1 elements, num_interactions = 2"},
+      {"range.json", "\"quadratic_tail\": [1, 2]", "\"quadratic_tail\": [1, 3]",
+       ":16:24: ", "quadratic_tail[1] must be a variable index in [0, 2]"},
+      {"negative.json", "\"quadratic_head\": [0, 1]", "\"quadratic_head\": [-1, 1]",
+       ":15:21: ", "quadratic_head[0] must be a variable index in [0, 2]"},
+      {"loop.json", "\"quadratic_tail\": [1, 2]", "\"quadratic_tail\": [1, 1]",
+       ":15:24: ", "interaction 1 joins variable 1 to itself"},
+      {"dup.json", "\"quadratic_head\": [0, 1],\n \"quadratic_tail\": [1, 2]",
+       "\"quadratic_head\": [0, 1],\n \"quadratic_tail\": [1, 0]", ":15:24: ",
+       "pair (0, 1) given twice, quadratic_head[0] and [1] (first at 15:21; duplicates policy: "
+       "reject)"},
+      {"bias.json", "\"quadratic_biases\": [2, -3]", "\"quadratic_biases\": [2, \"x\"]",
+       ":14:26: ", "quadratic_biases[1] must be a finite number"},
+      {"missing.json", "\"offset\": 0.25,", "", ":1:1: ", "missing member \"offset\""},
+      {"top.json", "{\n", "[\n", ":2:8: ", "',' or ']' expected"},
+      {"ctrl.json", "\"v0\"", "\"v\t0\"", ":9:24: ", "control character in a string"},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    char text[4096];
+    const char *hit = strstr(good, cases[c].from);
+    assert_non_null(hit);
+    int len = snprintf(text, sizeof text, "%.*s%s%s", (int)(hit - good), good, cases[c].to,
+                       hit + strlen(cases[c].from));
+    expect_parse_error(write_file(cases[c].name, text, (size_t)len), cases[c].where, cases[c].msg);
+  }
+  const char arr[] = "[1, 2]\n";
+  expect_parse_error(write_file("array.json", arr, sizeof arr - 1), ":1:1: ",
+                     "the top level must be an object (dimod BQM serialisation), not an array");
+  const char nul[] = "{\n\0}";
+  expect_parse_error(write_file("nul.json", nul, sizeof nul - 1), ":2:1: ", "NUL byte");
+  /* duplicates = sum adds the two interactions, as dimod does */
+  char text[4096];
+  const char *hit = strstr(good, "\"quadratic_tail\": [1, 2]");
+  snprintf(text, sizeof text, "%.*s\"quadratic_tail\": [1, 0]%s", (int)(hit - good), good,
+           hit + strlen("\"quadratic_tail\": [1, 2]"));
+  po_load_opts sum = {PO_DUP_SUM, -1, NULL};
+  assert_int_equal(po_problem_open(write_file("sum.json", text, strlen(text)), &sum, &m), PO_OK);
+  int8_t s[3] = {1, 1, 1};
+  assert_true(fabs(po_ising_energy(m, s) - (0.25 + 1 - 1 + 0.5 + 2 - 3)) < 1e-12);
+  po_ising_destroy(m);
+  /* Random byte mutations: each loads or fails with a parse error naming the
+   * file (ASan/UBSan run this too). */
+  for (int trial = 0; trial < 400; trial++) {
+    size_t glen = strlen(good), cut = trial % 10 == 0 ? rnd() % glen : glen;
+    memcpy(text, good, glen);
+    for (int k = rnd_int(1, 3); k > 0; k--) text[rnd() % glen] = (char)rnd();
+    const char *path = write_file("mut.json", text, cut);
+    int rc = po_problem_open(path, NULL, &m);
+    if (rc == PO_OK)
+      po_ising_destroy(m);
+    else if (rc != PO_ERR_PARSE || strncmp(po_last_error(), path, strlen(path)) != 0)
+      fail_msg("mut.json trial %d: rc %d '%s'", trial, rc, po_last_error());
+  }
+  /* --set problem.format=bqm reads any extension */
+  po_load_opts as = {PO_DUP_REJECT, -1, "bqm"};
+  assert_int_equal(po_problem_open(write_file("model.bqm", good, strlen(good)), &as, &m), PO_OK);
+  po_ising_destroy(m);
+}
+
 /* Random byte mutations of valid .npz/.npy/.qubo/.mtx files: each loads or
  * fails with a parse error naming the file (ASan/UBSan run this too). */
 static void test_mutations(void **state) {
@@ -614,7 +845,7 @@ static void test_docs_table(void **state) {
   fclose(f);
   size_t count;
   const po_problem_format *t = po_problem_formats(&count);
-  assert_int_equal(count, 5);
+  assert_int_equal(count, 6);
   for (size_t k = 0; k < count; k++) {
     char row[512], ext[64];
     size_t e = 0;
@@ -635,11 +866,13 @@ static void test_docs_table(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_gset_fields),    cmocka_unit_test(test_qubo_exhaustive),
-      cmocka_unit_test(test_mtx_valid),      cmocka_unit_test(test_npy_valid),
-      cmocka_unit_test(test_npz_valid),      cmocka_unit_test(test_format_selection),
-      cmocka_unit_test(test_malformed_text), cmocka_unit_test(test_malformed_binary),
-      cmocka_unit_test(test_mutations),      cmocka_unit_test(test_docs_table),
+      cmocka_unit_test(test_gset_fields),      cmocka_unit_test(test_qubo_exhaustive),
+      cmocka_unit_test(test_mtx_valid),        cmocka_unit_test(test_npy_valid),
+      cmocka_unit_test(test_npz_valid),        cmocka_unit_test(test_format_selection),
+      cmocka_unit_test(test_bqm_exhaustive),   cmocka_unit_test(test_bqm_example),
+      cmocka_unit_test(test_bqm_malformed),    cmocka_unit_test(test_malformed_text),
+      cmocka_unit_test(test_malformed_binary), cmocka_unit_test(test_mutations),
+      cmocka_unit_test(test_docs_table),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

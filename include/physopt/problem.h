@@ -79,17 +79,20 @@ typedef struct po_load_opts {
     "Matrix Market coordinate symmetric, real, integer or pattern: J, zero diagonal")              \
   X(npy, "npy", po__read_npy, 0, "NumPy .npy: dense symmetric J (N x N), zero diagonal")           \
   X(npz, "npz", po__read_npz, 0,                                                                   \
-    "NumPy .npz (np.savez): J.npy, optional h.npy (N) and offset.npy (scalar)")
+    "NumPy .npz (np.savez): J.npy, optional h.npy (N) and offset.npy (scalar)")                    \
+  X(bqm, "json", po__read_bqm, 0,                                                                  \
+    "dimod BQM JSON (bqm.to_serializable(), use_bytes=False): SPIN or BINARY")
 
 /* Problem file formats: the table (problems/formats.c) from which format
  * selection, the CLI help and docs/problems.md derive.  Every reader reports
  * "PATH:LINE: what is wrong" (text formats) or "PATH: what is wrong" /
  * "PATH:MEMBER: ..." (binary formats) as PO_ERR_PARSE. */
 typedef struct po_problem_format {
-  const char *name;       /* "gset", "qubo", "mtx", "npy", "npz" */
+  const char *name;       /* "gset", "qubo", "mtx", "npy", "npz", "bqm" */
   const char *extensions; /* "txt|rud|gset": selects the format (case-insensitive) */
   const char *summary;    /* one line for help texts and docs */
-  int binary;             /* 1: a QUBO over x in {0,1} (model->binary is set) */
+  int binary;             /* 1: a QUBO over x in {0,1} (model->binary is set); bqm sets
+                             model->binary itself (BINARY files) */
   int (*read)(const char *path, const po_load_opts *opts, po_ising **out);
 } po_problem_format;
 
@@ -101,7 +104,7 @@ const po_problem_format *po_problem_format_find(const char *name);
  * listing the valid ones), else by extension, else gset. */
 int po_problem_format_select(const char *path, const po_load_opts *opts,
                              const po_problem_format **fmt);
-/* "gset|qubo|mtx|npy|npz" into buf (for messages and help). */
+/* "gset|qubo|mtx|npy|npz|bqm" into buf (for messages and help). */
 void po_problem_format_names(char *buf, size_t size);
 
 /* Builds a model from an undirected edge list (0-based i != j).
@@ -181,7 +184,10 @@ typedef struct po_qubo_terms {
   double offset;
 } po_qubo_terms;
 
-/* Reads a qbsolv "p qubo" file (problems/qubo_file.c, docs/problems.md). */
+/* Reads a qbsolv "p qubo" file (problems/qubo_file.c, docs/problems.md), or
+ * the terms of a BINARY dimod BQM JSON file when the format (opts->format or
+ * the extension) is bqm: its linear biases as (i, i) terms, then its
+ * interactions, and its offset. */
 int po_qubo_read_file(const char *path, const po_load_opts *opts, po_qubo_terms *out);
 /* Exact objective f(x) in double (x_i in {0,1}). */
 double po_qubo_terms_value(const po_qubo_terms *q, const uint8_t *x);
