@@ -144,8 +144,7 @@ static void test_network_threshold(void **state) {
     const double y0 = x0 * gamma / a; /* unstable eigenvector of the mode */
     float x[3] = {(float)x0, (float)-x0, 0}, y[3] = {(float)y0, (float)-y0, 0}, w[3];
     const int steps = (int)lround(6.0 / gamma / h);
-    for (int s = 0; s < steps; s++)
-      po_kpo_step(3, 1, h, p, &prm, dense_couple, &c, NULL, x, y, w);
+    for (int s = 0; s < steps; s++) po_kpo_step(3, 1, h, p, &prm, dense_couple, &c, NULL, x, y, w);
     const double rate = log(((double)x[0] - x[1]) / (2 * x0)) / (steps * h);
     print_message("triangle, p = %g: growth rate %.5f, analytic %.5f\n", p, rate, gamma);
     assert_true(fabs(rate - gamma) < 0.01 * gamma);
@@ -323,10 +322,14 @@ static void test_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_isolated_threshold), cmocka_unit_test(test_fixed_point_amplitude),
-      cmocka_unit_test(test_adiabatic_ramp),     cmocka_unit_test(test_network_threshold),
-      cmocka_unit_test(test_energy_conservation), cmocka_unit_test(test_sk_ground_states),
-      cmocka_unit_test(test_threads_identical),  cmocka_unit_test(test_ledger),
+      cmocka_unit_test(test_isolated_threshold),
+      cmocka_unit_test(test_fixed_point_amplitude),
+      cmocka_unit_test(test_adiabatic_ramp),
+      cmocka_unit_test(test_network_threshold),
+      cmocka_unit_test(test_energy_conservation),
+      cmocka_unit_test(test_sk_ground_states),
+      cmocka_unit_test(test_threads_identical),
+      cmocka_unit_test(test_ledger),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
