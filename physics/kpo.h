@@ -72,6 +72,16 @@ void po_kpo_step(long n, int R, double h, double p, const po_kpo_params *prm,
                  po_kpo_couple_fn couple, void *ctx, const float *field, float *x, float *y,
                  float *work);
 
+/* The same step as part of a chain: the closing L(h/2) of one step and the
+ * opening L(h/2) of the next are one exact flow L(h), so a chain of steps
+ * rotates once per step; first: open with L(h/2); last: close with L(h/2)
+ * (otherwise L(h), which is the next step's opening half too).  A chain
+ * first = 1, ..., last = 1 equals the sequence of po_kpo_step calls up to
+ * rounding. */
+void po_kpo_step_chain(long n, int R, double h, double p, const po_kpo_params *prm,
+                       po_kpo_couple_fn couple, void *ctx, const float *field, float *x, float *y,
+                       float *work, int first, int last);
+
 /* H_c of replica column r (physopt convention, with the field term), given
  * jx = J x and jy = J y of the same layout. */
 double po_kpo_energy(long n, int R, int r, double p, const po_kpo_params *prm, const float *field,

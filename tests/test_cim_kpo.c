@@ -119,6 +119,41 @@ static void test_adiabatic_ramp(void **state) {
   assert_true(fabs(x2 - branch) < 0.03 * branch);
 }
 
+/* po_kpo_rotate against libm on both of its paths (polynomial below angle
+ * 0.8, libm above), and a chain of steps (one merged rotation per step)
+ * against separate steps. */
+static void test_rotation_and_chain(void **state) {
+  (void)state;
+  float x[4] = {0.3f, 1.2f, -0.7f, 2.0f}, y[4] = {0.1f, -0.4f, 0.9f, 1.5f};
+  const double t = 0.1;
+  for (int k = 0; k < 4; k++) {
+    float a = x[k], b = y[k];
+    const double th = ((double)a * a + (double)b * b + 1.0) * t; /* 0.11 ... 0.73 */
+    po_kpo_rotate(1, t, 1.0, 1.0, &a, &b);
+    assert_float_equal(a, x[k] * cos(th) + y[k] * sin(th), 2e-7);
+    assert_float_equal(b, y[k] * cos(th) - x[k] * sin(th), 2e-7);
+    a = x[k], b = y[k];
+    po_kpo_rotate(1, 10 * t, 1.0, 1.0, &a, &b); /* angles 1.1 ... 7.3: libm */
+    assert_float_equal(a, x[k] * cos(10 * th) + y[k] * sin(10 * th), 2e-6);
+    assert_float_equal(b, y[k] * cos(10 * th) - x[k] * sin(10 * th), 2e-6);
+  }
+  static const double J[9] = {0, 1, -1, 1, 0, 0.5, -1, 0.5, 0};
+  dense_ctx c = {3, 1, J};
+  const po_kpo_params prm = {1.0, 1.0, 0.4, 1.0};
+  float x1[3] = {0.01f, -0.02f, 0.015f}, y1[3] = {0}, x2[3], y2[3], w[3];
+  memcpy(x2, x1, sizeof x1), memcpy(y2, y1, sizeof y1);
+  const int K = 2000;
+  for (int k = 0; k < K; k++) {
+    const double p = 2.0 * (k + 0.5) / K;
+    po_kpo_step(3, 1, 0.1, p, &prm, dense_couple, &c, NULL, x1, y1, w);
+    po_kpo_step_chain(3, 1, 0.1, p, &prm, dense_couple, &c, NULL, x2, y2, w, k == 0, k + 1 == K);
+  }
+  for (int i = 0; i < 3; i++) {
+    assert_float_equal(x1[i], x2[i], 1e-4);
+    assert_float_equal(y1[i], y2[i], 1e-4);
+  }
+}
+
 /* Triangle with J_ij = 1 (physopt convention): eigenvalues 2, -1, -1; the
  * mode (1, -1, 0)/sqrt 2 (mu = -1) bifurcates first, at p_th = Delta - xi0;
  * its growth rate at p is sqrt((p + Delta + xi0 mu)(p - Delta - xi0 mu)). */
@@ -219,7 +254,7 @@ static int anneal(po_backend *b, const po_ising *m, int R, long K, uint64_t seed
 /* 64 replicas x 2000 steps (T = 200 / omega_u) on the 20 SK instances with
  * N = 10 and 20: the ground state among the final states on >= 16 of 20
  * and mean success >= 0.5.  Measured (seeds 100 + instance): 20/20,
- * mean p = 0.782 (docs/cim.md). */
+ * mean p = 0.785 (docs/cim.md). */
 static void test_sk_ground_states(void **state) {
   (void)state;
   po_backend *b = po_test_open_backend("cim", NULL, NULL);
@@ -325,6 +360,7 @@ int main(void) {
       cmocka_unit_test(test_isolated_threshold),
       cmocka_unit_test(test_fixed_point_amplitude),
       cmocka_unit_test(test_adiabatic_ramp),
+      cmocka_unit_test(test_rotation_and_chain),
       cmocka_unit_test(test_network_threshold),
       cmocka_unit_test(test_energy_conservation),
       cmocka_unit_test(test_sk_ground_states),
