@@ -10,9 +10,9 @@
 #include "physopt/error.h"
 
 typedef struct fock {
-  int n, d;     /* oscillators, levels per oscillator (cutoff + 1) */
+  int n, d; /* oscillators, levels per oscillator (cutoff + 1) */
   long dim;
-  long pw[8];   /* d^i */
+  long pw[8]; /* d^i */
 } fock;
 
 static int level(const fock *f, long idx, int i) {
@@ -35,7 +35,8 @@ static void apply_h(const fock *f, const po_kpo_quantum *q, double p, const doub
       for (int j = 0; j < f->n; j++) { /* xi0 J_ij a_i^+ a_j */
         const int mj = level(f, k, j);
         if (j == i || q->J[i * f->n + j] == 0.0 || mj == 0 || m + 1 >= f->d) continue;
-        out[k + f->pw[i] - f->pw[j]] += q->xi0 * q->J[i * f->n + j] * sqrt((double)(m + 1) * mj) * a;
+        out[k + f->pw[i] - f->pw[j]] +=
+            q->xi0 * q->J[i * f->n + j] * sqrt((double)(m + 1) * mj) * a;
       }
     }
     out[k] += diag * a;
@@ -44,8 +45,7 @@ static void apply_h(const fock *f, const po_kpo_quantum *q, double p, const doub
 
 int po_kpo_quantum_ramp(const po_kpo_quantum *q, double *corr, double *photons, double *norm,
                         double *trunc) {
-  if (!q || q->n < 1 || q->n > 4 || q->cutoff < 2 || q->cutoff > 30 || !(q->dt > 0) ||
-      !(q->T > 0))
+  if (!q || q->n < 1 || q->n > 4 || q->cutoff < 2 || q->cutoff > 30 || !(q->dt > 0) || !(q->T > 0))
     return po_error(PO_ERR_ARG, "kpo quantum: need 1 <= n <= 4, 2 <= cutoff <= 30, dt, T > 0");
   fock f = {q->n, q->cutoff + 1, 1, {0}};
   for (int i = 0; i < q->n; i++) f.pw[i] = f.dim, f.dim *= f.d;

@@ -21,7 +21,7 @@ typedef struct po_kpo_quantum {
   int n;           /* oscillators (2 ... 4) */
   const double *J; /* n x n, symmetric, zero diagonal, physopt convention */
   double kerr, delta, xi0, p0, p1, T, dt;
-  int cutoff;      /* photons per oscillator */
+  int cutoff; /* photons per oscillator */
 } po_kpo_quantum;
 
 /* Runs the ramp; corr (n x n) gets C_ij, photons (n) <n_i>, *norm the final
