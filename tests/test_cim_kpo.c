@@ -256,22 +256,6 @@ static void test_quantum_adiabatic_ground_state(void **state) {
   }
 }
 
-/* Ground energy by Gray-code enumeration with s_0 = +1 (no fields). */
-static double enumerate_ground(const po_ising *m) {
-  const int n = m->n;
-  assert_true(n <= 24 && m->h == NULL);
-  int8_t s[24];
-  for (int i = 0; i < n; i++) s[i] = 1;
-  double e = po_ising_energy(m, s), best = e;
-  for (uint32_t g = 1; g < (1u << (n - 1)); g++) {
-    const int i = 1 + __builtin_ctz(g);
-    e += po_ising_flip_delta(m, s, i);
-    s[i] = (int8_t)-s[i];
-    if (e < best) best = e;
-  }
-  return best;
-}
-
 static int anneal(po_backend *b, const po_ising *m, int R, long K, uint64_t seed, int threads,
                   po_samples *out) {
   po_anneal_opts o = {0};
@@ -302,7 +286,7 @@ static void test_sk_ground_states(void **state) {
     char rel[160];
     snprintf(rel, sizeof rel, "sk/%s", name);
     po_ising *m = po_test_load(rel);
-    assert_true(enumerate_ground(m) == eg);
+    assert_true(po_test_enumerate_ground(m) == eg);
     po_samples s = {0};
     if (anneal(b, m, 64, 2000, 100 + (uint64_t)count, 0, &s)) fail_msg("%s", po_last_error());
     int ok = 0;
