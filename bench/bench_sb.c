@@ -1,9 +1,11 @@
 /* Throughput of simulated bifurcation (cpu backend, backends/cpu/cpu_sb.c)
- * as ratios against the CIM CAC step (cim backend) measured in the same run
+ * and of the Kerr-parametric-oscillator step (cim --algorithm kpo,
+ * physics/kpo.h: three coupling products per step, CAC and SB one) as
+ * ratios against the CIM CAC step (cim backend) measured in the same run
  * on the same instances and replica counts:
  *   1. dense SK N = 1000 (Gaussian couplings, sk generator seed 1), 64
- *      replicas: replica-steps/s of bsb and dsb over CAC (cim defaults), with
- *      all threads and with one thread each;
+ *      replicas: replica-steps/s of bsb, dsb and kpo over CAC (cim
+ *      defaults), with all threads and with one thread each;
  *   2. sparse G22 (N = 2000, 19990 edges), 64 replicas: the same, CAC with
  *      configs/cim-gset.ini (as bench/bench_cim.c);
  *   3. G22 quality (skipped with "quick"): bsb and dsb, 64 replicas x
@@ -69,15 +71,17 @@ static void compare(const char *label, const po_ising *m, const char *cim_ini, i
   if (!cpu || !cim) exit(1);
   const int T = omp_get_max_threads();
   for (int th = T; th >= 1; th = th > 1 ? 1 : 0) {
-    double cac_c, bsb_c, dsb_c;
+    double cac_c, bsb_c, dsb_c, kpo_c;
     const double cac = rate(cim, m, "cac", R, K, th, &cac_c);
     const double bsb = rate(cpu, m, "bsb", R, K, th, &bsb_c);
     const double dsb = rate(cpu, m, "dsb", R, K, th, &dsb_c);
+    const double kpo = rate(cim, m, "kpo", R, K, th, &kpo_c);
     printf("%s, %d replicas x %ld steps, %d thread(s): CAC %.0f, bSB %.0f (ratio %.2f), dSB %.0f "
-           "(ratio %.2f) replica-steps/s\n",
-           label, R, K, th, cac, bsb, bsb / cac, dsb, dsb / cac);
-    printf("  per CPU second: CAC %.0f, bSB %.0f (ratio %.2f), dSB %.0f (ratio %.2f)\n", cac_c,
-           bsb_c, bsb_c / cac_c, dsb_c, dsb_c / cac_c);
+           "(ratio %.2f), KPO %.0f (ratio %.2f) replica-steps/s\n",
+           label, R, K, th, cac, bsb, bsb / cac, dsb, dsb / cac, kpo, kpo / cac);
+    printf("  per CPU second: CAC %.0f, bSB %.0f (ratio %.2f), dSB %.0f (ratio %.2f), KPO %.0f "
+           "(ratio %.2f)\n",
+           cac_c, bsb_c, bsb_c / cac_c, dsb_c, dsb_c / cac_c, kpo_c, kpo_c / cac_c);
     if (T == 1) break;
   }
   po_backend_close(cpu);

@@ -36,23 +36,6 @@ static int anneal(po_backend *b, const po_ising *m, const char *alg, int R, long
   return po_backend_ising_anneal(b, m, NULL, &o, out);
 }
 
-/* Ground energy by Gray-code enumeration of all 2^(n-1) states with s_0 = +1
- * (E is invariant under a global flip without fields). */
-static double enumerate_ground(const po_ising *m) {
-  const int n = m->n;
-  assert_true(n <= 24 && m->h == NULL);
-  int8_t s[24];
-  for (int i = 0; i < n; i++) s[i] = 1;
-  double e = po_ising_energy(m, s), best = e;
-  for (uint32_t g = 1; g < (1u << (n - 1)); g++) {
-    const int i = 1 + __builtin_ctz(g); /* spin flipped by the Gray code */
-    e += po_ising_flip_delta(m, s, i);
-    s[i] = (int8_t)-s[i];
-    if (e < best) best = e;
-  }
-  return best;
-}
-
 /* Every variant, 64 replicas x 1000 steps on the 20 SK instances with
  * N = 10, 20: the ground state must be among the returned (final) states on
  * at least 15 of the 20 instances, and the success probability averaged over
@@ -74,7 +57,7 @@ static void test_sk_ground_states(void **state) {
     char rel[160];
     snprintf(rel, sizeof rel, "sk/%s", name);
     po_ising *m = po_test_load(rel);
-    assert_true(enumerate_ground(m) == eg); /* the header value is the exact ground */
+    assert_true(po_test_enumerate_ground(m) == eg); /* the header value is the exact ground */
     for (int a = 0; a < N_ALGS; a++) {
       po_samples s = {0};
       if (anneal(b, m, sb_algs[a], 64, 1000, 100 + (uint64_t)count, 0, &s))
@@ -305,7 +288,7 @@ static void test_cli_solve(void **state) {
   remove(out);
   const char *p = buf;
   po_ising *m = po_test_load("sk/SK1_N20_0.txt");
-  assert_float_equal(po_test_json_next(&p, "best_energy"), enumerate_ground(m), 1e-9);
+  assert_float_equal(po_test_json_next(&p, "best_energy"), po_test_enumerate_ground(m), 1e-9);
   po_ising_destroy(m);
 }
 

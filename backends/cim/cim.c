@@ -4,6 +4,7 @@
  * the equations, sources and measured figures. */
 #include <string.h>
 #include "backends/cim/cim.h"
+#include "physics/cim_landscape.h"
 #include "physopt/error.h"
 
 /* Sources of the defaults:
@@ -26,7 +27,10 @@
  *        1, alpha = 1, beta = 0.15, |x| <= 1.5, e >= 0.01; SFC p = -1 -> 1,
  *        beta = 0.3 -> 0, c = 1 -> 3, k = 0.2.
  *  [H21] Honjo et al., Sci. Adv. 7, eabh0952 (2021): 100,512 pulses in a
- *        5 km fibre ring. */
+ *        5 km fibre ring.
+ *  [G16] H. Goto, Sci. Rep. 6, 21686 (2016): the Kerr-parametric-oscillator
+ *        network; [G19] H. Goto, K. Tatsumura, A. R. Dixon, Sci. Adv. 5,
+ *        eaav2372 (2019), Eqs. (1)-(2): its classical limit (physics/kpo.h). */
 static const po_param_spec cim_specs[] = {
     {"dt", PO_PARAM_DOUBLE, "0.05", 1e-6, 1.0, NULL, "photon lifetimes",
      "integration time step; one step = round_trips_per_step round trips ([CO] time_step)"},
@@ -173,6 +177,34 @@ static const po_param_spec cim_specs[] = {
      "derived); cubic = mean-field part only, -g^2 mu^3 (as ccvm mf_solver.py)"},
     {"mf_eval_every", PO_PARAM_INT, "10", 1, 1000000000, NULL, "steps",
      "mfcim: energy of sign(mu) evaluated every this many steps (best state kept)"},
+    /* Kerr parametric oscillator network (physics/kpo.h, docs/cim.md "kpo").  Frequencies
+     * in units of omega_u (omega_u / 2 pi = kpo_unit_hz), times in 1/omega_u. */
+    {"kpo_kerr", PO_PARAM_DOUBLE, "1", 1e-6, 1e6, NULL, "omega_u",
+     "kpo Kerr coefficient K ([G19] Eqs. (1)-(2) and [MQ] ASB use K = 1: the unit of the model)"},
+    {"kpo_delta", PO_PARAM_DOUBLE, "1", 0.0, 1e6, NULL, "omega_u",
+     "kpo detuning Delta; an isolated KPO bifurcates at p = Delta ([MQ] ASB delta = 1; for the "
+     "KPO an assumption)"},
+    {"kpo_xi", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "omega_u",
+     "kpo coupling xi0 (0: automatic, kpo_xi_scale Delta / lambda_max(-J))"},
+    {"kpo_xi_scale", PO_PARAM_DOUBLE, "0.5", 0.0, 0.999, NULL, "1",
+     "kpo automatic xi0 = kpo_xi_scale Delta / lambda_max(-J): the network bifurcates at "
+     "p = Delta (1 - kpo_xi_scale) > 0, so the vacuum is stable at p = 0 as [G16]'s adiabatic "
+     "start needs (this project's choice, not tuned)"},
+    {"kpo_pump_start", PO_PARAM_DOUBLE, "0", -1e3, 1e3, NULL, "omega_u",
+     "kpo pump p at t = 0, linear to kpo_pump_end at t = steps x kpo_dt ([G16]: p from 0)"},
+    {"kpo_pump_end", PO_PARAM_DOUBLE, "2", -1e3, 1e3, NULL, "omega_u",
+     "kpo pump at the end; isolated amplitude x^2 = (p - Delta) / K = 1 with the defaults (this "
+     "project's choice, not tuned)"},
+    {"kpo_dt", PO_PARAM_DOUBLE, "0.1", 1e-6, 10.0, NULL, "1/omega_u",
+     "kpo step of the symplectic splitting (physics/kpo.h); must satisfy kpo_dt xi0 rho(J) < 2 "
+     "(checked); local Kerr, detuning and pump flows are exact at any step"},
+    {"kpo_init_std", PO_PARAM_DOUBLE, "0.01", 0.0, 10.0, NULL, "1",
+     "kpo x(0), y(0) ~ N(0, kpo_init_std^2): the classical limit starts near x = y = 0 (0.01: "
+     "the scale of SB's initial amplitudes, [MQ] SB.py); 0.5 = a truncated-Wigner sample of the "
+     "vacuum (Var x = Var y = 1/4), far from the classical regime at ~1 photon (docs/cim.md)"},
+    {"kpo_unit_hz", PO_PARAM_DOUBLE, "1e6", 1.0, 1e12, NULL, "Hz",
+     "kpo omega_u / 2 pi: converts model time to device seconds (assumption: MHz-scale Kerr of "
+     "superconducting KPOs; [G16]'s circuit values were not available)"},
     /* device */
     {"ring_length_m", PO_PARAM_DOUBLE, "5000", 1e-3, 1e9, NULL, "m",
      "fibre ring length; round trip = ring_length_m group_index / c ([H21]: 5 km)"},
@@ -245,6 +277,9 @@ static const po_param_spec cim_energy_specs[] = {
     {"dac_j", PO_PARAM_DOUBLE, "1e-12", 0.0, 1.0, NULL, "J",
      "one feedback-injection DAC conversion per pulse per round trip (order of magnitude, as "
      "adc_j)"},
+    {"kpo_cryostat_w", PO_PARAM_DOUBLE, "10000", 0.0, 1e9, NULL, "W",
+     "kpo: wall power of the dilution refrigerator holding the superconducting KPOs, per device "
+     "second (order of magnitude of a pulse-tube compressor; assumption)"},
 };
 
 const po_param_section po_cim_params = {"cim", cim_specs, sizeof cim_specs / sizeof cim_specs[0]};
@@ -355,6 +390,22 @@ void cim_book_ledger(po_backend *be, const cim_config *c, const po_ising *m, int
   }
 }
 
+int cim_coupling_extremes(const po_ising *m, uint64_t seed, double *top_k, double *top_j) {
+  const long n = m->n;
+  po_ising *neg = NULL;
+  int rc = po_cim_top_eigvec(m, seed, NULL, top_k, NULL);
+  if (rc) return rc;
+  rc = m->storage == PO_STORAGE_DENSE ? po_ising_to_dense(m, &neg) : po_ising_to_csr(m, &neg);
+  if (rc) return rc;
+  if (neg->storage == PO_STORAGE_DENSE)
+    for (size_t k = 0; k < (size_t)n * (size_t)n; k++) neg->dense[k] = -neg->dense[k];
+  else
+    for (int64_t k = 0; k < neg->row_ptr[n]; k++) neg->val[k] = -neg->val[k];
+  rc = po_cim_top_eigvec(neg, seed, NULL, top_j, NULL); /* top of -K = J */
+  po_ising_destroy(neg);
+  return rc;
+}
+
 /* Default steps, measured (docs/cim.md, "Default steps"): CAC, default
  * [cim], 32 replicas on the ten SK N = 100 instances, mean per-replica
  * success 0.49 at 10^3 steps, 0.75 at 3 x 10^3, 0.79 at 10^4; G22 with
@@ -372,6 +423,8 @@ static const po_algorithm cim_algorithms[] = {
     {"cfc", "chaotic feedback control ([R21] Eqs. 3-5)", cim_cfc_anneal, 10000},
     {"sfc", "separated feedback control ([R21] Eqs. 6-8)", cim_sfc_anneal, 10000},
     {"mfcim", "measurement-feedback CIM, Gaussian-state model", cim_mfcim_anneal, 10000},
+    {"kpo", "Kerr-parametric-oscillator network, classical limit ([G16], [G19] Eqs. 1-2)",
+     cim_kpo_anneal, 10000},
     {NULL, NULL, NULL, 0},
 };
 

@@ -66,4 +66,12 @@ int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
 int cim_mfcim_anneal(po_backend *b, const po_ising *m, const po_schedule *s,
                      const po_anneal_opts *o, po_samples *out);
 
+/* --algorithm kpo (backends/cim/cim_kpo.c). */
+int cim_kpo_anneal(po_backend *b, const po_ising *m, const po_schedule *s, const po_anneal_opts *o,
+                   po_samples *out);
+
+/* Extreme eigenvalues of J by Lanczos (physics/cim_landscape.h):
+ * *top_k = lambda_max(K = -J) = -lambda_min(J), *top_j = lambda_max(J). */
+int cim_coupling_extremes(const po_ising *m, uint64_t seed, double *top_k, double *top_j);
+
 #endif

@@ -103,17 +103,7 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
       norm = rms_norm(m);
     } else {
       double top = 0.0, bot = 0.0;
-      po_ising *neg = NULL;
-      if ((rc = po_cim_top_eigvec(m, o->seed, NULL, &top, NULL))) return rc;
-      rc = m->storage == PO_STORAGE_DENSE ? po_ising_to_dense(m, &neg) : po_ising_to_csr(m, &neg);
-      if (rc) return rc;
-      if (neg->storage == PO_STORAGE_DENSE)
-        for (size_t k = 0; k < (size_t)n * (size_t)n; k++) neg->dense[k] = -neg->dense[k];
-      else
-        for (int64_t k = 0; k < neg->row_ptr[n]; k++) neg->val[k] = -neg->val[k];
-      rc = po_cim_top_eigvec(neg, o->seed, NULL, &bot, NULL); /* = -lambda_min(K) */
-      po_ising_destroy(neg);
-      if (rc) return rc;
+      if ((rc = cim_coupling_extremes(m, o->seed, &top, &bot))) return rc;
       norm = fmax(top, bot);
     }
   }

@@ -39,4 +39,9 @@ int po_test_physopt(char *const args[], const char *out_path, const char *err_pa
  * *from past it; fails the running test when there is none. */
 double po_test_json_next(const char **from, const char *name);
 
+/* Ground energy of a field-free model with n <= 24 by Gray-code enumeration
+ * of all 2^(n-1) states with s_0 = +1 (E is invariant under a global flip);
+ * fails the running test otherwise. */
+double po_test_enumerate_ground(const po_ising *m);
+
 #endif
