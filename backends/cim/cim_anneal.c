@@ -825,6 +825,7 @@ static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   const double wall = run_blocks(&sh, blocks, nb, T, CIM_BLOCK, o->threads);
   if ((rc = block_errors(blocks, nb, &cfg)) || (rc = collect_best(&sh, out))) goto done;
   cim_book_ledger(be, &cfg, m, R, o->steps, t_rt, wall);
+  cim_describe_model(&be->ledger, &cfg, sh.quantum, sh.measured);
 
 done:
   free(sh.s), free(sh.best), free(sh.f), free(sh.fl), free(sh.E), free(sh.Ebest);
