@@ -94,6 +94,11 @@ $(BUILD)/cflags.txt: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(CODEGEN)' | cmp -s - $@ || echo '$(CODEGEN)' > $@
 
+# The batched Box-Muller of solvers/rng.c and the quantum-noise step of
+# physics/opo.c vectorise only without errno semantics (their sqrt
+# arguments are never negative, so the results are the same).
+$(BUILD)/solvers/rng.o $(BUILD)/physics/opo.o: CFLAGS += -fno-math-errno
+
 $(BUILD)/%.o: %.c $(BUILD)/cflags.txt
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
