@@ -168,6 +168,8 @@ check-layers: $(LIB_OBJS) $(CLI_OBJS)
 
 bench: $(BENCH_BINS) $(if $(CLI_SRCS),$(BUILD)/physopt)
 	@BUILD=$(BUILD) sh bench/run-all.sh $(BENCH_BINS)
+	@echo "== scripts/cim-hamerly2019.sh (reduced: N = 10 ... 50, 5 instances, 16 replicas)"
+	@BUILD=$(BUILD) SIZES="10 20 30 40 50" INSTANCES="0 1 2 3 4" sh scripts/cim-hamerly2019.sh 16
 
 # `make fuzz`: libFuzzer targets tests/fuzz/fuzz_NAME.c (clang, ASan +
 # UBSan, objects in build-fuzz/), each run FUZZ_RUNS inputs from its seed
