@@ -4,9 +4,10 @@
  * threads.  Every bound is 5 standard errors (or the KS critical value at
  * p = 1e-6), so a correct generator fails with probability < 1e-5 per
  * check; the seed is fixed, so the test is deterministic.  Mutations that
- * fail it (checked by hand): a sine coefficient off by 1%, the angle taken
- * over (-pi/2, pi/2) instead of (-pi, pi), -ln u1 instead of -2 ln u1,
- * u1 from 24 bits, an atanh term dropped. */
+ * fail it (checked by compiling mutated copies of solvers/rng.c): the
+ * a^3 sine coefficient off by 1%, the radius sqrt(-1.9 ln u1) instead of
+ * sqrt(-2 ln u1), the angle over half the circle.  Too small to detect at
+ * this n (also checked): dropping the f^7 and f^9 terms of the ln series. */
 #include <math.h>
 #include <omp.h>
 #include <setjmp.h>
