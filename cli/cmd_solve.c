@@ -79,7 +79,6 @@ typedef struct solve_result {
   int threads;
   uint64_t seed;
   const char *target_note;
-  const po_params *params; /* for the model label (cli/devices.h) */
   po_metrics met;
   const po_ledger *led;
   const int8_t *best; /* spins of the best replica (first of equal energies) */
@@ -208,7 +207,7 @@ static void print_json(const solve_result *r) {
     po_json_close(&j);
   }
   po_json_close(&j);
-  po_cli_model_json(&j, r->backend, r->params);
+  po_cli_model_json(&j, l);
   po_json_string(&j, "out", r->out);
   po_json_end(&j);
 }
@@ -378,7 +377,6 @@ int po_cmd_solve(int argc, char **argv) {
                     .threads = res.threads,
                     .seed = cli.seed,
                     .target_note = cfg.target_note,
-                    .params = cli.params,
                     .met = res.metrics,
                     .led = res.ledger};
   if ((rc = best_state(m, &res.samples, &cfg.load, &r))) goto done;

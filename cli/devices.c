@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "physics/cim_device.h"
 
 static int by_name(const struct dirent **a, const struct dirent **b) {
   return strcmp((*a)->d_name, (*b)->d_name);
@@ -69,34 +68,24 @@ void po_cli_list_devices(const char *backend, po_json *j) {
   if (j && shown) po_json_close(j);
 }
 
-void po_cli_model_json(po_json *j, const char *backend, const po_params *p) {
-  const po_backend_ops *ops = po_backend_find(backend);
-  if (strcmp(backend, "cim") || !ops || !ops->params) return;
-  po_cim_device d;
-  double dt, mu, sigma;
-  if (po_cim_device_read(p, ops->params, &d) || po_params_double(p, ops->params, "dt", &dt) ||
-      po_params_double(p, ops->params, "mu", &mu) ||
-      po_params_double(p, ops->params, "sigma", &sigma))
-    return;
-  const int on = po_cim_device_on(&d);
+void po_cli_model_json(po_json *j, const po_ledger *l) {
+  if (!l || l->n_model <= 0) return;
   po_json_object(j, "model");
-  po_json_string(j, "mode", on ? "device" : "dimensionless");
-  po_json_string(j, "device", on ? d.name : NULL);
-  po_json_bool(j, "quantum_noise", on && d.quantum_noise);
-  po_json_bool(j, "measured_feedback", on && d.measured_feedback);
-  po_json_number(j, "classical_noise_sigma", sigma);
-  po_cim_model m;
-  if (on && !po_cim_device_map(&d, dt, mu, &m)) {
-    po_json_number(j, "photon_lifetimes_per_round_trip", m.kappa_rt);
-    po_json_number(j, "steps_per_round_trip", m.steps_per_round_trip);
-    po_json_int(j, "steps_per_measurement", m.steps_per_measurement);
-    po_json_number(j, "pump_operating", m.pump_op);
-    po_json_number(j, "noise_vacuum", m.noise_vacuum);
-    po_json_number(j, "measurement_sigma", m.meas_sigma);
-    po_json_number(j, "feedback_gain", m.feedback_gain);
-    po_json_number(j, "adc_step", m.adc_step);
-    po_json_int(j, "feedback_delay_round_trips", d.feedback_delay);
-    po_json_number(j, "n_sat", d.n_sat);
+  for (int i = 0; i < l->n_model && i < PO_MODEL_MAX; i++) {
+    const po_model_item *it = &l->model[i];
+    switch (it->kind) {
+    case PO_MODEL_TEXT:
+      po_json_string(j, it->key, it->text[0] ? it->text : NULL);
+      break;
+    case PO_MODEL_FLAG:
+      po_json_bool(j, it->key, it->value != 0);
+      break;
+    case PO_MODEL_INT:
+      po_json_int(j, it->key, (long long)it->value);
+      break;
+    default:
+      po_json_number(j, it->key, it->value);
+    }
   }
   po_json_close(j);
 }

@@ -1,6 +1,6 @@
 /* Physical-device descriptions (configs/devices/BACKEND-NAME.ini): the list
  * shown by `physopt backends`, read from the files themselves, and the
- * model label of a run (--json), derived by physics/cim_device.h. */
+ * model description of a run (--json), as the backend recorded it. */
 #ifndef PHYSOPT_CLI_DEVICES_H
 #define PHYSOPT_CLI_DEVICES_H
 
@@ -13,10 +13,11 @@
  * is found.  With j != NULL, an array "devices" of {file, name, summary}. */
 void po_cli_list_devices(const char *backend, po_json *j);
 
-/* For --json of an anneal run: "model": {"mode": "dimensionless" |
- * "device", "device", "quantum_noise", "measured_feedback", and with a
- * device the derived parameters of physics/cim_device.h}.  Only for the
- * cim backend; other backends get nothing. */
-void po_cli_model_json(po_json *j, const char *backend, const po_params *p);
+/* For --json of an anneal run: "model": {...}, the model description the
+ * backend left in the ledger (po_ledger_model_set; cim: "mode" = "device" |
+ * "dimensionless (cim-optimizer compatible)", "device", "quantum_noise",
+ * "measured_feedback", and with a device the derived parameters of
+ * physics/cim_device.h).  Nothing when the backend gave none. */
+void po_cli_model_json(po_json *j, const po_ledger *l);
 
 #endif

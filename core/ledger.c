@@ -1,4 +1,5 @@
 /* Energy ledger: operation counts and joules by category. */
+#include <stdio.h>
 #include <string.h>
 #include "physopt/ledger.h"
 
@@ -37,6 +38,10 @@ const po_ledger_entry *po_ledger_find(const po_ledger *l, const char *category) 
 }
 
 void po_ledger_merge(po_ledger *dst, const po_ledger *src) {
+  if (dst->n_model == 0 && src->n_model > 0) {
+    dst->n_model = src->n_model;
+    memcpy(dst->model, src->model, sizeof dst->model);
+  }
   dst->wall_s += src->wall_s;
   dst->device_s += src->device_s;
   dst->run_s += src->run_s;
@@ -45,4 +50,27 @@ void po_ledger_merge(po_ledger *dst, const po_ledger *src) {
     e->count += src->e[i].count;
     e->joules += src->e[i].joules;
   }
+}
+
+const po_model_item *po_ledger_model_find(const po_ledger *l, const char *key) {
+  for (int i = 0; i < l->n_model; i++)
+    if (!strcmp(l->model[i].key, key)) return &l->model[i];
+  return NULL;
+}
+
+int po_ledger_model_set(po_ledger *l, const char *key, po_model_kind kind, const char *text,
+                        double value) {
+  po_model_item *it = (po_model_item *)po_ledger_model_find(l, key);
+  if (!it) {
+    if (l->n_model >= PO_MODEL_MAX) return -1;
+    it = &l->model[l->n_model++];
+  }
+  memset(it, 0, sizeof *it);
+  snprintf(it->key, sizeof it->key, "%s", key);
+  it->kind = kind;
+  if (kind == PO_MODEL_TEXT)
+    snprintf(it->text, sizeof it->text, "%s", text ? text : "");
+  else
+    it->value = value;
+  return 0;
 }

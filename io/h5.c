@@ -347,6 +347,27 @@ done:
   return rc;
 }
 
+/* The backend's model description (po_ledger_model_set) as attributes of
+ * the group model/: text as strings, numbers as doubles, integers and flags
+ * as int64.  No group when the backend gave none. */
+static int write_model(hid_t loc, const po_ledger *l) {
+  if (l->n_model <= 0) return PO_OK;
+  hid_t g = group_create(loc, "model");
+  if (g < 0) return PO_ERR_IO;
+  int rc = PO_OK;
+  for (int i = 0; i < l->n_model && !rc; i++) {
+    const po_model_item *it = &l->model[i];
+    if (it->kind == PO_MODEL_TEXT)
+      rc = po_h5_attr_string(g, it->key, it->text);
+    else if (it->kind == PO_MODEL_NUMBER)
+      rc = po_h5_attr_double(g, it->key, it->value);
+    else
+      rc = po_h5_attr_int64(g, it->key, (int64_t)it->value);
+  }
+  H5Gclose(g);
+  return rc;
+}
+
 static int check_run(const po_h5_run *run) {
   const po_samples *s = &run->samples;
   if (s->replicas < 1 || s->n < 1)
@@ -360,6 +381,9 @@ static int check_run(const po_h5_run *run) {
   if (run->ledger.n < 0 || run->ledger.n > PO_LEDGER_MAX)
     return po_error(PO_ERR_ARG, "HDF5 run record: ledger has %d entries (accepted: 0..%d)",
                     run->ledger.n, PO_LEDGER_MAX);
+  if (run->ledger.n_model < 0 || run->ledger.n_model > PO_MODEL_MAX)
+    return po_error(PO_ERR_ARG, "HDF5 run record: model description has %d items (accepted: 0..%d)",
+                    run->ledger.n_model, PO_MODEL_MAX);
   return PO_OK;
 }
 
@@ -376,7 +400,8 @@ int po_h5_write_run(hid_t loc, const po_h5_run *run) {
       (rc = po_h5_attr_uint64(loc, "seed", run->seed)) ||
       (rc = po_h5_attr_uint64(loc, "run_id", run->run_id)) ||
       (rc = write_problem(loc, &run->problem)) || (rc = write_samples(loc, &run->samples)) ||
-      (rc = write_metrics(loc, &run->metrics)) || (rc = write_ledger(loc, &run->ledger)))
+      (rc = write_metrics(loc, &run->metrics)) || (rc = write_ledger(loc, &run->ledger)) ||
+      (rc = write_model(loc, &run->ledger)))
     return rc;
   return PO_OK;
 }
@@ -548,6 +573,49 @@ done:
   return rc;
 }
 
+/* One attribute of model/ into the ledger's model description, by its
+ * stored type (string: text, float: number, integer: integer). */
+static herr_t model_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
+  (void)info;
+  po_ledger *l = data;
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  if (a < 0) return -1;
+  hid_t t = H5Aget_type(a);
+  const H5T_class_t cls = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+  if (t >= 0) H5Tclose(t);
+  H5Aclose(a);
+  int rc = 0;
+  if (cls == H5T_STRING) {
+    char *v;
+    if (po_h5_get_string(loc, name, &v)) return -1;
+    rc = po_ledger_model_set(l, name, PO_MODEL_TEXT, v, 0);
+    free(v);
+  } else if (cls == H5T_FLOAT) {
+    double v;
+    if (po_h5_get_double(loc, name, &v)) return -1;
+    rc = po_ledger_model_set(l, name, PO_MODEL_NUMBER, NULL, v);
+  } else if (cls == H5T_INTEGER) {
+    int64_t v;
+    if (po_h5_get_int64(loc, name, &v)) return -1;
+    rc = po_ledger_model_set(l, name, PO_MODEL_INT, NULL, (double)v);
+  }
+  return rc ? -1 : 0;
+}
+
+/* model/ is optional (files from before it, backends without a model
+ * description). */
+static int read_model(hid_t loc, po_ledger *l) {
+  l->n_model = 0;
+  if (H5Lexists(loc, "model", H5P_DEFAULT) <= 0) return PO_OK;
+  hid_t g = group_open(loc, "model");
+  if (g < 0) return PO_ERR_PARSE;
+  int rc = PO_OK;
+  if (H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, NULL, model_attr_cb, l) < 0)
+    rc = h5err(g, "read the attributes of", "model");
+  H5Gclose(g);
+  return rc;
+}
+
 int po_h5_read_run(hid_t loc, po_h5_run *out) {
   po_h5_quiet();
   memset(out, 0, sizeof *out);
@@ -561,7 +629,8 @@ int po_h5_read_run(hid_t loc, po_h5_run *out) {
       (rc = po_h5_get_uint64(loc, "seed", &out->seed)) ||
       (rc = po_h5_get_uint64(loc, "run_id", &out->run_id)) ||
       (rc = read_problem(loc, &out->problem)) || (rc = read_samples(loc, &out->samples)) ||
-      (rc = read_metrics(loc, &out->metrics)) || (rc = read_ledger(loc, &out->ledger))) {
+      (rc = read_metrics(loc, &out->metrics)) || (rc = read_ledger(loc, &out->ledger)) ||
+      (rc = read_model(loc, &out->ledger))) {
     po_h5_run_free(out);
     return rc;
   }

@@ -146,23 +146,21 @@ long po_opo_step_quadrature(long n, int R, double dt, double p, double mu, doubl
   const float vac = (float)(1.0 / (2.0 * mu)), inv_ns = (float)(1.0 / n_sat);
   const float xmax = x_max > 0 ? (float)x_max : INFINITY;
   long bad = 0;
-#pragma omp parallel for schedule(static) reduction(+ : bad)
-  for (long i = 0; i < n; i++) {
-    for (int r = 0; r < R; r++) {
-      const size_t k = (size_t)i * (size_t)R + (size_t)r, w = (size_t)r * (size_t)n + (size_t)i;
-      const float v = xo[k], u = y[k], r2 = v * v + u * u;
-      const float d = sqrtf((r2 + vac) * inv_ns);
-      float xn = x[k] - h * m * u * u * v + d * dwx[w];
-      float yn = u + h * (gy * u - m * r2 * u) + d * dwy[w];
-      bad += (xn - xn) != 0.0f || (yn - yn) != 0.0f;
-      xn = xn > xmax ? xmax : (xn < -xmax ? -xmax : xn);
-      yn = yn > xmax ? xmax : (yn < -xmax ? -xmax : yn);
-      x[k] = xn;
-      y[k] = yn;
-      const int8_t s = xn < 0.0f ? (int8_t)-1 : (int8_t)1, so = v < 0.0f ? (int8_t)-1 : (int8_t)1;
-      flip[k] = (uint8_t)(s != so);
-      sgn[k] = s;
-    }
+  const long nr = n * (long)R; /* x, y, xo and the noise share one layout */
+#pragma omp parallel for simd schedule(static) reduction(+ : bad)
+  for (long k = 0; k < nr; k++) {
+    const float v = xo[k], u = y[k], r2 = v * v + u * u;
+    const float d = sqrtf((r2 + vac) * inv_ns);
+    float xn = x[k] - h * m * u * u * v + d * dwx[k];
+    float yn = u + h * (gy * u - m * r2 * u) + d * dwy[k];
+    bad += (xn - xn) != 0.0f || (yn - yn) != 0.0f;
+    xn = xn > xmax ? xmax : (xn < -xmax ? -xmax : xn);
+    yn = yn > xmax ? xmax : (yn < -xmax ? -xmax : yn);
+    x[k] = xn;
+    y[k] = yn;
+    const int8_t s = xn < 0.0f ? (int8_t)-1 : (int8_t)1, so = v < 0.0f ? (int8_t)-1 : (int8_t)1;
+    flip[k] = (uint8_t)(s != so);
+    sgn[k] = s;
   }
   return bad;
 }

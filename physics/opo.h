@@ -116,7 +116,7 @@ long po_opo_step_sfc(long n, int R, double dt, double p, const po_opo_params *m,
  *   D   = sqrt((x^2 + y^2 + 1/(2 mu)) / n_sat),
  * so x sees -mu (x^2 + y^2) x in total; the feedback is injected in phase
  * only (measurement-feedback CIM), so y has no coupling term.  dwx and dwy
- * are replica-major (R x n) increments ~ N(0, dt).  |x'|, |y'| are clamped
+ * are increments ~ N(0, dt) in the layout of x (n x R, element i R + r).  |x'|, |y'| are clamped
  * to x_max when > 0; sgn and flip are recomputed against sign(xo).
  * Returns the count of non-finite results. */
 long po_opo_step_quadrature(long n, int R, double dt, double p, double mu, double n_sat,

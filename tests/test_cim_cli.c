@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "physopt/backend.h"
+#include "physopt/results_file.h"
 
 static char tmpdir[64];
 
@@ -184,9 +185,63 @@ static void test_default_steps(void **state) {
   assert_int_equal(json_steps("solve --problem sk:12:1 --backend cim --replicas 1 --steps 77"), 77);
 }
 
+/* The run's model description (issue 13): --out records it as attributes of
+ * model/, read back here through the public reader (results_file.h).  The
+ * derived values are checked against (D1)-(D4) of physics/cim_device.h with
+ * the device file's numbers (L = 0.9, R = 0.1, eta = 0.7, n_sat = 1e4, P/P_th
+ * = 2.25, mu = 0.8, dt = 0.05), computed here, not copied from a run. */
+static void load_model(const char *extra, po_h5_run *rec) {
+  char args[512], err[4096], path[128];
+  snprintf(path, sizeof path, "%s/t.h5", tmpdir);
+  snprintf(args, sizeof args,
+           "solve --problem sk:12:1 --backend cim --replicas 2 --steps 100 --force --out %s %s",
+           path, extra);
+  int rc = run(args, err, sizeof err);
+  if (rc != 0) fail_msg("exit %d: %s", rc, err);
+  assert_int_equal(po_h5_load_run(path, NULL, rec), 0);
+}
+static const po_model_item *item(const po_h5_run *r, const char *key) {
+  const po_model_item *it = po_ledger_model_find(&r->ledger, key);
+  if (!it) fail_msg("model/%s missing", key);
+  return it;
+}
+static void test_model_record(void **state) {
+  (void)state;
+  po_h5_run r;
+  load_model("--config configs/devices/cim-hamerly2019.ini", &r);
+  assert_string_equal(item(&r, "mode")->text, "device");
+  assert_string_equal(item(&r, "device")->text, "hamerly2019");
+  assert_int_equal(item(&r, "quantum_noise")->value, 1);
+  assert_int_equal(item(&r, "measured_feedback")->value, 1);
+  const double kt = -0.5 * log(1.0 - 0.9);
+  assert_true(fabs(item(&r, "photon_lifetimes_per_round_trip")->value - kt) < 1e-12);
+  assert_true(fabs(item(&r, "steps_per_round_trip")->value - kt / 0.05) < 1e-9);
+  assert_int_equal(item(&r, "steps_per_measurement")->value, lround(kt / 0.05));
+  assert_true(fabs(item(&r, "pump_operating")->value - 1.5) < 1e-12);
+  assert_true(fabs(item(&r, "noise_vacuum")->value - sqrt(1.0 / (2 * 0.8 * 1e4))) < 1e-12);
+  assert_true(fabs(item(&r, "measurement_sigma")->value -
+                   sqrt((1 - 0.07) / 0.07) / (2 * sqrt(0.8 * 1e4))) < 1e-12);
+  assert_true(fabs(item(&r, "feedback_gain")->value - 1 / sqrt(0.07)) < 1e-12);
+  assert_int_equal(item(&r, "feedback_delay_round_trips")->value, 1);
+  po_h5_run_free(&r);
+
+  load_model("--config configs/devices/cim-hamerly2019.ini --set cim.quantum_noise=false", &r);
+  assert_int_equal(item(&r, "quantum_noise")->value, 0);
+  assert_int_equal(item(&r, "measured_feedback")->value, 1);
+  po_h5_run_free(&r);
+
+  load_model("", &r); /* the dimensionless mode, labelled as such */
+  assert_string_equal(item(&r, "mode")->text, "dimensionless (cim-optimizer compatible)");
+  assert_string_equal(item(&r, "device")->text, "");
+  assert_int_equal(item(&r, "quantum_noise")->value, 0);
+  assert_int_equal(item(&r, "measured_feedback")->value, 0);
+  assert_null(po_ledger_model_find(&r.ledger, "steps_per_round_trip"));
+  po_h5_run_free(&r);
+}
+
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_save_trajectories),
-                                     cmocka_unit_test(test_errors),
-                                     cmocka_unit_test(test_default_steps)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_save_trajectories), cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_default_steps), cmocka_unit_test(test_model_record)};
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -355,6 +355,36 @@ int cim_device_apply(const po_backend *b, cim_config *c) {
   return PO_OK;
 }
 
+void cim_describe_model(po_ledger *l, const cim_config *c, int quantum, int measured) {
+  const int on = c->device_on;
+  po_ledger_model_set(l, "mode", PO_MODEL_TEXT,
+                      on ? "device" : "dimensionless (cim-optimizer compatible)", 0);
+  po_ledger_model_set(l, "device", PO_MODEL_TEXT, on ? c->dev.name : "", 0);
+  po_ledger_model_set(l, "quantum_noise", PO_MODEL_FLAG, NULL, on && quantum);
+  po_ledger_model_set(l, "measured_feedback", PO_MODEL_FLAG, NULL, on && measured);
+  po_ledger_model_set(l, "classical_noise_sigma", PO_MODEL_NUMBER, NULL, c->sigma);
+  po_ledger_model_set(l, "round_trips_per_step", PO_MODEL_NUMBER, NULL, c->round_trips_per_step);
+  if (!on) return;
+  const po_cim_model *m = &c->model;
+  const struct {
+    const char *key;
+    double v;
+  } num[] = {{"photon_lifetimes_per_round_trip", m->kappa_rt},
+             {"steps_per_round_trip", m->steps_per_round_trip},
+             {"pump_operating", m->pump_op},
+             {"noise_vacuum", m->noise_vacuum},
+             {"measurement_sigma", m->meas_sigma},
+             {"feedback_gain", m->feedback_gain},
+             {"adc_step", m->adc_step},
+             {"n_sat", c->dev.n_sat}};
+  for (size_t i = 0; i < sizeof num / sizeof num[0]; i++)
+    po_ledger_model_set(l, num[i].key, PO_MODEL_NUMBER, NULL, num[i].v);
+  po_ledger_model_set(l, "steps_per_measurement", PO_MODEL_INT, NULL,
+                      (double)m->steps_per_measurement);
+  po_ledger_model_set(l, "feedback_delay_round_trips", PO_MODEL_INT, NULL,
+                      (double)c->dev.feedback_delay);
+}
+
 int cim_ring_round_trip(const cim_config *c, long n, double *t_rt) {
   *t_rt = c->ring_length_m * c->group_index / 299792458.0;
   const double capacity = c->pulse_rate_hz * *t_rt;

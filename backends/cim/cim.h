@@ -45,6 +45,13 @@ int cim_ring_round_trip(const cim_config *c, long n, double *t_rt);
 void cim_book_ledger(po_backend *be, const cim_config *c, const po_ising *m, int R, long K,
                      double t_rt, double wall_s);
 
+/* The run's model description in the ledger (po_ledger_model_set): mode
+ * ("device" or "dimensionless (cim-optimizer compatible)"), device name,
+ * whether truncated-Wigner quantum noise and measured feedback ran (as the
+ * algorithm applied them), and with a device the derived (D1)-(D5)
+ * parameters.  Read by --json and the HDF5 writer through the ledger. */
+void cim_describe_model(po_ledger *l, const cim_config *c, int quantum, int measured);
+
 /* The OPO-network algorithms with amplitude feedback (cim_anneal.c):
  * chaotic amplitude control, amplitude-heterogeneity correction, no
  * feedback, chaotic and separated feedback control. */

@@ -109,5 +109,6 @@ int cim_adiabatic_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
                 mvm_total * nnz, optical ? cfg.optical_mac_j : cfg.digital_mac_j);
   po_ledger_add(l, "adc_conversions", "samples", rts * (double)n, cfg.adc_j);
   po_ledger_add(l, "dac_conversions", "samples", rts * (double)n, cfg.dac_j);
+  cim_describe_model(l, &cfg, 0, 0); /* deterministic: no device noise or measurement */
   return PO_OK;
 }

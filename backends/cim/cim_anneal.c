@@ -87,7 +87,8 @@ typedef struct block {
   float *x, *e, *c, *dw, *beta, *target;
   float *wl;               /* AHC energy_latched: e latched at the last flip, n x Rb */
   float *df;               /* dense J: field changes of a bulk flip update */
-  float *y, *xo, *qx, *qy; /* quantum: quadrature, x at step start, noise (R x n) */
+  float *y, *xo, *qx, *qy; /* quantum: quadrature, x at step start, noise (n x R, as x) */
+  float *row;              /* device noise: one replica's n draws before the scatter */
   float *xm, *cring;       /* measured: x_hat, ring of delay + 2 feedback slots */
   const float *cur;        /* measured: the feedback injected now */
   int8_t *sgn;
@@ -218,7 +219,7 @@ static int plain_drift(void *ctx, double t, const float *x, float *a) {
 static void block_free(block *b) {
   free(b->x), free(b->e), free(b->c), free(b->dw), free(b->beta), free(b->target), free(b->df);
   free(b->wl);
-  free(b->y), free(b->xo), free(b->qx), free(b->qy), free(b->xm), free(b->cring);
+  free(b->y), free(b->xo), free(b->qx), free(b->qy), free(b->row), free(b->xm), free(b->cring);
   free(b->sgn), free(b->flip), free(b->nfl), free(b->xi), free(b->t_last), free(b->rng);
 }
 
@@ -246,14 +247,17 @@ static int block_alloc(block *b) {
     b->xo = malloc(nr * sizeof *b->xo);
     b->qy = malloc(nr * sizeof *b->qy);
   }
-  if (sh->quantum || sh->measured) b->qx = malloc(nr * sizeof *b->qx);
+  if (sh->quantum || sh->measured) {
+    b->qx = malloc(nr * sizeof *b->qx);
+    b->row = malloc((size_t)sh->n * sizeof *b->row);
+  }
   if (sh->measured) {
     b->xm = malloc(nr * sizeof *b->xm);
     /* delay + 1 slots in turn, and one slot of zeros (nothing injected yet) */
     b->cring = calloc(nr * (size_t)(sh->cfg->dev.feedback_delay + 2), sizeof *b->cring);
   }
-  if ((sh->quantum && (!b->y || !b->xo || !b->qy || !b->qx)) ||
-      (sh->measured && (!b->qx || !b->xm || !b->cring)))
+  if ((sh->quantum && (!b->y || !b->xo || !b->qy || !b->qx || !b->row)) ||
+      (sh->measured && (!b->qx || !b->row || !b->xm || !b->cring)))
     return 0;
   return (sh->m->storage != PO_STORAGE_DENSE || b->df) && (!latched || b->wl) && b->x && b->c &&
          b->sgn && b->flip && b->nfl && b->xi && b->t_last && b->beta && b->target && b->rng &&
@@ -359,14 +363,18 @@ static double pump_at(const shared *sh, long k) {
   return sh->pump_c;
 }
 
-/* Fills dst (replica-major, Rb x n) with N(0, 1) scaled by scale, from each
- * replica's own stream. */
+/* Fills dst (the layout of x: n x Rb, element i R + q) with N(0, 1) scaled
+ * by scale; replica q's n values come from its own stream, in order
+ * (device mode: the batched Box-Muller generator, ~1 ns per number; the
+ * dimensionless mode's cim.sigma noise keeps po_rng_normal_fill so that its
+ * published results stay reproducible).  The state layout lets the noise
+ * kernels run contiguously over replicas. */
 static void draw_normals(block *b, float *dst, float scale) {
   const long n = b->sh->n;
-  for (int q = 0; q < b->Rb; q++) {
-    float *d = dst + (size_t)q * (size_t)n;
-    po_rng_normal_fill(&b->rng[q], d, n);
-    for (long i = 0; i < n; i++) d[i] *= scale;
+  const int Rb = b->Rb;
+  for (int q = 0; q < Rb; q++) {
+    po_rng_normal_fill_bm(&b->rng[q], b->row, n);
+    for (long i = 0; i < n; i++) dst[(size_t)i * (size_t)Rb + (size_t)q] = scale * b->row[i];
   }
 }
 
@@ -390,8 +398,7 @@ static const float *measured_feedback(block *b, long k) {
   const float astep = (float)cfg->model.adc_step, afs = (float)cfg->dev.adc_full_scale;
   for (long i = 0; i < sh->n; i++)
     for (int q = 0; q < Rb; q++)
-      b->xm[i * Rb + q] =
-          po_cim_quantize(b->x[i * Rb + q] + b->qx[(size_t)q * sh->n + i], astep, afs);
+      b->xm[i * Rb + q] = po_cim_quantize(b->x[i * Rb + q] + b->qx[i * Rb + q], astep, afs);
   float *slot = b->cring + (size_t)(m % (D + 1)) * nr;
   couple(b, b->xm, slot);
   for (size_t e = 0; e < nr; e++) slot[e] = po_cim_quantize(slot[e], sh->dac_step, sh->dac_fs);
@@ -826,6 +833,7 @@ static int cim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   const double wall = run_blocks(&sh, blocks, nb, T, CIM_BLOCK, o->threads);
   if ((rc = block_errors(blocks, nb, &cfg)) || (rc = collect_best(&sh, out))) goto done;
   cim_book_ledger(be, &cfg, m, R, o->steps, t_rt, wall);
+  cim_describe_model(&be->ledger, &cfg, sh.quantum, sh.measured);
 
 done:
   free(sh.s), free(sh.best), free(sh.f), free(sh.fl), free(sh.E), free(sh.Ebest);

@@ -208,6 +208,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     out->energy[r] = po_ising_energy(m, out->spins + (size_t)r * n);
   }
   cim_book_ledger(be, &cfg, m, R, K, t_rt, wall);
+  /* its own Gaussian-state noise and measurement; the device's are not used */
+  cim_describe_model(&be->ledger, &cfg, 0, 0);
   rc = PO_OK;
 done:
   free(mu), free(sg), free(vp), free(dw), free(mt), free(f), free(s), free(best), free(Ebest),
