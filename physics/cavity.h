@@ -106,10 +106,13 @@ int po_cavity_couplings_multimode(const po_cavity_geom *g, const double *z,
  * is the diagonal of po_cavity_couplings_closed. */
 double po_cavity_self_term(double u2, double s, double ell);
 /* Self-coupling relative to the nonlocal couplings of a geometry:
- * ratio = mean_i J_ii / rms_{i != j} J_ij over a fixed reference sample of
- * 256 ensembles placed uniformly in a disk of radius `spread` (w0 units,
- * po_cavity_positions, seed 1), widths s and ell in w0 units.  A
- * connectivity W of the same geometry then has W_self = ratio x rms(W_ij). */
+ * ratio = mean_i J_ii / rms_{i != j} J^nl_ij over a fixed reference sample
+ * of 256 ensembles placed uniformly in a disk of radius `spread` (w0 units,
+ * po_cavity_positions, seed 1), widths s and ell in w0 units, J^nl the
+ * nonlocal (cos) part of the closed form (the local overlap of neighbours
+ * would depend on the density of the reference sample).  A connectivity W
+ * of well-separated ensembles of this geometry then has
+ * W_self = ratio x rms(W_ij). */
 int po_cavity_self_ratio(double spread, double s, double ell, double *ratio);
 /* Thermal rms width of an atom's position in a harmonic trap,
  * sqrt(k_B T / (m omega^2)), in um; T in nK, trap frequency in Hz
