@@ -1,8 +1,10 @@
 /* Associative-memory recall configured from po_params (cli/recall_run.h). */
 #include "cli/recall_run.h"
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/common.h"
+#include "physics/cavity.h"
 
 static const po_param_spec recall_specs[] = {
     PO_CLI_COMMON_RUN_SPECS,
@@ -52,6 +54,28 @@ static int read_native_cavity(const po_params *p, po_native_cavity *c) {
   return PO_OK;
 }
 
+/* Thermal motion ([cavity] temperature_nk > 0): the ensembles' couplings
+ * averaged over Gaussian position jitter of rms sigma_T equal those of
+ * ensembles of width sqrt(sigma_a^2 + sigma_T^2) (physics/cavity.h). */
+static int widen_thermally(const po_params *p, const po_native_cavity *c, double *sigma_w0) {
+  const po_param_section *cs = po_recall_native_section();
+  double temp, trap, w0, zr;
+  int rc;
+  if ((rc = po_params_double(p, cs, "temperature_nk", &temp)) ||
+      (rc = po_params_double(p, cs, "trap_hz", &trap)) ||
+      (rc = po_params_double(p, cs, "w0_um", &w0)))
+    return rc;
+  if (!(temp > 0)) return PO_OK;
+  if (c->multimode) {
+    po_cavity_multimode mm = {.length = c->length_um,
+                              .mirror_radius = c->mirror_radius_um,
+                              .wavelength = c->wavelength_um};
+    if ((rc = po_cavity_multimode_waist(&mm, &w0, &zr))) return rc;
+  }
+  *sigma_w0 = hypot(*sigma_w0, po_cavity_thermal_sigma_um(temp, trap, PO_RB87_AMU) / w0);
+  return PO_OK;
+}
+
 int po_recall_read(const po_params *p, po_recall_setup *s, long *patterns, const char **rule,
                    const char **dynamics, double *basin_step) {
   const po_param_section *r = &po_recall_run_section;
@@ -68,7 +92,7 @@ int po_recall_read(const po_params *p, po_recall_setup *s, long *patterns, const
       (rc = po_memory_rule_parse(*rule, &s->rule)) ||
       (rc = po_params_double(p, po_recall_native_section(), "spread", &s->spread)) ||
       (rc = po_params_double(p, po_recall_native_section(), "sigma_a", &s->sigma_a)) ||
-      (rc = read_native_cavity(p, &s->cav)))
+      (rc = read_native_cavity(p, &s->cav)) || (rc = widen_thermally(p, &s->cav, &s->sigma_a)))
     return rc;
   s->n = (int)n;
   return PO_OK;

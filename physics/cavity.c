@@ -378,3 +378,68 @@ int po_cavity_couplings_multimode(const po_cavity_geom *g, const double *z,
   free(cx), free(cy), free(lw), free(scale), free(D);
   return PO_OK;
 }
+
+/* ---- self-interaction, thermal width, pump protocol (physics/cavity.h) -- */
+
+double po_cavity_self_term(double u2, double s, double ell) {
+  const double v = 2 * s * s + ell * ell, e = 2 * s * s, d = 1 + e * e;
+  const double local = (1 + exp(-2 * u2 / v)) / (8 * M_PI * v);
+  return local + exp(-2 * e * u2 / d) * cos(2 * u2 / d) / (2 * M_PI * d);
+}
+
+/* The nonlocal part of the closed form (physics/cavity.h), u in w0 units. */
+static double nonlocal_term(double xi, double yi, double xj, double yj, double s) {
+  const double e = 2 * s * s, d = 1 + e * e;
+  const double r2 = xi * xi + yi * yi + xj * xj + yj * yj;
+  return exp(-e * r2 / d) * cos(2 * (xi * xj + yi * yj) / d) / (2 * M_PI * d);
+}
+
+int po_cavity_self_ratio(double spread, double s, double ell, double *ratio) {
+  enum { NREF = 256 };
+  if (!(s > 0) || !(s < 1))
+    return po_error(PO_ERR_ARG, "cavity.sigma_a = %g must lie in (0, 1) w0", s);
+  if (!(ell >= 0) || !isfinite(ell))
+    return po_error(PO_ERR_ARG, "cavity: local width %g must be >= 0", ell);
+  double x[NREF], y[NREF];
+  int rc = po_cavity_positions(NREF, spread, 1, x, y);
+  if (rc) return rc;
+  /* The reference is the nonlocal coupling: the local overlap of nearby
+   * ensembles depends on how densely the reference sample is packed, the
+   * nonlocal kernel does not. */
+  double self = 0, ss = 0;
+  for (int i = 0; i < NREF; i++) {
+    self += po_cavity_self_term(x[i] * x[i] + y[i] * y[i], s, ell) / NREF;
+    for (int j = 0; j < NREF; j++) {
+      const double v = j == i ? 0.0 : nonlocal_term(x[i], y[i], x[j], y[j], s);
+      ss += v * v;
+    }
+  }
+  *ratio = self / sqrt(ss / ((double)NREF * (NREF - 1)));
+  return PO_OK;
+}
+
+double po_cavity_thermal_sigma_um(double temperature_nk, double trap_hz, double mass_amu) {
+  const double kb = 1.380649e-23, amu = 1.66053906660e-27; /* CODATA 2018 */
+  const double w = 2 * M_PI * trap_hz;
+  return 1e6 * sqrt(kb * temperature_nk * 1e-9 / (mass_amu * amu * w * w));
+}
+
+int po_cavity_pump_derive(const po_cavity_pump_in *in, po_cavity_pump_out *out) {
+  if (!in || !out) return po_error(PO_ERR_ARG, "cavity pump: NULL argument");
+  if (!(in->delta_c < 0) || !(in->kappa >= 0) || !(in->omega_z > 0) || !(in->n_atoms >= 1) ||
+      !(in->overlap > 0 && in->overlap <= 1) || !(in->delta_a != 0) || !(in->g0 > 0) ||
+      !(in->omega_p >= 0))
+    return po_error(PO_ERR_ARG,
+                    "cavity pump: need Delta_C < 0 (red), kappa >= 0, omega_z > 0, N >= 1, "
+                    "overlap in (0, 1], Delta_A != 0, g0 > 0, Omega >= 0");
+  const double dc2 = in->delta_c * in->delta_c + in->kappa * in->kappa;
+  const double per_omega = in->overlap * sqrt(in->n_atoms) * in->g0 / (2 * fabs(in->delta_a));
+  out->lambda = per_omega * in->omega_p;
+  out->lambda_c = 0.5 * sqrt(in->omega_z * dc2 / fabs(in->delta_c));
+  out->omega_c = out->lambda_c / per_omega;
+  out->power_ratio = (out->lambda / out->lambda_c) * (out->lambda / out->lambda_c);
+  out->tau = 2 * in->kappa / dc2;
+  const double G = 4 * out->lambda * out->lambda * fabs(in->delta_c) / dc2;
+  out->alpha = G * out->tau;
+  return PO_OK;
+}

@@ -96,6 +96,69 @@ int po_cavity_multimode_waist(const po_cavity_multimode *mm, double *w0, double 
 int po_cavity_couplings_multimode(const po_cavity_geom *g, const double *z,
                                   const po_cavity_multimode *mm, double *J);
 
+/* Self-interaction of one ensemble (the diagonal J_ii of the Green's
+ * function above), with the local delta term given a finite Gaussian width
+ * ell (rms per axis, units of w0; ell = 0 is the ideal confocal delta):
+ * (1/4) delta(u-u') -> (1/4) N(u-u'; ell^2), so that, with u2 = |u_i|^2,
+ *     J_ii = 1/(8 pi (2 s^2 + ell^2)) [1 + exp(-2 u2 / (2 s^2 + ell^2))]
+ *          + 1/(2 pi (1+e^2)) exp(-4 s^2 u2 / (1+e^2)) cos(2 u2 / (1+e^2)),
+ * e = 2 s^2: own cloud, its mirror image at -u_i, nonlocal term.  ell = 0
+ * is the diagonal of po_cavity_couplings_closed. */
+double po_cavity_self_term(double u2, double s, double ell);
+/* Self-coupling relative to the nonlocal couplings of a geometry:
+ * ratio = mean_i J_ii / rms_{i != j} J^nl_ij over a fixed reference sample
+ * of 256 ensembles placed uniformly in a disk of radius `spread` (w0 units,
+ * po_cavity_positions, seed 1), widths s and ell in w0 units, J^nl the
+ * nonlocal (cos) part of the closed form (the local overlap of neighbours
+ * would depend on the density of the reference sample).  A connectivity W
+ * of well-separated ensembles of this geometry then has
+ * W_self = ratio x rms(W_ij). */
+int po_cavity_self_ratio(double spread, double s, double ell, double *ratio);
+/* Thermal rms width of an atom's position in a harmonic trap,
+ * sqrt(k_B T / (m omega^2)), in um; T in nK, trap frequency in Hz
+ * (omega = 2 pi f), mass in atomic mass units.  Averaging the couplings
+ * over independent Gaussian jitter of the ensemble centres of this width
+ * equals the couplings of ensembles of width sqrt(sigma_A^2 + sigma_T^2)
+ * (Gaussian convolution; tested by Monte Carlo). */
+double po_cavity_thermal_sigma_um(double temperature_nk, double trap_hz, double mass_amu);
+/* 87Rb atomic mass in u (NIST: 86.909180 u), the species of the cavity. */
+#define PO_RB87_AMU 86.909180
+
+/* Transverse-pump protocol from the physical parameters (open Dicke model
+ * with the cavity adiabatically eliminated; Dimer et al., PRA 75, 013804
+ * (2007); Ritsch et al., RMP 85, 553 (2013)).  All rates are angular
+ * frequencies in one unit (e.g. 2 pi x MHz).  Per ensemble of N atoms the
+ * collective pump-cavity coupling is lambda = overlap sqrt(N) g0 Omega /
+ * (2 Delta_A); eliminating the cavity field (detuning Delta_C < 0, red;
+ * decay kappa) leaves the energy (N/2)[omega_z z - (G/2) x^2] with
+ *     G = 4 lambda^2 |Delta_C| / (Delta_C^2 + kappa^2),
+ * i.e. the semiclassical model's g W_self.  Threshold G = omega_z:
+ * lambda_c = (1/2) sqrt(omega_z (Delta_C^2 + kappa^2) / |Delta_C|), the
+ * Dicke threshold, and g/g_c = G/omega_z = (Omega/Omega_c)^2 = P/P_th, so the
+ * backend's pump schedule is the pump power in units of the threshold
+ * power.  To first order in the retardation of the cavity field,
+ * a(t) ~ a_ss(t - tau) with tau = 2 kappa / (Delta_C^2 + kappa^2), which adds
+ * a friction -G tau dx/dt to the field on x: a Gilbert damping
+ * alpha = G tau (alpha_c = omega_z tau at threshold). */
+typedef struct po_cavity_pump_in {
+  double g0;      /* single-atom vacuum Rabi coupling (TEM00, antinode) */
+  double omega_p; /* transverse pump Rabi frequency */
+  double delta_a; /* pump-atom detuning */
+  double delta_c; /* pump-cavity detuning, < 0 (red) */
+  double kappa;   /* cavity field decay rate */
+  double omega_z; /* spin splitting (2 omega_recoil for momentum spins) */
+  double n_atoms; /* atoms per ensemble */
+  double overlap; /* atom-mode overlap factor in (0, 1] */
+} po_cavity_pump_in;
+typedef struct po_cavity_pump_out {
+  double lambda, lambda_c; /* collective coupling and its threshold */
+  double omega_c;          /* threshold pump Rabi frequency */
+  double power_ratio;      /* P / P_th = (Omega/Omega_c)^2 = g/g_c */
+  double tau;              /* retardation time 2 kappa / (Delta_C^2 + kappa^2) */
+  double alpha;            /* Gilbert damping G tau at this pump */
+} po_cavity_pump_out;
+int po_cavity_pump_derive(const po_cavity_pump_in *in, po_cavity_pump_out *out);
+
 /* Read-out: the cavity field emitted by ensembles with amplitudes a_j
  * (e.g. spins s_j), E(u) = sum_j a_j (G rho_j)(u), on the M x M grid above
  * (row-major, centred: index (p, q) is u = ((q - M/2) d, (p - M/2) d),

@@ -61,6 +61,22 @@ static const po_param_spec cavity_specs[] = {
      "which makes every ensemble a bistable superradiant neuron), in units of the largest row "
      "sum of |W| (choice, tuned so that the pump ramp reproduces steepest descent: "
      "docs/cavity.md; 0 = no self-interaction)"},
+    {"self_interaction", PO_PARAM_STRING, "fixed", 0, 0, "fixed|geometry", "",
+     "fixed: W_self = self_coupling x max_i sum_j |W_ij| (hand-set); geometry: W_self = "
+     "(mean J_ii / rms J_ij) x rms(W_ij), the diagonal of the confocal Green's function for "
+     "ensembles of width sigma_a (thermally widened, temperature_nk) in a disk of radius spread, "
+     "local term of width local_width_um (physics/cavity.h po_cavity_self_ratio; docs/cavity.md)"},
+    {"local_width_um", PO_PARAM_DOUBLE, "0", 0, 100, NULL, "um",
+     "self_interaction = geometry: rms width of the local (delta) term of the Green's function; "
+     "0 = ideal confocal cavity; the Stanford confocal cavity resolves 1.7 um (Kroeze et al., "
+     "arXiv:2212.06716, 2023: imaging resolution = interaction range), an upper bound"},
+    {"temperature_nk", PO_PARAM_DOUBLE, "0", 0, 1e5, NULL, "nK",
+     "thermal motion of the atoms in their tweezers: the couplings are averaged over Gaussian "
+     "position jitter of rms sqrt(k_B T / (m omega_trap^2)) (87Rb), i.e. sigma_a is widened to "
+     "sqrt(sigma_a^2 + sigma_T^2); 0 = off (docs/cavity.md, 'Atomic motion')"},
+    {"trap_hz", PO_PARAM_DOUBLE, "1000", 1, 1e7, NULL, "Hz",
+     "temperature_nk > 0: transverse trap frequency omega_trap/2pi of the tweezers (choice, kHz "
+     "order of optical tweezers)"},
     {"pump_start", PO_PARAM_DOUBLE, "20", 0, 1e4, NULL, "g_c",
      "recall: coupling g (proportional to transverse pump power) at the start, in units of the "
      "superradiant threshold g_c = omega_z / W_self of one ensemble, when the schedule is "
@@ -131,7 +147,41 @@ typedef struct cav_cfg {
       kappa_khz, n_photons;
   int sde;
   long sde_steps;
+  double self_ratio; /* self_interaction = geometry: mean J_ii / rms J_ij; else < 0 */
 } cav_cfg;
+
+/* Waist in um of the configured geometry: w0_um, or the one that follows
+ * from L, R, lambda with geometry = multimode. */
+static int geometry_w0_um(po_backend *b, double *w0) {
+  const char *geom = NULL;
+  int rc = po_backend_param_string(b, "geometry", &geom);
+  rc = rc ? rc : po_backend_param_double(b, "w0_um", w0);
+  if (rc || strcmp(geom, "multimode")) return rc;
+  po_cavity_multimode mm = {0};
+  double zr;
+  rc = rc ? rc : po_backend_param_double(b, "length_um", &mm.length);
+  rc = rc ? rc : po_backend_param_double(b, "mirror_radius_um", &mm.mirror_radius);
+  rc = rc ? rc : po_backend_param_double(b, "wavelength_um", &mm.wavelength);
+  return rc ? rc : po_cavity_multimode_waist(&mm, w0, &zr);
+}
+
+/* Self-coupling ratio of the geometry (self_interaction = geometry). */
+static int read_self_ratio(po_backend *b, double *ratio) {
+  const char *mode = NULL;
+  double spread, sigma, ell, temp, trap, w0;
+  int rc = po_backend_param_string(b, "self_interaction", &mode);
+  *ratio = -1;
+  if (rc || strcmp(mode, "geometry")) return rc;
+  rc = rc ? rc : po_backend_param_double(b, "spread", &spread);
+  rc = rc ? rc : po_backend_param_double(b, "sigma_a", &sigma);
+  rc = rc ? rc : po_backend_param_double(b, "local_width_um", &ell);
+  rc = rc ? rc : po_backend_param_double(b, "temperature_nk", &temp);
+  rc = rc ? rc : po_backend_param_double(b, "trap_hz", &trap);
+  rc = rc ? rc : geometry_w0_um(b, &w0);
+  if (rc) return rc;
+  const double thermal = po_cavity_thermal_sigma_um(temp, trap, PO_RB87_AMU) / w0;
+  return po_cavity_self_ratio(spread, hypot(sigma, thermal), ell / w0, ratio);
+}
 
 static int read_cfg(po_backend *b, cav_cfg *c) {
   int rc = 0;
@@ -150,6 +200,7 @@ static int read_cfg(po_backend *b, cav_cfg *c) {
   rc = rc ? rc : po_backend_param_string(b, "integrator", &integ);
   rc = rc ? rc : po_backend_param_int(b, "sde_steps", &c->sde_steps);
   if (!rc) c->sde = !strcmp(integ, "sde");
+  rc = rc ? rc : read_self_ratio(b, &c->self_ratio);
   return rc;
 }
 
@@ -352,6 +403,16 @@ static void book(po_backend *b, const cav_cfg *c, int shots, double wall) {
   po_ledger_add(&b->ledger, "preparation_time", "s", shots * prep_s, 0.0);
 }
 
+/* W_self for couplings Wd (zero diagonal): self_coupling x the largest row
+ * sum of |W| (fixed), or the geometry's ratio x rms(W_ij) (geometry). */
+static double self_interaction(const cav_cfg *c, int n, const double *Wd, double rowmax) {
+  if (c->self_ratio < 0) return c->self_coupling * rowmax;
+  double ss = 0;
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++) ss += i == j ? 0.0 : Wd[(long)i * n + j] * Wd[(long)i * n + j];
+  return n > 1 ? c->self_ratio * sqrt(ss / ((double)n * (n - 1))) : 0.0;
+}
+
 static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states, int trials) {
   cav_cfg c;
   int rc = read_cfg(b, &c);
@@ -380,7 +441,7 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
   }
   if (!(rowmax > 0)) rowmax = 1;
   /* The diagonal carries the self-interaction W_self of each ensemble. */
-  const double w_self = c.self_coupling * rowmax;
+  const double w_self = self_interaction(&c, n, Wd, rowmax);
   for (int i = 0; i < n; i++) Wd[(long)i * n + i] = w_self;
   const double omz = c.omega_z > 0 ? c.omega_z : 1e-3 * rowmax;
   shot s = {n,          Wd, &c, t->schedule, omz / (w_self > 0 ? w_self : rowmax), c.pump_start,
@@ -434,9 +495,9 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
 }
 
 /* W = -J (the cavity's ferromagnetic convention, problem.h) as a dense
- * n x n matrix, with the self-coupling W_self = self_coupling x the largest
- * row sum of |W| on the diagonal. */
-static int anneal_couplings(const po_ising *m, double self_coupling, double **out) {
+ * n x n matrix, with the self-interaction of self_interaction() on the
+ * diagonal. */
+static int anneal_couplings(const po_ising *m, const cav_cfg *c, double **out) {
   const int n = m->n;
   double *Wd = calloc((size_t)n * n, sizeof(double));
   if (!Wd) return po_error(PO_ERR_NOMEM, "cavity: out of memory");
@@ -454,7 +515,8 @@ static int anneal_couplings(const po_ising *m, double self_coupling, double **ou
     for (int j = 0; j < n; j++) r += fabs(Wd[(long)i * n + j]);
     rowmax = fmax(rowmax, r);
   }
-  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = self_coupling * rowmax;
+  const double w_self = self_interaction(c, n, Wd, rowmax);
+  for (int i = 0; i < n; i++) Wd[(long)i * n + i] = w_self;
   *out = Wd;
   return PO_OK;
 }
@@ -523,7 +585,7 @@ static int cavity_anneal(po_backend *b, const po_ising *m, const po_schedule *sc
   const int n = m->n;
   if (n > 4096) return po_error(PO_ERR_ARG, "backend cavity: n = %d exceeds 4096 ensembles", n);
   double *Wd = NULL, lam = 1;
-  if ((rc = anneal_couplings(m, c.self_coupling, &Wd))) return rc;
+  if ((rc = anneal_couplings(m, &c, &Wd))) return rc;
   if ((rc = top_eigenvalue(Wd, n, &lam)) || (rc = po_samples_alloc(out, o->replicas, n))) {
     free(Wd);
     return rc;
