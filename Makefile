@@ -83,6 +83,9 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_UTIL_OBJS := $(TEST_UTIL:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%)
 BENCH_BINS:= $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+# Test and bench objects are built by pattern rules; keep them so that a
+# second `make test` relinks nothing it does not have to.
+.SECONDARY: $(TEST_BINS:=.o) $(BENCH_BINS:=.o) $(TEST_UTIL_OBJS)
 
 GIT_REV  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 

@@ -178,25 +178,8 @@ static int master_lock(const char *out) {
 /* The sweep file, then --config files and command-line settings on top;
  * cli->params is replaced by the merged set. */
 static int load_sweep_params(po_cli *cli) {
-  if (cli->n_args != 1)
-    return po_error(PO_ERR_ARG, "sweep: expected one sweep file (physopt sweep SWEEP.ini)");
-  po_params *p = NULL;
-  int rc = po_params_create(&p);
-  if (!rc) rc = po_params_load_config(p, cli->args[0]);
-  for (size_t i = 0; !rc && i < po_params_count(cli->params); i++) {
-    const char *sec, *key, *val;
-    po_params_entry(cli->params, i, &sec, &key, &val);
-    char name[512];
-    snprintf(name, sizeof name, "%s.%s", sec, key);
-    rc = po_params_set(p, name, val ? val : "");
-  }
-  if (rc) {
-    po_params_destroy(p);
-    return rc;
-  }
-  po_params_destroy(cli->params);
-  cli->params = p;
-  return po_cli_read_common(cli, &run_sec);
+  return po_cli_load_file_params(cli, "sweep: expected one sweep file (physopt sweep SWEEP.ini)",
+                                 &run_sec);
 }
 
 /* The master is rewritten at the end: never over a file that is not one. */

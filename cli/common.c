@@ -287,6 +287,27 @@ int po_cli_check_out(const char *path, const char *key) {
   return rc;
 }
 
+int po_cli_load_file_params(po_cli *cli, const char *usage, const po_param_section *run) {
+  if (cli->n_args != 1) return po_error(PO_ERR_ARG, "%s", usage);
+  po_params *p = NULL;
+  int rc = po_params_create(&p);
+  if (!rc) rc = po_params_load_config(p, cli->args[0]);
+  for (size_t i = 0; !rc && i < po_params_count(cli->params); i++) {
+    const char *sec, *key, *val;
+    po_params_entry(cli->params, i, &sec, &key, &val);
+    char name[512];
+    snprintf(name, sizeof name, "%s.%s", sec, key);
+    rc = po_params_set(p, name, val ? val : "");
+  }
+  if (rc) {
+    po_params_destroy(p);
+    return rc;
+  }
+  po_params_destroy(cli->params);
+  cli->params = p;
+  return po_cli_read_common(cli, run);
+}
+
 void po_cli_free(po_cli *cli) {
   po_params_destroy(cli->params);
   free(cli->args);

@@ -119,6 +119,12 @@ int po_cli_parse(po_cli *cli, const po_cli_spec *spec, int argc, char **argv);
 /* Reads run.seed, run.threads, run.out and run.json from `run` (a section
  * that includes PO_CLI_COMMON_RUN_SPECS); checks run.out with po_cli_check_out. */
 int po_cli_read_common(po_cli *cli, const po_param_section *run);
+/* For commands driven by one file (`physopt sweep SWEEP.ini`, `physopt tune
+ * TUNE.ini`): the file named by the single argument, then --config files and
+ * --set settings on top (command line wins); cli->params is replaced by the
+ * merged set and po_cli_read_common is applied.  `usage` names the expected
+ * argument in the error ("sweep: expected one sweep file (...)"). */
+int po_cli_load_file_params(po_cli *cli, const char *usage, const po_param_section *run);
 void po_cli_free(po_cli *cli);
 /* Before a long run: an output path must not be a directory and its
  * directory must exist (the error names `key` and the path). */
