@@ -63,6 +63,7 @@ static const po_cli_spec spec = {
 typedef struct progress {
   double t0, last;
   long done, total, failed;
+  long shown, shown_failed; /* counts on the last line written (-1: none yet) */
   int tty, enabled;
 } progress;
 
@@ -70,7 +71,12 @@ static void progress_show(progress *p, int final) {
   if (!p->enabled) return;
   double t = po_cli_now(), el = t - p->t0;
   if (!final && t - p->last < (p->tty ? 0.25 : 30.0)) return;
+  /* Without a terminal each line stands alone: the final one would only
+   * repeat a line just written for the last run. */
+  if (final && !p->tty && p->shown == p->done && p->shown_failed == p->failed) return;
   p->last = t;
+  p->shown = p->done;
+  p->shown_failed = p->failed;
   double rate = el > 0 ? (double)p->done / el : 0;
   double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
   fprintf(stderr, "%ssweep: %ld/%ld runs", p->tty ? "\r" : "", p->done, p->total);
@@ -376,7 +382,7 @@ int po_cmd_sweep(int argc, char **argv) {
     po_dist_fatal(&d, rc);
     goto out;
   }
-  progress pr = {po_cli_now(), 0, 0, n_pending, 0, isatty(2), d.rank == 0 && !cli.quiet};
+  progress pr = {po_cli_now(), 0, 0, n_pending, 0, -1, -1, isatty(2), d.rank == 0 && !cli.quiet};
   po_cli_interrupt_note("runs committed so far are in %s.d/ (part files are committed at least "
                         "every %g s); continue with the same command and --resume",
                         out, flush_s);

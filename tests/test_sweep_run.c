@@ -527,6 +527,30 @@ static void test_huge_steps_start(void **state) {
              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* Without a terminal every progress line stands alone (log files, batch
+ * jobs): the closing line must not repeat the one written for the last run.
+ * A one-run sweep printed "sweep: 1/1 runs ..." twice. */
+static void test_progress_no_repeat(void **state) {
+  (void)state;
+  char ini[600], out[600], err[600];
+  snprintf(ini, sizeof ini, "%s/one.ini", dir);
+  snprintf(out, sizeof out, "%s/one.h5", dir);
+  snprintf(err, sizeof err, "%s/one.err", dir);
+  FILE *f = fopen(ini, "w");
+  assert_non_null(f);
+  fprintf(f, "[problem]\nspec = sk:12:1\n[run]\nbackend = cpu\nreplicas = 4\nsteps = 50\n");
+  fclose(f);
+  char *args[] = {"sweep", ini, "--out", out, NULL};
+  assert_int_equal(po_test_physopt(args, NULL, err), 0);
+  f = fopen(err, "r");
+  assert_non_null(f);
+  char line[512];
+  int n = 0;
+  while (fgets(line, sizeof line, f)) n += strncmp(line, "sweep: 1/1 runs", 15) == 0;
+  fclose(f);
+  assert_int_equal(n, 1);
+}
+
 static int has_mpi(void) {
   char out[600];
   snprintf(out, sizeof out, "%s/help.txt", dir);
@@ -728,6 +752,7 @@ int main(void) {
       cmocka_unit_test(test_full_disk_solve),
       cmocka_unit_test(test_stale_tmp_removed),
       cmocka_unit_test(test_huge_steps_start),
+      cmocka_unit_test(test_progress_no_repeat),
       cmocka_unit_test(test_mpi),
       cmocka_unit_test(test_report),
       cmocka_unit_test(test_sweep_run_equals_solve),
