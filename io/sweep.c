@@ -9,14 +9,16 @@
 #include "physopt/backend.h"
 #include "physopt/error.h"
 #include "physopt/rng.h"
+#include "physopt/run.h"
 #include "physopt/sweep.h"
 
-/* Keys that cannot change a run's results (bit-identical for any thread
- * count, output location or verbosity) and so stay out of the run id; the
- * run seed is derived from the id, so run.seed (the sweep seed when
- * [sweep] seed is unset) stays out too. */
-static const char *const id_excluded[] = {"run.seed",    "run.threads", "run.progress", "run.quiet",
-                                          "run.verbose", "run.out",     "run.force",    "run.json"};
+/* The run keys every command shares (include/physopt/run.h) are the ones
+ * that cannot change a run's results: results are bit-identical for any
+ * thread count, output location, overwrite or verbosity, and the run seed is
+ * derived from the id, so run.seed (the sweep seed when [sweep] seed is
+ * unset) stays out too.  They are left out of the run id; a key added to
+ * that table is left out with them. */
+static const po_param_spec id_excluded[] = {PO_RUN_COMMON_SPECS};
 
 typedef struct entry {
   char *section, *key, *name; /* name = "section.key" */
@@ -125,8 +127,9 @@ static uint64_t finish_id(uint64_t h, int repeat) {
 }
 
 static int is_excluded(const char *name) {
+  if (strncmp(name, "run.", 4)) return 0;
   for (size_t i = 0; i < sizeof id_excluded / sizeof *id_excluded; i++)
-    if (!strcmp(name, id_excluded[i])) return 1;
+    if (!strcmp(name + 4, id_excluded[i].key)) return 1;
   return 0;
 }
 
