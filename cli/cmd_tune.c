@@ -281,8 +281,10 @@ static int validate_space(const tune_ctx *t) {
       for (size_t i = 0; !rc && i < t->n_instances; i++) {
         po_params *rp;
         rc = trial_params(t, x, (long)t->opt.max_fidelity, t->instances[i], 0, &rp);
-        if (!rc) rc = po_sweep_validate_run(rp);
-        if (!rc) po_params_destroy(rp);
+        if (!rc) {
+          rc = po_sweep_validate_run(rp);
+          po_params_destroy(rp);
+        }
         if (rc) {
           char buf[512];
           po_tune_format(&t->space, d, x, buf, sizeof buf);

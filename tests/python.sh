@@ -16,6 +16,6 @@ export PHYSOPT_LIB="$PWD/$BUILD/libphysopt.so" BUILD
 if [ "${SANITIZE:-0}" = 1 ]; then
   asan=$(${CC:-gcc} -print-file-name=libasan.so)
   ubsan=$(${CC:-gcc} -print-file-name=libubsan.so)
-  export LD_PRELOAD="$asan $ubsan" ASAN_OPTIONS="detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+  export LD_PRELOAD="$asan $ubsan" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 fi
 exec "$PYTHON" -m pytest -q -p no:cacheprovider python/tests
