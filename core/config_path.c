@@ -21,7 +21,14 @@ static int is_file(const char *path) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* dir/name, then dir/name.ini; the first that is a file goes to *out. */
+static int exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* dir/name (a file or a directory: `physopt backends` lists the installed
+ * configs/devices this way), then dir/name.ini (a file); the first found
+ * goes to *out. */
 static int try_dir(const char *dir, size_t dir_len, const char *name, char **out) {
   static const char *const suffixes[] = {"", ".ini"};
   for (size_t k = 0; k < sizeof suffixes / sizeof *suffixes; k++) {
@@ -29,7 +36,7 @@ static int try_dir(const char *dir, size_t dir_len, const char *name, char **out
     char *p = malloc(len);
     if (!p) return po_error(PO_ERR_NOMEM, "out of memory");
     snprintf(p, len, "%.*s/%s%s", (int)dir_len, dir, name, suffixes[k]);
-    if (is_file(p)) {
+    if (k ? is_file(p) : exists(p)) {
       *out = p;
       return PO_OK;
     }

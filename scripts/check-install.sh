@@ -74,6 +74,11 @@ echo "$out_shared" | grep -q '^best E = ' || fail "unexpected output: $out_share
 "$prefix/bin/physopt" solve --problem sk:20:1 --backend cim --algorithm cac \
   --config configs/cim-gset.ini --replicas 2 --steps 50 >/dev/null ||
   fail "physopt --config configs/cim-gset.ini not found in $prefix/share"
+"$prefix/bin/physopt" solve --problem sk:20:1 --backend cim \
+  --config configs/devices/cim-hamerly2019.ini --replicas 2 --steps 50 >/dev/null ||
+  fail "physopt --config configs/devices/cim-hamerly2019.ini not found in $prefix/share"
+"$prefix/bin/physopt" backends cim | grep -q 'cim-hamerly2019' ||
+  fail "installed 'physopt backends cim' does not list the device files"
 
 # The Python package: PREFIX/lib/python3.X/dist-packages is on python3's
 # path for a real prefix (/usr/local); here PYTHONPATH names it.  Run from

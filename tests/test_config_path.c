@@ -82,6 +82,13 @@ static void test_search_order(void **state) {
   /* The name itself comes first when it is a file. */
   snprintf(want, sizeof want, "%s/only-b.ini", f->b);
   assert_found(want, want);
+  /* A directory of configurations is found the same way (`physopt
+   * backends` lists the installed configs/devices through it). */
+  char sub[160];
+  snprintf(sub, sizeof sub, "%s/presets", f->b);
+  assert_int_equal(mkdir(sub, 0777), 0);
+  assert_found("configs/presets", sub);
+  assert_found("presets", sub);
 }
 
 static void test_loads_the_file_found(void **state) {

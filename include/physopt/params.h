@@ -57,7 +57,10 @@ int po_params_load_ini(po_params *p, const char *path);
  *   3. the installed configs, PREFIX/share/physopt/configs (NAME, NAME.ini).
  * In 2 and 3 a leading "configs/" of NAME is dropped, so the README's
  * `--config configs/cim-gset.ini` works outside the source tree, as does
- * `--config cim-gset`.  *out is malloc'd; the error lists where it looked. */
+ * `--config cim-gset`.  In 2 and 3, D/NAME may also be a directory (so a
+ * directory of configurations, e.g. "configs/devices", is found the same
+ * way; loading it as a file then fails with "Is a directory").  *out is
+ * malloc'd; the error lists where it looked. */
 int po_config_find(const char *name, char **out);
 /* The directory of step 3, fixed when the library is built. */
 const char *po_config_install_dir(void);
