@@ -3,6 +3,14 @@
 "Tuned solver vs tuned solver"):
 
   tuned-comparison-table.py WORKDIR FAMILY SOLVER...
+  tuned-comparison-table.py --time SOLVER ROUND STEPS -- physopt solve ... --json
+
+The second form (the script's timing stage) runs one solve and prints
+"SOLVER ROUND REPLICAS STEPS wall_s device_s cpu_s": the anneal's wall
+seconds and device seconds from the JSON summary, and the CPU seconds
+(user + system) of the whole process, which on this shared machine is the
+steadier measure of a one-thread run (it excludes time spent waiting for a
+core, but includes process start and reading the instance).
 
 reads WORKDIR/tune/<solver>-<family>-best.ini (tuned values),
 WORKDIR/report/<solver>-<family>.json (physopt report --json: its
@@ -11,11 +19,12 @@ intervals) and WORKDIR/timing-<family>.txt (wall seconds per replica-step,
 best of the rounds) and prints
 
   1. per solver: tuned values, median over instances of TTS99 at the
-     optimal run length in steps, in wall seconds of one thread (steps x
-     the measured time per replica-step; the interval is the steps
-     interval scaled by the same factor, it does not include timing
-     noise), the time per step as a ratio to cpu sa, and the device
-     seconds of backends with a device clock (cim);
+     optimal run length in steps, in seconds of one core (steps x the
+     measured CPU time per replica-step of a one-thread run, best of the
+     rounds; wall time if no CPU time was recorded; the interval is the
+     steps interval scaled by the same factor, it does not include timing
+     noise), the time per step (wall and CPU) as a ratio to cpu sa's, and
+     the device seconds of backends with a device clock (cim);
   2. per instance and solver: optimal run length and TTS99 steps [95% CI].
 
 stdlib only.
@@ -23,6 +32,8 @@ stdlib only.
 import json
 import math
 import os
+import resource
+import subprocess
 import sys
 
 
@@ -56,7 +67,19 @@ def tuned_values(path):
     return out
 
 
+def time_one(argv):
+    solver, rnd, steps, cmd = argv[2], argv[3], argv[4], argv[6:]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    d = json.loads(out)
+    print(solver, rnd, d["replicas"], steps, repr(d["wall_s"]), repr(d["device_s"]), "%.6f" % cpu)
+
+
 def main(argv):
+    if len(argv) > 5 and argv[1] == "--time" and argv[5] == "--":
+        return time_one(argv)
     w, fam, solvers = argv[1], argv[2], argv[3:]
     timing = {}
     tpath = os.path.join(w, "timing-%s.txt" % fam)
@@ -66,9 +89,11 @@ def main(argv):
             if line.startswith("#"):
                 theader = line[1:].strip()
                 continue
-            s, _, r, k, wall, dev = line.split()
-            per = float(wall) / (int(r) * int(k))
-            timing[s] = min(timing.get(s, per), per)
+            f = line.split()
+            s, r, k, wall = f[0], int(f[2]), int(f[3]), float(f[4])
+            per = (wall / (r * k), float(f[6]) / (r * k) if len(f) > 6 else None)
+            old = timing.get(s, (math.inf, math.inf))
+            timing[s] = (min(old[0], per[0]), min(old[1], per[1]) if per[1] is not None else None)
     sa = timing.get("cpu-sa")
     rows, inst_rows, problems = [], {}, []
     for s in solvers:
@@ -89,8 +114,14 @@ def main(argv):
             tuned.append("%s=%s" % (k, v))
         solved = sum(1 for i in series["instances"] if i["opt_tts99_steps"] is not None)
         t = timing.get(s)
-        wall = ci(*(None if x is None else x * t for x in (med["opt_tts99_steps"], med["opt_tts99_steps_lo"],
-                                                          med["opt_tts99_steps_hi"]))) if t else "-"
+        # seconds of one core: the CPU time per replica-step when measured
+        # (the wall time of a loaded machine includes waiting for a core)
+        per = (t[1] or t[0]) if t else None
+        wall = ci(*(None if x is None else x * per for x in (med["opt_tts99_steps"], med["opt_tts99_steps_lo"],
+                                                             med["opt_tts99_steps_hi"]))) if t else "-"
+        ratio = "-"
+        if t and sa:
+            ratio = "%.3g / %s" % (t[0] / sa[0], "%.3g" % (t[1] / sa[1]) if t[1] and sa[1] else "-")
         dev = "-"
         if s.startswith("cim-"):
             dev = "%s at %s" % (ci(med["opt_tts99_s"], med["opt_tts99_s_lo"], med["opt_tts99_s_hi"]),
@@ -99,7 +130,7 @@ def main(argv):
             series["key"]["backend"], series["key"]["algorithm"], ", ".join(tuned), solved,
             len(series["instances"]), med["opt_steps"] if med["opt_tts99_steps"] is not None else "-",
             ci(med["opt_tts99_steps"], med["opt_tts99_steps_lo"], med["opt_tts99_steps_hi"]),
-            "%.3g" % t if t else "-", "%.3g" % (t / sa) if t and sa else "-", wall, dev))
+            "%.3g / %s" % (t[0], "%.3g" % t[1] if t[1] else "-") if t else "-", ratio, wall, dev))
         for i in series["instances"]:
             p = os.path.basename(i["problem"])
             if p not in problems:
@@ -110,8 +141,8 @@ def main(argv):
                 cell = "inf (max p %.3g)" % max(h / r for h, r in zip(i["hits"], i["replicas"]))
             inst_rows.setdefault(p, {})[s] = cell
     print("| solver | tuned values | instances solved | opt run length (median curve) | median TTS99 steps [95% CI] "
-          "| wall s per replica-step | ratio to cpu sa | median TTS99 wall s, 1 thread [CI] | median TTS99 device s [CI] "
-          "at opt steps |")
+          "| s per replica-step (wall / CPU) | time per step / cpu sa's (wall / CPU) | median TTS99 s of one core [CI] "
+          "| median TTS99 device s [CI] at opt steps |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(r)

@@ -42,7 +42,7 @@ GSET_REPORT=${GSET_REPORT:-G1:11624 G2:11620 G14:3064}
 GSET_STEPS=${GSET_STEPS:-1000, 3000, 10000, 30000}
 REPEATS=${REPEATS:-2}
 GSET_REPEATS=${GSET_REPEATS:-1}
-TIMING_ROUNDS=${TIMING_ROUNDS:-3}
+TIMING_ROUNDS=${TIMING_ROUNDS:-5}
 STAGES=${*:-data tune report timing table}
 
 skipped() { case " $SKIP " in *" $1:$2 "*) return 0 ;; esac; return 1; }
@@ -137,8 +137,9 @@ stage_report() {
 }
 
 # Wall seconds of the anneal alone (ledger wall_s, process start and file
-# reading excluded) for 64 replicas x K steps, one thread; the solvers are
-# alternated so that drifts of this shared machine hit all of them alike.
+# reading excluded) and CPU seconds of the process for 64 replicas x K
+# steps, one thread; the solvers are alternated so that drifts of this
+# shared machine hit all of them alike; the table takes the best round.
 stage_timing() {
   for fam in $FAMILIES; do
     if [ "$fam" = sk100 ]; then
@@ -147,14 +148,14 @@ stage_timing() {
       f=$DATA/gset/G1.txt k=1000
     fi
     out=$W/timing-$fam.txt
-    echo "# solver round replicas steps wall_s device_s ($f, one thread, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" > "$out.tmp"
+    echo "# solver round replicas steps wall_s device_s cpu_s ($f, one thread, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" > "$out.tmp"
     r=1
     while [ "$r" -le "$TIMING_ROUNDS" ]; do
       for s in $SOLVERS; do
         skipped "$s" "$fam" && continue
-        $NICE "$BIN" solve --config "$W/tune/$s-$fam-best.ini" --problem "$f" --replicas 64 \
-          --steps "$k" --threads 1 --seed "$r" --quiet --json |
-          $PY -c 'import json, sys; d = json.load(sys.stdin); print(sys.argv[1], sys.argv[2], 64, sys.argv[3], repr(d["wall_s"]), repr(d["device_s"]))' "$s" "$r" "$k" >> "$out.tmp"
+        $PY scripts/tuned-comparison-table.py --time "$s" "$r" "$k" -- $NICE "$BIN" solve \
+          --config "$W/tune/$s-$fam-best.ini" --problem "$f" --replicas 64 --steps "$k" \
+          --threads 1 --seed "$r" --quiet --json >> "$out.tmp"
       done
       r=$((r + 1))
     done
