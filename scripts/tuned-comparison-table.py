@@ -138,7 +138,11 @@ def main(argv):
             cell = "-" if i["opt_tts99_steps"] is None else "%s: %s" % (
                 i["opt_steps"], ci(i["opt_tts99_steps"], i["opt_tts99_steps_lo"], i["opt_tts99_steps_hi"]))
             if i["opt_tts99_steps"] is None:
-                cell = "inf (max p %.3g)" % max(h / r for h, r in zip(i["hits"], i["replicas"]))
+                runs = [r for r in rep["runs"] if r["problem"] == i["problem"]]
+                if runs and runs[0].get("best_cut") is not None and fam != "sk100":
+                    cell = "inf (0 hits; best cut %d)" % max(r["best_cut"] for r in runs)
+                else:
+                    cell = "inf (0 hits; best E %g)" % min(r["best_energy"] for r in runs)
             inst_rows.setdefault(p, {})[s] = cell
     print("| solver | tuned values | instances solved | opt run length (median curve) | median TTS99 steps [95% CI] "
           "| s per replica-step (wall / CPU) | time per step / cpu sa's (wall / CPU) | median TTS99 s of one core [CI] "

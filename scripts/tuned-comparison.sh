@@ -130,7 +130,10 @@ stage_report() {
           --set "sweep.zip=problem.spec, run.target_cut" --set "run.steps=$steps" \
           --threads 1 --resume --quiet --out "$W/report/$s-$fam.h5"
       fi
-      "$BIN" report "$W/report/$s-$fam.h5" --json > "$W/report/$s-$fam.json"
+      # --by: the zipped run.target_cut would otherwise split the G-set
+      # runs into one series per instance (no median over instances); each
+      # run keeps its own target either way.
+      "$BIN" report "$W/report/$s-$fam.h5" --by backend,algorithm,problem --json > "$W/report/$s-$fam.json"
       echo "report: $s $fam done in $(($(date +%s) - t0)) s" >&2
     done
   done
