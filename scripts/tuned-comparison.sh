@@ -140,15 +140,16 @@ stage_report() {
 }
 
 # Wall seconds of the anneal alone (ledger wall_s, process start and file
-# reading excluded) and CPU seconds of the process for 64 replicas x K
+# reading excluded) and CPU seconds of the process less those of a one-step
+# run (scripts/tuned-comparison-table.py --time) for 64 replicas x K
 # steps, one thread; the solvers are alternated so that drifts of this
 # shared machine hit all of them alike; the table takes the best round.
 stage_timing() {
   for fam in $FAMILIES; do
     if [ "$fam" = sk100 ]; then
-      f=$DATA/sk/SK1_N100_0.txt k=2000
+      f=$DATA/sk/SK1_N100_0.txt k=3000
     else
-      f=$DATA/gset/G1.txt k=1000
+      f=$DATA/gset/G1.txt k=2000
     fi
     out=$W/timing-$fam.txt
     echo "# solver round replicas steps wall_s device_s cpu_s ($f, one thread, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" > "$out.tmp"
