@@ -135,8 +135,9 @@ def main(argv):
             ratio = "%.3g / %s" % (t[0] / sa[0], "%.3g" % (t[1] / sa[1]) if t[1] and sa[1] else "-")
         dev = "-"
         if s.startswith("cim-"):
-            dev = "%s at %s" % (ci(med["opt_tts99_s"], med["opt_tts99_s_lo"], med["opt_tts99_s_hi"]),
-                                med["opt_steps_device"])
+            dev = ci(med["opt_tts99_s"], med["opt_tts99_s_lo"], med["opt_tts99_s_hi"])
+            if med["opt_steps_device"] is not None:
+                dev += " at %s" % med["opt_steps_device"]
         rows.append("| %s %s | %s | %d/%d | %s | %s | %s | %s | %s | %s |" % (
             series["key"]["backend"], series["key"]["algorithm"], ", ".join(tuned), solved,
             len(series["instances"]), med["opt_steps"] if med["opt_tts99_steps"] is not None else "-",
