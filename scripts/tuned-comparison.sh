@@ -21,13 +21,14 @@
 #
 # Reduced runs: SOLVERS, FAMILIES, SK_REPORT (instance indices k of
 # SK1_N100_k), SK_STEPS, GSET_REPORT (FILE:BEST_CUT ...), GSET_STEPS,
-# REPEATS, GSET_REPEATS, TC_WORK; e.g.
+# REPEATS, GSET_REPEATS, TIMING_ROUNDS, BUILD, PHYSOPT_DATA; e.g.
 #   SOLVERS="cpu-sa cim-cac" FAMILIES=sk100 SK_REPORT="4 5" SK_STEPS="100, 1000" \
 #     scripts/tuned-comparison.sh
 set -e
 BIN=${BUILD:-build}/physopt
 DATA=${PHYSOPT_DATA:-../shared/data}
-W=${TC_WORK:-tc-work}
+# fixed: the tune files name their training instances under tc-work/train
+W=tc-work
 NICE=${NICE:-nice}
 PY=${PYTHON:-python3}
 SOLVERS=${SOLVERS:-cpu-sa cpu-pt cim-cac cim-ahc cim-cfc cpu-bsb cpu-dsb}
@@ -45,6 +46,7 @@ GSET_REPEATS=${GSET_REPEATS:-2}
 TIMING_ROUNDS=${TIMING_ROUNDS:-5}
 STAGES=${*:-data tune report timing table}
 
+want() { case " $FAMILIES " in *" $1 "*) return 0 ;; esac; return 1; }
 skipped() { case " $SKIP " in *" $1:$2 "*) return 0 ;; esac; return 1; }
 backend() { echo "${1%%-*}"; }
 algorithm() { echo "${1#*-}"; }
@@ -61,7 +63,7 @@ stage_data() {
   mkdir -p "$W/train"
   $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --gset 800:19176:2
   d=$W/train/sk100
-  if [ ! -f "$d/ground_energies.txt" ]; then
+  if want sk100 && [ ! -f "$d/ground_energies.txt" ]; then
     echo "# instance ground_energy: min of cpu sa 256 x 20000 (seed 1) and cpu pt 16 x 3000 (seed 2)" > "$d/ge.tmp"
     for k in 0 1 2 3; do
       a=$(best_energy "$d/train_$k.txt" cpu sa 256 20000 1)
@@ -72,7 +74,7 @@ stage_data() {
     mv "$d/ge.tmp" "$d/ground_energies.txt"
   fi
   d=$W/train/gset800
-  if [ ! -f "$d/ground_energies.txt" ]; then
+  if want gset && [ ! -f "$d/ground_energies.txt" ]; then
     echo "# instance ground_energy: best (lowest E, i.e. largest cut) of cpu sa 128 x 20000 sweeps (seed 1) and cim cac 64 x 20000 steps with configs/cim-gset.ini (seed 2)" > "$d/ge.tmp"
     for k in 0 1; do
       a=$(best_energy "$d/rnd_$k.txt" cpu sa 128 20000 1)
