@@ -151,7 +151,7 @@ def main(argv):
                 i["opt_steps"], ci(i["opt_tts99_steps"], i["opt_tts99_steps_lo"], i["opt_tts99_steps_hi"]))
             if i["opt_tts99_steps"] is None:
                 runs = [r for r in rep["runs"] if r["problem"] == i["problem"]]
-                if runs and runs[0].get("best_cut") is not None and fam != "sk100":
+                if runs and runs[0].get("best_cut") is not None and not fam.startswith("sk"):
                     cell = "inf (0 hits; best cut %d)" % max(r["best_cut"] for r in runs)
                 else:
                     cell = "inf (0 hits; best E %g)" % min(r["best_energy"] for r in runs)

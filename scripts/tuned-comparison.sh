@@ -19,8 +19,10 @@
 #           alternated, best of TIMING_ROUNDS
 #   table   the markdown tables (W/table-<family>.md)
 #
+# Families: sk100 (report: ../shared/data/sk SK1_N100_k), gset (G1, G2, G14),
+# sk200 (report: generated +/-1 SK N = 200, long-run ground energies).
 # Reduced runs: SOLVERS, FAMILIES, SK_REPORT (instance indices k of
-# SK1_N100_k), SK_STEPS, GSET_REPORT (FILE:BEST_CUT ...), GSET_STEPS,
+# SK1_N100_k), SK200_REPORT, SK_STEPS, GSET_REPORT (FILE:BEST_CUT ...), GSET_STEPS,
 # REPEATS, GSET_REPEATS, TIMING_ROUNDS, BUILD, PHYSOPT_DATA; e.g.
 #   SOLVERS="cpu-sa cim-cac" FAMILIES=sk100 SK_REPORT="4 5" SK_STEPS="100, 1000" \
 #     scripts/tuned-comparison.sh
@@ -32,11 +34,13 @@ W=tc-work
 NICE=${NICE:-nice}
 PY=${PYTHON:-python3}
 SOLVERS=${SOLVERS:-cpu-sa cpu-pt cim-cac cim-ahc cim-cfc cpu-bsb cpu-dsb}
-FAMILIES=${FAMILIES:-sk100 gset}
+FAMILIES=${FAMILIES:-sk100 gset sk200}
 # Combinations left out by default (cost: parallel tempering's 16 chains on
-# N = 800 with the general kernel take ~30 s per 64 x 1000 sweeps here).
-SKIP=${SKIP:-cpu-pt:gset}
+# N = 800 with the general kernel take ~30 s per 64 x 1000 sweeps here; on
+# SK N = 200 its tune alone would take ~20 min here).
+SKIP=${SKIP:-cpu-pt:gset cpu-pt:sk200}
 SK_REPORT=${SK_REPORT:-0 1 2 3 4 5 6 7 8 9}
+SK200_REPORT=${SK200_REPORT:-0 1 2 3 4 5}
 SK_STEPS=${SK_STEPS:-10, 30, 100, 300, 1000, 3000, 10000}
 PT_SK_STEPS=${PT_SK_STEPS:-10, 30, 100, 300, 1000, 3000}
 GSET_REPORT=${GSET_REPORT:-G1:11624 G2:11620 G14:3064}
@@ -61,7 +65,7 @@ emin() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? a : b }'; }
 
 stage_data() {
   mkdir -p "$W/train"
-  $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --gset 800:19176:2
+  $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --sk 200:4:6 --gset 800:19176:2
   d=$W/train/sk100
   if want sk100 && [ ! -f "$d/ground_energies.txt" ]; then
     echo "# instance ground_energy: min of cpu sa 256 x 20000 (seed 1) and cpu pt 16 x 3000 (seed 2)" > "$d/ge.tmp"
@@ -70,6 +74,17 @@ stage_data() {
       b=$(best_energy "$d/train_$k.txt" cpu pt 16 3000 2)
       echo "data: sk100 train_$k: sa $a, pt $b" >&2
       echo "train_$k.txt $(emin "$a" "$b")" >> "$d/ge.tmp"
+    done
+    mv "$d/ge.tmp" "$d/ground_energies.txt"
+  fi
+  d=$W/train/sk200
+  if want sk200 && [ ! -f "$d/ground_energies.txt" ]; then
+    echo "# instance ground_energy: min of cpu sa 256 x 20000 (seed 1) and cpu pt 16 x 3000 (seed 2)" > "$d/ge.tmp"
+    for f in train_0 train_1 train_2 train_3 report_0 report_1 report_2 report_3 report_4 report_5; do
+      a=$(best_energy "$d/$f.txt" cpu sa 256 20000 1)
+      b=$(best_energy "$d/$f.txt" cpu pt 16 3000 2)
+      echo "data: sk200 $f: sa $a, pt $b" >&2
+      echo "$f.txt $(emin "$a" "$b")" >> "$d/ge.tmp"
     done
     mv "$d/ge.tmp" "$d/ground_energies.txt"
   fi
@@ -107,6 +122,10 @@ stage_report() {
       spec=
       for k in $SK_REPORT; do spec="${spec:+$spec, }$DATA/sk/SK1_N100_$k.txt"; done
       printf '[sweep]\nseed = 5\nrepeats = %s\n' "$REPEATS" > "$W/report/base-$fam.ini"
+    elif [ "$fam" = sk200 ]; then
+      spec=
+      for k in $SK200_REPORT; do spec="${spec:+$spec, }$W/train/sk200/report_$k.txt"; done
+      printf '[sweep]\nseed = 5\nrepeats = %s\n' "$REPEATS" > "$W/report/base-$fam.ini"
     else
       spec= cuts=
       for g in $GSET_REPORT; do
@@ -119,10 +138,10 @@ stage_report() {
       skipped "$s" "$fam" && continue
       steps=$SK_STEPS
       [ "$fam" = gset ] && steps=$GSET_STEPS
-      [ "$fam" = sk100 ] && [ "$s" = cpu-pt ] && steps=$PT_SK_STEPS
+      [ "$fam" != gset ] && [ "$s" = cpu-pt ] && steps=$PT_SK_STEPS
       echo "report: $s $fam (steps $steps)" >&2
       t0=$(date +%s)
-      if [ "$fam" = sk100 ]; then
+      if [ "$fam" != gset ]; then
         $NICE "$BIN" sweep "$W/report/base-$fam.ini" --config "$W/tune/$s-$fam-best.ini" \
           --set "problem.spec=$spec" --set "run.steps=$steps" --threads 1 --resume \
           --quiet --out "$W/report/$s-$fam.h5"
@@ -150,6 +169,8 @@ stage_timing() {
   for fam in $FAMILIES; do
     if [ "$fam" = sk100 ]; then
       f=$DATA/sk/SK1_N100_0.txt k=3000
+    elif [ "$fam" = sk200 ]; then
+      f=$W/train/sk200/report_0.txt k=3000
     else
       f=$DATA/gset/G1.txt k=2000
     fi
