@@ -63,31 +63,28 @@ best_energy() { # FILE BACKEND ALG REPLICAS STEPS SEED [solve options]
 }
 emin() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? a : b }'; }
 
+# DIR NAME...: DIR/ground_energies.txt for the SK instances DIR/NAME.txt,
+# unless it exists: the lower of the best energies of two solvers.
+sk_ground() {
+  d=$1
+  shift
+  [ -f "$d/ground_energies.txt" ] && return 0
+  echo "# instance ground_energy: min of cpu sa 256 x 20000 (seed 1) and cpu pt 16 x 3000 (seed 2)" > "$d/ge.tmp"
+  for f in "$@"; do
+    a=$(best_energy "$d/$f.txt" cpu sa 256 20000 1)
+    b=$(best_energy "$d/$f.txt" cpu pt 16 3000 2)
+    echo "data: $d/$f: sa $a, pt $b" >&2
+    echo "$f.txt $(emin "$a" "$b")" >> "$d/ge.tmp"
+  done
+  mv "$d/ge.tmp" "$d/ground_energies.txt"
+}
+
 stage_data() {
   mkdir -p "$W/train"
   $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --sk 200:4:6 --gset 800:19176:2
-  d=$W/train/sk100
-  if want sk100 && [ ! -f "$d/ground_energies.txt" ]; then
-    echo "# instance ground_energy: min of cpu sa 256 x 20000 (seed 1) and cpu pt 16 x 3000 (seed 2)" > "$d/ge.tmp"
-    for k in 0 1 2 3; do
-      a=$(best_energy "$d/train_$k.txt" cpu sa 256 20000 1)
-      b=$(best_energy "$d/train_$k.txt" cpu pt 16 3000 2)
-      echo "data: sk100 train_$k: sa $a, pt $b" >&2
-      echo "train_$k.txt $(emin "$a" "$b")" >> "$d/ge.tmp"
-    done
-    mv "$d/ge.tmp" "$d/ground_energies.txt"
-  fi
-  d=$W/train/sk200
-  if want sk200 && [ ! -f "$d/ground_energies.txt" ]; then
-    echo "# instance ground_energy: min of cpu sa 256 x 20000 (seed 1) and cpu pt 16 x 3000 (seed 2)" > "$d/ge.tmp"
-    for f in train_0 train_1 train_2 train_3 report_0 report_1 report_2 report_3 report_4 report_5; do
-      a=$(best_energy "$d/$f.txt" cpu sa 256 20000 1)
-      b=$(best_energy "$d/$f.txt" cpu pt 16 3000 2)
-      echo "data: sk200 $f: sa $a, pt $b" >&2
-      echo "$f.txt $(emin "$a" "$b")" >> "$d/ge.tmp"
-    done
-    mv "$d/ge.tmp" "$d/ground_energies.txt"
-  fi
+  want sk100 && sk_ground "$W/train/sk100" train_0 train_1 train_2 train_3
+  want sk200 && sk_ground "$W/train/sk200" train_0 train_1 train_2 train_3 \
+    report_0 report_1 report_2 report_3 report_4 report_5
   d=$W/train/gset800
   if want gset && [ ! -f "$d/ground_energies.txt" ]; then
     echo "# instance ground_energy: best (lowest E, i.e. largest cut) of cpu sa 128 x 20000 sweeps (seed 1) and cim cac 64 x 20000 steps with configs/cim-gset.ini (seed 2)" > "$d/ge.tmp"
