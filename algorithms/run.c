@@ -85,6 +85,15 @@ int po_run_find_backend(const po_params *p, const po_backend_ops **ops) {
   return rc;
 }
 
+int po_run_check_task(const po_params *p, const char *task, const char *command) {
+  const char *t = po_params_get(p, "run", "task");
+  if (!t || !strcmp(t, task)) return PO_OK;
+  return po_error(PO_ERR_ARG,
+                  "run.task = %s: physopt %s runs task %s (a configuration with task = %s is for "
+                  "physopt %s, or physopt sweep)",
+                  t, command, task, t, !strcmp(t, "anneal") ? "solve" : t);
+}
+
 size_t po_run_sections(const po_backend_info *info, const po_param_section **secs, size_t n,
                        size_t cap) {
   for (int i = 0; i < info->n_sections && n < cap; i++) secs[n++] = info->sections[i];
