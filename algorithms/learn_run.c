@@ -4,19 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "core/threads.h"
+#include "algorithms/run_util.h"
 #include "physopt/error.h"
 #include "physopt/run.h"
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Monotonic seconds. */
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static const po_param_spec eval_specs[] = {
     PO_RUN_COMMON_SPECS,
@@ -34,7 +25,7 @@ static const po_param_spec eval_specs[] = {
     {"repeats", PO_PARAM_INT, "1", 1, 1000, NULL, "1",
      "noise realisations (seeds seed, seed+1, ...) averaged per point"},
 };
-const po_param_section po_eval_run_section = {"run", eval_specs, N_OF(eval_specs)};
+const po_param_section po_eval_run_section = {"run", eval_specs, PO_RUN_N_OF(eval_specs)};
 
 static const po_param_spec train_specs[] = {
     PO_RUN_COMMON_SPECS,
@@ -62,7 +53,7 @@ static const po_param_spec train_specs[] = {
      "start from this model file (fine-tuning, e.g. noise-aware on photonic) instead of a random "
      "initialisation"},
 };
-const po_param_section po_train_run_section = {"run", train_specs, N_OF(train_specs)};
+const po_param_section po_train_run_section = {"run", train_specs, PO_RUN_N_OF(train_specs)};
 
 /* Whether backend `name` has the device parameter `key`. */
 static int has_param(const char *name, const char *key) {
@@ -79,7 +70,7 @@ int po_learn_eval_on(const char *backend, const po_params *p, uint64_t seed, int
   po_backend *b;
   int rc = po_backend_open(backend, p, &b);
   if (rc) return rc;
-  double t0 = now_s(), sa = 0, sa2 = 0, sl = 0;
+  double t0 = po_run_now_s(), sa = 0, sa2 = 0, sl = 0;
   for (int r = 0; r < repeats && !rc; r++) {
     double acc, loss;
     po_backend_set_seed(b, seed + (uint64_t)r);
@@ -91,7 +82,7 @@ int po_learn_eval_on(const char *backend, const po_params *p, uint64_t seed, int
   out->accuracy = sa / repeats;
   out->loss = sl / repeats;
   out->accuracy_sd = repeats > 1 ? sqrt(fmax(0.0, (sa2 - sa * sa / repeats) / (repeats - 1))) : NAN;
-  out->wall = now_s() - t0;
+  out->wall = po_run_now_s() - t0;
   const po_ledger *l = po_backend_ledger(b);
   out->ledger = *l;
   po_run_fill_ledger_times(&out->ledger, out->wall);
@@ -204,9 +195,9 @@ int po_learn_train(const po_learn_train_config *c, const po_params *p, uint64_t 
   epoch_tap tap = {on_epoch, ctx, NAN, NAN};
   o.on_epoch = tap_epoch;
   o.ctx = &tap;
-  double t0 = now_s();
+  double t0 = po_run_now_s();
   rc = po_mlp_train(r->model, b, tr, &o);
-  r->train_s = now_s() - t0;
+  r->train_s = po_run_now_s() - t0;
   r->train_loss = tap.loss;
   r->train_accuracy = tap.accuracy;
   r->train_joules = po_ledger_total_joules(po_backend_ledger(b));
@@ -258,17 +249,11 @@ static int check_backend_keys(const po_params *p, const po_eval_config *c) {
   return PO_OK;
 }
 
-/* An optional string key of [run]: NULL when unset. */
-static const char *optional(const po_params *p, const char *key) {
-  const char *v = po_params_get(p, "run", key);
-  return v && *v ? v : NULL;
-}
-
 int po_eval_config_read(const po_params *p, po_eval_config *c) {
   const po_param_section *s = &po_eval_run_section, *secs[1 + 2 * 16];
   memset(c, 0, sizeof *c);
   int rc;
-  if ((rc = po_params_check(p, secs, po_eval_sections(secs, N_OF(secs)))) ||
+  if ((rc = po_params_check(p, secs, po_eval_sections(secs, PO_RUN_N_OF(secs)))) ||
       (rc = po_run_check_task(p, "eval", "eval")) || (rc = po_params_u64(p, s, "seed", &c->seed)) ||
       (rc = po_params_int(p, s, "threads", &c->threads)) ||
       (rc = po_params_string(p, s, "backend", &c->backend)) ||
@@ -277,9 +262,9 @@ int po_eval_config_read(const po_params *p, po_eval_config *c) {
       (rc = po_params_int(p, s, "batch", &c->batch)) ||
       (rc = po_params_int(p, s, "repeats", &c->repeats)))
     return rc;
-  c->model = optional(p, "model");
-  c->sweep_photons = optional(p, "sweep_photons");
-  c->plot = optional(p, "plot");
+  c->model = po_run_optional(p, "model");
+  c->sweep_photons = po_run_optional(p, "sweep_photons");
+  c->plot = po_run_optional(p, "plot");
   if (!c->model)
     return po_error(PO_ERR_ARG, "no model: pass --model FILE.h5 (run.model, from physopt train "
                                 "--out)");
@@ -305,9 +290,9 @@ int po_eval_run(const po_params *p, const po_mlp *model, po_eval_result *r) {
   if ((rc = po_dataset_load(c.data, "test", (int)c.test_samples, &te))) return rc;
   r->test_samples = te->n;
   const int omp_caller = po_omp_threads_push((int)c.threads);
-  double t0 = now_s();
+  double t0 = po_run_now_s();
   rc = po_learn_eval_on(c.backend, p, c.seed, (int)c.repeats, model, te, (int)c.batch, &r->point);
-  r->wall_s = now_s() - t0;
+  r->wall_s = po_run_now_s() - t0;
   po_omp_threads_pop(omp_caller);
   po_dataset_destroy(te);
   return rc;
@@ -335,7 +320,7 @@ int po_train_run(const po_params *p, const po_mlp *init, po_epoch_fn on_epoch, v
   memset(r, 0, sizeof *r);
   int rc;
   if ((rc = po_params_string(p, s, "backend", &backend)) ||
-      (rc = po_train_sections(backend, secs, N_OF(secs), &nsec)) ||
+      (rc = po_train_sections(backend, secs, PO_RUN_N_OF(secs), &nsec)) ||
       (rc = po_params_check(p, secs, nsec)) || (rc = po_run_check_task(p, "train", "train")) ||
       (rc = po_params_u64(p, s, "seed", &r->seed)) ||
       (rc = po_params_int(p, s, "threads", &threads)) || (rc = po_learn_train_read(p, &r->config)))
@@ -346,9 +331,9 @@ int po_train_run(const po_params *p, const po_mlp *init, po_epoch_fn on_epoch, v
     goto done;
   r->test_samples = te->n;
   const int omp_caller = po_omp_threads_push((int)threads);
-  double t0 = now_s();
+  double t0 = po_run_now_s();
   rc = po_learn_train(c, p, r->seed, init, tr, te, on_epoch, ctx, &r->train);
-  r->wall_s = now_s() - t0;
+  r->wall_s = po_run_now_s() - t0;
   po_omp_threads_pop(omp_caller);
 done:
   po_dataset_destroy(tr);

@@ -5,10 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "physics/cavity.h"
+#include "algorithms/run_util.h"
 #include "physopt/error.h"
 #include "physopt/run.h"
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static const po_param_spec recall_specs[] = {
     PO_RUN_COMMON_SPECS,
@@ -32,7 +31,7 @@ static const po_param_spec recall_specs[] = {
      "capacity sweep: also measure basin sizes on the corruption grid of this step (0 = no)"},
     {"plot", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "capacity sweep: PNG plot (gnuplot)"},
 };
-const po_param_section po_recall_run_section = {"run", recall_specs, N_OF(recall_specs)};
+const po_param_section po_recall_run_section = {"run", recall_specs, PO_RUN_N_OF(recall_specs)};
 
 const po_param_section *po_recall_native_section(void) {
   const po_backend_ops *cavity = po_backend_find("cavity");
@@ -150,12 +149,6 @@ static int section_listed(const po_param_section *const *secs, size_t n,
   return 0;
 }
 
-/* An optional string key of [run]: NULL when unset. */
-static const char *optional(const po_params *p, const char *key) {
-  const char *v = po_params_get(p, "run", key);
-  return v && *v ? v : NULL;
-}
-
 int po_recall_config_read(const po_params *p, po_recall_config *c) {
   const po_param_section *r = &po_recall_run_section;
   memset(c, 0, sizeof *c);
@@ -165,7 +158,7 @@ int po_recall_config_read(const po_params *p, po_recall_config *c) {
   if (!c->info.serves[PO_OP_RECALL])
     return po_error(PO_ERR_UNSUPPORTED, "backend %s has no recall", c->backend);
   const po_param_section *secs[PO_BACKEND_MAX_SECTIONS + 2] = {r};
-  size_t nsec = po_run_sections(&c->info, secs, 1, N_OF(secs) - 1);
+  size_t nsec = po_run_sections(&c->info, secs, 1, PO_RUN_N_OF(secs) - 1);
   if (!section_listed(secs, nsec, po_recall_native_section()))
     secs[nsec++] = po_recall_native_section();
   long threads;
@@ -176,8 +169,8 @@ int po_recall_config_read(const po_params *p, po_recall_config *c) {
       (rc = po_recall_read(p, s, &c->patterns, &c->rule, &c->dynamics, &c->basin_step)))
     return rc;
   s->threads = (int)threads;
-  c->capacity_sweep = optional(p, "capacity_sweep");
-  c->plot = optional(p, "plot");
+  c->capacity_sweep = po_run_optional(p, "capacity_sweep");
+  c->plot = po_run_optional(p, "plot");
   if (c->plot && !c->capacity_sweep)
     return po_error(PO_ERR_ARG, "--plot (run.plot) needs --capacity-sweep");
   if (!c->capacity_sweep && c->patterns >= s->n && s->rule == PO_RULE_PSEUDOINVERSE)
