@@ -418,6 +418,9 @@ static int train_epoch(po_mlp *m, po_backend *b, po_backend *bb, const po_datase
     if ((rc = backward(m, bb, w, w->X, w->y, nb, s->dW, s->db))) break;
     (*step)++;
     optimizer_step(m, s, o, adam, lr, *step);
+    if (po_stop_requested()) /* once per minibatch (po_request_stop) */
+      rc = po_error(PO_ERR_INTERRUPTED, "interrupted: training was stopped by a stop request "
+                                        "(Ctrl-C); the model is incomplete");
   }
   return rc;
 }

@@ -1,21 +1,12 @@
 /* One anneal run, configured from po_params (physopt/run.h). */
 #include "physopt/run.h"
+#include "algorithms/run_util.h"
 #include "physopt/error.h"
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Monotonic seconds (the wall time of the anneal call). */
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Replicas: 128 = two 64-bit words of the cpu multi-spin kernel, one per
  * core on 2 cores; with the cpu's 5000 sweeps they reach the best-known cut
@@ -44,7 +35,7 @@ static const po_param_spec run_specs[] = {
     {"trajectory_replica", PO_PARAM_INT, "0", 0, 16777215, NULL, "1",
      "solve: replica whose trajectory is recorded"},
 };
-const po_param_section po_run_section = {"run", run_specs, N_OF(run_specs)};
+const po_param_section po_run_section = {"run", run_specs, PO_RUN_N_OF(run_specs)};
 
 /* problem.format's choices and help, from the one list of formats. */
 #define PO_RUN_FORMAT_CHOICE(name, ext, reader, binary, summary) "|" #name
@@ -61,7 +52,8 @@ static const po_param_spec problem_specs[] = {
     {"storage", PO_PARAM_STRING, "auto", 0, 0, "auto|dense|csr", "",
      "coupling storage; auto = CSR below 25% density"},
 };
-const po_param_section po_run_problem_section = {"problem", problem_specs, N_OF(problem_specs)};
+const po_param_section po_run_problem_section = {"problem", problem_specs,
+                                                 PO_RUN_N_OF(problem_specs)};
 
 static const po_param_spec schedule_specs[] = {
     {"spec", PO_PARAM_STRING, NULL, 0, 0, NULL, "",
@@ -74,7 +66,8 @@ static const po_param_spec schedule_specs[] = {
     {"steepness", PO_PARAM_DOUBLE, "3", 1e-9, 1e6, NULL, "1", "tanh only"},
     {"file", PO_PARAM_STRING, NULL, 0, 0, NULL, "", "table only: lines 't value', t in [0, 1]"},
 };
-const po_param_section po_run_schedule_section = {"schedule", schedule_specs, N_OF(schedule_specs)};
+const po_param_section po_run_schedule_section = {"schedule", schedule_specs,
+                                                  PO_RUN_N_OF(schedule_specs)};
 
 int po_run_find_backend(const po_params *p, const po_backend_ops **ops) {
   const char *name;
@@ -83,6 +76,15 @@ int po_run_find_backend(const po_params *p, const po_backend_ops **ops) {
   if (!rc) rc = po_backend_info_get(name, &info); /* unknown names: the error lists them */
   *ops = rc ? NULL : info.ops;
   return rc;
+}
+
+int po_run_check_task(const po_params *p, const char *task, const char *command) {
+  const char *t = po_params_get(p, "run", "task");
+  if (!t || !strcmp(t, task)) return PO_OK;
+  return po_error(PO_ERR_ARG,
+                  "run.task = %s: physopt %s runs task %s (a configuration with task = %s is for "
+                  "physopt %s, or physopt sweep)",
+                  t, command, task, t, !strcmp(t, "anneal") ? "solve" : t);
 }
 
 size_t po_run_sections(const po_backend_info *info, const po_param_section **secs, size_t n,
@@ -161,7 +163,7 @@ int po_run_make_schedule(const po_params *p, po_schedule *s, char *desc, size_t 
   const char *sp = po_params_get(p, "schedule", "spec");
   static const char *const parts[] = {"kind", "start", "end", "steepness", "file"};
   if (sp) {
-    for (size_t i = 0; i < N_OF(parts); i++)
+    for (size_t i = 0; i < PO_RUN_N_OF(parts); i++)
       if (po_params_get(p, "schedule", parts[i]))
         return po_error(PO_ERR_ARG,
                         "schedule.spec = '%s' and schedule.%s are both set; use one form", sp,
@@ -218,9 +220,9 @@ int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
   ao.steps = c->steps;
   ao.run_id = c->run_id;
   ao.threads = r->threads = o->threads > 0 ? o->threads : omp_get_max_threads();
-  double t0 = now_s();
+  double t0 = po_run_now_s();
   rc = po_backend_ising_anneal(r->backend, m, s, &ao, &r->samples);
-  double wall = now_s() - t0;
+  double wall = po_run_now_s() - t0;
   if (rc) return rc;
   if (po_stop_requested()) /* the samples are incomplete (po_request_stop) */
     return po_error(PO_ERR_INTERRUPTED, "interrupted: the anneal was stopped by a stop request "
@@ -264,7 +266,7 @@ static int solve_steps(const po_params *p, po_solve *s) {
   const po_param_section *secs[3 + PO_BACKEND_MAX_SECTIONS];
   long threads;
   po_schedule sched = {0};
-  if ((rc = po_params_check(p, secs, solve_sections(&info, secs, N_OF(secs)))) ||
+  if ((rc = po_params_check(p, secs, solve_sections(&info, secs, PO_RUN_N_OF(secs)))) ||
       (rc = po_params_u64(p, &po_run_section, "seed", &s->seed)) ||
       (rc = po_params_int(p, &po_run_section, "threads", &threads)) ||
       (rc = po_run_config_read(p, ops, &s->cfg)))

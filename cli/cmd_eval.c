@@ -171,116 +171,54 @@ static int plot_sweep(const char *png, const point *pts, int n, const point *cpu
   return po_atomic_commit(&out);
 }
 
-/* What the command line asks for. */
-typedef struct eval_request {
-  const char *model, *backend, *data, *sweep, *plot; /* sweep/plot NULL when absent */
-  long ntest, batch, repeats;
-} eval_request;
-
-/* Every backend's sections are valid: the sweep uses photonic and cpu. */
-static size_t eval_sections(const po_param_section **secs, size_t cap) {
-  size_t n = 0;
-  secs[n++] = &po_eval_run_section;
-  for (size_t i = 0; i < po_backend_count() && n + 2 <= cap; i++) {
-    const po_backend_ops *o = po_backend_ops_at(i);
-    if (o->params) secs[n++] = o->params;
-    if (o->energy) secs[n++] = o->energy;
-  }
-  return n;
-}
-
-/* Whether backend `name` takes part: run.backend, and with --sweep-photons
- * also the photonic sweep and its cpu reference. */
-static int backend_used(const char *name, const eval_request *q) {
-  return !strcmp(name, q->backend) ||
-         (q->sweep && (!strcmp(name, "photonic") || !strcmp(name, "cpu")));
-}
-
-/* A setting of a backend this evaluation does not run would be accepted
- * and ignored (as solve and train refuse it, so does eval). */
-static int check_backend_keys(const po_params *p, const eval_request *q) {
-  for (size_t i = 0; i < po_params_count(p); i++) {
-    const char *sec, *key, *val;
-    po_params_entry(p, i, &sec, &key, &val);
-    for (size_t b = 0; b < po_backend_count(); b++) {
-      const po_backend_ops *o = po_backend_ops_at(b);
-      int owns = (o->params && !strcmp(o->params->name, sec)) ||
-                 (o->energy && !strcmp(o->energy->name, sec));
-      if (owns && !backend_used(o->name, q))
-        return po_error(PO_ERR_ARG,
-                        "%s.%s is a setting of backend %s, which this evaluation does not run "
-                        "(run.backend = %s%s); it would be ignored",
-                        sec, key, o->name, q->backend, q->sweep ? ", plus the photon sweep" : "");
-    }
-  }
+/* Parameters first, files after: a typo fails before any loading.  The
+ * library checks and reads the configuration (po_eval_config_read); the
+ * command adds its output files. */
+static int read_eval_request(po_cli *cli, po_eval_config *q) {
+  int rc;
+  if ((rc = po_eval_config_read(cli->params, q)) ||
+      (rc = po_cli_read_common(cli, &po_eval_run_section)))
+    return rc;
+  if (q->plot && (rc = po_cli_check_out(q->plot, "run.plot"))) return rc;
+  if (cli->out && !q->sweep_photons)
+    return po_error(PO_ERR_ARG, "--out (run.out) needs --sweep-photons: a single evaluation "
+                                "writes no file (use --json)");
   return PO_OK;
 }
 
-/* Parameters first, files after: a typo fails before any loading. */
-static int read_eval_request(po_cli *cli, const po_param_section **secs, size_t nsec,
-                             eval_request *q) {
-  const po_params *p = cli->params;
-  int rc;
-  *q = (eval_request){0};
-  if ((rc = po_params_check(p, secs, nsec)) || (rc = po_cli_check_task(p, "eval", "eval")) ||
-      (rc = po_cli_read_common(cli, &po_eval_run_section)) ||
-      (rc = po_params_string(p, &po_eval_run_section, "backend", &q->backend)) ||
-      (rc = po_params_string(p, &po_eval_run_section, "data", &q->data)) ||
-      (rc = po_params_int(p, &po_eval_run_section, "test_samples", &q->ntest)) ||
-      (rc = po_params_int(p, &po_eval_run_section, "batch", &q->batch)) ||
-      (rc = po_params_int(p, &po_eval_run_section, "repeats", &q->repeats)))
-    return rc;
-  if (!po_params_get(p, "run", "model"))
-    return po_error(PO_ERR_ARG, "no model: pass --model FILE.h5 (from physopt train --out)");
-  po_params_string(p, &po_eval_run_section, "model", &q->model);
-  if (po_params_get(p, "run", "sweep_photons"))
-    po_params_string(p, &po_eval_run_section, "sweep_photons", &q->sweep);
-  if (po_params_get(p, "run", "plot")) po_params_string(p, &po_eval_run_section, "plot", &q->plot);
-  if (q->plot && !q->sweep) return po_error(PO_ERR_ARG, "--plot needs --sweep-photons");
-  if (q->plot && (rc = po_cli_check_out(q->plot, "run.plot"))) return rc;
-  if (cli->out && !q->sweep)
-    return po_error(PO_ERR_ARG, "--out (run.out) needs --sweep-photons: a single evaluation "
-                                "writes no file (use --json)");
-  if (q->sweep && strcmp(q->backend, "cpu") && strcmp(q->backend, "photonic"))
-    return po_error(PO_ERR_ARG, "--sweep-photons runs the photonic backend (run.backend = %s)",
-                    q->backend);
-  return check_backend_keys(p, q);
-}
-
-static int eval_single(const po_cli *cli, const eval_request *q, const po_mlp *m,
-                       const po_dataset *te) {
-  double t0 = po_cli_now();
-  point r;
-  int rc = po_learn_eval_on(q->backend, cli->params, cli->seed, (int)q->repeats, m, te,
-                            (int)q->batch, &r);
+/* One evaluation: po_eval_run, as the Python binding's physopt.evaluate. */
+static int eval_single(const po_cli *cli, const po_eval_config *q, const po_mlp *m) {
+  po_eval_result res;
+  int rc = po_eval_run(cli->params, m, &res);
   if (rc) return rc;
+  const point r = res.point;
   if (cli->json) {
     po_json j;
     po_json_begin(&j, stdout);
     po_json_string(&j, "command", "eval");
     po_json_string(&j, "model", q->model);
     po_json_string(&j, "backend", q->backend);
-    po_json_int(&j, "test_samples", te->n);
+    po_json_int(&j, "test_samples", res.test_samples);
     po_json_number(&j, "test_accuracy", r.accuracy);
     po_json_number(&j, "test_accuracy_sd", r.accuracy_sd);
     po_json_number(&j, "test_loss", r.loss);
     po_json_number(&j, "photons_per_mac", r.photons);
     po_json_number(&j, "energy_per_mac_j", r.e_mac);
     po_json_number(&j, "optical_energy_per_mac_j", r.e_optical);
-    po_json_number(&j, "wall_s", po_cli_now() - t0);
+    po_json_number(&j, "wall_s", res.wall_s);
     po_json_end(&j);
     return PO_OK;
   }
   printf("model           %s\n", q->model);
   printf("backend         %s\n", q->backend);
-  printf("test accuracy   %.4f   (loss %.4f, %d images)\n", r.accuracy, r.loss, te->n);
+  printf("test accuracy   %.4f   (loss %.4f, %d images)\n", r.accuracy, r.loss, res.test_samples);
   if (!isnan(r.photons)) printf("photons/MAC     %g\n", r.photons);
   printf("energy/MAC      %.3g J (optical %.3g J)\n", r.e_mac, r.e_optical);
-  printf("wall            %.2f s\n", po_cli_now() - t0);
+  printf("wall            %.2f s\n", res.wall_s);
   return PO_OK;
 }
 
-static void print_sweep_json(const eval_request *q, const po_dataset *te, const point *pts, int n,
+static void print_sweep_json(const po_eval_config *q, const po_dataset *te, const point *pts, int n,
                              const point *cpu, double wall) {
   po_json j;
   po_json_begin(&j, stdout);
@@ -314,7 +252,7 @@ static void print_sweep_row(const point *r) {
 
 /* Accuracy at each photon budget on the photonic backend, next to the
  * exact cpu evaluation; table or JSON, optional HDF5 and PNG. */
-static int eval_photon_sweep(const po_cli *cli, const eval_request *q,
+static int eval_photon_sweep(const po_cli *cli, const po_eval_config *q,
                              const po_param_section **secs, size_t nsec, const double *budgets,
                              int n, const po_mlp *m, const po_dataset *te) {
   double t0 = po_cli_now();
@@ -361,19 +299,23 @@ int po_cmd_eval(int argc, char **argv) {
   if (rc == PO_CLI_HELP) return 0;
   if (rc) return po_cli_exit(rc);
   const po_param_section *secs[1 + 2 * 16];
-  size_t nsec = eval_sections(secs, PO_CLI_N(secs));
-  eval_request q;
+  size_t nsec = po_eval_sections(secs, PO_CLI_N(secs));
+  po_eval_config q;
   int n = 0;
-  if ((rc = read_eval_request(&cli, secs, nsec, &q)) ||
-      (q.sweep && (rc = parse_list(q.sweep, &budgets, &n))))
+  if ((rc = read_eval_request(&cli, &q)) ||
+      (q.sweep_photons && (rc = parse_list(q.sweep_photons, &budgets, &n))))
     goto done;
-  if (cli.threads > 0) omp_set_num_threads(cli.threads);
   po_cli_reading(q.model);
   rc = po_mlp_load(q.model, &m);
   po_cli_reading(NULL);
-  if (rc || (rc = po_dataset_load(q.data, "test", (int)q.ntest, &te))) goto done;
-  rc = q.sweep ? eval_photon_sweep(&cli, &q, secs, nsec, budgets, n, m, te)
-               : eval_single(&cli, &q, m, te);
+  if (rc) goto done;
+  if (!q.sweep_photons) {
+    rc = eval_single(&cli, &q, m);
+    goto done;
+  }
+  if (cli.threads > 0) omp_set_num_threads(cli.threads);
+  if (!(rc = po_dataset_load(q.data, "test", (int)q.test_samples, &te)))
+    rc = eval_photon_sweep(&cli, &q, secs, nsec, budgets, n, m, te);
 done:
   free(budgets);
   po_mlp_destroy(m);

@@ -145,6 +145,7 @@ static int write_common_attrs(hid_t g, const po_recall_setup *s, const char *bac
 
 /* What the command line asks for, beyond the experiment's settings. */
 typedef struct recall_request {
+  po_recall_config cfg;                      /* what the library read */
   const char *backend, *rule, *sweep, *plot; /* sweep/plot NULL when absent */
   po_backend_info info;                      /* recall runs on info.serves[PO_OP_RECALL] */
   long patterns;
@@ -183,53 +184,26 @@ static const char *recall_server(const struct recall_request *q, char *buf, size
   return buf;
 }
 
-static int section_listed(const po_param_section *const *secs, size_t n,
-                          const po_param_section *sec) {
-  for (size_t i = 0; i < n; i++)
-    if (secs[i] == sec) return 1;
-  return 0;
-}
-
-/* Checks the keys against the backend's sections and reads the request and
- * the experiment's settings (s->b is not opened yet). */
+/* The library checks and reads the configuration (po_recall_config_read,
+ * as for the Python binding's physopt.recall); the command adds the
+ * dynamics list of a capacity sweep and its output files.  s->b is not
+ * opened yet. */
 static int read_request(po_cli *cli, po_recall_setup *s, recall_request *q) {
-  int rc = po_params_string(cli->params, &po_recall_run_section, "backend", &q->backend);
-  if (rc) return rc;
-  if ((rc = po_backend_info_get(q->backend, &q->info))) return rc; /* the error lists names */
-  if (!q->info.serves[PO_OP_RECALL])
-    return po_error(PO_ERR_UNSUPPORTED, "backend %s has no recall", q->backend);
-  const po_param_section *secs[PO_BACKEND_MAX_SECTIONS + 2] = {&po_recall_run_section};
-  size_t nsec = po_run_sections(&q->info, secs, 1, PO_CLI_N(secs) - 1);
-  if (!section_listed(secs, nsec, po_recall_native_section()))
-    secs[nsec++] = po_recall_native_section();
-  const char *dyn_text;
-  if ((rc = po_params_check(cli->params, secs, nsec)) ||
-      (rc = po_cli_read_common(cli, &po_recall_run_section)) ||
-      (rc = po_cli_check_task(cli->params, "recall", "recall")) ||
-      (rc = po_recall_read(cli->params, s, &q->patterns, &q->rule, &dyn_text, &q->basin_step)))
+  int rc;
+  if ((rc = po_recall_config_read(cli->params, &q->cfg)) ||
+      (rc = po_cli_read_common(cli, &po_recall_run_section)))
     return rc;
-  q->sweep = q->plot = NULL;
-  if (po_params_get(cli->params, "run", "capacity_sweep"))
-    po_params_string(cli->params, &po_recall_run_section, "capacity_sweep", &q->sweep);
-  if (po_params_get(cli->params, "run", "plot"))
-    po_params_string(cli->params, &po_recall_run_section, "plot", &q->plot);
-  if ((rc = parse_dynamics_list(dyn_text, q))) return rc;
-  if (q->plot && !q->sweep) return po_error(PO_ERR_ARG, "--plot (run.plot) needs --capacity-sweep");
+  const po_recall_config *c = &q->cfg;
+  q->backend = c->backend;
+  q->rule = c->rule;
+  q->info = c->info;
+  q->patterns = c->patterns;
+  q->basin_step = c->basin_step;
+  q->sweep = c->capacity_sweep;
+  q->plot = c->plot;
+  *s = c->setup;
+  if ((rc = parse_dynamics_list(c->dynamics, q))) return rc;
   if (q->plot && (rc = po_cli_check_out(q->plot, "run.plot"))) return rc;
-  if (!q->sweep && q->patterns >= s->n && s->rule == PO_RULE_PSEUDOINVERSE)
-    return po_error(PO_ERR_ARG, "run.patterns = %ld: the pseudoinverse rule needs P < N = %d",
-                    q->patterns, s->n);
-  s->seed = cli->seed;
-  s->threads = cli->threads;
-  return PO_OK;
-}
-
-static int open_recall_backend(const po_cli *cli, const recall_request *q, po_recall_setup *s) {
-  int rc = po_backend_open(q->backend, cli->params, &s->b);
-  if (rc) return rc;
-  po_backend_set_seed(s->b, cli->seed);
-  if (!(po_backend_caps(s->b) & PO_CAP_RECALL))
-    return po_error(PO_ERR_UNSUPPORTED, "backend %s has no recall", q->backend);
   return PO_OK;
 }
 
@@ -259,24 +233,24 @@ static int save_results(const po_cli *cli, int (*fill)(hid_t file, const void *c
 typedef struct single_result {
   const po_recall_setup *s;
   const recall_request *q;
-  po_recall_stats st;
-  const double *overlaps; /* patterns x trials */
+  const po_recall_result *res; /* po_recall_run */
 } single_result;
 
 static int fill_single(hid_t file, const void *ctx) {
   const single_result *r = ctx;
-  const po_ledger *l = po_backend_ledger(r->s->b);
+  const po_ledger *l = &r->res->ledger;
   hid_t g;
   int rc = po_h5_group_create(file, "recall", &g);
   if (rc) return rc;
   rc = write_common_attrs(g, r->s, r->q->backend);
   if (!rc) rc = po_h5_attr_string(g, "dynamics", r->q->dyn_names[0]);
   if (!rc) rc = po_h5_attr_int64(g, "patterns", r->q->patterns);
-  if (!rc) rc = po_h5_attr_double(g, "overlap_mean", r->st.overlap_mean);
-  if (!rc) rc = po_h5_attr_double(g, "recall_fraction", r->st.recall_fraction);
+  if (!rc) rc = po_h5_attr_double(g, "overlap_mean", r->res->stats.overlap_mean);
+  if (!rc) rc = po_h5_attr_double(g, "recall_fraction", r->res->stats.recall_fraction);
   if (!rc) rc = po_h5_attr_double(g, "energy_j", po_ledger_total_joules(l));
   if (!rc) rc = po_h5_attr_double(g, "device_s", l->device_s);
-  if (!rc) rc = write_dataset(g, "overlaps", r->overlaps, (size_t)(r->q->patterns * r->s->trials));
+  if (!rc)
+    rc = write_dataset(g, "overlaps", r->res->overlaps, (size_t)(r->q->patterns * r->s->trials));
   po_h5_group_close(g);
   return rc;
 }
@@ -284,7 +258,7 @@ static int fill_single(hid_t file, const void *ctx) {
 static void print_single(const po_cli *cli, const single_result *r) {
   const po_recall_setup *s = r->s;
   const recall_request *q = r->q;
-  const po_ledger *l = po_backend_ledger(s->b);
+  const po_ledger *l = &r->res->ledger;
   const double alpha = (double)q->patterns / s->n;
   if (cli->json) {
     po_json j;
@@ -296,12 +270,12 @@ static void print_single(const po_cli *cli, const single_result *r) {
     po_json_int(&j, "patterns", q->patterns);
     po_json_number(&j, "alpha", alpha);
     po_json_number(&j, "corruption", s->F);
-    po_json_int(&j, "trials", r->st.trials);
+    po_json_int(&j, "trials", r->res->stats.trials);
     po_json_uint(&j, "seed", cli->seed);
-    po_json_number(&j, "overlap_mean", r->st.overlap_mean);
-    po_json_number(&j, "overlap_std", r->st.overlap_std);
-    po_json_number(&j, "recall_fraction", r->st.recall_fraction);
-    po_json_number(&j, "flips_mean", r->st.flips_mean);
+    po_json_number(&j, "overlap_mean", r->res->stats.overlap_mean);
+    po_json_number(&j, "overlap_std", r->res->stats.overlap_std);
+    po_json_number(&j, "recall_fraction", r->res->stats.recall_fraction);
+    po_json_number(&j, "flips_mean", r->res->stats.flips_mean);
     json_ledger(&j, l);
     po_json_string(&j, "out", cli->out);
     po_json_end(&j);
@@ -313,20 +287,21 @@ static void print_single(const po_cli *cli, const single_result *r) {
          recall_server(q, where, sizeof where), s->n, q->patterns, alpha, q->rule, q->dyn_names[0],
          s->F);
   printf("  overlap m = %.4f +/- %.4f, recall fraction (m > 0.95) = %.4f over %d trials\n",
-         r->st.overlap_mean, r->st.overlap_std, r->st.recall_fraction, r->st.trials);
-  printf("  mean flips %.2f, wall %.3g s, device %.3g s, energy %.4g J\n", r->st.flips_mean,
+         r->res->stats.overlap_mean, r->res->stats.overlap_std, r->res->stats.recall_fraction,
+         r->res->stats.trials);
+  printf("  mean flips %.2f, wall %.3g s, device %.3g s, energy %.4g J\n", r->res->stats.flips_mean,
          l->wall_s, l->device_s, po_ledger_total_joules(l));
   if (cli->out) printf("  results: %s\n", cli->out);
 }
 
+/* One experiment: po_recall_run, as the Python binding's physopt.recall. */
 static int recall_single(const po_cli *cli, const po_recall_setup *s, const recall_request *q) {
-  double *overlaps = malloc(sizeof(double) * q->patterns * s->trials);
-  if (!overlaps) return po_error(PO_ERR_NOMEM, "recall: out of memory");
-  single_result r = {s, q, {0}, overlaps};
-  int rc = po_recall_point(s, (int)q->patterns, q->dyn[0], 0, &r.st, overlaps, NULL, 0);
+  po_recall_result res;
+  single_result r = {s, q, &res};
+  int rc = po_recall_run(cli->params, &res);
   if (!rc && cli->out) rc = save_results(cli, fill_single, &r);
   if (!rc) print_single(cli, &r);
-  free(overlaps);
+  po_recall_result_free(&res);
   return rc;
 }
 
@@ -519,8 +494,12 @@ int po_cmd_recall(int argc, char **argv) {
   recall_request q = {0};
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (!rc) rc = read_request(&cli, &s, &q);
-  if (!rc) rc = open_recall_backend(&cli, &q, &s);
-  if (!rc) rc = q.sweep ? recall_capacity(&cli, &s, &q) : recall_single(&cli, &s, &q);
+  if (!rc && !q.sweep) rc = recall_single(&cli, &s, &q);
+  if (!rc && q.sweep) {
+    rc = po_recall_open(cli.params, &q.cfg);
+    s.b = q.cfg.setup.b;
+    if (!rc) rc = recall_capacity(&cli, &s, &q);
+  }
   po_backend_close(s.b);
   po_cli_free(&cli);
   return po_cli_exit(rc);

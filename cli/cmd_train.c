@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <omp.h>
 #include "cli/common.h"
 #include "cli/run_config.h"
 #include "cli/learn_run.h"
@@ -61,36 +60,39 @@ static void on_epoch(void *ctx, int e, double loss, double acc) {
 
 int po_cmd_train(int argc, char **argv) {
   po_cli cli;
-  po_dataset *tr = NULL, *te = NULL;
-  po_learn_train_result r = {0};
+  po_mlp *init = NULL;
+  po_train_run_result r = {0};
   char *cfg = NULL, *cmdline = NULL;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
   if (rc == PO_CLI_HELP) return 0;
   if (rc) return po_cli_exit(rc);
   const po_param_section *run_sec = &po_train_run_section;
-  const char *backend;
-  po_backend_info info;
+  const char *backend, *init_path = po_params_get(cli.params, "run", "init");
+  const po_param_section *vsecs[1 + PO_BACKEND_MAX_SECTIONS];
+  size_t nsec;
   if ((rc = po_params_string(cli.params, run_sec, "backend", &backend)) ||
-      (rc = po_backend_info_get(backend, &info))) /* unknown names: the error lists them */
-    goto done;
-  const po_param_section *vsecs[1 + PO_BACKEND_MAX_SECTIONS] = {run_sec};
-  size_t nsec = po_run_sections(&info, vsecs, 1, PO_CLI_N(vsecs));
-  po_learn_train_config c;
-  if ((rc = po_params_check(cli.params, vsecs, nsec)) ||
+      (rc = po_train_sections(backend, vsecs, PO_CLI_N(vsecs), &nsec)) ||
+      (rc = po_params_check(cli.params, vsecs, nsec)) ||
       (rc = po_cli_check_task(cli.params, "train", "train")) ||
-      (rc = po_cli_read_common(&cli, run_sec)) || (rc = po_learn_train_read(cli.params, &c)))
+      (rc = po_cli_read_common(&cli, run_sec)))
     goto done;
-  if (cli.threads > 0) omp_set_num_threads(cli.threads);
-  if ((rc = po_dataset_load(c.data, "train", (int)c.train_samples, &tr)) ||
-      (rc = po_dataset_load(c.data, "test", (int)c.test_samples, &te)))
-    goto done;
-  epoch_ctx ec = {cli.json || cli.quiet, po_cli_now(), c.epochs};
+  if (init_path && *init_path) {
+    po_cli_reading(init_path);
+    rc = po_mlp_load(init_path, &init);
+    po_cli_reading(NULL);
+    if (rc) goto done;
+  }
+  long epochs = 0;
+  po_params_int(cli.params, run_sec, "epochs", &epochs);
+  epoch_ctx ec = {cli.json || cli.quiet, po_cli_now(), epochs};
   po_cli_interrupt_note("nothing was saved: %s is written after the last epoch; run the same "
                         "command again (same seed, same result)",
                         cli.out ? cli.out : "the model");
-  double t0 = po_cli_now();
-  if ((rc = po_learn_train(&c, cli.params, cli.seed, tr, te, on_epoch, &ec, &r))) goto done;
-  double wall = po_cli_now() - t0;
+  /* The library reads the configuration, loads the data and trains, as
+   * for the Python binding's physopt.train. */
+  if ((rc = po_train_run(cli.params, init, on_epoch, &ec, &r))) goto done;
+  const po_learn_train_config *c = &r.config;
+  const double wall = r.wall_s;
   if (cli.out) {
     cfg = po_cli_config_text(cli.params, vsecs, nsec);
     cmdline = po_cli_command_line();
@@ -100,45 +102,46 @@ int po_cmd_train(int argc, char **argv) {
         {.key = "config", .text = cfg ? cfg : ""},
         {.key = "seed", .type = PO_MLP_ATTR_U64, .u64 = cli.seed},
         {.key = "backend", .text = backend},
-        {.key = "data", .text = c.data},
-        {.key = "test_accuracy", .type = PO_MLP_ATTR_F64, .f64 = r.test.accuracy}};
-    if ((rc = po_mlp_save_attrs(r.model, cli.out, attrs, (int)PO_CLI_N(attrs)))) goto done;
+        {.key = "data", .text = c->data},
+        {.key = "test_accuracy", .type = PO_MLP_ATTR_F64, .f64 = r.train.test.accuracy}};
+    if ((rc = po_mlp_save_attrs(r.train.model, cli.out, attrs, (int)PO_CLI_N(attrs)))) goto done;
   }
   if (cli.json) {
     po_json j;
     po_json_begin(&j, stdout);
     po_json_string(&j, "command", "train");
     po_json_string(&j, "backend", backend);
-    po_json_string(&j, "data", c.data);
-    po_json_string(&j, "layers", c.layers);
-    po_json_int(&j, "epochs", c.epochs);
-    po_json_int(&j, "train_samples", tr->n);
-    po_json_int(&j, "test_samples", te->n);
-    po_json_number(&j, "test_accuracy", r.test.accuracy);
-    po_json_number(&j, "test_loss", r.test.loss);
-    po_json_number(&j, "photons_per_mac", r.test.photons);
-    po_json_number(&j, "energy_per_mac_j", r.test.e_mac);
-    po_json_number(&j, "train_energy_j", r.train_joules);
-    po_json_number(&j, "train_s", r.train_s);
+    po_json_string(&j, "data", c->data);
+    po_json_string(&j, "layers", c->layers);
+    po_json_int(&j, "epochs", c->epochs);
+    po_json_int(&j, "train_samples", r.train.train_samples);
+    po_json_int(&j, "test_samples", r.test_samples);
+    po_json_number(&j, "test_accuracy", r.train.test.accuracy);
+    po_json_number(&j, "test_loss", r.train.test.loss);
+    po_json_number(&j, "photons_per_mac", r.train.test.photons);
+    po_json_number(&j, "energy_per_mac_j", r.train.test.e_mac);
+    po_json_number(&j, "train_energy_j", r.train.train_joules);
+    po_json_number(&j, "train_s", r.train.train_s);
     po_json_number(&j, "wall_s", wall);
     po_json_string(&j, "model", cli.out);
     po_json_end(&j);
   } else {
     printf("backend         %s\n", backend);
-    printf("data            %s (%d train, %d test images)\n", c.data, tr->n, te->n);
-    printf("network         %s, %ld epochs, %s\n", c.layers, c.epochs, c.optimizer);
-    printf("test accuracy   %.4f   (loss %.4f, on %s)\n", r.test.accuracy, r.test.loss, backend);
-    if (!isnan(r.test.photons)) printf("photons/MAC     %g\n", r.test.photons);
-    printf("energy/MAC      %.3g J (inference on %s)\n", r.test.e_mac, backend);
-    printf("wall            %.1f s (training %.1f s)\n", wall, r.train_s);
+    printf("data            %s (%d train, %d test images)\n", c->data, r.train.train_samples,
+           r.test_samples);
+    printf("network         %s, %ld epochs, %s\n", c->layers, c->epochs, c->optimizer);
+    printf("test accuracy   %.4f   (loss %.4f, on %s)\n", r.train.test.accuracy, r.train.test.loss,
+           backend);
+    if (!isnan(r.train.test.photons)) printf("photons/MAC     %g\n", r.train.test.photons);
+    printf("energy/MAC      %.3g J (inference on %s)\n", r.train.test.e_mac, backend);
+    printf("wall            %.1f s (training %.1f s)\n", wall, r.train.train_s);
     if (cli.out) printf("model           %s\n", cli.out);
   }
 done:
   free(cfg);
   free(cmdline);
-  po_mlp_destroy(r.model);
-  po_dataset_destroy(tr);
-  po_dataset_destroy(te);
+  po_mlp_destroy(init);
+  po_train_run_free(&r);
   po_cli_free(&cli);
   return po_cli_exit(rc);
 }

@@ -712,15 +712,6 @@ void po_cli_install_interrupt_handler(void) {
   sigaction(SIGTERM, &sa, NULL);
 }
 
-int po_cli_check_task(const po_params *p, const char *task, const char *command) {
-  const char *t = po_params_get(p, "run", "task");
-  if (!t || !strcmp(t, task)) return PO_OK;
-  return po_error(PO_ERR_ARG,
-                  "run.task = %s: physopt %s runs task %s (a configuration with task = %s is for "
-                  "physopt %s, or physopt sweep)",
-                  t, command, task, t, !strcmp(t, "anneal") ? "solve" : t);
-}
-
 static char reading_path[1024];
 static volatile sig_atomic_t reading_active;
 

@@ -61,8 +61,8 @@
 #define PO_CLI_COMMON_RUN_SPECS PO_RUN_COMMON_SPECS
 #define PO_CLI_TASK_SPEC        PO_RUN_TASK_SPEC
 
-/* An error unless run.task is unset or names `task` (the command's own). */
-int po_cli_check_task(const po_params *p, const char *task, const char *command);
+/* An error unless run.task is unset or names `task` (physopt/run.h). */
+#define po_cli_check_task po_run_check_task
 
 typedef struct po_cli_option {
   const char *flag;    /* long option without dashes: "replicas" */

@@ -402,9 +402,11 @@ static int exec_train(po_sweep_cache *c, const po_params *run, po_sweep_run_info
       (rc = cached_data(c, cfg.data, 0, cfg.train_samples, &tr)) ||
       (rc = cached_data(c, cfg.data, 1, cfg.test_samples, &te)))
     return rc;
+  const po_mlp *init = NULL;
+  if (cfg.init && (rc = cached_model(c, cfg.init, &init))) return rc;
   if (info->threads > 0) omp_set_num_threads(info->threads);
   po_learn_train_result r;
-  rc = po_learn_train(&cfg, run, info->seed, tr, te, NULL, NULL, &r);
+  rc = po_learn_train(&cfg, run, info->seed, init, tr, te, NULL, NULL, &r);
   if (!rc) {
     po_h5_learn_run rec;
     learn_record_init(&rec, "train", cfg.backend, cfg.data, info);

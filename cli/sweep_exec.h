@@ -5,7 +5,7 @@
  * target and schedule; the run anneals with the run seed and the run id,
  * and the result is written into an HDF5 group with po_h5_write_run plus
  * the sweep attributes.  run.task = eval or train is configured like
- * `physopt eval` / `physopt train` (cli/learn_run.h) with the run seed as
+ * `physopt eval` / `physopt train` (physopt/learn_run.h) with the run seed as
  * the device and training seed, and written with po_h5_write_learn_run. */
 #ifndef PHYSOPT_CLI_SWEEP_EXEC_H
 #define PHYSOPT_CLI_SWEEP_EXEC_H

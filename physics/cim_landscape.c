@@ -426,6 +426,13 @@ int po_cim_adiabatic_anneal(const po_ising *m, const po_cim_adiabatic_opts *o, i
   double best = INFINITY, e_ising = 0;
   int unconverged = 0;
   for (int p = 0; p < np; p++) {
+    if (po_stop_requested()) { /* once per pump step (po_request_stop) */
+      rc = po_error(PO_ERR_INTERRUPTED,
+                    "interrupted: cim.adiabatic stopped by a stop request "
+                    "(Ctrl-C) at pump step %d of %d",
+                    p, o->n_steps);
+      goto out;
+    }
     c.a = a0 + (a1 - a0) * (double)p / (double)o->n_steps;
     if (p > 0 && (rc = po_cvode_reinit(cv, 0.0, x)) != PO_OK) goto out;
     double g, soft, t = 0;

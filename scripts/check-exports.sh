@@ -23,7 +23,9 @@ $CC -std=c11 -I. -Iinclude -fsyntax-only -aux-info "$work/aux" "$work/all.c"
 grep -E '^/\* (\./)?include/physopt/[^ ]*:[0-9]+:[NO]C \*/' "$work/aux" |
   sed -e 's|^/\*[^*]*\*/ *||' -e 's| *(.*||' -e 's|.*[ *]||' >"$work/decl.fn"
 # Object declarations: "extern <type> name;" or "extern <type> name[...];"
-$CC -std=c11 -I. -Iinclude -E -P "$work/all.c" 2>/dev/null | tr '\n' ' ' | tr ';' '\n' |
+# (#pragma lines, which -E keeps, removed: an extern right after the
+# visibility pragma would otherwise be missed)
+$CC -std=c11 -I. -Iinclude -E -P "$work/all.c" 2>/dev/null | grep -v "^ *#" | tr '\n' ' ' | tr ';' '\n' |
   grep -E '^ *extern [^(]*$' | sed -e 's/\[.*//' -e 's/ *$//' -e 's/.*[ *]//' >"$work/decl.var" || true
 # Keep only what the public headers themselves declare (not libc's externs).
 for h in "$@"; do cat "$h"; done >"$work/headers.txt"

@@ -226,8 +226,16 @@ static double pump_at(const shot *s, double t) {
   return s->g_c * (s->v_start + (s->v_end - s->v_start) * f);
 }
 
+/* A stop request (po_request_stop) ends a shot: polled once per right-hand
+ * side (CVODE, which then fails) or per 64 steps (SDE), and per shot. */
+static int interrupted(void) {
+  return po_error(PO_ERR_INTERRUPTED,
+                  "interrupted: the cavity dynamics were stopped by a stop request (Ctrl-C)");
+}
+
 static int rhs_cv(sunrealtype t, N_Vector y, N_Vector ydot, void *user) {
   const shot *s = user;
+  if (po_stop_requested()) return -1; /* unrecoverable: CVode returns, see below */
   po_cavity_spin_rhs(s->n, s->Wd, pump_at(s, t), s->c->omega_z, s->c->damping,
                      N_VGetArrayPointer(y), N_VGetArrayPointer(ydot));
   return 0;
@@ -298,7 +306,9 @@ static int run_shot_cvode(const shot *s, double *state, int *log, int log_len, l
           log_flip(log, log_len, &nf, i);
         }
     } else if (f < 0) {
-      rc = po_error(PO_ERR_NUMERIC, "cavity: CVODE failed at t = %g (flag %d)", (double)t, f);
+      rc = po_stop_requested()
+               ? interrupted()
+               : po_error(PO_ERR_NUMERIC, "cavity: CVODE failed at t = %g (flag %d)", (double)t, f);
     }
   }
   if (!rc) memcpy(state, N_VGetArrayPointer(y), sizeof(double) * 3 * n);
@@ -338,7 +348,7 @@ static int run_shot_sde(const shot *s, double *state, uint64_t seed, uint64_t ru
   if (!rc) {
     for (int k = 0; k < 3 * n; k++) x[k] = (float)state[k];
     for (long k = 0; k < K && !rc; k++) {
-      rc = po_sde_step(&sde, x, k * dt, dt);
+      rc = (k & 63) == 0 && po_stop_requested() ? interrupted() : po_sde_step(&sde, x, k * dt, dt);
       for (int i = 0; i < n && !rc; i++) {
         float *v = x + 3 * i;
         const float nrm = sqrtf(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
@@ -455,6 +465,7 @@ static int cavity_recall(po_backend *b, const po_recall_task *t, int8_t *states,
     int my = PO_OK;
 #pragma omp atomic read
     my = err.code;
+    if (!my && po_stop_requested()) po_error_slot_capture(&err, r, my = interrupted());
     if (my) continue;
     double *state = malloc(sizeof(double) * 3 * n), *x0 = malloc(sizeof(double) * n);
     po_rng rng;
@@ -555,6 +566,7 @@ static int top_eigenvalue(const double *Wd, int n, double *lambda) {
 static int anneal_replica(const shot *s, const po_ising *m, const po_anneal_opts *o, int r,
                           po_samples *out) {
   const int n = s->n;
+  if (po_stop_requested()) return interrupted();
   double *state = malloc(sizeof(double) * 3 * n);
   if (!state) return po_error(PO_ERR_NOMEM, "cavity: out of memory (replica %d)", r);
   po_rng rng;

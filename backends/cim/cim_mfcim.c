@@ -190,6 +190,7 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
       if (nb) bad = nb, bad_step = k;
     }
     if (o->progress && (k + 1) % 1000 == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
+    if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
   }
   const double wall = omp_get_wtime() - w0;
   po_omp_threads_pop(omp_caller);

@@ -310,6 +310,7 @@ typedef struct pt_job {
   po_rng *xr;    /* exchange stream per run */
   sweep_fn sweep;
   int refresh;
+  int stop; /* by chain: the stop request as the master thread read it */
 } pt_job;
 
 static void pt_job_free(pt_job *j) {
@@ -383,12 +384,18 @@ static void pt_sweeps_by_chain(pt_job *j, const po_anneal_opts *o, long pstep) {
   for (long k = 0; k < K; k++) {
 #pragma omp for schedule(dynamic, 1)
     for (long c = 0; c < C; c++) pt_sweep_slot(j, c, (int)(c % T), k);
+      /* The stop request, read once per sweep by one thread between the two
+       * barriers, so that every thread sees the same value after the second
+       * and leaves the loop at the same sweep (po_request_stop). */
+#pragma omp master
+    j->stop = po_stop_requested();
 #pragma omp for schedule(static)
     for (int r = 0; r < R; r++)
       pt_exchange(&j->ws, j->perm + (long)r * T, T, j->ladder, &j->xr[r], k);
 #pragma omp master
     if (o->progress && ((k + 1) % pstep == 0 || k + 1 == K))
       o->progress(o->progress_ctx, (double)(k + 1) / (double)K);
+    if (j->stop) break; /* the run fails with PO_ERR_INTERRUPTED */
   }
 }
 

@@ -322,6 +322,7 @@ static void sb_block_run(sb_shared *sh, sb_block *b) {
       sb_step_ballistic(b, a);
     }
     if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % every == 0) sb_report(sh, k);
+    if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
   }
   if (b->rc == PO_OK)
     for (long i = 0; i < n; i++)

@@ -69,6 +69,9 @@ extern "C" {
         "command's configuration (default anneal)"                                                 \
   }
 
+/* An error unless run.task is unset or names `task` (the command's own). */
+int po_run_check_task(const po_params *p, const char *task, const char *command);
+
 typedef struct po_run_config {
   const po_backend_ops *backend;  /* run.backend */
   po_backend_info info;           /* what it offers, fallback applied */

@@ -190,6 +190,12 @@ class Result:
                                                self.success_probability))
 
 
+def _ledger_dict(led):
+    """A po_ledger as {category: {"count", "unit", "joules"}}, as --json prints it."""
+    return {e.category.decode(): {"count": e.count, "unit": e.unit.decode(), "joules": e.joules}
+            for e in led.e[:led.n]}
+
+
 def _result(s):
     smp = lib.po_solve_samples(s).contents
     met = lib.po_solve_metrics(s).contents
@@ -198,10 +204,7 @@ def _result(s):
     spins = np.ctypeslib.as_array(smp.spins, shape=(R * n,)).reshape(R, n).copy()
     energies = np.ctypeslib.as_array(smp.energy, shape=(R,)).copy()
     best = int(np.argmin(energies))  # first of equal energies, as the CLI
-    ledger = {}
-    for e in led.e[:led.n]:
-        ledger[e.category.decode()] = {"count": e.count, "unit": e.unit.decode(),
-                                       "joules": e.joules}
+    ledger = _ledger_dict(led)
     text = lambda w: lib.po_solve_text(s, w.encode()).decode()
     num = lambda w: lib.po_solve_number(s, w.encode())
     return Result(

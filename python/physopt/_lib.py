@@ -8,7 +8,7 @@ _libpath.py by `make install`, and in the checkout's build/ directory
 import ctypes
 import os
 from ctypes import (POINTER, Structure, c_char, c_char_p, c_double, c_int, c_int8, c_int32,
-                    c_long, c_size_t, c_uint, c_void_p)
+                    c_long, c_size_t, c_uint, c_uint64, c_void_p)
 
 
 class Samples(Structure):
@@ -30,11 +30,17 @@ class LedgerEntry(Structure):
 
 
 LEDGER_MAX = 24  # PO_LEDGER_MAX
+MODEL_MAX = 24  # PO_MODEL_MAX
 
 
-class Ledger(Structure):
+class ModelItem(Structure):  # po_model_item
+    _fields_ = [("key", c_char * 40), ("kind", c_int), ("text", c_char * 80), ("value", c_double)]
+
+
+class Ledger(Structure):  # the whole struct: it is embedded by value in the run results
     _fields_ = [("wall_s", c_double), ("device_s", c_double), ("run_s", c_double), ("n", c_int),
-                ("e", LedgerEntry * LEDGER_MAX)]
+                ("e", LedgerEntry * LEDGER_MAX), ("n_model", c_int),
+                ("model", ModelItem * MODEL_MAX)]
 
 
 class ParamSpec(Structure):
@@ -76,6 +82,53 @@ class LoadOpts(Structure):
 
 class Qubo(Structure):
     _fields_ = [("n", c_int), ("Q", POINTER(c_double)), ("offset", c_double)]
+
+
+class LearnPoint(Structure):  # po_learn_point (physopt/learn_run.h)
+    _fields_ = [("photons", c_double), ("accuracy", c_double), ("accuracy_sd", c_double),
+                ("loss", c_double), ("macs", c_double), ("e_mac", c_double),
+                ("e_optical", c_double), ("wall", c_double), ("ledger", Ledger)]
+
+
+class EvalResult(Structure):  # po_eval_result
+    _fields_ = [("backend", c_char * 64), ("test_samples", c_int), ("point", LearnPoint),
+                ("wall_s", c_double)]
+
+
+MLP_MAX_LAYERS = 8  # PO_MLP_MAX_LAYERS
+
+
+class TrainConfig(Structure):  # po_learn_train_config
+    _fields_ = [("backend", c_char_p), ("data", c_char_p), ("layers", c_char_p),
+                ("optimizer", c_char_p), ("init", c_char_p), ("epochs", c_long),
+                ("batch", c_long), ("quant_w_bits", c_long), ("quant_act_bits", c_long),
+                ("train_samples", c_long), ("test_samples", c_long), ("lr", c_double),
+                ("lr_decay", c_double), ("momentum", c_double), ("weight_decay", c_double),
+                ("backward_on_backend", c_int), ("n_layers", c_int),
+                ("sizes", c_int * (MLP_MAX_LAYERS + 1))]
+
+
+class LearnTrainResult(Structure):  # po_learn_train_result
+    _fields_ = [("model", c_void_p), ("train_samples", c_int), ("train_loss", c_double),
+                ("train_accuracy", c_double), ("train_s", c_double), ("train_joules", c_double),
+                ("test", LearnPoint)]
+
+
+class TrainRunResult(Structure):  # po_train_run_result
+    _fields_ = [("config", TrainConfig), ("train", LearnTrainResult), ("seed", c_uint64),
+                ("test_samples", c_int), ("wall_s", c_double)]
+
+
+class RecallStats(Structure):  # po_recall_stats (physopt/memory.h)
+    _fields_ = [("trials", c_int), ("overlap_mean", c_double), ("overlap_std", c_double),
+                ("recall_fraction", c_double), ("flips_mean", c_double)]
+
+
+class RecallResult(Structure):  # po_recall_result (physopt/recall_run.h)
+    _fields_ = [("backend", c_char * 64), ("rule", c_char * 32), ("dynamics", c_char * 32),
+                ("spins", c_int), ("patterns", c_long), ("trials_per_pattern", c_long),
+                ("alpha", c_double), ("corruption", c_double), ("seed", c_uint64),
+                ("stats", RecallStats), ("ledger", Ledger), ("overlaps", POINTER(c_double))]
 
 
 # Error codes (include/physopt/error.h).
@@ -133,6 +186,14 @@ _SIGS = {
     "po_solve_number": (c_double, [c_void_p, c_char_p]),
     "po_backend_ops_at": (POINTER(BackendOps), [c_size_t]),
     "po_backend_info_get": (c_int, [c_char_p, POINTER(BackendInfo)]),
+    "po_mlp_load": (c_int, [c_char_p, POINTER(c_void_p)]),
+    "po_mlp_save": (c_int, [c_void_p, c_char_p, c_int, POINTER(c_char_p), POINTER(c_char_p)]),
+    "po_mlp_destroy": (None, [c_void_p]),
+    "po_eval_run": (c_int, [c_void_p, c_void_p, POINTER(EvalResult)]),
+    "po_train_run": (c_int, [c_void_p, c_void_p, c_void_p, c_void_p, POINTER(TrainRunResult)]),
+    "po_train_run_free": (None, [POINTER(TrainRunResult)]),
+    "po_recall_run": (c_int, [c_void_p, POINTER(RecallResult)]),
+    "po_recall_result_free": (None, [POINTER(RecallResult)]),
 }
 for _name, (_res, _args) in _SIGS.items():
     _f = getattr(lib, _name)

@@ -1,14 +1,17 @@
-/* Associative-memory recall configured from po_params (cli/recall_run.h). */
-#include "cli/recall_run.h"
+/* Associative-memory recall configured from po_params (physopt/recall_run.h). */
+#include "physopt/recall_run.h"
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli/common.h"
 #include "physics/cavity.h"
+#include "algorithms/run_util.h"
+#include "physopt/error.h"
+#include "physopt/run.h"
 
 static const po_param_spec recall_specs[] = {
-    PO_CLI_COMMON_RUN_SPECS,
-    PO_CLI_TASK_SPEC,
+    PO_RUN_COMMON_SPECS,
+    PO_RUN_TASK_SPEC,
     {"backend", PO_PARAM_STRING, "cpu", 0, 0, NULL, "", "backend with recall (cpu, cavity)"},
     {"spins", PO_PARAM_INT, "500", 2, 10000, NULL, "1", "neurons N (atomic ensembles)"},
     {"patterns", PO_PARAM_INT, "25", 1, 100000, NULL, "1", "stored memories P"},
@@ -28,7 +31,7 @@ static const po_param_spec recall_specs[] = {
      "capacity sweep: also measure basin sizes on the corruption grid of this step (0 = no)"},
     {"plot", PO_PARAM_STRING, NULL, 0, 0, NULL, "path", "capacity sweep: PNG plot (gnuplot)"},
 };
-const po_param_section po_recall_run_section = {"run", recall_specs, PO_CLI_N(recall_specs)};
+const po_param_section po_recall_run_section = {"run", recall_specs, PO_RUN_N_OF(recall_specs)};
 
 const po_param_section *po_recall_native_section(void) {
   const po_backend_ops *cavity = po_backend_find("cavity");
@@ -137,4 +140,89 @@ int po_recall_point(const po_recall_setup *s, int P, po_recall_dynamics dyn, uin
   free(xi);
   free(W);
   return rc;
+}
+
+static int section_listed(const po_param_section *const *secs, size_t n,
+                          const po_param_section *sec) {
+  for (size_t i = 0; i < n; i++)
+    if (secs[i] == sec) return 1;
+  return 0;
+}
+
+int po_recall_config_read(const po_params *p, po_recall_config *c) {
+  const po_param_section *r = &po_recall_run_section;
+  memset(c, 0, sizeof *c);
+  int rc = po_params_string(p, r, "backend", &c->backend);
+  if (rc) return rc;
+  if ((rc = po_backend_info_get(c->backend, &c->info))) return rc; /* the error lists names */
+  if (!c->info.serves[PO_OP_RECALL])
+    return po_error(PO_ERR_UNSUPPORTED, "backend %s has no recall", c->backend);
+  const po_param_section *secs[PO_BACKEND_MAX_SECTIONS + 2] = {r};
+  size_t nsec = po_run_sections(&c->info, secs, 1, PO_RUN_N_OF(secs) - 1);
+  if (!section_listed(secs, nsec, po_recall_native_section()))
+    secs[nsec++] = po_recall_native_section();
+  long threads;
+  po_recall_setup *s = &c->setup;
+  if ((rc = po_params_check(p, secs, nsec)) || (rc = po_params_u64(p, r, "seed", &s->seed)) ||
+      (rc = po_params_int(p, r, "threads", &threads)) ||
+      (rc = po_run_check_task(p, "recall", "recall")) ||
+      (rc = po_recall_read(p, s, &c->patterns, &c->rule, &c->dynamics, &c->basin_step)))
+    return rc;
+  s->threads = (int)threads;
+  c->capacity_sweep = po_run_optional(p, "capacity_sweep");
+  c->plot = po_run_optional(p, "plot");
+  if (c->plot && !c->capacity_sweep)
+    return po_error(PO_ERR_ARG, "--plot (run.plot) needs --capacity-sweep");
+  if (!c->capacity_sweep && c->patterns >= s->n && s->rule == PO_RULE_PSEUDOINVERSE)
+    return po_error(PO_ERR_ARG, "run.patterns = %ld: the pseudoinverse rule needs P < N = %d",
+                    c->patterns, s->n);
+  return PO_OK;
+}
+
+int po_recall_open(const po_params *p, po_recall_config *c) {
+  int rc = po_backend_open(c->backend, p, &c->setup.b);
+  if (rc) return rc;
+  po_backend_set_seed(c->setup.b, c->setup.seed);
+  if (!(po_backend_caps(c->setup.b) & PO_CAP_RECALL))
+    return po_error(PO_ERR_UNSUPPORTED, "backend %s has no recall", c->backend);
+  return PO_OK;
+}
+
+int po_recall_run(const po_params *p, po_recall_result *r) {
+  po_recall_config c;
+  po_recall_dynamics dyn;
+  memset(r, 0, sizeof *r);
+  int rc = po_recall_config_read(p, &c);
+  if (rc) return rc;
+  if (c.capacity_sweep || c.plot)
+    return po_error(PO_ERR_ARG, "run.capacity_sweep and run.plot belong to the command physopt "
+                                "recall; here recall once per run.patterns");
+  if ((rc = po_recall_dynamics_parse(c.dynamics, &dyn)))
+    return po_error_wrap(rc, "run.dynamics (one dynamics; a list only with a capacity sweep)");
+  const po_recall_setup *s = &c.setup;
+  snprintf(r->backend, sizeof r->backend, "%s", c.backend);
+  snprintf(r->rule, sizeof r->rule, "%s", c.rule);
+  snprintf(r->dynamics, sizeof r->dynamics, "%s", c.dynamics);
+  r->spins = s->n;
+  r->patterns = c.patterns;
+  r->trials_per_pattern = s->trials;
+  r->alpha = (double)c.patterns / s->n;
+  r->corruption = s->F;
+  r->seed = s->seed;
+  r->overlaps = malloc(sizeof(double) * (size_t)c.patterns * (size_t)s->trials);
+  if (!r->overlaps) return po_error(PO_ERR_NOMEM, "recall: out of memory");
+  if (!(rc = po_recall_open(p, &c)))
+    rc = po_recall_point(s, (int)c.patterns, dyn, 0, &r->stats, r->overlaps, NULL, 0);
+  if (!rc && po_stop_requested())
+    rc = po_error(PO_ERR_INTERRUPTED, "interrupted: the recall was stopped by a stop request "
+                                      "(Ctrl-C); nothing was returned");
+  if (!rc) r->ledger = *po_backend_ledger(s->b);
+  po_backend_close(c.setup.b);
+  return rc;
+}
+
+void po_recall_result_free(po_recall_result *r) {
+  if (!r) return;
+  free(r->overlaps);
+  r->overlaps = NULL;
 }
