@@ -124,7 +124,10 @@ int po_problem_read(const char *path, const po_load_opts *opts, po_ising **out);
 /* Opens a problem by name: a file path (any format above), or a generator spec
  *   sk:N:SEED[:gauss|:pm]     Sherrington-Kirkpatrick, J_ij ~ N(0,1/N) (default) or +/-1
  *   wishart:N:M:SEED          Wishart planted ensemble (Hamze et al. 2020),
- *                             M columns (alpha = M/N); ground state known. */
+ *                             M columns (alpha = M/N); ground state known.
+ *   er:N:P:SEED               Erdos-Renyi MaxCut graph G(N, P), unit weights
+ *   rrg:N:D:SEED              random D-regular MaxCut graph, unit weights
+ * er and rrg follow opts->storage (auto: CSR below 25% density, as files). */
 int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out);
 /* Checks a spec without building the model: a generator spec must parse
  * (same rules and messages as po_problem_open), a file must open for reading.
@@ -138,6 +141,12 @@ int po_ising_generate_sk(int n, uint64_t seed, int gaussian, po_ising **out);
  * J = -(1/n) W W^T with zero diagonal in the paper's convention
  * H = -sum J s s, i.e. J_ij = +(1/n) (W W^T)_ij here; E(t) is the ground energy. */
 int po_ising_generate_wishart(int n, int m, uint64_t seed, po_ising **out);
+/* MaxCut graphs with unit weights (J_ij = w_ij = 1 on every edge, so
+ * po_ising_cut is the cut, as for a G-set file).  Erdos-Renyi G(n, p): each
+ * pair an edge with probability p in (0, 1].  Random d-regular graph
+ * (Steger-Wormald pairing), n d even.  opts: storage (NULL = auto). */
+int po_ising_generate_er(int n, double p, uint64_t seed, const po_load_opts *opts, po_ising **out);
+int po_ising_generate_rrg(int n, int d, uint64_t seed, const po_load_opts *opts, po_ising **out);
 
 void po_ising_destroy(po_ising *m);
 
