@@ -81,9 +81,10 @@ typedef struct solve_result {
   const char *target_note;
   po_metrics met;
   const po_ledger *led;
-  const int8_t *best; /* spins of the best replica (first of equal energies) */
-  int binary;         /* QUBO input: report x = (1 + s)/2 and f(x) */
-  double qubo_best;   /* f(best x) from the file's terms, exact in double */
+  const po_recipe_choice *recipe; /* the recipe applied (name "none" when none) */
+  const int8_t *best;             /* spins of the best replica (first of equal energies) */
+  int binary;                     /* QUBO input: report x = (1 + s)/2 and f(x) */
+  double qubo_best;               /* f(best x) from the file's terms, exact in double */
 } solve_result;
 
 /* States are printed in the text output up to this many spins. */
@@ -136,6 +137,10 @@ static void print_table(const solve_result *r) {
   printf("problem        %s  (N = %d, %ld edges)\n", m->source, m->n, m->n_edges);
   printf("backend        %s / %s, %d replicas x %ld steps, seed %llu, schedule %s\n", r->backend,
          r->algorithm, x->replicas, r->steps, (unsigned long long)r->seed, r->schedule);
+  if (strcmp(r->recipe->name, "none"))
+    printf("recipe         %s (%s; %s)\n", r->recipe->name, r->recipe->file, r->recipe->note);
+  else if (r->recipe->note[0])
+    printf("recipe         none (%s)\n", r->recipe->note);
   if (r->binary)
     printf("best energy    %.10g   (QUBO objective x^T Q x + offset of the best x)", r->qubo_best);
   else
@@ -178,6 +183,9 @@ static void print_json(const solve_result *r) {
   po_json_string(&j, "backend", r->backend);
   po_json_string(&j, "algorithm", r->algorithm);
   po_json_string(&j, "schedule", r->schedule);
+  po_json_string(&j, "recipe", r->recipe->name);
+  po_json_string(&j, "recipe_file", r->recipe->file[0] ? r->recipe->file : NULL);
+  po_json_string(&j, "recipe_note", r->recipe->note[0] ? r->recipe->note : NULL);
   po_json_int(&j, "replicas", x->replicas);
   po_json_int(&j, "steps", r->steps);
   po_json_uint(&j, "seed", r->seed);
@@ -377,6 +385,7 @@ int po_cmd_solve(int argc, char **argv) {
                     .threads = res.threads,
                     .seed = cli.seed,
                     .target_note = cfg.target_note,
+                    .recipe = &res.recipe,
                     .met = res.metrics,
                     .led = res.ledger};
   if ((rc = best_state(m, &res.samples, &cfg.load, &r))) goto done;
