@@ -74,6 +74,10 @@ echo "$out_shared" | grep -q '^best E = ' || fail "unexpected output: $out_share
 "$prefix/bin/physopt" solve --problem sk:20:1 --backend cim --algorithm cac \
   --config configs/cim-gset.ini --replicas 2 --steps 50 >/dev/null ||
   fail "physopt --config configs/cim-gset.ini not found in $prefix/share"
+# The cim recipes (configs/cim-recipes, docs/cim.md "Scale-aware defaults").
+"$prefix/bin/physopt" solve --problem er:60:0.5:1 --backend cim --set cim.recipe=auto \
+  --replicas 2 --steps 50 --json | grep -q "$prefix/share/physopt/configs/cim-recipes/dense-maxcut.ini" ||
+  fail "physopt --set cim.recipe=auto did not find the installed configs/cim-recipes"
 
 # The Python package: PREFIX/lib/python3.X/dist-packages is on python3's
 # path for a real prefix (/usr/local); here PYTHONPATH names it.  Run from
