@@ -31,7 +31,9 @@ step_row(int R, long n, float h, float g, float mu, float eps, float sg, float e
       float ev = ei[r];
       fb *= ev;
       float en = ev - h * beta[r] * (v * v - target[r]) * ev;
-      ei[r] = en < emax ? en : emax;
+      /* |e| <= emax: with dt beta (x^2 - a) > 2 the Euler step flips the sign of e
+       * and grows it geometrically (no lower bound before: non-finite x) */
+      ei[r] = en < emax ? (en > -emax ? en : -emax) : emax;
     }
     float xn = v + h * (g * v - mu * v * v * v + fb);
     if (has_w) xn += sg * wi[(long)r * n];

@@ -78,7 +78,7 @@ void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *
 /* One fused Euler-Maruyama step of the OPO network with error-variable
  * feedback (AHC / CAC): for every element
  *   x' = x + dt [(p-1) x - mu x^3 + eps e c] + sigma dw
- *   e' = e - dt beta_r (x^2 - a_r) e        (clamped to e_max when > 0)
+ *   e' = e - dt beta_r (x^2 - a_r) e        (clamped to [-e_max, e_max] when e_max > 0)
  * and |x'| clamped to x_max when x_max > 0,
  * with per-replica beta_r = beta[r], a_r = target[r]; e == NULL gives the
  * plain model (no error variables).  dw (replica-major) may be NULL (no

@@ -131,6 +131,19 @@ int po_ising_generate_wishart(int n, int mcols, uint64_t seed, po_ising **out) {
   return PO_OK;
 }
 
+/* A unit-weight MaxCut graph (J_ij = w_ij = 1) from its edge list, named
+ * source; the caller keeps and frees ei, ej. */
+static int build_unit_graph(int n, long m, const int32_t *ei, const int32_t *ej,
+                            const po_load_opts *opts, const char *source, po_ising **out) {
+  double *w = malloc((size_t)(m > 0 ? m : 1) * sizeof *w);
+  if (!w) return po_error(PO_ERR_NOMEM, "%s: out of memory for %ld edges", source, m);
+  for (long k = 0; k < m; k++) w[k] = 1.0;
+  int rc = po_ising_from_edges(n, m, ei, ej, w, NULL, opts, out);
+  free(w);
+  if (!rc) snprintf((*out)->source, sizeof(*out)->source, "%s", source);
+  return rc;
+}
+
 /* Erdos-Renyi G(N, P) MaxCut graph (Erdos & Renyi 1959; Gilbert 1959):
  * each pair i<j is an edge with probability P, weight +1 (J_ij = w_ij = 1 as
  * the G-set reader stores a unit-weight graph, so cut = (|E| - E(s)) / 2).
@@ -176,19 +189,16 @@ int po_ising_generate_er(int n, double p, uint64_t seed, const po_load_opts *opt
     }
     ei[m] = (int32_t)i;
     ej[m] = (int32_t)j;
-    w[m] = 1.0;
     m++;
   }
-  po_ising *g = NULL;
-  if (!rc) rc = po_ising_from_edges(n, m, ei, ej, w, NULL, opts, &g);
+  char src[96];
+  snprintf(src, sizeof src, "er:%d:%.17g:%llu", n, p, (unsigned long long)seed);
+  if (!rc) rc = build_unit_graph(n, m, ei, ej, opts, src, out);
   free(ei);
   free(ej);
   free(w);
   free(ln);
-  if (rc) return rc;
-  snprintf(g->source, sizeof g->source, "er:%d:%.17g:%llu", n, p, (unsigned long long)seed);
-  *out = g;
-  return PO_OK;
+  return rc;
 }
 
 /* Random D-regular graph, unit weights (MaxCut convention as er above).
@@ -260,10 +270,9 @@ int po_ising_generate_rrg(int n, int d, uint64_t seed, const po_load_opts *opts,
   int *deg = malloc((size_t)n * sizeof *deg);
   int32_t *ei = malloc((size_t)(m > 0 ? m : 1) * sizeof *ei);
   int32_t *ej = malloc((size_t)(m > 0 ? m : 1) * sizeof *ej);
-  double *w = malloc((size_t)(m > 0 ? m : 1) * sizeof *w);
   uint8_t *row = comp ? calloc((size_t)n, 1) : NULL;
   int rc = PO_OK;
-  if (!pt || !adj || !deg || !ei || !ej || !w || (comp && !row))
+  if (!pt || !adj || !deg || !ei || !ej || (comp && !row))
     rc = po_error(PO_ERR_NOMEM, "rrg: out of memory for N = %d, D = %d", n, d);
   po_rng r;
   po_rng_init(&r, seed, PO_STREAM_GENERATOR, 4);
@@ -280,24 +289,21 @@ int po_ising_generate_rrg(int n, int d, uint64_t seed, const po_load_opts *opts,
     if (comp) {
       for (int q = 0; q < dd; q++) row[a[q]] = 1;
       for (int32_t j = i + 1; j < n; j++)
-        if (!row[j]) ei[k] = i, ej[k] = j, w[k++] = 1.0;
+        if (!row[j]) ei[k] = i, ej[k++] = j;
       for (int q = 0; q < dd; q++) row[a[q]] = 0;
     } else {
       for (int q = 0; q < dd; q++)
-        if (a[q] > i) ei[k] = i, ej[k] = a[q], w[k++] = 1.0;
+        if (a[q] > i) ei[k] = i, ej[k++] = a[q];
     }
   }
-  po_ising *g = NULL;
-  if (!rc) rc = po_ising_from_edges(n, k, ei, ej, w, NULL, opts, &g);
+  char src[96];
+  snprintf(src, sizeof src, "rrg:%d:%d:%llu", n, d, (unsigned long long)seed);
+  if (!rc) rc = build_unit_graph(n, k, ei, ej, opts, src, out);
   free(pt);
   free(adj);
   free(deg);
   free(ei);
   free(ej);
-  free(w);
   free(row);
-  if (rc) return rc;
-  snprintf(g->source, sizeof g->source, "rrg:%d:%d:%llu", n, d, (unsigned long long)seed);
-  *out = g;
-  return PO_OK;
+  return rc;
 }
