@@ -49,9 +49,11 @@ static const po_param_spec cim_specs[] = {
     {"field_amp", PO_PARAM_DOUBLE, "1", 0.0, 10.0, NULL, "1",
      "reference amplitude x_h multiplying the fields h_i in the injection term (assumption)"},
     {"e_max", PO_PARAM_DOUBLE, "32", 0.0, 1e9, NULL, "1",
-     "clamp of the error variables, |e_i| <= e_max, 0 = none ([CO] EMAX_FLOAT = 32, upper only; "
-     "the lower clamp -e_max stops the sign-flipping growth of an explicit Euler step with dt beta "
-     "(x^2 - a) > 2, docs/cim.md)"},
+     "clamp of the error variables e_i, 0 = none ([CO] EMAX_FLOAT = 32)"},
+    {"e_clamp", PO_PARAM_STRING, "upper", 0, 0, "upper|both", "",
+     "AHC/CAC: upper = e_i <= e_max ([CO]); both = |e_i| <= e_max, which stops the sign-flipping "
+     "growth of the Euler step when dt beta (x^2 - a) > 2 (non-finite amplitudes with large "
+     "gamma tau; set by the sparse-maxcut recipe, docs/cim.md)"},
     {"x_max", PO_PARAM_DOUBLE, "-1", -1.0, 1e9, NULL, "1",
      "clamp of |x_i|, -1 = automatic 1/sqrt(mu dt) (beyond it the explicit Euler map of the "
      "cubic term is unstable; numerical safeguard, not physics), 0 = none"},

@@ -715,6 +715,9 @@ static int read_algorithm_params(po_backend *be, cim_alg alg, const cim_config *
   sh->opo.eps = cfg->eps > 0 ? cfg->eps : (norm > 0 ? eps_scale / norm : 0.0);
   sh->opo.sigma = cfg->sigma;
   sh->opo.e_max = cfg->e_max;
+  const char *eclamp;
+  if ((rc = po_backend_param_string(be, "e_clamp", &eclamp))) return rc;
+  sh->opo.e_clamp_both = !strcmp(eclamp, "both");
   sh->opo.x_max = cfg->x_max >= 0
                       ? cfg->x_max
                       : (cfg->mu > 0 && cfg->dt > 0 ? 1.0 / sqrt(cfg->mu * cfg->dt) : 0.0);
