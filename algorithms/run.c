@@ -211,7 +211,11 @@ void po_run_fill_ledger_times(po_ledger *l, double wall_s) {
 int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
                   const po_schedule *s, const po_anneal_opts *o, po_run_result *r) {
   memset(r, 0, sizeof *r);
-  int rc = po_backend_open(c->backend->name, p, &r->backend);
+  po_params *rp = NULL; /* p with the recipe's defaults, when one applies */
+  int rc = po_run_recipe_resolve(p, c->backend->name, c->algorithm, m, &rp, &r->recipe);
+  if (rc) return rc;
+  rc = po_backend_open(c->backend->name, rp ? rp : p, &r->backend);
+  po_params_destroy(rp);
   if (rc) return rc;
   po_backend_set_seed(r->backend, o->seed); /* device noise outside ising_anneal */
   po_anneal_opts ao = *o;
@@ -229,6 +233,12 @@ int po_run_anneal(const po_run_config *c, const po_params *p, const po_ising *m,
                                         "(Ctrl-C); nothing was returned");
   r->ledger = po_backend_ledger(r->backend);
   po_run_fill_ledger_times(r->ledger, wall);
+  if (strcmp(r->recipe.name, "none")) { /* recorded with the model (JSON, HDF5 model/) */
+    char logical[256];
+    po_recipe_path(c->backend->name, r->recipe.name, logical, sizeof logical);
+    po_ledger_model_set(r->ledger, "recipe", PO_MODEL_TEXT, r->recipe.name, 0);
+    po_ledger_model_set(r->ledger, "recipe_file", PO_MODEL_TEXT, logical, 0);
+  }
   return po_metrics_compute(&r->samples, m, c->has_target, c->target, r->ledger->run_s,
                             &r->metrics);
 }

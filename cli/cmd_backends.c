@@ -126,6 +126,7 @@ static void json_backend(po_json *j, const po_backend_info *info) {
   json_section(j, "parameters", o->params);
   json_section(j, "energy", o->energy);
   po_cli_list_devices(o->name, j);
+  po_cli_list_recipes(o->name, j);
   po_json_close(j);
 }
 
@@ -160,6 +161,7 @@ static void print_backend(const po_backend_info *info, int blank_line) {
   print_section("parameters", o->params);
   print_section("energy cost model", o->energy);
   po_cli_list_devices(o->name, NULL);
+  po_cli_list_recipes(o->name, NULL);
 }
 
 int po_cmd_backends(int argc, char **argv) {

@@ -81,9 +81,10 @@ typedef struct solve_result {
   const char *target_note;
   po_metrics met;
   const po_ledger *led;
-  const int8_t *best; /* spins of the best replica (first of equal energies) */
-  int binary;         /* QUBO input: report x = (1 + s)/2 and f(x) */
-  double qubo_best;   /* f(best x) from the file's terms, exact in double */
+  const po_recipe_choice *recipe; /* the recipe applied (name "none" when none) */
+  const int8_t *best;             /* spins of the best replica (first of equal energies) */
+  int binary;                     /* QUBO input: report x = (1 + s)/2 and f(x) */
+  double qubo_best;               /* f(best x) from the file's terms, exact in double */
 } solve_result;
 
 /* States are printed in the text output up to this many spins. */
@@ -136,6 +137,10 @@ static void print_table(const solve_result *r) {
   printf("problem        %s  (N = %d, %ld edges)\n", m->source, m->n, m->n_edges);
   printf("backend        %s / %s, %d replicas x %ld steps, seed %llu, schedule %s\n", r->backend,
          r->algorithm, x->replicas, r->steps, (unsigned long long)r->seed, r->schedule);
+  if (strcmp(r->recipe->name, "none"))
+    printf("recipe         %s (%s; %s)\n", r->recipe->name, r->recipe->file, r->recipe->note);
+  else if (r->recipe->note[0])
+    printf("recipe         none (%s)\n", r->recipe->note);
   if (r->binary)
     printf("best energy    %.10g   (QUBO objective x^T Q x + offset of the best x)", r->qubo_best);
   else
@@ -178,6 +183,9 @@ static void print_json(const solve_result *r) {
   po_json_string(&j, "backend", r->backend);
   po_json_string(&j, "algorithm", r->algorithm);
   po_json_string(&j, "schedule", r->schedule);
+  po_json_string(&j, "recipe", r->recipe->name);
+  po_json_string(&j, "recipe_file", r->recipe->file[0] ? r->recipe->file : NULL);
+  po_json_string(&j, "recipe_note", r->recipe->note[0] ? r->recipe->note : NULL);
   po_json_int(&j, "replicas", x->replicas);
   po_json_int(&j, "steps", r->steps);
   po_json_uint(&j, "seed", r->seed);
@@ -293,12 +301,13 @@ static int read_traj_opts(const po_cli *cli, const po_run_config *cfg, traj_opts
 }
 
 /* The run (and the trajectory) into --out, through a temporary name. */
-static int save_solve(const po_cli *cli, const po_param_section *const *secs, size_t nsecs,
-                      const solve_result *r, const po_run_result *res, uint64_t run_id,
-                      const traj_opts *t, const po_traj_buffer *traj) {
+static int save_solve(const po_cli *cli, const po_params *params,
+                      const po_param_section *const *secs, size_t nsecs, const solve_result *r,
+                      const po_run_result *res, uint64_t run_id, const traj_opts *t,
+                      const po_traj_buffer *traj) {
   if (t->save && traj->records == 0)
     return po_error(PO_ERR_UNSUPPORTED, "backend %s does not record trajectories", r->backend);
-  char *cmdline = po_cli_command_line(), *config = po_cli_config_text(cli->params, secs, nsecs);
+  char *cmdline = po_cli_command_line(), *config = po_cli_config_text(params, secs, nsecs);
   po_h5_provenance prov = {.command_line = cmdline, .config = config, .seed = cli->seed};
   po_h5_run run = {.steps = r->steps,
                    .threads = r->threads,
@@ -324,6 +333,7 @@ int po_cmd_solve(int argc, char **argv) {
   po_run_result res = {0};
   po_traj_buffer traj = {0};
   po_schedule sched = {0};
+  po_params *resolved = NULL; /* cli.params with a recipe's values, when one applies */
   char demo_buf[1024], sched_desc[256];
   const char *problem;
   int rc = po_cli_parse(&cli, &spec, argc, argv);
@@ -347,6 +357,13 @@ int po_cmd_solve(int argc, char **argv) {
       (rc = po_run_make_schedule(cli.params, &sched, sched_desc, sizeof sched_desc)) ||
       (rc = record_resolved(cli.params, &cfg, problem)) || (rc = read_traj_opts(&cli, &cfg, &to)))
     goto done;
+  /* A recipe's values join the configuration here, so that the stored config
+   * (HDF5 provenance) holds what ran; po_run_anneal resolves it again to the
+   * same values and reports it. */
+  po_recipe_choice recipe;
+  if ((rc = po_run_recipe_resolve(cli.params, ops->name, cfg.algorithm, m, &resolved, &recipe)))
+    goto done;
+  const po_params *run_params = resolved ? resolved : cli.params;
 
   po_cli_progress bar;
   po_cli_progress_init(&bar, "solve", cli.quiet);
@@ -364,7 +381,7 @@ int po_cmd_solve(int argc, char **argv) {
     ao.trajectory_every = to.every;
     ao.trajectory_replica = (int)to.replica;
   }
-  rc = po_run_anneal(&cfg, cli.params, m, &sched, &ao, &res);
+  rc = po_run_anneal(&cfg, run_params, m, &sched, &ao, &res);
   po_cli_progress_done(&bar);
   if (rc) goto done;
 
@@ -377,16 +394,19 @@ int po_cmd_solve(int argc, char **argv) {
                     .threads = res.threads,
                     .seed = cli.seed,
                     .target_note = cfg.target_note,
+                    .recipe = &res.recipe,
                     .met = res.metrics,
                     .led = res.ledger};
   if ((rc = best_state(m, &res.samples, &cfg.load, &r))) goto done;
-  if (cli.out && (rc = save_solve(&cli, secs, nsecs, &r, &res, cfg.run_id, &to, &traj))) goto done;
+  if (cli.out && (rc = save_solve(&cli, run_params, secs, nsecs, &r, &res, cfg.run_id, &to, &traj)))
+    goto done;
   if (cli.json)
     print_json(&r);
   else
     print_table(&r);
 
 done:
+  po_params_destroy(resolved);
   po_traj_buffer_free(&traj);
   po_run_result_free(&res);
   po_schedule_free(&sched);

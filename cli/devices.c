@@ -89,3 +89,37 @@ void po_cli_model_json(po_json *j, const po_ledger *l) {
   }
   po_json_close(j);
 }
+
+void po_cli_list_recipes(const char *backend, po_json *j) {
+  int shown = 0;
+  for (int c = 0; c < PO_CLASS_COUNT; c++) {
+    po_params *r = NULL;
+    char file[1024];
+    const char *cls = po_problem_class_name((po_problem_class)c);
+    if (po_recipe_load(backend, cls, &r, file, sizeof file)) continue; /* none for this class */
+    const char *alg = po_params_get(r, "recipe", "algorithm");
+    const char *summary = po_params_get(r, "recipe", "summary");
+    if (!shown++) {
+      if (j)
+        po_json_array(j, "recipes");
+      else
+        printf("  recipes (--set %s.recipe=auto|CLASS; docs/cim.md \"Scale-aware defaults\"):\n",
+               backend);
+    }
+    if (j) {
+      po_json_object(j, NULL);
+      po_json_string(j, "class", cls);
+      po_json_string(j, "rule", po_problem_class_rule((po_problem_class)c));
+      po_json_string(j, "file", file);
+      po_json_string(j, "algorithm", alg);
+      po_json_string(j, "summary", summary);
+      po_json_close(j);
+    } else {
+      printf("    %-14s %s\n    %-14s when %s; for %s: %s\n", cls, file, "",
+             po_problem_class_rule((po_problem_class)c), alg ? alg : "any algorithm",
+             summary ? summary : "");
+    }
+    po_params_destroy(r);
+  }
+  if (j && shown) po_json_close(j);
+}

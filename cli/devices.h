@@ -13,6 +13,13 @@
  * is found.  With j != NULL, an array "devices" of {file, name, summary}. */
 void po_cli_list_devices(const char *backend, po_json *j);
 
+/* Prints "  recipes ..." and, per instance class with a recipe file
+ * (configs/<backend>-recipes/<class>.ini, found as --config files are), its
+ * file, selection rule, algorithm and summary.  Nothing when none is found.
+ * With j != NULL, an array "recipes" of {class, rule, file, algorithm,
+ * summary}. */
+void po_cli_list_recipes(const char *backend, po_json *j);
+
 /* For --json of an anneal run: "model": {...}, the model description the
  * backend left in the ledger (po_ledger_model_set; cim: "mode" = "device" |
  * "dimensionless (cim-optimizer compatible)", "device", "quantum_noise",

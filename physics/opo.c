@@ -19,8 +19,8 @@ void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *
 /* One row of the fused step; has_e / has_w are compile-time constants at
  * each call site so every variant vectorises without branches. */
 static inline __attribute__((always_inline)) long
-step_row(int R, long n, float h, float g, float mu, float eps, float sg, float emax, float xmax,
-         float *restrict xi, float *restrict ei, const float *restrict ci,
+step_row(int R, long n, float h, float g, float mu, float eps, float sg, float emin, float emax,
+         float xmax, float *restrict xi, float *restrict ei, const float *restrict ci,
          const float *restrict beta, const float *restrict target, const float *restrict wi,
          int8_t *restrict si, uint8_t *restrict fi, const int has_e, const int has_w) {
   int nb = 0;
@@ -31,7 +31,9 @@ step_row(int R, long n, float h, float g, float mu, float eps, float sg, float e
       float ev = ei[r];
       fb *= ev;
       float en = ev - h * beta[r] * (v * v - target[r]) * ev;
-      ei[r] = en < emax ? en : emax;
+      /* emin = -emax with e_clamp_both: with dt beta (x^2 - a) > 2 the Euler step
+       * flips the sign of e and grows it geometrically; else -inf (no bound) */
+      ei[r] = en < emax ? (en > emin ? en : emin) : emax;
     }
     float xn = v + h * (g * v - mu * v * v * v + fb);
     if (has_w) xn += sg * wi[(long)r * n];
@@ -51,6 +53,7 @@ long po_opo_step_em(long n, int R, double dt, double p, const po_opo_params *m, 
   const float h = (float)dt, g = (float)(p - 1.0), mu = (float)m->mu, eps = (float)m->eps;
   const float sg = (float)m->sigma;
   const float emax = m->e_max > 0 ? (float)m->e_max : INFINITY;
+  const float emin = m->e_clamp_both ? -emax : -INFINITY;
   const float xmax = m->x_max > 0 ? (float)m->x_max : INFINITY;
   const int has_w = dw != NULL && sg != 0.0f;
   long bad = 0;
@@ -61,17 +64,17 @@ long po_opo_step_em(long n, int R, double dt, double p, const po_opo_params *m, 
     int8_t *si = sgn + i * R;
     uint8_t *fi = flip + i * R;
     if (e && has_w)
-      bad +=
-          step_row(R, n, h, g, mu, eps, sg, emax, xmax, xi, ei, ci, beta, target, wi, si, fi, 1, 1);
+      bad += step_row(R, n, h, g, mu, eps, sg, emin, emax, xmax, xi, ei, ci, beta, target, wi, si,
+                      fi, 1, 1);
     else if (e)
-      bad +=
-          step_row(R, n, h, g, mu, eps, sg, emax, xmax, xi, ei, ci, beta, target, wi, si, fi, 1, 0);
+      bad += step_row(R, n, h, g, mu, eps, sg, emin, emax, xmax, xi, ei, ci, beta, target, wi, si,
+                      fi, 1, 0);
     else if (has_w)
-      bad +=
-          step_row(R, n, h, g, mu, eps, sg, emax, xmax, xi, ei, ci, beta, target, wi, si, fi, 0, 1);
+      bad += step_row(R, n, h, g, mu, eps, sg, emin, emax, xmax, xi, ei, ci, beta, target, wi, si,
+                      fi, 0, 1);
     else
-      bad +=
-          step_row(R, n, h, g, mu, eps, sg, emax, xmax, xi, ei, ci, beta, target, wi, si, fi, 0, 0);
+      bad += step_row(R, n, h, g, mu, eps, sg, emin, emax, xmax, xi, ei, ci, beta, target, wi, si,
+                      fi, 0, 0);
   }
   return bad;
 }

@@ -63,11 +63,12 @@ extern "C" {
 #endif
 
 typedef struct po_opo_params {
-  double mu;    /* gain saturation coefficient of the x^3 term (1) */
-  double eps;   /* coupling (feedback) strength (1/time) */
-  double sigma; /* noise amplitude, units of x / sqrt(time) */
-  double e_max; /* clamp of the error variables (0 = none) */
-  double x_max; /* clamp of |x| (0 = none): numerical safeguard, see cim.md */
+  double mu;        /* gain saturation coefficient of the x^3 term (1) */
+  double eps;       /* coupling (feedback) strength (1/time) */
+  double sigma;     /* noise amplitude, units of x / sqrt(time) */
+  double e_max;     /* clamp of the error variables (0 = none) */
+  int e_clamp_both; /* 1: e in [-e_max, e_max]; 0: e <= e_max only ([CO]) */
+  double x_max;     /* clamp of |x| (0 = none): numerical safeguard, see cim.md */
 } po_opo_params;
 
 /* Drift of the plain OPO network for the generic steppers of solvers/sde.h:
@@ -78,7 +79,8 @@ void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *
 /* One fused Euler-Maruyama step of the OPO network with error-variable
  * feedback (AHC / CAC): for every element
  *   x' = x + dt [(p-1) x - mu x^3 + eps e c] + sigma dw
- *   e' = e - dt beta_r (x^2 - a_r) e        (clamped to e_max when > 0)
+ *   e' = e - dt beta_r (x^2 - a_r) e        (clamped to e_max when > 0, and from below
+ *                                            to -e_max when e_clamp_both)
  * and |x'| clamped to x_max when x_max > 0,
  * with per-replica beta_r = beta[r], a_r = target[r]; e == NULL gives the
  * plain model (no error variables).  dw (replica-major) may be NULL (no

@@ -130,3 +130,180 @@ int po_ising_generate_wishart(int n, int mcols, uint64_t seed, po_ising **out) {
   *out = m;
   return PO_OK;
 }
+
+/* A unit-weight MaxCut graph (J_ij = w_ij = 1) from its edge list, named
+ * source; the caller keeps and frees ei, ej. */
+static int build_unit_graph(int n, long m, const int32_t *ei, const int32_t *ej,
+                            const po_load_opts *opts, const char *source, po_ising **out) {
+  double *w = malloc((size_t)(m > 0 ? m : 1) * sizeof *w);
+  if (!w) return po_error(PO_ERR_NOMEM, "%s: out of memory for %ld edges", source, m);
+  for (long k = 0; k < m; k++) w[k] = 1.0;
+  int rc = po_ising_from_edges(n, m, ei, ej, w, NULL, opts, out);
+  free(w);
+  if (!rc) snprintf((*out)->source, sizeof(*out)->source, "%s", source);
+  return rc;
+}
+
+/* Erdos-Renyi G(N, P) MaxCut graph (Erdos & Renyi 1959; Gilbert 1959):
+ * each pair i<j is an edge with probability P, weight +1 (J_ij = w_ij = 1 as
+ * the G-set reader stores a unit-weight graph, so cut = (|E| - E(s)) / 2).
+ * The pairs are visited in row-major order i<j and the gaps between
+ * consecutive edges drawn geometrically (Batagelj & Brandes, Phys. Rev. E 71,
+ * 036113, 2005, algorithm G(n,p)), so the cost is O(N + |E|), from the stream
+ * po_rng(seed, GENERATOR, 3). */
+int po_ising_generate_er(int n, double p, uint64_t seed, const po_load_opts *opts, po_ising **out) {
+  if (!out) return po_error(PO_ERR_ARG, "po_ising_generate_er: out is NULL");
+  *out = NULL;
+  if (n < 2 || n > PO_GEN_MAX_N)
+    return po_error(PO_ERR_ARG, "er: N = %d must be an integer in [2, %d]", n, PO_GEN_MAX_N);
+  if (!(p > 0.0 && p <= 1.0))
+    return po_error(PO_ERR_ARG, "er: P = %g must be a number in (0, 1]", p);
+  po_rng r;
+  po_rng_init(&r, seed, PO_STREAM_GENERATOR, 3);
+  long cap = 0, m = 0;
+  int32_t *ei = NULL, *ej = NULL;
+  double *w = NULL;
+  long *ln = NULL;
+  const double lq = p < 1.0 ? log1p(-p) : 0.0;
+  /* pair (i, j) with i < j; start before (0, 1) */
+  long i = 0, j = 0;
+  int rc = PO_OK;
+  for (;;) {
+    long skip = 1;
+    if (p < 1.0) {
+      double u = po_rng_uniform(&r); /* [0, 1) */
+      double g = floor(log1p(-u) / lq);
+      if (g > 1e15) break;
+      skip += (long)g;
+    }
+    j += skip;
+    while (j >= n && i < n - 1) { /* row i holds the pairs (i, i+1 .. n-1) */
+      const long over = j - n;
+      i++;
+      j = i + 1 + over;
+    }
+    if (i >= n - 1) break;
+    if (po__edges_reserve(&ei, &ej, &w, &ln, &cap, m)) {
+      rc = po_error(PO_ERR_NOMEM, "er: out of memory for N = %d, P = %g", n, p);
+      break;
+    }
+    ei[m] = (int32_t)i;
+    ej[m] = (int32_t)j;
+    m++;
+  }
+  char src[96];
+  snprintf(src, sizeof src, "er:%d:%.17g:%llu", n, p, (unsigned long long)seed);
+  if (!rc) rc = build_unit_graph(n, m, ei, ej, opts, src, out);
+  free(ei);
+  free(ej);
+  free(w);
+  free(ln);
+  return rc;
+}
+
+/* Random D-regular graph, unit weights (MaxCut convention as er above).
+ * Steger & Wormald (Combin. Probab. Comput. 8, 377, 1999): N D points (D per
+ * vertex) are paired at random, a pair being accepted only when it joins two
+ * different, not yet adjacent vertices; when no acceptable pair is left the
+ * attempt restarts.  The result is asymptotically uniform for D = o(N^1/28)
+ * and close to uniform in practice for moderate D.  For D > (N-1)/2 the
+ * complement of an (N-1-D)-regular graph is returned (the pairing is then
+ * easier), which is D-regular too.  Stream po_rng(seed, GENERATOR, 4). */
+#define PO_RRG_MAX_POINTS   200000000L
+#define PO_RRG_MAX_RESTARTS 1000
+
+static int rrg_adjacent(const int32_t *adj, const int *deg, int d, int32_t u, int32_t v) {
+  const int32_t *a = adj + (size_t)u * d;
+  for (int k = 0; k < deg[u]; k++)
+    if (a[k] == v) return 1;
+  return 0;
+}
+
+/* One pairing attempt: 1 = a D-regular graph in adj, 0 = stuck (restart). */
+static int rrg_attempt(int n, int d, po_rng *r, int32_t *pt, int32_t *adj, int *deg) {
+  long u = (long)n * d;
+  for (long k = 0; k < u; k++) pt[k] = (int32_t)(k / d);
+  memset(deg, 0, (size_t)n * sizeof *deg);
+  long fails = 0;
+  while (u > 0) {
+    long a = (long)po_rng_below(r, (uint64_t)u), b = (long)po_rng_below(r, (uint64_t)u);
+    int32_t x = pt[a], y = pt[b];
+    if (a == b || x == y || rrg_adjacent(adj, deg, d, x, y)) {
+      if (++fails < 64 + 16 * u) continue;
+      /* many failures: is any acceptable pair left? */
+      int found = 0;
+      for (long i = 0; i < u && !found; i++)
+        for (long j = i + 1; j < u && !found; j++)
+          found = pt[i] != pt[j] && !rrg_adjacent(adj, deg, d, pt[i], pt[j]);
+      if (!found) return 0;
+      fails = 0;
+      continue;
+    }
+    adj[(size_t)x * d + deg[x]++] = y;
+    adj[(size_t)y * d + deg[y]++] = x;
+    /* remove points a and b (the larger index first) */
+    long hi = a > b ? a : b, lo = a > b ? b : a;
+    pt[hi] = pt[--u];
+    pt[lo] = pt[--u];
+    fails = 0;
+  }
+  return 1;
+}
+
+int po_ising_generate_rrg(int n, int d, uint64_t seed, const po_load_opts *opts, po_ising **out) {
+  if (!out) return po_error(PO_ERR_ARG, "po_ising_generate_rrg: out is NULL");
+  *out = NULL;
+  if (n < 2 || n > PO_GEN_MAX_N)
+    return po_error(PO_ERR_ARG, "rrg: N = %d must be an integer in [2, %d]", n, PO_GEN_MAX_N);
+  if (d < 1 || d > n - 1)
+    return po_error(PO_ERR_ARG, "rrg: D = %d must be an integer in [1, N - 1 = %d]", d, n - 1);
+  if (((long)n * d) % 2)
+    return po_error(PO_ERR_ARG, "rrg: N D = %d x %d must be even (every edge has two ends)", n, d);
+  if ((long)n * d > PO_RRG_MAX_POINTS)
+    return po_error(PO_ERR_ARG, "rrg: N D = %ld must be at most %ld", (long)n * d,
+                    PO_RRG_MAX_POINTS);
+  const int comp = d > (n - 1) / 2;
+  const int dd = comp ? n - 1 - d : d; /* degree of the graph drawn */
+  const long m = (long)n * d / 2;
+  int32_t *pt = malloc(((size_t)n * dd + 1) * sizeof *pt);
+  int32_t *adj = malloc(((size_t)n * dd + 1) * sizeof *adj);
+  int *deg = malloc((size_t)n * sizeof *deg);
+  int32_t *ei = malloc((size_t)(m > 0 ? m : 1) * sizeof *ei);
+  int32_t *ej = malloc((size_t)(m > 0 ? m : 1) * sizeof *ej);
+  uint8_t *row = comp ? calloc((size_t)n, 1) : NULL;
+  int rc = PO_OK;
+  if (!pt || !adj || !deg || !ei || !ej || (comp && !row))
+    rc = po_error(PO_ERR_NOMEM, "rrg: out of memory for N = %d, D = %d", n, d);
+  po_rng r;
+  po_rng_init(&r, seed, PO_STREAM_GENERATOR, 4);
+  int ok = 0;
+  for (int t = 0; !rc && !ok && t < PO_RRG_MAX_RESTARTS; t++)
+    ok = dd == 0 ? (memset(deg, 0, (size_t)n * sizeof *deg), 1)
+                 : rrg_attempt(n, dd, &r, pt, adj, deg);
+  if (!rc && !ok)
+    rc = po_error(PO_ERR_NUMERIC, "rrg: no %d-regular graph on %d vertices after %d attempts", dd,
+                  n, PO_RRG_MAX_RESTARTS);
+  long k = 0;
+  for (int32_t i = 0; !rc && i < n; i++) {
+    const int32_t *a = adj + (size_t)i * dd;
+    if (comp) {
+      for (int q = 0; q < dd; q++) row[a[q]] = 1;
+      for (int32_t j = i + 1; j < n; j++)
+        if (!row[j]) ei[k] = i, ej[k++] = j;
+      for (int q = 0; q < dd; q++) row[a[q]] = 0;
+    } else {
+      for (int q = 0; q < dd; q++)
+        if (a[q] > i) ei[k] = i, ej[k++] = a[q];
+    }
+  }
+  char src[96];
+  snprintf(src, sizeof src, "rrg:%d:%d:%llu", n, d, (unsigned long long)seed);
+  if (!rc) rc = build_unit_graph(n, k, ei, ej, opts, src, out);
+  free(pt);
+  free(adj);
+  free(deg);
+  free(ei);
+  free(ej);
+  free(row);
+  return rc;
+}

@@ -402,14 +402,38 @@ static int gen_error(const char *spec, const char *usage, const char *what) {
 }
 
 /* A generator spec, parsed (nothing generated yet). */
+typedef enum { GEN_SK, GEN_WISHART, GEN_ER, GEN_RRG } gen_kind;
 typedef struct gen_spec {
-  int wishart; /* 0: sk:N:SEED[:gauss|:pm], 1: wishart:N:M:SEED */
+  gen_kind kind; /* sk:N:SEED[:gauss|:pm], wishart:N:M:SEED, er:N:P:SEED, rrg:N:D:SEED */
   int n, m, gaussian;
+  double p;
   uint64_t seed;
 } gen_spec;
 
+/* The generator prefixes, listed once. */
+static const struct {
+  const char *prefix;
+  gen_kind kind;
+} gen_prefixes[] = {{"sk:", GEN_SK}, {"wishart:", GEN_WISHART}, {"er:", GEN_ER}, {"rrg:", GEN_RRG}};
+
 static int is_generator(const char *spec) {
-  return strncmp(spec, "sk:", 3) == 0 || strncmp(spec, "wishart:", 8) == 0;
+  for (size_t k = 0; k < sizeof gen_prefixes / sizeof gen_prefixes[0]; k++)
+    if (strncmp(spec, gen_prefixes[k].prefix, strlen(gen_prefixes[k].prefix)) == 0) return 1;
+  return 0;
+}
+
+static int parse_gen_n(const char *spec, const char *usage, const char *s, gen_spec *g) {
+  long long v;
+  if (po__parse_ll(s, &v) || v < 2 || v > 100000)
+    return gen_error(spec, usage, "N must be an integer in [2, 100000]");
+  g->n = (int)v;
+  return PO_OK;
+}
+
+static int parse_gen_seed(const char *spec, const char *usage, const char *s, gen_spec *g) {
+  if (parse_u64(s, &g->seed))
+    return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
+  return PO_OK;
 }
 
 static int parse_generator(const char *spec, gen_spec *g) {
@@ -427,15 +451,18 @@ static int parse_generator(const char *spec, gen_spec *g) {
     *c = '\0';
     p = c + 1;
   }
-  long long v, mc = 0;
-  *g = (gen_spec){.wishart = strncmp(spec, "wishart:", 8) == 0, .gaussian = 1};
-  if (!g->wishart) {
+  long long v;
+  *g = (gen_spec){.gaussian = 1};
+  for (size_t k = 0; k < sizeof gen_prefixes / sizeof gen_prefixes[0]; k++)
+    if (strncmp(spec, gen_prefixes[k].prefix, strlen(gen_prefixes[k].prefix)) == 0)
+      g->kind = gen_prefixes[k].kind;
+  int rc;
+  if (g->kind == GEN_SK) {
     const char *usage = "sk:N:SEED[:gauss|:pm]";
     if (np < 3 || np > 4) return gen_error(spec, usage, "expected 2 or 3 fields after 'sk'");
-    if (po__parse_ll(part[1], &v) || v < 2 || v > 100000)
-      return gen_error(spec, usage, "N must be an integer in [2, 100000]");
-    if (parse_u64(part[2], &g->seed))
-      return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
+    if ((rc = parse_gen_n(spec, usage, part[1], g)) ||
+        (rc = parse_gen_seed(spec, usage, part[2], g)))
+      return rc;
     if (np == 4) {
       if (strcmp(part[3], "gauss") == 0)
         g->gaussian = 1;
@@ -444,18 +471,35 @@ static int parse_generator(const char *spec, gen_spec *g) {
       else
         return gen_error(spec, usage, "the coupling distribution must be 'gauss' or 'pm'");
     }
-  } else {
-    const char *usage = "wishart:N:M:SEED";
-    if (np != 4) return gen_error(spec, usage, "expected 3 fields after 'wishart'");
-    if (po__parse_ll(part[1], &v) || v < 2 || v > 100000)
-      return gen_error(spec, usage, "N must be an integer in [2, 100000]");
-    if (po__parse_ll(part[2], &mc) || mc < 1 || mc > 100000)
-      return gen_error(spec, usage, "M must be an integer in [1, 100000]");
-    if (parse_u64(part[3], &g->seed))
-      return gen_error(spec, usage, "SEED must be an integer in [0, 2^64 - 1]");
+    return PO_OK;
   }
-  g->n = (int)v;
-  g->m = (int)mc;
+  const char *usage = g->kind == GEN_WISHART ? "wishart:N:M:SEED"
+                      : g->kind == GEN_ER    ? "er:N:P:SEED"
+                                             : "rrg:N:D:SEED";
+  const char *name = g->kind == GEN_WISHART ? "wishart" : g->kind == GEN_ER ? "er" : "rrg";
+  if (np != 4) {
+    char what[64];
+    snprintf(what, sizeof what, "expected 3 fields after '%s'", name);
+    return gen_error(spec, usage, what);
+  }
+  if ((rc = parse_gen_n(spec, usage, part[1], g)) || (rc = parse_gen_seed(spec, usage, part[3], g)))
+    return rc;
+  if (g->kind == GEN_WISHART) {
+    if (po__parse_ll(part[2], &v) || v < 1 || v > 100000)
+      return gen_error(spec, usage, "M must be an integer in [1, 100000]");
+    g->m = (int)v;
+  } else if (g->kind == GEN_ER) {
+    if (po__parse_real(part[2], &g->p) || !(g->p > 0.0 && g->p <= 1.0))
+      return gen_error(spec, usage, "P must be a number in (0, 1]");
+  } else {
+    if (po__parse_ll(part[2], &v) || v < 1 || v > g->n - 1) {
+      char what[80];
+      snprintf(what, sizeof what, "D must be an integer in [1, N - 1 = %d]", g->n - 1);
+      return gen_error(spec, usage, what);
+    }
+    g->m = (int)v;
+    if (((long)g->n * g->m) % 2) return gen_error(spec, usage, "N D must be even");
+  }
   return PO_OK;
 }
 
@@ -493,11 +537,23 @@ int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out) 
   int rc = parse_generator(spec, &g);
   if (rc) return rc;
   po_ising *m = NULL;
-  rc = g.wishart ? po_ising_generate_wishart(g.n, g.m, g.seed, &m)
-                 : po_ising_generate_sk(g.n, g.seed, g.gaussian, &m);
+  switch (g.kind) {
+  case GEN_SK:
+    rc = po_ising_generate_sk(g.n, g.seed, g.gaussian, &m);
+    break;
+  case GEN_WISHART:
+    rc = po_ising_generate_wishart(g.n, g.m, g.seed, &m);
+    break;
+  case GEN_ER:
+    rc = po_ising_generate_er(g.n, g.p, g.seed, opts, &m);
+    break;
+  default:
+    rc = po_ising_generate_rrg(g.n, g.m, g.seed, opts, &m);
+    break;
+  }
   if (rc) return rc;
   snprintf(m->source, sizeof m->source, "%s", spec);
-  if (opts && opts->storage == PO_STORAGE_CSR) {
+  if (opts && opts->storage == PO_STORAGE_CSR && m->storage != PO_STORAGE_CSR) {
     po_ising *c;
     rc = po_ising_to_csr(m, &c);
     po_ising_destroy(m);

@@ -79,6 +79,10 @@ echo "$out_shared" | grep -q '^best E = ' || fail "unexpected output: $out_share
   fail "physopt --config configs/devices/cim-hamerly2019.ini not found in $prefix/share"
 "$prefix/bin/physopt" backends cim | grep -q 'cim-hamerly2019' ||
   fail "installed 'physopt backends cim' does not list the device files"
+# The cim recipes (configs/cim-recipes, docs/cim.md "Scale-aware defaults").
+"$prefix/bin/physopt" solve --problem er:60:0.5:1 --backend cim --set cim.recipe=auto \
+  --replicas 2 --steps 50 --json | grep -q "$prefix/share/physopt/configs/cim-recipes/dense-maxcut.ini" ||
+  fail "physopt --set cim.recipe=auto did not find the installed configs/cim-recipes"
 
 # The Python package: PREFIX/lib/python3.X/dist-packages is on python3's
 # path for a real prefix (/usr/local); here PYTHONPATH names it.  Run from

@@ -236,6 +236,13 @@ static void test_model_record(void **state) {
   assert_int_equal(item(&r, "quantum_noise")->value, 0);
   assert_int_equal(item(&r, "measured_feedback")->value, 0);
   assert_null(po_ledger_model_find(&r.ledger, "steps_per_round_trip"));
+  assert_null(po_ledger_model_find(&r.ledger, "recipe")); /* cim.recipe = none */
+  po_h5_run_free(&r);
+
+  /* scale-aware defaults: sk:12:1 (complete, Gaussian) is class sk */
+  load_model("--set cim.recipe=auto", &r);
+  assert_string_equal(item(&r, "recipe")->text, "sk");
+  assert_string_equal(item(&r, "recipe_file")->text, "configs/cim-recipes/sk.ini");
   po_h5_run_free(&r);
 }
 

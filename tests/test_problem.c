@@ -578,6 +578,117 @@ static void test_generators_thread_independent(void **state) {
   }
 }
 
+/* Degree of spin i (nonzero couplings in its row) for any storage. */
+static int degree_of(const po_ising *m, int i) {
+  if (m->storage == PO_STORAGE_CSR) return (int)(m->row_ptr[i + 1] - m->row_ptr[i]);
+  int d = 0;
+  for (int j = 0; j < m->n; j++) d += m->dense[(size_t)i * m->n + j] != 0.0f;
+  return d;
+}
+
+/* Every nonzero coupling is +1 (MaxCut unit weights); returns their number. */
+static long count_unit_edges(const po_ising *m) {
+  long e = 0;
+  for (int i = 0; i < m->n; i++)
+    for (int j = i + 1; j < m->n; j++) {
+      float v = po_ising_coupling(m, i, j);
+      if (v != 0.0f) {
+        assert_true(v == 1.0f);
+        e++;
+      }
+    }
+  return e;
+}
+
+static void test_er_graphs(void **state) {
+  (void)state;
+  static const struct {
+    int n;
+    double p;
+  } cases[] = {{300, 0.5}, {500, 0.02}, {60, 0.9}, {2000, 0.003}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+      po_ising *m;
+      assert_int_equal(po_ising_generate_er(cases[c].n, cases[c].p, seed, NULL, &m), PO_OK);
+      const double pairs = 0.5 * cases[c].n * (cases[c].n - 1.0), p = cases[c].p;
+      const double sd = sqrt(pairs * p * (1 - p));
+      /* binomial edge count within 5 sd (a false failure has probability ~6e-7) */
+      assert_true(fabs((double)m->n_edges - pairs * p) < 5 * sd);
+      assert_true(m->pm1 && m->integer_weights && !m->h);
+      assert_true(m->weight_sum == (double)m->n_edges);
+      /* the first half of the rows holds its share of the pairs (catches a
+       * skip walk that drifts across rows) */
+      const int h = cases[c].n / 2;
+      long first = 0;
+      for (int i = 0; i < h; i++) first += degree_of(m, i);
+      /* degrees of rows < h count edges inside the half twice */
+      double pairs_first = 0.5 * h * (h - 1.0) * 2 + (double)h * (cases[c].n - h);
+      double sd1 = sqrt(pairs_first * p * (1 - p)) * 2;
+      assert_true(fabs((double)first - pairs_first * p) < 5 * sd1);
+      /* cut convention of the G-set reader: all spins equal cut nothing,
+       * and cut + (weight_sum - E) / 2 */
+      int8_t *s = malloc((size_t)m->n);
+      for (int i = 0; i < m->n; i++) s[i] = 1;
+      assert_true(po_ising_cut(m, po_ising_energy(m, s)) == 0.0);
+      po_ising *again;
+      assert_int_equal(po_ising_generate_er(cases[c].n, cases[c].p, seed, NULL, &again), PO_OK);
+      assert_true(again->content_hash == m->content_hash);
+      po_ising_destroy(again);
+      assert_int_equal(po_ising_generate_er(cases[c].n, cases[c].p, seed + 100, NULL, &again),
+                       PO_OK);
+      assert_true(again->content_hash != m->content_hash);
+      po_ising_destroy(again);
+      free(s);
+      po_ising_destroy(m);
+    }
+  po_ising *m;
+  assert_int_equal(po_ising_generate_er(40, 1.0, 5, NULL, &m), PO_OK); /* complete */
+  assert_int_equal(m->n_edges, 40 * 39 / 2);
+  assert_int_equal(count_unit_edges(m), 40 * 39 / 2);
+  assert_int_equal(m->storage, PO_STORAGE_DENSE);
+  po_ising_destroy(m);
+  assert_int_equal(po_problem_open("er:400:0.05:9", NULL, &m), PO_OK);
+  assert_int_equal(m->storage, PO_STORAGE_CSR); /* auto storage, as files */
+  assert_string_equal(m->source, "er:400:0.05:9");
+  assert_int_equal(count_unit_edges(m), m->n_edges);
+  po_ising_destroy(m);
+  assert_int_equal(po_ising_generate_er(10, 0.0, 1, NULL, &m), PO_ERR_ARG);
+  assert_non_null(strstr(po_last_error(), "(0, 1]"));
+}
+
+static void test_rrg_graphs(void **state) {
+  (void)state;
+  static const struct {
+    int n, d;
+  } cases[] = {{200, 3}, {100, 10}, {50, 30}, {11, 10}, {1000, 4}, {64, 63}, {10, 1}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+    for (uint64_t seed = 1; seed <= 2; seed++) {
+      po_ising *m;
+      assert_int_equal(po_ising_generate_rrg(cases[c].n, cases[c].d, seed, NULL, &m), PO_OK);
+      assert_int_equal(m->n_edges, (long)cases[c].n * cases[c].d / 2);
+      for (int i = 0; i < m->n; i++)
+        if (degree_of(m, i) != cases[c].d)
+          fail_msg("rrg:%d:%d:%llu: spin %d has degree %d", cases[c].n, cases[c].d,
+                   (unsigned long long)seed, i, degree_of(m, i));
+      assert_int_equal(count_unit_edges(m), m->n_edges);
+      po_ising *again;
+      assert_int_equal(po_ising_generate_rrg(cases[c].n, cases[c].d, seed, NULL, &again), PO_OK);
+      assert_true(again->content_hash == m->content_hash);
+      po_ising_destroy(again);
+      po_ising_destroy(m);
+    }
+  po_ising *a, *b;
+  assert_int_equal(po_ising_generate_rrg(200, 3, 1, NULL, &a), PO_OK);
+  assert_int_equal(po_ising_generate_rrg(200, 3, 2, NULL, &b), PO_OK);
+  assert_true(a->content_hash != b->content_hash);
+  po_ising_destroy(a);
+  po_ising_destroy(b);
+  assert_int_equal(po_ising_generate_rrg(11, 3, 1, NULL, &a), PO_ERR_ARG);
+  assert_non_null(strstr(po_last_error(), "even"));
+  assert_int_equal(po_ising_generate_rrg(10, 10, 1, NULL, &a), PO_ERR_ARG);
+  assert_non_null(strstr(po_last_error(), "[1, N - 1 = 9]"));
+}
+
 static void test_problem_open_specs(void **state) {
   (void)state;
   po_ising *m;
@@ -618,6 +729,15 @@ static void test_problem_open_specs(void **state) {
       {"wishart:10:3", "expected 3 fields"},
       {"wishart:x:3:1", "N must be"},
       {"wishart:10:3:1:2", "expected 3 fields"},
+      {"er:10:0:1", "P must be a number in (0, 1]"},
+      {"er:10:1.5:1", "P must be a number in (0, 1]"},
+      {"er:10:x:1", "P must be"},
+      {"er:1:0.5:1", "N must be an integer in [2, 100000]"},
+      {"er:10:0.5", "expected 3 fields after 'er'"},
+      {"rrg:10:10:1", "D must be an integer in [1, N - 1 = 9]"},
+      {"rrg:11:3:1", "N D must be even"},
+      {"rrg:10:3:-2", "SEED must be"},
+      {"rrg:10:3", "expected 3 fields after 'rrg'"},
   };
   for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
     m = (po_ising *)1;
@@ -643,6 +763,8 @@ int main(void) {
       cmocka_unit_test(test_sk_reproducible_and_statistics),
       cmocka_unit_test(test_wishart_planted_ground_state),
       cmocka_unit_test(test_generators_thread_independent),
+      cmocka_unit_test(test_er_graphs),
+      cmocka_unit_test(test_rrg_graphs),
       cmocka_unit_test(test_problem_open_specs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@
  *  [G16] H. Goto, Sci. Rep. 6, 21686 (2016): the Kerr-parametric-oscillator
  *        network; [G19] H. Goto, K. Tatsumura, A. R. Dixon, Sci. Adv. 5,
  *        eaav2372 (2019), Eqs. (1)-(2): its classical limit (physics/kpo.h). */
+#define CIM_RECIPE_CHOICE_(e, name, rule) "|" name
 static const po_param_spec cim_specs[] = {
     {"dt", PO_PARAM_DOUBLE, "0.05", 1e-6, 1.0, NULL, "photon lifetimes",
      "integration time step; one step = round_trips_per_step round trips ([CO] time_step)"},
@@ -49,9 +50,18 @@ static const po_param_spec cim_specs[] = {
      "reference amplitude x_h multiplying the fields h_i in the injection term (assumption)"},
     {"e_max", PO_PARAM_DOUBLE, "32", 0.0, 1e9, NULL, "1",
      "clamp of the error variables e_i, 0 = none ([CO] EMAX_FLOAT = 32)"},
+    {"e_clamp", PO_PARAM_STRING, "upper", 0, 0, "upper|both", "",
+     "AHC/CAC: upper = e_i <= e_max ([CO]); both = |e_i| <= e_max, which stops the sign-flipping "
+     "growth of the Euler step when dt beta (x^2 - a) > 2 (non-finite amplitudes with large "
+     "gamma tau; set by the sparse-maxcut recipe, docs/cim.md)"},
     {"x_max", PO_PARAM_DOUBLE, "-1", -1.0, 1e9, NULL, "1",
      "clamp of |x_i|, -1 = automatic 1/sqrt(mu dt) (beyond it the explicit Euler map of the "
      "cubic term is unstable; numerical safeguard, not physics), 0 = none"},
+    {"recipe", PO_PARAM_STRING, "none", 0, 0, "none|auto" PO_PROBLEM_CLASSES(CIM_RECIPE_CHOICE_),
+     "",
+     "scale-aware defaults for cac (docs/cim.md): auto = the recipe of the instance's class "
+     "(po_problem_classify), or a class; its configs/cim-recipes/CLASS.ini values apply to every "
+     "cim key not set explicitly; none = the table's defaults"},
     {"refresh", PO_PARAM_INT, "2000", 1, 1000000000, NULL, "steps",
      "recompute local fields exactly every this many steps (non-integer couplings only)"},
     /* CAC */
@@ -64,7 +74,11 @@ static const po_param_spec cim_specs[] = {
     {"rho", PO_PARAM_DOUBLE, "1.2", 0.0, 100.0, NULL, "amplitude^2",
      "CAC target modulation rho tanh(delta (H - H_opt)) ([CO] sk_100_fc cac_rho)"},
     {"delta", PO_PARAM_DOUBLE, "12", 0.0, 1e6, NULL, "1/energy",
-     "CAC target modulation steepness ([CO] sk_100_fc cac_delta)"},
+     "CAC target modulation steepness ([CO] sk_100_fc cac_delta); see delta_norm"},
+    {"delta_norm", PO_PARAM_STRING, "energy", 0, 0, "energy|weight", "",
+     "unit of delta: energy = 1/energy as [CO]; weight = 1/(rms nonzero |J_ij|), i.e. delta / "
+     "rms weight, invariant under a scaling of J (the same for +-1 and unit weights; used by "
+     "the recipes, docs/cim.md \"Scale-aware defaults\")"},
     {"gamma", PO_PARAM_DOUBLE, "0.01", 0.0, 1e6, NULL, "1/photon lifetime^2",
      "CAC growth rate of the error rate xi ([CO] sk_100_fc cac_gamma); plus gamma_n / N"},
     {"gamma_n", PO_PARAM_DOUBLE, "0", 0.0, 1e6, NULL, "N/photon lifetime^2",

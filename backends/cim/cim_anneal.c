@@ -54,6 +54,7 @@ typedef struct shared {
   cim_alg alg;
   po_opo_params opo;
   double gamma, tau, pump_c;
+  double delta; /* CAC delta in 1/energy (cim.delta, scaled per cim.delta_norm) */
   /* CFC / SFC (physics/opo.h): pump ramp p0 -> p1 over the first ramp
    * fraction of the steps, then p1; CFC alpha, beta, e_min; SFC k and the
    * linear ramps of beta (b0 -> b1) and of the tanh gain (g0 -> g1) */
@@ -510,7 +511,7 @@ static void block_update_replica(block *b, int q, int bulk, int refresh, double 
       b->t_last[q] = tn;
     }
     b->beta[q] = (float)b->xi[q];
-    b->target[q] = (float)po_cac_target(cfg->alpha, cfg->rho, cfg->delta, sh->E[r], sh->Ebest[r]);
+    b->target[q] = (float)po_cac_target(cfg->alpha, cfg->rho, sh->delta, sh->E[r], sh->Ebest[r]);
   } else if (ahc_energy) {
     if (b->wl && b->nfl[q]) /* a spin flipped: latch the current e */
       for (long i = 0; i < n; i++) b->wl[i * Rb + q] = b->e[i * Rb + q];
@@ -714,12 +715,23 @@ static int read_algorithm_params(po_backend *be, cim_alg alg, const cim_config *
   sh->opo.eps = cfg->eps > 0 ? cfg->eps : (norm > 0 ? eps_scale / norm : 0.0);
   sh->opo.sigma = cfg->sigma;
   sh->opo.e_max = cfg->e_max;
+  const char *eclamp;
+  if ((rc = po_backend_param_string(be, "e_clamp", &eclamp))) return rc;
+  sh->opo.e_clamp_both = !strcmp(eclamp, "both");
   sh->opo.x_max = cfg->x_max >= 0
                       ? cfg->x_max
                       : (cfg->mu > 0 && cfg->dt > 0 ? 1.0 / sqrt(cfg->mu * cfg->dt) : 0.0);
   if ((alg == ALG_CFC || alg == ALG_SFC) && (rc = read_feedback_control(be, alg, sh))) return rc;
   sh->gamma = cfg->gamma + cfg->gamma_n / (double)sh->n;
   sh->tau = cfg->tau + cfg->tau_n * (double)sh->n;
+  const char *dnorm;
+  if ((rc = po_backend_param_string(be, "delta_norm", &dnorm))) return rc;
+  sh->delta = cfg->delta;
+  if (!strcmp(dnorm, "weight")) {
+    po_ising_stats st;
+    po_ising_stats_get(sh->m, &st);
+    if (st.weight_rms > 0) sh->delta = cfg->delta / st.weight_rms;
+  }
   return PO_OK;
 }
 

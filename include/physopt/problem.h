@@ -124,7 +124,10 @@ int po_problem_read(const char *path, const po_load_opts *opts, po_ising **out);
 /* Opens a problem by name: a file path (any format above), or a generator spec
  *   sk:N:SEED[:gauss|:pm]     Sherrington-Kirkpatrick, J_ij ~ N(0,1/N) (default) or +/-1
  *   wishart:N:M:SEED          Wishart planted ensemble (Hamze et al. 2020),
- *                             M columns (alpha = M/N); ground state known. */
+ *                             M columns (alpha = M/N); ground state known.
+ *   er:N:P:SEED               Erdos-Renyi MaxCut graph G(N, P), unit weights
+ *   rrg:N:D:SEED              random D-regular MaxCut graph, unit weights
+ * er and rrg follow opts->storage (auto: CSR below 25% density, as files). */
 int po_problem_open(const char *spec, const po_load_opts *opts, po_ising **out);
 /* Checks a spec without building the model: a generator spec must parse
  * (same rules and messages as po_problem_open), a file must open for reading.
@@ -138,6 +141,12 @@ int po_ising_generate_sk(int n, uint64_t seed, int gaussian, po_ising **out);
  * J = -(1/n) W W^T with zero diagonal in the paper's convention
  * H = -sum J s s, i.e. J_ij = +(1/n) (W W^T)_ij here; E(t) is the ground energy. */
 int po_ising_generate_wishart(int n, int m, uint64_t seed, po_ising **out);
+/* MaxCut graphs with unit weights (J_ij = w_ij = 1 on every edge, so
+ * po_ising_cut is the cut, as for a G-set file).  Erdos-Renyi G(n, p): each
+ * pair an edge with probability p in (0, 1].  Random d-regular graph
+ * (Steger-Wormald pairing), n d even.  opts: storage (NULL = auto). */
+int po_ising_generate_er(int n, double p, uint64_t seed, const po_load_opts *opts, po_ising **out);
+int po_ising_generate_rrg(int n, int d, uint64_t seed, const po_load_opts *opts, po_ising **out);
 
 void po_ising_destroy(po_ising *m);
 
@@ -159,6 +168,42 @@ double po_ising_cut(const po_ising *m, const double energy);
 double po_ising_energy_of_cut(const po_ising *m, double cut);
 /* max_i sum_j |J_ij| + |h_i| and min nonzero |J_ij| (schedule defaults). */
 void po_ising_coupling_scales(const po_ising *m, double *max_row_abs, double *min_nonzero);
+
+/* Instance statistics (problems/stats.c), the input of po_problem_classify. */
+typedef struct po_ising_stats {
+  int n;
+  long n_edges;             /* pairs i<j with J_ij != 0 */
+  double density;           /* n_edges / (n (n - 1) / 2) */
+  double mean_degree;       /* 2 n_edges / n */
+  double weight_rms;        /* sqrt(mean over the edges of J_ij^2) */
+  double coupling_norm;     /* sqrt(sum_ij J_ij^2 / n) = weight_rms sqrt(mean_degree): the cim
+                               backend's rms norm (cim.eps_norm = rms) */
+  double negative_fraction; /* share of the edges with J_ij < 0 */
+  int unit_weights;         /* every nonzero |J_ij| == 1 */
+  int has_fields;
+} po_ising_stats;
+void po_ising_stats_get(const po_ising *m, po_ising_stats *s);
+
+/* Instance classes of the cim recipes (docs/cim.md, "Scale-aware defaults"),
+ * listed once: X(enum, name, rule). */
+#define PO_PROBLEM_CLASSES(X)                                                                      \
+  X(PO_CLASS_SK, "sk", "density >= 0.9 and 25-75% negative couplings (SK, Wishart)")               \
+  X(PO_CLASS_DENSE_MAXCUT, "dense-maxcut", "density >= 0.25, not sk")                              \
+  X(PO_CLASS_SPARSE_MAXCUT, "sparse-maxcut", "density < 0.25 (G-set, random regular)")
+#define PO_CLASS_ENUM_(e, name, rule) e,
+typedef enum { PO_PROBLEM_CLASSES(PO_CLASS_ENUM_) PO_CLASS_COUNT } po_problem_class;
+#undef PO_CLASS_ENUM_
+/* Thresholds of the rules above. */
+#define PO_CLASS_SK_MIN_DENSITY    0.9
+#define PO_CLASS_SK_MIN_NEGATIVE   0.25
+#define PO_CLASS_DENSE_MIN_DENSITY 0.25
+po_problem_class po_problem_classify(const po_ising_stats *s);
+/* "sk", "dense-maxcut", "sparse-maxcut"; NULL for an invalid class. */
+const char *po_problem_class_name(po_problem_class c);
+/* The one-line rule of a class (for listings). */
+const char *po_problem_class_rule(po_problem_class c);
+/* By name; -1 when unknown. */
+int po_problem_class_find(const char *name);
 
 /* QUBO: f(x) = sum_{i<=j} Q_ij x_i x_j + offset, x_i in {0,1}; Q dense n*n,
  * only the upper triangle (incl. diagonal) is read. */

@@ -120,8 +120,34 @@ int po_run_make_schedule(const po_params *p, po_schedule *s, char *desc, size_t 
  * measured wall time, device from wall, run from device. */
 void po_run_fill_ledger_times(po_ledger *l, double wall_s);
 
+/* The recipe a run used (algorithms/recipe.c; docs/cim.md "Scale-aware
+ * defaults"): name "none" or an instance class (po_problem_class_name), the
+ * file found, and a note (the instance statistics, or why none applied). */
+typedef struct po_recipe_choice {
+  char name[32];
+  char file[1024];
+  char note[160];
+} po_recipe_choice;
+
+/* The [recipe] section of a recipe file (algorithm, summary). */
+extern const po_param_section po_recipe_section;
+/* "configs/<backend>-recipes/<cls>.ini" into buf. */
+int po_recipe_path(const char *backend, const char *cls, char *buf, size_t size);
+/* Finds (po_config_find) and reads a recipe file, checking its [recipe] and
+ * backend keys; *out freed by the caller; file gets the path found. */
+int po_recipe_load(const char *backend, const char *cls, po_params **out, char *file, size_t size);
+/* When the backend declares a `recipe` parameter and p sets it to auto (the
+ * class from po_problem_classify on m) or a class name: *out = a copy of p
+ * with the recipe's values for every backend key p leaves unset (explicit
+ * values win) and <backend>.recipe = the class; *out = NULL when none
+ * applies (recipe none, no such key, or auto with a recipe tuned for another
+ * algorithm; a class named explicitly for another algorithm is an error). */
+int po_run_recipe_resolve(const po_params *p, const char *backend, const char *algorithm,
+                          const po_ising *m, po_params **out, po_recipe_choice *ch);
+
 typedef struct po_run_result {
-  po_backend *backend; /* open; holds the ledger */
+  po_backend *backend;     /* open; holds the ledger */
+  po_recipe_choice recipe; /* the recipe applied under p (name "none" when none) */
   po_samples samples;
   po_ledger *ledger;
   po_metrics metrics;
