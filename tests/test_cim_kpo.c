@@ -256,18 +256,6 @@ static void test_quantum_adiabatic_ground_state(void **state) {
   }
 }
 
-static int anneal(po_backend *b, const po_ising *m, int R, long K, uint64_t seed, int threads,
-                  po_samples *out) {
-  po_anneal_opts o = {0};
-  o.algorithm = "kpo";
-  o.replicas = R;
-  o.steps = K;
-  o.seed = seed;
-  o.run_id = 3;
-  o.threads = threads;
-  return po_backend_ising_anneal(b, m, NULL, &o, out);
-}
-
 /* 64 replicas x 2000 steps (T = 200 / omega_u) on the 20 SK instances with
  * N = 10 and 20: the ground state among the final states on >= 16 of 20
  * and mean success >= 0.5.  Measured (seeds 100 + instance): 20/20,
@@ -288,7 +276,8 @@ static void test_sk_ground_states(void **state) {
     po_ising *m = po_test_load(rel);
     assert_true(po_test_enumerate_ground(m) == eg);
     po_samples s = {0};
-    if (anneal(b, m, 64, 2000, 100 + (uint64_t)count, 0, &s)) fail_msg("%s", po_last_error());
+    if (po_test_anneal(b, m, "kpo", 64, 2000, 100 + (uint64_t)count, 0, &s))
+      fail_msg("%s", po_last_error());
     int ok = 0;
     for (int r = 0; r < s.replicas; r++) {
       assert_true(s.energy[r] >= eg);
@@ -318,7 +307,8 @@ static void test_threads_identical(void **state) {
   const int Rs[2] = {16, 200};
   for (int k = 0; k < 2; k++) {
     po_samples a = {0}, c = {0};
-    if (anneal(b, ms[k], Rs[k], 30, 9, 1, &a) || anneal(b, ms[k], Rs[k], 30, 9, 2, &c))
+    if (po_test_anneal(b, ms[k], "kpo", Rs[k], 30, 9, 1, &a) ||
+        po_test_anneal(b, ms[k], "kpo", Rs[k], 30, 9, 2, &c))
       fail_msg("%s", po_last_error());
     assert_memory_equal(a.spins, c.spins, (size_t)a.replicas * a.n);
     po_samples_free(&a);
@@ -337,7 +327,7 @@ static void test_ledger(void **state) {
   po_backend *b = po_test_open_backend("cim", NULL, sets);
   po_ising *m = po_test_load("sk/SK1_N20_0.txt");
   po_samples s = {0};
-  if (anneal(b, m, 8, 1000, 1, 0, &s)) fail_msg("%s", po_last_error());
+  if (po_test_anneal(b, m, "kpo", 8, 1000, 1, 0, &s)) fail_msg("%s", po_last_error());
   const po_ledger *l = po_backend_ledger(b);
   const double run = 1000 * 0.05 / (2 * M_PI * 2e6);
   assert_true(fabs(l->run_s - run) < 1e-12 * run + 1e-18);
@@ -359,7 +349,7 @@ static void test_errors(void **state) {
   po_backend *b = po_test_open_backend("cim", NULL, sets);
   po_ising *m = po_test_load("sk/SK1_N20_0.txt");
   po_samples s = {0};
-  assert_int_not_equal(anneal(b, m, 4, 10, 1, 0, &s), 0);
+  assert_int_not_equal(po_test_anneal(b, m, "kpo", 4, 10, 1, 0, &s), 0);
   assert_non_null(strstr(po_last_error(), "cim.kpo_dt"));
   po_backend_close(b);
   b = po_test_open_backend("cim", NULL, NULL);

@@ -24,18 +24,6 @@
 static const char *const sb_algs[] = {"asb", "bsb", "dsb", "hbsb", "hdsb"};
 #define N_ALGS 5
 
-static int anneal(po_backend *b, const po_ising *m, const char *alg, int R, long K, uint64_t seed,
-                  int threads, po_samples *out) {
-  po_anneal_opts o = {0};
-  o.algorithm = alg;
-  o.replicas = R;
-  o.steps = K;
-  o.seed = seed;
-  o.run_id = 3;
-  o.threads = threads;
-  return po_backend_ising_anneal(b, m, NULL, &o, out);
-}
-
 /* Every variant, 64 replicas x 1000 steps on the 20 SK instances with
  * N = 10, 20: the ground state must be among the returned (final) states on
  * at least 15 of the 20 instances, and the success probability averaged over
@@ -60,7 +48,7 @@ static void test_sk_ground_states(void **state) {
     assert_true(po_test_enumerate_ground(m) == eg); /* the header value is the exact ground */
     for (int a = 0; a < N_ALGS; a++) {
       po_samples s = {0};
-      if (anneal(b, m, sb_algs[a], 64, 1000, 100 + (uint64_t)count, 0, &s))
+      if (po_test_anneal(b, m, sb_algs[a], 64, 1000, 100 + (uint64_t)count, 0, &s))
         fail_msg("%s", po_last_error());
       int ok = 0;
       for (int r = 0; r < s.replicas; r++) {
@@ -110,8 +98,8 @@ static void test_g1_cut_and_stability(void **state) {
   po_backend *bo = po_test_open_backend("cpu", NULL, sets_over);
   for (int a = 1; a <= 2; a++) {
     po_samples s = {0}, so = {0};
-    if (anneal(b, m, sb_algs[a], 32, 1000, 1, 0, &s) ||
-        anneal(bo, m, sb_algs[a], 32, 1000, 1, 0, &so))
+    if (po_test_anneal(b, m, sb_algs[a], 32, 1000, 1, 0, &s) ||
+        po_test_anneal(bo, m, sb_algs[a], 32, 1000, 1, 0, &so))
       fail_msg("%s", po_last_error());
     const double cut = best_cut(m, &s), cut_over = best_cut(m, &so);
     print_message("G1 %s: cut %.0f (auto dt %.4f), %.0f (dt %.4f)\n", sb_algs[a], cut, plan.dt,
@@ -181,8 +169,8 @@ static void test_threads_identical(void **state) {
   for (int k = 0; k < 2; k++)
     for (int a = 0; a < N_ALGS; a++) {
       po_samples s1 = {0}, s2 = {0};
-      if (anneal(b, models[k], sb_algs[a], 64, 40, 9, 1, &s1) ||
-          anneal(b, models[k], sb_algs[a], 64, 40, 9, 2, &s2))
+      if (po_test_anneal(b, models[k], sb_algs[a], 64, 40, 9, 1, &s1) ||
+          po_test_anneal(b, models[k], sb_algs[a], 64, 40, 9, 2, &s2))
         fail_msg("%s", po_last_error());
       assert_memory_equal(s1.spins, s2.spins, (size_t)s1.replicas * s1.n);
       po_samples_free(&s1);
@@ -199,7 +187,7 @@ static void test_ledger(void **state) {
   po_ising *m = po_test_load("gset/G14.txt");
   po_backend *b = po_test_open_backend("cpu", NULL, NULL);
   po_samples s = {0};
-  assert_int_equal(anneal(b, m, "dsb", 8, 50, 1, 0, &s), PO_OK);
+  assert_int_equal(po_test_anneal(b, m, "dsb", 8, 50, 1, 0, &s), PO_OK);
   const po_ledger *l = po_backend_ledger(b);
   const po_ledger_entry *e = po_ledger_find(l, "macs");
   assert_non_null(e);
@@ -217,12 +205,12 @@ static void test_errors(void **state) {
   po_ising *m = po_test_load("sk/SK1_N20_0.txt");
   po_backend *b = po_test_open_backend("cpu", NULL, NULL);
   po_samples s = {0};
-  assert_int_equal(anneal(b, m, "xsb", 4, 10, 1, 0, &s), PO_ERR_ARG);
+  assert_int_equal(po_test_anneal(b, m, "xsb", 4, 10, 1, 0, &s), PO_ERR_ARG);
   assert_non_null(strstr(po_last_error(), "xsb"));
   /* aSB has no walls: a step far beyond the limit overflows, reported */
   const char *const sets[] = {"cpu.sb_dt=10", "cpu.sb_c0=100", NULL};
   po_backend *bad = po_test_open_backend("cpu", NULL, sets);
-  assert_int_equal(anneal(bad, m, "asb", 4, 200, 1, 0, &s), PO_ERR_NUMERIC);
+  assert_int_equal(po_test_anneal(bad, m, "asb", 4, 200, 1, 0, &s), PO_ERR_NUMERIC);
   assert_non_null(strstr(po_last_error(), "cpu.sb_dt"));
   po_backend_close(bad);
   const char *const range[] = {"cpu.sb_dt=-1", NULL};
@@ -231,7 +219,7 @@ static void test_errors(void **state) {
   assert_int_equal(po_params_assign(p, range[0]), PO_OK);
   po_backend *neg = NULL;
   assert_int_not_equal(po_backend_open("cpu", p, &neg) == PO_OK
-                           ? anneal(neg, m, "bsb", 4, 10, 1, 0, &s)
+                           ? po_test_anneal(neg, m, "bsb", 4, 10, 1, 0, &s)
                            : PO_ERR_ARG,
                        PO_OK);
   assert_non_null(strstr(po_last_error(), "sb_dt"));
@@ -252,9 +240,9 @@ static void test_heat_zero_is_unheated(void **state) {
   const char *pairs[2][2] = {{"bsb", "hbsb"}, {"dsb", "hdsb"}};
   for (int k = 0; k < 2; k++) {
     po_samples a = {0}, h0 = {0}, h = {0};
-    if (anneal(b0, m, pairs[k][0], 40, 300, 4, 0, &a) ||
-        anneal(b0, m, pairs[k][1], 40, 300, 4, 0, &h0) ||
-        anneal(b, m, pairs[k][1], 40, 300, 4, 0, &h))
+    if (po_test_anneal(b0, m, pairs[k][0], 40, 300, 4, 0, &a) ||
+        po_test_anneal(b0, m, pairs[k][1], 40, 300, 4, 0, &h0) ||
+        po_test_anneal(b, m, pairs[k][1], 40, 300, 4, 0, &h))
       fail_msg("%s", po_last_error());
     assert_memory_equal(a.spins, h0.spins, (size_t)40 * m->n);
     assert_memory_not_equal(a.spins, h.spins, (size_t)40 * m->n);

@@ -131,3 +131,15 @@ double po_test_enumerate_ground(const po_ising *m) {
   }
   return best;
 }
+
+int po_test_anneal(po_backend *b, const po_ising *m, const char *alg, int R, long K, uint64_t seed,
+                   int threads, po_samples *out) {
+  po_anneal_opts o = {0};
+  o.algorithm = alg;
+  o.replicas = R;
+  o.steps = K;
+  o.seed = seed;
+  o.run_id = 3;
+  o.threads = threads;
+  return po_backend_ising_anneal(b, m, NULL, &o, out);
+}

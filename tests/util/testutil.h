@@ -14,6 +14,10 @@ po_ising *po_test_load(const char *rel);
 /* Opens backend `name` with an optional INI file and NULL-terminated
  * "section.key=value" overrides; fails the running test on error. */
 po_backend *po_test_open_backend(const char *name, const char *ini, const char *const *sets);
+/* po_backend_ising_anneal with the backend's default schedule, `alg` (NULL:
+ * the backend's default), R replicas x K steps, seed, run id 3, threads. */
+int po_test_anneal(po_backend *b, const po_ising *m, const char *alg, int R, long K, uint64_t seed,
+                   int threads, po_samples *out);
 
 /* Runs argv[0] with argv (fork + execv); stdout goes to out_path (NULL:
  * /dev/null), stderr to err_path (NULL: /dev/null).  Returns the exit
