@@ -2,7 +2,12 @@
  * "Scale-aware defaults").  A backend whose parameter table declares a
  * `recipe` key (cim) gets, when that key is `auto` or a class name, the
  * values of configs/<backend>-recipes/<class>.ini for every key of its
- * section the user did not set.  The class comes from the instance
+ * section the user did not set.  The key's default is auto, but a default
+ * is not a request: left unset, the recipe applies only when the user set
+ * no key of the backend's section at all (a configuration such as
+ * configs/cim-gset.ini or a device file is a complete set of values that a
+ * recipe must not be mixed into); set explicitly, it combines with the
+ * user's values.  The class comes from the instance
  * statistics (problems/stats.c); the file is found as --config files are
  * (po_config_find: the source tree, $PHYSOPT_CONFIG_PATH, the installed
  * configs).  A recipe file:
@@ -63,6 +68,17 @@ static void stats_note(const po_ising_stats *s, char *buf, size_t size) {
            100.0 * s->negative_fraction);
 }
 
+/* The first key of the backend's section that p sets, other than the
+ * recipe key itself; NULL when there is none. */
+static const char *first_backend_key(const po_params *p, const char *backend) {
+  for (size_t i = 0, n = po_params_count(p); i < n; i++) {
+    const char *sec, *key, *val;
+    po_params_entry(p, i, &sec, &key, &val);
+    if (!strcmp(sec, backend) && strcmp(key, "recipe")) return key;
+  }
+  return NULL;
+}
+
 int po_run_recipe_resolve(const po_params *p, const char *backend, const char *algorithm,
                           const po_ising *m, po_params **out, po_recipe_choice *ch) {
   *out = NULL;
@@ -71,6 +87,7 @@ int po_run_recipe_resolve(const po_params *p, const char *backend, const char *a
   const po_backend_ops *ops = po_backend_find(backend);
   if (!ops || !has_recipe_key(ops->params)) return PO_OK;
   const char *want;
+  const int implicit = !po_params_get(p, backend, "recipe"); /* the default, not a request */
   int rc = po_params_string(p, ops->params, "recipe", &want);
   if (rc || !strcmp(want, "none")) return rc;
   po_ising_stats st;
@@ -92,6 +109,15 @@ int po_run_recipe_resolve(const po_params *p, const char *backend, const char *a
       return po_error(PO_ERR_ARG, "%s.recipe = %s was tuned for --algorithm %s, not %s", backend,
                       cname, alg, algorithm);
     snprintf(ch->note, sizeof ch->note, "class %s, but its recipe is for algorithm %s", cname, alg);
+    ch->file[0] = '\0';
+    return PO_OK;
+  }
+  const char *user_key = implicit ? first_backend_key(p, backend) : NULL;
+  if (user_key) {
+    po_params_destroy(r);
+    snprintf(ch->note, sizeof ch->note,
+             "class %s; not applied because %s.%s is set (%s.recipe = auto combines them)", cname,
+             backend, user_key, backend);
     ch->file[0] = '\0';
     return PO_OK;
   }

@@ -230,7 +230,7 @@ static void test_model_record(void **state) {
   assert_int_equal(item(&r, "measured_feedback")->value, 1);
   po_h5_run_free(&r);
 
-  load_model("", &r); /* the dimensionless mode, labelled as such */
+  load_model("--set cim.recipe=none", &r); /* the dimensionless mode, labelled as such */
   assert_string_equal(item(&r, "mode")->text, "dimensionless (cim-optimizer compatible)");
   assert_string_equal(item(&r, "device")->text, "");
   assert_int_equal(item(&r, "quantum_noise")->value, 0);
@@ -239,10 +239,18 @@ static void test_model_record(void **state) {
   assert_null(po_ledger_model_find(&r.ledger, "recipe")); /* cim.recipe = none */
   po_h5_run_free(&r);
 
-  /* scale-aware defaults: sk:12:1 (complete, Gaussian) is class sk */
-  load_model("--set cim.recipe=auto", &r);
-  assert_string_equal(item(&r, "recipe")->text, "sk");
-  assert_string_equal(item(&r, "recipe_file")->text, "configs/cim-recipes/sk.ini");
+  /* scale-aware defaults, by default: sk:12:1 (complete, Gaussian) is class
+   * sk; asked for explicitly, the same */
+  const char *const recipe_args[] = {"", "--set cim.recipe=auto"};
+  for (int k = 0; k < 2; k++) {
+    load_model(recipe_args[k], &r);
+    assert_string_equal(item(&r, "recipe")->text, "sk");
+    assert_string_equal(item(&r, "recipe_file")->text, "configs/cim-recipes/sk.ini");
+    po_h5_run_free(&r);
+  }
+  /* a cim key set, recipe left at its default: none */
+  load_model("--set cim.dt=0.04", &r);
+  assert_null(po_ledger_model_find(&r.ledger, "recipe"));
   po_h5_run_free(&r);
 }
 

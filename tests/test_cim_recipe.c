@@ -109,10 +109,23 @@ static void test_resolve(void **state) {
   po_params *r = NULL, *file = NULL;
   po_recipe_choice ch;
   char path[1024];
-  /* default: none */
+  /* default (auto, not set): the class's recipe when no cim key is set */
   assert_int_equal(resolve("er:100:0.5:1", "cac", NULL, 0, &r, &ch), PO_OK);
+  assert_non_null(r);
+  assert_string_equal(ch.name, "dense-maxcut");
+  po_params_destroy(r);
+  /* ... and none when one is: a recipe is not mixed into the user's values
+   * unless asked for */
+  const char *mu_only[] = {"cim.mu=0.55"};
+  assert_int_equal(resolve("er:100:0.5:1", "cac", mu_only, 1, &r, &ch), PO_OK);
   assert_null(r);
   assert_string_equal(ch.name, "none");
+  assert_non_null(strstr(ch.note, "cim.mu is set"));
+  const char *none[] = {"cim.recipe=none"};
+  assert_int_equal(resolve("er:100:0.5:1", "cac", none, 1, &r, &ch), PO_OK);
+  assert_null(r);
+  assert_string_equal(ch.name, "none");
+  assert_string_equal(ch.note, "");
   /* auto picks the class; an explicit value wins over the recipe's */
   const char *sets[] = {"cim.recipe=auto", "cim.mu=0.55"};
   assert_int_equal(resolve("er:100:0.5:1", "cac", sets, 2, &r, &ch), PO_OK);

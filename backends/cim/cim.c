@@ -57,11 +57,12 @@ static const po_param_spec cim_specs[] = {
     {"x_max", PO_PARAM_DOUBLE, "-1", -1.0, 1e9, NULL, "1",
      "clamp of |x_i|, -1 = automatic 1/sqrt(mu dt) (beyond it the explicit Euler map of the "
      "cubic term is unstable; numerical safeguard, not physics), 0 = none"},
-    {"recipe", PO_PARAM_STRING, "none", 0, 0, "none|auto" PO_PROBLEM_CLASSES(CIM_RECIPE_CHOICE_),
+    {"recipe", PO_PARAM_STRING, "auto", 0, 0, "none|auto" PO_PROBLEM_CLASSES(CIM_RECIPE_CHOICE_),
      "",
      "scale-aware defaults for cac (docs/cim.md): auto = the recipe of the instance's class "
      "(po_problem_classify), or a class; its configs/cim-recipes/CLASS.ini values apply to every "
-     "cim key not set explicitly; none = the table's defaults"},
+     "cim key not set explicitly; left at the default auto, only when no cim key is set; none = "
+     "the table's defaults (cim-optimizer's)"},
     {"refresh", PO_PARAM_INT, "2000", 1, 1000000000, NULL, "steps",
      "recompute local fields exactly every this many steps (non-integer couplings only)"},
     /* CAC */

@@ -136,12 +136,14 @@ int po_recipe_path(const char *backend, const char *cls, char *buf, size_t size)
 /* Finds (po_config_find) and reads a recipe file, checking its [recipe] and
  * backend keys; *out freed by the caller; file gets the path found. */
 int po_recipe_load(const char *backend, const char *cls, po_params **out, char *file, size_t size);
-/* When the backend declares a `recipe` parameter and p sets it to auto (the
- * class from po_problem_classify on m) or a class name: *out = a copy of p
+/* When the backend declares a `recipe` parameter and it is auto (the class
+ * from po_problem_classify on m) or a class name: *out = a copy of p
  * with the recipe's values for every backend key p leaves unset (explicit
  * values win) and <backend>.recipe = the class; *out = NULL when none
- * applies (recipe none, no such key, or auto with a recipe tuned for another
- * algorithm; a class named explicitly for another algorithm is an error). */
+ * applies (recipe none, no such key, auto with a recipe tuned for another
+ * algorithm, or the recipe key left at its default auto while p sets another
+ * key of the backend's section; a class named explicitly for another
+ * algorithm is an error).  ch->note says which, or gives the statistics. */
 int po_run_recipe_resolve(const po_params *p, const char *backend, const char *algorithm,
                           const po_ising *m, po_params **out, po_recipe_choice *ch);
 
