@@ -103,8 +103,9 @@ void po_cli_list_recipes(const char *backend, po_json *j) {
       if (j)
         po_json_array(j, "recipes");
       else
-        printf("  recipes (--set %s.recipe=auto|CLASS; docs/cim.md \"Scale-aware defaults\"):\n",
-               backend);
+        printf("  recipes (used when no [%s] key is set, or with --set %s.recipe=auto|CLASS; "
+               "none turns them off; docs/cim.md \"Scale-aware defaults\"):\n",
+               backend, backend);
     }
     if (j) {
       po_json_object(j, NULL);
