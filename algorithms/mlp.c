@@ -476,6 +476,11 @@ int po_mlp_evaluate(const po_mlp *m, po_backend *b, const po_dataset *d, int bat
     score(m, &w, w.y, nb, &l1, &c1);
     ls += l1;
     correct += c1;
+    if (po_stop_requested()) { /* once per batch (po_request_stop) */
+      rc = po_error(PO_ERR_INTERRUPTED, "interrupted: evaluation was stopped by a stop request "
+                                        "(Ctrl-C); no accuracy was computed");
+      break;
+    }
   }
   ws_free(&w);
   if (rc) return rc;

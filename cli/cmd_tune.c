@@ -230,6 +230,17 @@ static int read_options(tune_ctx *t, po_cli *cli) {
 /* The configuration of one run: the file's keys (ranges, [tune] and the
  * training set left out), the trial's values, its fidelity and instance;
  * `for_ini` leaves out what a solve configuration should not carry. */
+/* A shared run key (PO_RUN_COMMON_SPECS) that directs the tune's own
+ * output, not a trial's: everything there but the seed (which makes the
+ * trial's streams) and the thread count (which the trials run with). */
+static int is_output_key(const char *key) {
+  static const po_param_spec common[] = {PO_RUN_COMMON_SPECS};
+  if (!strcmp(key, "seed") || !strcmp(key, "threads")) return 0;
+  for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+    if (!strcmp(common[i].key, key)) return 1;
+  return 0;
+}
+
 static int trial_params(const tune_ctx *t, const double *x, long steps, const char *instance,
                         int for_ini, po_params **out) {
   po_params *rp;
@@ -241,10 +252,7 @@ static int trial_params(const tune_ctx *t, const double *x, long steps, const ch
     po_params_entry(p, i, &sec, &key, &val);
     if (!strcmp(sec, "tune") || (val && po_tune_is_range(val))) continue;
     if (!strcmp(sec, "problem") && !strcmp(key, "spec")) continue;
-    if (!strcmp(sec, "run") &&
-        (!strcmp(key, "out") || !strcmp(key, "json") || !strcmp(key, "quiet") ||
-         !strcmp(key, "force") || (for_ini && !strcmp(key, "seed"))))
-      continue;
+    if (!strcmp(sec, "run") && (is_output_key(key) || (for_ini && !strcmp(key, "seed")))) continue;
     char name[512];
     snprintf(name, sizeof name, "%s.%s", sec, key);
     rc = po_params_set(rp, name, val ? val : "");

@@ -148,6 +148,7 @@ int cim_kpo_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     const double p = c.p0 + (c.p1 - c.p0) * ((double)k + 0.5) / (double)K; /* mid-step */
     po_kpo_step_chain(n, R, h, p, &c.prm, kpo_couple, &cc, field, x, y, w, k == 0, k + 1 == K);
     if (o->progress && (k + 1) % 1000 == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
+    if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
   }
   const double wall = omp_get_wtime() - w0;
   po_omp_threads_pop(omp_caller);

@@ -179,7 +179,7 @@ int po_recall_discrete(const po_recall_task *t, int8_t *states, int trials, doub
     }
 #pragma omp for schedule(dynamic)
     for (int r = 0; r < trials; r++) {
-      if (!perm) continue;
+      if (!perm || po_stop_requested()) continue; /* the caller fails with PO_ERR_INTERRUPTED */
       flips_all += relax_trial(t, r, Wd, eps, max_sweeps, perm, states, H, &attempts_all);
     }
     free(perm);

@@ -266,6 +266,7 @@ def _pending_stop(fn, *args):
     ("cpu", "bsb", {}), ("cpu", "asb", {}),
     ("cpu", "pt", {"run.replicas": 1, "run.threads": 2, "run.steps": 10**6}),
     ("cim", "mfcim", {"run.steps": 10**6}), ("cim", "adiabatic", {"run.steps": 10**5}),
+    ("cim", "kpo", {"run.steps": 3 * 10**6}),  # ~25 s unpolled
     ("cavity", "semiclassical", {"run.steps": 10**6, "cavity.integrator": "sde"}),
 ])
 def test_a_pending_stop_request_ends_the_other_loops(backend, algorithm, extra):
@@ -303,3 +304,16 @@ def test_a_pending_stop_request_ends_training_and_recall(data):
     rc, msg = _pending_stop(_lib.lib.po_recall_run, q.p, _core.byref(rr))
     _lib.lib.po_recall_result_free(_core.byref(rr))
     assert rc == _lib.PO_ERR_INTERRUPTED and "interrupted" in msg
+
+
+def test_a_pending_stop_request_ends_evaluation(data, model):
+    # evaluation polls once per batch: with the flag set it fails at the first
+    # batch instead of returning an accuracy computed while a stop was pending
+    from physopt import _core, _lib, _runs
+    p = _core._Params()
+    for k, v in (("run.model", model), ("run.data", data), ("run.batch", 10)):
+        p.set(k, v)
+    m = _runs._Mlp(model)
+    r = _lib.EvalResult()
+    rc, msg = _pending_stop(_lib.lib.po_eval_run, p.p, m.ptr, _core.byref(r))
+    assert rc == _lib.PO_ERR_INTERRUPTED and "evaluation was stopped" in msg
