@@ -78,13 +78,8 @@ static int write_split(const char *prefix, int n, uint64_t seed) {
 static int setup(void **state) {
   (void)state;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  snprintf(bin, sizeof bin, "%s", po_test_physopt_bin()); /* before the chdir below */
-  if (access(bin, X_OK)) {
-    print_error("%s not found (make builds it)\n", bin);
-    return -1;
-  }
-  snprintf(dir, sizeof dir, "/tmp/physopt-sweep-learn-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
+  /* the binary's path is resolved before the chdir below */
+  if (po_test_cli_workdir("sweep-learn", bin, sizeof bin, dir, sizeof dir)) return -1;
   /* Work inside the scratch directory and name the data set and model
    * relatively in sweep files: their run ids, and so their seeds, are then
    * the same on every execution (an absolute mkdtemp path would make them
@@ -101,9 +96,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir); /* only our own mkdtemp directory */
-  return chdir(origin) == 0 && system(cmd) == 0 ? 0 : -1;
+  return chdir(origin) == 0 && po_test_remove_workdir(dir) == 0 ? 0 : -1;
 }
 
 /* ---- reading the runs back ---------------------------------------------------- */

@@ -31,21 +31,12 @@ static char dir[256], bin[512];
 static int setup(void **state) {
   (void)state;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  const char *b = getenv("BUILD");
-  snprintf(bin, sizeof bin, "%s/physopt", b && *b ? b : "build");
-  if (access(bin, X_OK)) {
-    print_error("%s not found (make builds it)\n", bin);
-    return -1;
-  }
-  snprintf(dir, sizeof dir, "/tmp/physopt-sweep-recall-XXXXXX");
-  return mkdtemp(dir) ? 0 : -1;
+  return po_test_cli_workdir("sweep-recall", bin, sizeof bin, dir, sizeof dir);
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir); /* only our own mkdtemp directory */
-  return system(cmd) == 0 ? 0 : -1;
+  return po_test_remove_workdir(dir);
 }
 
 static char *slurp(const char *path) {

@@ -156,14 +156,7 @@ static size_t check_parts(const char *out, int allow_tmp) {
 static int setup(void **state) {
   (void)state;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  const char *b = getenv("BUILD");
-  snprintf(bin, sizeof bin, "%s/physopt", b && *b ? b : "build");
-  if (access(bin, X_OK)) {
-    print_error("%s not found (make builds it)\n", bin);
-    return -1;
-  }
-  snprintf(dir, sizeof dir, "/tmp/physopt-sweep-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
+  if (po_test_cli_workdir("sweep", bin, sizeof bin, dir, sizeof dir)) return -1;
   snprintf(sweep_ini, sizeof sweep_ini, "%s/sweep.ini", dir);
   FILE *f = fopen(sweep_ini, "w");
   if (!f) return -1;
@@ -183,10 +176,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[600];
-  /* Only our own mkdtemp directory. */
-  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
-  return system(cmd) == 0 ? 0 : -1;
+  return po_test_remove_workdir(dir);
 }
 
 static char ref_path[600];

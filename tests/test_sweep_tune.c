@@ -139,14 +139,7 @@ static double now(void) {
 static int setup(void **state) {
   (void)state;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  const char *b = getenv("BUILD");
-  snprintf(bin, sizeof bin, "%s/physopt", b && *b ? b : "build");
-  if (access(bin, X_OK)) {
-    print_error("%s not found (make builds it)\n", bin);
-    return -1;
-  }
-  snprintf(dir, sizeof dir, "/tmp/physopt-tune-XXXXXX");
-  if (!mkdtemp(dir)) return -1;
+  if (po_test_cli_workdir("tune", bin, sizeof bin, dir, sizeof dir)) return -1;
   snprintf(data, sizeof data, "%s", po_test_data_dir());
   snprintf(tune_ini, sizeof tune_ini, "%s/tune.ini", dir);
   FILE *f = fopen(tune_ini, "w");
@@ -165,9 +158,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir); /* only our mkdtemp directory */
-  return system(cmd) == 0 ? 0 : -1;
+  return po_test_remove_workdir(dir);
 }
 
 static table ref;

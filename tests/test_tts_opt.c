@@ -308,9 +308,7 @@ static void test_report_end_to_end(void **state) {
   }
   fclose(f);
   assert_int_equal(rows, E2E_NI + 1);
-  char cmd[600];
-  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir); /* our own mkdtemp directory */
-  assert_int_equal(system(cmd), 0);
+  assert_int_equal(po_test_remove_workdir(dir), 0);
 }
 
 int main(void) {

@@ -94,6 +94,23 @@ const char *po_test_physopt_bin(void) {
   return resolved;
 }
 
+int po_test_cli_workdir(const char *tag, char *bin, size_t bin_size, char *dir, size_t dir_size) {
+  snprintf(bin, bin_size, "%s", po_test_physopt_bin());
+  if (access(bin, X_OK)) {
+    print_error("%s not found (make builds it)\n", bin);
+    return -1;
+  }
+  snprintf(dir, dir_size, "/tmp/physopt-%s-XXXXXX", tag);
+  return mkdtemp(dir) ? 0 : -1;
+}
+
+int po_test_remove_workdir(const char *dir) {
+  if (strncmp(dir, "/tmp/physopt-", 13) || strchr(dir, '\'')) return -1;
+  char cmd[PATH_MAX + 32];
+  snprintf(cmd, sizeof cmd, "rm -rf -- '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
 int po_test_physopt(char *const args[], const char *out_path, const char *err_path) {
   char bin[PATH_MAX];
   snprintf(bin, sizeof bin, "%s", po_test_physopt_bin());

@@ -36,6 +36,15 @@ int po_test_mpirun(int np, char *const args[], const char *out_path, const char 
  * seeds the same on every execution). */
 const char *po_test_physopt_bin(void);
 
+/* The set-up of a test that runs the CLI: po_test_physopt_bin() into bin
+ * (-1, with a message, when it is not built) and a new scratch directory
+ * /tmp/physopt-TAG-XXXXXX into dir.  0 or -1. */
+int po_test_cli_workdir(const char *tag, char *bin, size_t bin_size, char *dir, size_t dir_size);
+
+/* Removes a scratch directory made by po_test_cli_workdir (and nothing
+ * else: the name must start with /tmp/physopt-).  0 or -1. */
+int po_test_remove_workdir(const char *dir);
+
 /* Runs the physopt binary under test ($BUILD/physopt, default
  * build/physopt) with the NULL-terminated args; output as po_test_exec. */
 int po_test_physopt(char *const args[], const char *out_path, const char *err_path);
