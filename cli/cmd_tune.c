@@ -28,10 +28,19 @@ static const po_param_spec tune_specs[] = {
     {"objective", PO_PARAM_STRING, "residual_energy", 0, 0, OBJECTIVES, "",
      "minimised: mean residual energy, or median TTS99 (device, wall or steps) or ETS99 over "
      "the instances"},
+    {"fidelity", PO_PARAM_STRING, "steps", 0, 0, "steps|replicas", "",
+     "what the rungs grow: run.steps (then fixed for every trial), or run.replicas (then "
+     "run.steps may be tuned, so the run length is part of the search)"},
     {"max_steps", PO_PARAM_INT, NULL, 1, 1e12, NULL, "steps",
-     "largest fidelity: run.steps of the final rung and of the best configuration (required)"},
+     "fidelity steps: the largest fidelity, run.steps of the final rung and of the best "
+     "configuration (required)"},
     {"min_steps", PO_PARAM_INT, NULL, 1, 1e12, NULL, "steps",
-     "smallest fidelity (default max_steps / eta^3, at least 1)"},
+     "fidelity steps: the smallest fidelity (default max_steps / eta^3, at least 1)"},
+    {"max_replicas", PO_PARAM_INT, NULL, 1, 1e9, NULL, "replicas",
+     "fidelity replicas: the largest fidelity, run.replicas of the final rung and of the best "
+     "configuration (required)"},
+    {"min_replicas", PO_PARAM_INT, NULL, 1, 1e9, NULL, "replicas",
+     "fidelity replicas: the smallest fidelity (default max_replicas / eta^3, at least 1)"},
     {"eta", PO_PARAM_INT, "3", 2, 100, NULL, "1",
      "successive halving keeps 1/eta of each rung (Li et al. 2018 use 3)"},
     {"brackets", PO_PARAM_INT, "0", 0, 10000, NULL, "1",
@@ -62,7 +71,8 @@ static const po_cli_spec spec = {
     "Searches the ranges of TUNE.ini -- any key of physopt solve written as log(LO, HI),\n"
     "linear(LO, HI), int(LO, HI) or choice(A, B, ...) -- for the configuration that minimises\n"
     "[tune] objective over the training set problem.spec (a list), with Hyperband (successive\n"
-    "halving over run.steps from min_steps to max_steps) and TPE proposals.  Each trial is one\n"
+    "halving over run.steps from min_steps to max_steps, or with fidelity = replicas over\n"
+    "run.replicas, run.steps then tunable) and TPE proposals.  Each trial is one\n"
     "sweep run per instance in OUT.d/; rerunning the command after a kill reuses every run done\n"
     "and gives the same result.  Writes OUT (every trial) and the best configuration as an INI\n"
     "file for physopt solve --config.  Results do not depend on the rank, shard or thread count.\n"
@@ -86,6 +96,7 @@ typedef struct tune_ctx {
   size_t n_instances;
   objective_kind objective;
   const char *objective_name;
+  const char *fidelity; /* "steps" or "replicas": the run key the rungs set */
   const char *out, *best_path;
   double flush_s, poll_s;
   int threads, quiet;
@@ -122,7 +133,7 @@ static int check_tune_section(const po_params *p) {
   return PO_OK; /* values: the typed getters of read_options check type and range */
 }
 
-/* The ranges become the space; run.steps (the fidelity), lists and a
+/* The ranges become the space; the fidelity's run key, lists and a
  * non-anneal task are errors. */
 static int read_space(tune_ctx *t) {
   const po_params *p = t->params;
@@ -132,9 +143,11 @@ static int read_space(tune_ctx *t) {
     if (!strcmp(sec, "tune") || !val) continue;
     char name[512];
     snprintf(name, sizeof name, "%s.%s", sec, key);
-    if (!strcmp(name, "run.steps"))
-      return po_error(PO_ERR_ARG, "run.steps is the fidelity of physopt tune: set tune.min_steps "
-                                  "and tune.max_steps instead");
+    if (!strcmp(sec, "run") && !strcmp(key, t->fidelity))
+      return po_error(PO_ERR_ARG,
+                      "run.%s is the fidelity of physopt tune (tune.fidelity = %s): set "
+                      "tune.min_%s and tune.max_%s instead",
+                      key, key, key, key);
     if (!strcmp(name, "run.task") && strcmp(val, "anneal"))
       return po_error(PO_ERR_ARG, "run.task = %s: physopt tune tunes anneal runs only", val);
     if (!strcmp(name, "run.seed") || !strcmp(name, "problem.spec")) continue;
@@ -168,39 +181,58 @@ static int read_instances(tune_ctx *t) {
   return po_sweep_split(set, &t->instances, &t->n_instances);
 }
 
+/* tune.fidelity, and its ladder tune.min_F .. tune.max_F (F = steps or
+ * replicas; the other kind's keys are an error, not silently ignored). */
+static int read_fidelity(tune_ctx *t, long eta) {
+  const po_params *p = t->params;
+  int rc = po_params_string(p, &tune_sec, "fidelity", &t->fidelity);
+  if (rc) return rc;
+  const char *other = strcmp(t->fidelity, "steps") ? "steps" : "replicas";
+  char mx[32], mn[32];
+  for (int k = 0; k < 2; k++) {
+    snprintf(mx, sizeof mx, k ? "min_%s" : "max_%s", other);
+    if (po_params_get(p, "tune", mx))
+      return po_error(PO_ERR_ARG, "tune.%s is for tune.fidelity = %s (here: %s)", mx, other,
+                      t->fidelity);
+  }
+  snprintf(mx, sizeof mx, "max_%s", t->fidelity);
+  snprintf(mn, sizeof mn, "min_%s", t->fidelity);
+  long hi = 0, lo = 0;
+  if (!po_params_get(p, "tune", mx))
+    return po_error(PO_ERR_ARG, "tune.%s (the largest fidelity, run.%s of the best "
+                                "configuration) is required",
+                    mx, t->fidelity);
+  if ((rc = po_params_int(p, &tune_sec, mx, &hi))) return rc;
+  if (po_params_get(p, "tune", mn)) {
+    if ((rc = po_params_int(p, &tune_sec, mn, &lo))) return rc;
+  } else {
+    lo = (long)floor((double)hi / (double)(eta * eta * eta));
+    if (lo < 1) lo = 1;
+  }
+  if (lo > hi) return po_error(PO_ERR_ARG, "tune.%s = %ld must be <= tune.%s = %ld", mn, lo, mx, hi);
+  t->opt.min_fidelity = (double)lo;
+  t->opt.max_fidelity = (double)hi;
+  return PO_OK;
+}
+
 static int read_options(tune_ctx *t, po_cli *cli) {
   const po_params *p = t->params;
-  long max_steps = 0, min_steps = 0, eta = 3, brackets = 0;
+  long eta = 3, brackets = 0;
   const char *obj = NULL, *best = NULL, *shard = NULL;
   int rc;
-  if (!po_params_get(p, "tune", "max_steps"))
-    return po_error(PO_ERR_ARG, "tune.max_steps (the largest fidelity, run.steps of the best "
-                                "configuration) is required");
-  if ((rc = po_params_int(p, &tune_sec, "max_steps", &max_steps)) ||
-      (rc = po_params_int(p, &tune_sec, "eta", &eta)) ||
+  if ((rc = po_params_int(p, &tune_sec, "eta", &eta)) ||
       (rc = po_params_int(p, &tune_sec, "brackets", &brackets)) ||
       (rc = po_params_double(p, &tune_sec, "random_fraction", &t->opt.random_fraction)) ||
       (rc = po_params_double(p, &tune_sec, "flush_seconds", &t->flush_s)) ||
       (rc = po_params_double(p, &tune_sec, "poll_seconds", &t->poll_s)) ||
       (rc = po_params_string(p, &tune_sec, "objective", &obj)) ||
       (rc = po_params_string(p, &tune_sec, "best", &best)) ||
-      (rc = po_params_string(p, &tune_sec, "shard", &shard)))
+      (rc = po_params_string(p, &tune_sec, "shard", &shard)) || (rc = read_fidelity(t, eta)))
     return rc;
-  if (po_params_get(p, "tune", "min_steps")) {
-    if ((rc = po_params_int(p, &tune_sec, "min_steps", &min_steps))) return rc;
-  } else {
-    min_steps = (long)floor((double)max_steps / (double)(eta * eta * eta));
-    if (min_steps < 1) min_steps = 1;
-  }
-  if (min_steps > max_steps)
-    return po_error(PO_ERR_ARG, "tune.min_steps = %ld must be <= tune.max_steps = %ld", min_steps,
-                    max_steps);
   t->opt.seed = cli->seed;
   if (po_params_get(p, "tune", "seed") &&
       (rc = po_cli_param_u64(p, &tune_sec, "seed", &t->opt.seed)))
     return rc;
-  t->opt.min_fidelity = (double)min_steps;
-  t->opt.max_fidelity = (double)max_steps;
   t->opt.eta = (int)eta;
   t->opt.brackets = (int)brackets;
   static const char *const names[] = {"residual_energy", "tts99_device", "tts99_wall",
@@ -241,7 +273,7 @@ static int is_output_key(const char *key) {
   return 0;
 }
 
-static int trial_params(const tune_ctx *t, const double *x, long steps, const char *instance,
+static int trial_params(const tune_ctx *t, const double *x, long fidelity, const char *instance,
                         int for_ini, po_params **out) {
   po_params *rp;
   int rc = po_params_create(&rp);
@@ -262,8 +294,10 @@ static int trial_params(const tune_ctx *t, const double *x, long steps, const ch
     po_tune_format(&t->space, d, x, buf, sizeof buf);
     rc = po_params_set(rp, t->space.dims[d].key, buf);
   }
-  snprintf(buf, sizeof buf, "%ld", steps);
-  if (!rc) rc = po_params_set(rp, "run.steps", buf);
+  snprintf(buf, sizeof buf, "%ld", fidelity);
+  char fkey[32];
+  snprintf(fkey, sizeof fkey, "run.%s", t->fidelity);
+  if (!rc) rc = po_params_set(rp, fkey, buf);
   if (!rc && instance) rc = po_params_set(rp, "problem.spec", instance);
   if (rc) {
     po_params_destroy(rp);
@@ -586,8 +620,8 @@ static char *best_ini_text(const tune_ctx *t, const po_tune_result *res) {
   if (!isnan(b->tiebreak))
     w += snprintf(text + w, len - (size_t)w, " (mean residual energy %.17g)", b->tiebreak);
   w += snprintf(text + w, len - (size_t)w,
-                " at %ld steps,\n; trial %ld (bracket %d, configuration %ld).  Training set:",
-                lround(b->fidelity), res->best, b->bracket, b->config);
+                " at %ld %s,\n; trial %ld (bracket %d, configuration %ld).  Training set:",
+                lround(b->fidelity), t->fidelity, res->best, b->bracket, b->config);
   for (size_t i = 0; i < t->n_instances; i++)
     w += snprintf(text + w, len - (size_t)w, "%s %s", i ? "," : "", t->instances[i]);
   size_t il = strlen(ini);
@@ -622,9 +656,16 @@ static int write_outputs(tune_ctx *t, const po_tune_result *res) {
   prov.command_line = po_cli_command_line();
   prov.config = po_params_to_ini(t->params);
   prov.seed = t->opt.seed;
-  po_tune_record rec = {&t->space,         &t->opt,        res,
-                        t->objective_name, t->n_instances, t->instances,
-                        t->per_instance,   t->run_ids,     best};
+  po_tune_record rec = {.space = &t->space,
+                        .options = &t->opt,
+                        .result = res,
+                        .objective = t->objective_name,
+                        .fidelity = t->fidelity,
+                        .n_instances = t->n_instances,
+                        .instances = t->instances,
+                        .per_instance = t->per_instance,
+                        .run_ids = t->run_ids,
+                        .best_config = best};
   int rc = po_tune_store_write(t->out, &rec, &prov);
   if (!rc && best) rc = write_text_file(t->best_path, best);
   free(prov.command_line);
@@ -655,19 +696,20 @@ static void progress(void *ctx, const po_tune_space *s, const po_tune_result *r,
   int nb = po_tune_n_brackets(&t->opt), smax = po_tune_s_max(&t->opt);
   (void)smax;
   fprintf(stderr,
-          "tune: bracket %d/%d rung %d/%d: %ld trials at %ld steps; %ld runs run, %ld "
+          "tune: bracket %d/%d rung %d/%d: %ld trials at %ld %s; %ld runs run, %ld "
           "reused; %.0f s",
           bracket + 1, nb, rung + 1, po_tune_bracket_s(&t->opt, bracket) + 1,
           po_tune_rung_size(&t->opt, bracket, rung),
-          lround(po_tune_rung_fidelity(&t->opt, bracket, rung)), t->runs_run, t->runs_reused,
+          lround(po_tune_rung_fidelity(&t->opt, bracket, rung)), t->fidelity, t->runs_run,
+          t->runs_reused,
           po_cli_now() - t->t0);
   if (r->best >= 0) {
     char cfg[1024];
     format_config(t, r->trials[r->best].x, cfg, sizeof cfg);
     fprintf(stderr, "; best %s %.6g (%s)", t->objective_name, r->trials[r->best].objective, cfg);
   } else if (r->best_any >= 0) {
-    fprintf(stderr, "; best so far %.6g at %ld steps", r->trials[r->best_any].objective,
-            lround(r->trials[r->best_any].fidelity));
+    fprintf(stderr, "; best so far %.6g at %ld %s", r->trials[r->best_any].objective,
+            lround(r->trials[r->best_any].fidelity), t->fidelity);
   }
   fprintf(stderr, "\n");
 }
@@ -699,9 +741,9 @@ static void print_summary(const tune_ctx *t, const po_tune_result *r, int json) 
   }
   char cfg[1024] = "";
   if (b) format_config(t, b->x, cfg, sizeof cfg);
-  printf("tune: %zu trials (%ld runs run now, %ld reused); best %s = %.6g at %ld steps: %s\n", r->n,
+  printf("tune: %zu trials (%ld runs run now, %ld reused); best %s = %.6g at %ld %s: %s\n", r->n,
          t->runs_run, t->runs_reused, t->objective_name, b ? b->objective : NAN,
-         lround(t->opt.max_fidelity), cfg);
+         lround(t->opt.max_fidelity), t->fidelity, cfg);
   printf("results: %s (trials) + %s.d/ (runs); best configuration: %s\n", t->out, t->out,
          t->best_path);
 }
@@ -726,8 +768,8 @@ int po_cmd_tune(int argc, char **argv) {
   po_tune_result res = {0};
   if ((rc = load_tune_params(&cli))) goto out;
   t.params = cli.params;
-  if ((rc = check_tune_section(t.params)) || (rc = read_space(&t)) || (rc = read_instances(&t)) ||
-      (rc = read_options(&t, &cli)) || (rc = validate_space(&t)))
+  if ((rc = check_tune_section(t.params)) || (rc = read_options(&t, &cli)) ||
+      (rc = read_space(&t)) || (rc = read_instances(&t)) || (rc = validate_space(&t)))
     goto out;
   if (po_sweep_file_kind(t.out) != -2 && !po_tune_store_is_record(t.out)) {
     rc = po_error(PO_ERR_ARG, "%s exists and is not a tune record; choose another --out", t.out);

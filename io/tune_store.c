@@ -104,6 +104,7 @@ static int write_root(hid_t root, const po_tune_record *r, const po_h5_provenanc
   if (!rc) rc = po_h5_attr_string(root, "layout", "tune record");
   if (!rc) rc = po_h5_attr_string(root, "objective", r->objective);
   if (!rc) rc = po_h5_attr_int64(root, "eta", r->options->eta);
+  if (!rc) rc = po_h5_attr_string(root, "fidelity", r->fidelity);
   if (!rc) rc = po_h5_attr_double(root, "min_fidelity", r->options->min_fidelity);
   if (!rc) rc = po_h5_attr_double(root, "max_fidelity", r->options->max_fidelity);
   if (!rc) rc = po_h5_attr_int64(root, "brackets", po_tune_n_brackets(r->options));
@@ -124,7 +125,7 @@ static int write_trials(hid_t root, const po_tune_record *r) {
   if (!rc) rc = write_int_column(g, "bracket", res, 0);
   if (!rc) rc = write_int_column(g, "rung", res, 1);
   if (!rc) rc = write_int_column(g, "config", res, 2);
-  if (!rc) rc = write_double_column(g, "steps", res, 0);
+  if (!rc) rc = write_double_column(g, r->fidelity, res, 0); /* "steps" or "replicas" */
   if (!rc) rc = write_double_column(g, "objective", res, 1);
   if (!rc) rc = write_double_column(g, "tiebreak", res, 2);
   hsize_t dims[2] = {res->n, r->n_instances};

@@ -32,6 +32,7 @@ typedef struct po_tune_record {
   const po_tune_options *options;
   const po_tune_result *result;
   const char *objective;
+  const char *fidelity; /* the run key the rungs set: "steps" or "replicas" */
   size_t n_instances;
   char *const *instances;
   const double *per_instance; /* result->n x n_instances */

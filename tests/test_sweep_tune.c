@@ -9,7 +9,8 @@
  *  - MPI (binary built with `make MPI=1`, mpirun present): -np 1 and -np 2
  *    give the reference's trial table (named test_sweep_* so that the
  *    MPI CI step, `make MPI=1 test T=sweep`, runs it);
- *  - a range outside a key's accepted values fails before any run. */
+ *  - a range outside a key's accepted values fails before any run;
+ *  - with tune.fidelity = replicas the run length is searched. */
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -321,11 +322,89 @@ static void test_validation(void **state) {
   free(text);
 }
 
+/* Writes text (a printf format taking data three times) to dir/NAME.ini,
+ * runs physopt tune on it; the exit code, stderr in dir/NAME.err. */
+static int tune_file(const char *name, const char *fmt) {
+  char ini[600], out[600], err[600];
+  snprintf(ini, sizeof ini, "%s/%s.ini", dir, name);
+  snprintf(out, sizeof out, "%s/%s.h5", dir, name);
+  snprintf(err, sizeof err, "%s/%s.err", dir, name);
+  FILE *f = fopen(ini, "w");
+  assert_non_null(f);
+  fprintf(f, fmt, data, data, data);
+  fclose(f);
+  char *argv[] = {bin, "tune", ini, "--out", out, "--quiet", NULL};
+  return po_test_exec(argv, NULL, err);
+}
+
+/* fidelity = replicas: the rungs grow run.replicas (4, 12, 36, 108) and
+ * run.steps is searched, so the tune finds the run length too.  TTS99 at
+ * run length L is at least L, so a best objective far below the top of
+ * the steps range can only come from short runs being tried; with the
+ * steps range ignored (every trial at one length) it could not be. */
+static void test_replicas_fidelity(void **state) {
+  (void)state;
+  const char *body = "[tune]\nseed = 7\nobjective = tts99_steps\nfidelity = replicas\n"
+                     "min_replicas = 4\nmax_replicas = 108\n"
+                     "[problem]\nspec = %s/sk/SK1_N40_0.txt, %s/sk/SK1_N40_1.txt, "
+                     "%s/sk/SK1_N40_2.txt\n"
+                     "[run]\nbackend = cpu\nalgorithm = sa\nsteps = int(3, 3000)\nthreads = 1\n"
+                     "[schedule]\nkind = geometric\nstart = 0.05\nend = 3\n";
+  assert_int_equal(tune_file("reps", body), 0);
+  char out[600];
+  snprintf(out, sizeof out, "%s/reps.h5", dir);
+  hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(f >= 0);
+  size_t n, m;
+  double *obj = read_ds(f, "/trials/objective", H5T_NATIVE_DOUBLE, 8, &n, NULL);
+  double *reps = read_ds(f, "/trials/replicas", H5T_NATIVE_DOUBLE, 8, &m, NULL);
+  double *steps = read_ds(f, "/trials/param/run.steps", H5T_NATIVE_DOUBLE, 8, &m, NULL);
+  assert_int_equal(m, n);
+  H5Fclose(f);
+  size_t best = 0, at_top = 0, short_runs = 0;
+  for (size_t i = 0; i < n; i++) {
+    assert_true(reps[i] == 4 || reps[i] == 12 || reps[i] == 36 || reps[i] == 108);
+    assert_true(steps[i] >= 3 && steps[i] <= 3000);
+    at_top += reps[i] == 108;
+    short_runs += steps[i] < 100;
+    if (reps[i] == 108 && (reps[best] != 108 || obj[i] < obj[best])) best = i;
+  }
+  print_message("%zu trials, %zu at 108 replicas, %zu shorter than 100 sweeps; best TTS99 %.4g "
+                "sweeps at %g sweeps\n",
+                n, at_top, short_runs, obj[best], steps[best]);
+  assert_true(at_top >= 4 && short_runs >= 3);
+  assert_true(obj[best] >= steps[best]); /* TTS99(L) >= L */
+  assert_true(obj[best] < 300);
+  char path[600];
+  snprintf(path, sizeof path, "%s/reps-best.ini", dir);
+  char *ini = slurp(path);
+  assert_non_null(ini);
+  assert_non_null(strstr(ini, "replicas = 108"));
+  free(ini);
+  free(obj), free(reps), free(steps);
+  /* the fidelity's key cannot be set, nor the other fidelity's ladder */
+  const char *fixed = "[tune]\nfidelity = replicas\nmax_replicas = 9\n[problem]\nspec = "
+                      "%s/sk/SK1_N40_0.txt\n[run]\nreplicas = 16\nsteps = int(3, 30)\n# %s %s\n";
+  assert_int_equal(tune_file("reps_fixed", fixed), 2);
+  snprintf(path, sizeof path, "%s/reps_fixed.err", dir);
+  char *text = slurp(path);
+  assert_non_null(strstr(text, "run.replicas is the fidelity"));
+  free(text);
+  const char *mixed = "[tune]\nfidelity = replicas\nmax_replicas = 9\nmax_steps = 9\n"
+                      "[problem]\nspec = %s/sk/SK1_N40_0.txt\n[run]\nsteps = int(3, 30)\n"
+                      "# %s %s\n";
+  assert_int_equal(tune_file("reps_mixed", mixed), 2);
+  snprintf(path, sizeof path, "%s/reps_mixed.err", dir);
+  text = slurp(path);
+  assert_non_null(strstr(text, "tune.max_steps is for tune.fidelity = steps"));
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reference),   cmocka_unit_test(test_best_config),
       cmocka_unit_test(test_kill_resume), cmocka_unit_test(test_mpi),
-      cmocka_unit_test(test_validation),
+      cmocka_unit_test(test_validation),  cmocka_unit_test(test_replicas_fidelity),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
