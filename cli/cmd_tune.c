@@ -199,8 +199,9 @@ static int read_fidelity(tune_ctx *t, long eta) {
   snprintf(mn, sizeof mn, "min_%s", t->fidelity);
   long hi = 0, lo = 0;
   if (!po_params_get(p, "tune", mx))
-    return po_error(PO_ERR_ARG, "tune.%s (the largest fidelity, run.%s of the best "
-                                "configuration) is required",
+    return po_error(PO_ERR_ARG,
+                    "tune.%s (the largest fidelity, run.%s of the best "
+                    "configuration) is required",
                     mx, t->fidelity);
   if ((rc = po_params_int(p, &tune_sec, mx, &hi))) return rc;
   if (po_params_get(p, "tune", mn)) {
@@ -209,7 +210,8 @@ static int read_fidelity(tune_ctx *t, long eta) {
     lo = (long)floor((double)hi / (double)(eta * eta * eta));
     if (lo < 1) lo = 1;
   }
-  if (lo > hi) return po_error(PO_ERR_ARG, "tune.%s = %ld must be <= tune.%s = %ld", mn, lo, mx, hi);
+  if (lo > hi)
+    return po_error(PO_ERR_ARG, "tune.%s = %ld must be <= tune.%s = %ld", mn, lo, mx, hi);
   t->opt.min_fidelity = (double)lo;
   t->opt.max_fidelity = (double)hi;
   return PO_OK;
@@ -701,8 +703,7 @@ static void progress(void *ctx, const po_tune_space *s, const po_tune_result *r,
           bracket + 1, nb, rung + 1, po_tune_bracket_s(&t->opt, bracket) + 1,
           po_tune_rung_size(&t->opt, bracket, rung),
           lround(po_tune_rung_fidelity(&t->opt, bracket, rung)), t->fidelity, t->runs_run,
-          t->runs_reused,
-          po_cli_now() - t->t0);
+          t->runs_reused, po_cli_now() - t->t0);
   if (r->best >= 0) {
     char cfg[1024];
     format_config(t, r->trials[r->best].x, cfg, sizeof cfg);
