@@ -25,8 +25,9 @@ def main():
     final = [l for l in open(log).read().splitlines() if l.startswith("tune: ") and " trials (" in l]
     out = [
         "; cim recipe for the instance class '%s' (docs/cim.md, \"Scale-aware defaults\")." % cls,
-        "; Applied by physopt solve --backend cim --algorithm cac --set cim.recipe=auto",
-        "; (or =%s) to every [cim] key the user does not set." % cls,
+        "; Used by physopt solve --backend cim --algorithm cac when the run sets no [cim] key",
+        "; (cim.recipe = auto, the default), and with --set cim.recipe=auto (or =%s) under" % cls,
+        "; the [cim] keys the user sets.",
         "; Produced, from the repository root, by",
         ";   nice physopt tune configs/tune/cim-recipe-%s.ini --out cim-recipe-%s.h5" % (cls, cls),
         ";   scripts/cim-recipe-from-tune.py %s cim-recipe-%s-best.ini LOG > configs/cim-recipes/%s.ini"
