@@ -99,7 +99,13 @@ int po_run_recipe_resolve(const po_params *p, const char *backend, const char *a
                     want);
   const char *cname = po_problem_class_name((po_problem_class)cls);
   po_params *r = NULL;
-  if ((rc = po_recipe_load(backend, cname, &r, ch->file, sizeof ch->file))) return rc;
+  if ((rc = po_recipe_load(backend, cname, &r, ch->file, sizeof ch->file)))
+    return implicit ? po_error_wrap(rc,
+                                    "%s.recipe = auto (the default when no [%s] key is set) "
+                                    "uses the recipe of class %s; set %s.recipe=none for the "
+                                    "table defaults, or PHYSOPT_CONFIG_PATH to a configs directory",
+                                    backend, backend, cname, backend)
+                    : rc;
   char alg[64];
   snprintf(alg, sizeof alg, "%s",
            po_params_get(r, "recipe", "algorithm") ? po_params_get(r, "recipe", "algorithm") : "");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "physopt/physopt.h"
 #include "physopt/run.h"
@@ -156,6 +157,19 @@ static void test_resolve(void **state) {
   assert_non_null(strstr(ch.note, "for algorithm cac"));
   assert_int_equal(resolve("sk:50:1:pm", "ahc", sk, 1, &r, &ch), PO_ERR_ARG);
   assert_non_null(strstr(po_last_error(), "tuned for --algorithm cac, not ahc"));
+  /* the default needs its file: where none is found (not the source tree,
+   * nothing installed there), the error says how to run without it */
+  char cwd[1024];
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_int_equal(chdir("/"), 0);
+  int found_rc = resolve("er:100:0.5:1", "cac", NULL, 0, &r, &ch);
+  assert_int_equal(chdir(cwd), 0);
+  if (found_rc == PO_OK) { /* an installed physopt's configs were found */
+    po_params_destroy(r);
+  } else {
+    assert_non_null(strstr(po_last_error(), "set cim.recipe=none for the table defaults"));
+    assert_non_null(strstr(po_last_error(), "cim-recipes/dense-maxcut.ini"));
+  }
   /* a backend without a recipe key */
   po_params *p;
   po_ising *m;
