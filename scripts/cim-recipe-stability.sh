@@ -52,11 +52,15 @@ for cls in $CLASSES; do
   echo "$cls 2026 (shipped) $(held_out "$cls" --backend cim --algorithm cac --set cim.recipe="$cls")" >> "$W/results.txt"
   for seed in $SEEDS; do
     base=$W/$cls-$seed
-    if [ ! -f "$base-best.ini" ]; then
-      nice "$BIN" tune "configs/tune/cim-recipe-$cls.ini" --set tune.seed="$seed" \
-        --out "$base.h5" --best "$base-best.ini" --quiet > "$base.log"
+    if [ ! -f "$base-best.ini" ] &&
+      ! nice "$BIN" tune "configs/tune/cim-recipe-$cls.ini" --set tune.seed="$seed" \
+        --out "$base.h5" --best "$base-best.ini" --quiet > "$base.log" 2>&1; then
+      # a failed run ends a tune (physopt tune treats it as an error, not
+      # as a bad configuration): record why and go on
+      echo "$cls $seed tune failed: $(grep -m1 'failed:' "$base.log" | cut -c1-300)" >> "$W/results.txt"
+      continue
     fi
-    echo "$cls $seed $(held_out "$cls" --config "$base-best.ini") | $(grep "^tune: " "$base.log" | cut -c1-80)" \
+    echo "$cls $seed $(held_out "$cls" --config "$base-best.ini") | $(grep "^tune: " "$base.log" | cut -c1-100)" \
       >> "$W/results.txt"
   done
 done
