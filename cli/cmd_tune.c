@@ -376,6 +376,26 @@ static int rung_ids(const tune_ctx *t, const po_tune_trial *tr, size_t n, rung_r
   return PO_OK;
 }
 
+/* A run that diverged is a bad configuration, not a broken tune: it is
+ * stored as such (po_tune_store_mark_diverged) and scores the worst
+ * objective.  Other errors (I/O, a parameter out of range) still end the
+ * tune. */
+static int record_diverged(tune_ctx *t, po_sweep_store *store, const po_sweep_run_info *info,
+                           size_t j) {
+  char msg[512], hex[17];
+  snprintf(msg, sizeof msg, "%s", po_last_error());
+  po_sweep_id_format(info->id, hex);
+  if (!t->quiet)
+    fprintf(stderr, "tune: run %s (%s) diverged, scored as the worst objective: %s\n", hex,
+            t->instances[j % t->n_instances], msg);
+  hid_t g = -1;
+  int rc = po_sweep_store_begin_run(store, info->id, &g);
+  if (!rc && (rc = po_tune_store_mark_diverged(g, msg)))
+    po_sweep_store_abort_run(store, g, info->id);
+  if (!rc) rc = po_sweep_store_end_run(store, g);
+  return rc;
+}
+
 /* One run (position j of the rung) into the store. */
 static int run_one(tune_ctx *t, po_sweep_store *store, const po_tune_trial *tr, const rung_runs *r,
                    size_t j) {
@@ -392,6 +412,7 @@ static int run_one(tune_ctx *t, po_sweep_store *store, const po_tune_trial *tr, 
     else
       rc = po_sweep_store_end_run(store, g);
   }
+  if (rc == PO_ERR_NUMERIC) rc = record_diverged(t, store, &info, j);
   po_params_destroy(rp);
   return rc;
 }
@@ -563,6 +584,17 @@ static int read_rung(tune_ctx *t, po_tune_trial *tr, size_t n, const rung_runs *
       }
       snprintf(path, sizeof path, "%s%s", dir, scan.files[f]);
       snprintf(group, sizeof group, "/runs/%s", hex);
+      t->run_ids[(t->n_rec + i) * t->n_instances + k] = r->ids[j];
+      char why[8];
+      int diverged = po_tune_store_diverged(path, group, why, sizeof why);
+      if (diverged < 0) {
+        rc = PO_ERR_IO; /* the message is set */
+        break;
+      }
+      if (diverged) { /* the worst objective, and the worst residual */
+        vals[k] = res[k] = INFINITY;
+        continue;
+      }
       po_h5_run run;
       memset(&run, 0, sizeof run);
       po_cli_reading(path);
@@ -570,7 +602,6 @@ static int read_rung(tune_ctx *t, po_tune_trial *tr, size_t n, const rung_runs *
       po_cli_reading(NULL);
       if (!rc) rc = run_objective(t, &run, &vals[k], &res[k], t->instances[k]);
       po_h5_run_free(&run);
-      t->run_ids[(t->n_rec + i) * t->n_instances + k] = r->ids[j];
     }
     if (rc) break;
     /* Median over instances for TTS and ETS (robust to one hard

@@ -2,6 +2,7 @@
 #include "io/tune_store.h"
 #include <hdf5.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "io/h5.h"
@@ -166,4 +167,35 @@ int po_tune_store_is_record(const char *path) {
   free(layout);
   H5Fclose(f);
   return yes;
+}
+
+#define DIVERGED_ATTR "tune_diverged"
+
+int po_tune_store_mark_diverged(hid_t group, const char *message) {
+  return po_h5_attr_string(group, DIVERGED_ATTR, message && *message ? message : "diverged");
+}
+
+int po_tune_store_diverged(const char *path, const char *group, char *message, size_t size) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return po_error(PO_ERR_IO, "cannot open %s", path);
+  hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
+  int result = -1;
+  if (g < 0) {
+    po_error(PO_ERR_IO, "%s: no group %s", path, group);
+  } else {
+    htri_t has = H5Aexists(g, DIVERGED_ATTR);
+    char *text = NULL;
+    if (has < 0)
+      po_error(PO_ERR_IO, "%s: cannot read the attributes of %s", path, group);
+    else if (!has)
+      result = 0;
+    else if (po_h5_get_string(g, DIVERGED_ATTR, &text) == PO_OK) {
+      snprintf(message, size, "%s", text);
+      result = 1;
+    }
+    free(text);
+    H5Gclose(g);
+  }
+  H5Fclose(f);
+  return result;
 }

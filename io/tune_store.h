@@ -22,6 +22,7 @@
 #ifndef PHYSOPT_IO_TUNE_STORE_H
 #define PHYSOPT_IO_TUNE_STORE_H
 
+#include <hdf5.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "physopt/results_file.h"
@@ -41,6 +42,17 @@ typedef struct po_tune_record {
 } po_tune_record;
 
 int po_tune_store_write(const char *path, const po_tune_record *r, const po_h5_provenance *prov);
+
+/* A trial's run that diverged (PO_ERR_NUMERIC: non-finite amplitudes and
+ * the like) is a bad configuration, not a failed tune: its /runs/ID group
+ * in OUT.d/ holds only the attribute `tune_diverged` = the message, so that
+ * every rank, shard and resumed process reads it as the worst objective
+ * instead of running it again. */
+int po_tune_store_mark_diverged(hid_t group, const char *message);
+/* 1 with the message (truncated to size) when the run group `group` of the
+ * part file `path` is such a record, 0 when it is a normal run, < 0 with
+ * the error set when the file or group cannot be read. */
+int po_tune_store_diverged(const char *path, const char *group, char *message, size_t size);
 
 /* 1 when path is an HDF5 file written by po_tune_store_write (root
  * attribute layout = "tune record"), 0 otherwise (absent, not HDF5,

@@ -10,7 +10,8 @@
  *    give the reference's trial table (named test_sweep_* so that the
  *    MPI CI step, `make MPI=1 test T=sweep`, runs it);
  *  - a range outside a key's accepted values fails before any run;
- *  - with tune.fidelity = replicas the run length is searched. */
+ *  - with tune.fidelity = replicas the run length is searched;
+ *  - a diverging configuration scores the worst objective. */
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -400,11 +401,54 @@ static void test_replicas_fidelity(void **state) {
   free(text);
 }
 
+/* A configuration whose runs diverge (explicit Euler of the cim without the
+ * amplitude clamp, dt above ~0.15) scores the worst objective instead of
+ * ending the tune, and the record of it is reused on a rerun. */
+static void test_diverged_runs(void **state) {
+  (void)state;
+  const char *body = "[tune]\nseed = 3\nmax_steps = 243\nmin_steps = 27\n"
+                     "[problem]\nspec = %s/sk/SK1_N40_0.txt, %s/sk/SK1_N40_1.txt\n# %s\n"
+                     "[run]\nbackend = cim\nalgorithm = cac\nreplicas = 8\nthreads = 1\n"
+                     "[cim]\nx_max = 0\ndt = log(0.02, 0.5)\n";
+  assert_int_equal(tune_file("div", body), 0);
+  char out[600];
+  snprintf(out, sizeof out, "%s/div.h5", dir);
+  hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(f >= 0);
+  size_t n, m;
+  double *obj = read_ds(f, "/trials/objective", H5T_NATIVE_DOUBLE, 8, &n, NULL);
+  double *dt = read_ds(f, "/trials/param/cim.dt", H5T_NATIVE_DOUBLE, 8, &m, NULL);
+  hid_t a = H5Aopen(f, "best_trial", H5P_DEFAULT);
+  int64_t best;
+  assert_true(H5Aread(a, H5T_NATIVE_INT64, &best) >= 0);
+  H5Aclose(a);
+  H5Fclose(f);
+  size_t worst = 0;
+  for (size_t i = 0; i < n; i++) {
+    worst += isinf(obj[i]);
+    if (dt[i] < 0.1) assert_true(isfinite(obj[i])); /* stable steps are scored */
+  }
+  print_message("%zu trials, %zu diverged; best dt %.3g\n", n, worst, dt[best]);
+  assert_true(worst >= 1);
+  assert_true(isfinite(obj[best]) && dt[best] < 0.2);
+  free(obj), free(dt);
+  /* the rerun reuses every run, the diverged ones included */
+  char err[600], ini[600];
+  snprintf(ini, sizeof ini, "%s/div.ini", dir);
+  snprintf(err, sizeof err, "%s/div2.out", dir);
+  char *argv[] = {bin, "tune", ini, "--out", out, "--quiet", NULL};
+  assert_int_equal(po_test_exec(argv, err, NULL), 0);
+  char *text = slurp(err);
+  assert_non_null(strstr(text, "(0 runs run now, "));
+  free(text);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_reference),   cmocka_unit_test(test_best_config),
-      cmocka_unit_test(test_kill_resume), cmocka_unit_test(test_mpi),
-      cmocka_unit_test(test_validation),  cmocka_unit_test(test_replicas_fidelity),
+      cmocka_unit_test(test_reference),     cmocka_unit_test(test_best_config),
+      cmocka_unit_test(test_kill_resume),   cmocka_unit_test(test_mpi),
+      cmocka_unit_test(test_validation),    cmocka_unit_test(test_replicas_fidelity),
+      cmocka_unit_test(test_diverged_runs),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
