@@ -20,9 +20,12 @@
 #   table   the markdown tables (W/table-<family>.md)
 #
 # Families: sk100 (report: ../shared/data/sk SK1_N100_k), gset (G1, G2, G14),
-# sk200 (report: generated +/-1 SK N = 200, long-run ground energies).
+# sk200 (report: generated +/-1 SK N = 200, long-run ground energies),
+# maxcut300 (report: generated Erdos-Renyi MaxCut N = 300, edge density 0.5,
+# unit weights, long-run ground energies).
 # Reduced runs: SOLVERS, FAMILIES, SK_REPORT (instance indices k of
-# SK1_N100_k), SK200_REPORT, SK_STEPS, GSET_REPORT (FILE:BEST_CUT ...), GSET_STEPS,
+# SK1_N100_k), SK200_REPORT, MAXCUT300_REPORT (indices k of report_k),
+# SK_STEPS, MAXCUT_STEPS, GSET_REPORT (FILE:BEST_CUT ...), GSET_STEPS,
 # REPEATS, GSET_REPEATS, TIMING_ROUNDS, BUILD, PHYSOPT_DATA; e.g.
 #   SOLVERS="cpu-sa cim-cac" FAMILIES=sk100 SK_REPORT="4 5" SK_STEPS="100, 1000" \
 #     scripts/tuned-comparison.sh
@@ -34,14 +37,16 @@ W=tc-work
 NICE=${NICE:-nice}
 PY=${PYTHON:-python3}
 SOLVERS=${SOLVERS:-cpu-sa cpu-pt cim-cac cim-ahc cim-cfc cpu-bsb cpu-dsb}
-FAMILIES=${FAMILIES:-sk100 gset sk200}
+FAMILIES=${FAMILIES:-sk100 gset sk200 maxcut300}
 # Combinations left out by default (cost: parallel tempering's 16 chains on
 # N = 800 with the general kernel take ~30 s per 64 x 1000 sweeps here; on
 # SK N = 200 its tune alone would take ~20 min here).
 SKIP=${SKIP:-cpu-pt:gset cpu-pt:sk200}
 SK_REPORT=${SK_REPORT:-0 1 2 3 4 5 6 7 8 9}
 SK200_REPORT=${SK200_REPORT:-0 1 2 3 4 5}
+MAXCUT300_REPORT=${MAXCUT300_REPORT:-0 1 2 3 4 5}
 SK_STEPS=${SK_STEPS:-10, 30, 100, 300, 1000, 3000, 10000}
+MAXCUT_STEPS=${MAXCUT_STEPS:-30, 100, 300, 1000, 3000, 10000, 30000}
 PT_SK_STEPS=${PT_SK_STEPS:-10, 30, 100, 300, 1000, 3000}
 GSET_REPORT=${GSET_REPORT:-G1:11624 G2:11620 G14:3064}
 GSET_STEPS=${GSET_STEPS:-1000, 3000, 10000, 30000}
@@ -63,9 +68,10 @@ best_energy() { # FILE BACKEND ALG REPLICAS STEPS SEED [solve options]
 }
 emin() { awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 < b + 0) ? a : b }'; }
 
-# DIR NAME...: DIR/ground_energies.txt for the SK instances DIR/NAME.txt,
-# unless it exists: the lower of the best energies of two solvers.
-sk_ground() {
+# DIR NAME...: DIR/ground_energies.txt for the generated instances
+# DIR/NAME.txt (SK, dense MaxCut), unless it exists: the lower of the best
+# energies of two solvers.
+long_ground() {
   d=$1
   shift
   [ -f "$d/ground_energies.txt" ] && return 0
@@ -81,10 +87,13 @@ sk_ground() {
 
 stage_data() {
   mkdir -p "$W/train"
-  $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --sk 200:4:6 --gset 800:19176:2
-  want sk100 && sk_ground "$W/train/sk100" train_0 train_1 train_2 train_3
-  want sk200 && sk_ground "$W/train/sk200" train_0 train_1 train_2 train_3 \
-    report_0 report_1 report_2 report_3 report_4 report_5
+  $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --sk 200:4:6 --gset 800:19176:2 \
+    --maxcut 300:0.5:4:6
+  want sk100 && long_ground "$W/train/sk100" train_0 train_1 train_2 train_3
+  for fam in sk200 maxcut300; do
+    want $fam && long_ground "$W/train/$fam" train_0 train_1 train_2 train_3 \
+      report_0 report_1 report_2 report_3 report_4 report_5
+  done
   d=$W/train/gset800
   if want gset && [ ! -f "$d/ground_energies.txt" ]; then
     echo "# instance ground_energy: best (lowest E, i.e. largest cut) of cpu sa 128 x 20000 sweeps (seed 1) and cim cac 64 x 20000 steps with configs/cim-gset.ini (seed 2)" > "$d/ge.tmp"
@@ -119,9 +128,13 @@ stage_report() {
       spec=
       for k in $SK_REPORT; do spec="${spec:+$spec, }$DATA/sk/SK1_N100_$k.txt"; done
       printf '[sweep]\nseed = 5\nrepeats = %s\n' "$REPEATS" > "$W/report/base-$fam.ini"
-    elif [ "$fam" = sk200 ]; then
+    elif [ "$fam" = sk200 ] || [ "$fam" = maxcut300 ]; then
+      # generated report instances, written by stage data beside the
+      # training ones (ground energies in the same ground_energies.txt)
       spec=
-      for k in $SK200_REPORT; do spec="${spec:+$spec, }$W/train/sk200/report_$k.txt"; done
+      ks=$SK200_REPORT
+      [ "$fam" = maxcut300 ] && ks=$MAXCUT300_REPORT
+      for k in $ks; do spec="${spec:+$spec, }$W/train/$fam/report_$k.txt"; done
       printf '[sweep]\nseed = 5\nrepeats = %s\n' "$REPEATS" > "$W/report/base-$fam.ini"
     else
       spec= cuts=
@@ -135,6 +148,7 @@ stage_report() {
       skipped "$s" "$fam" && continue
       steps=$SK_STEPS
       [ "$fam" = gset ] && steps=$GSET_STEPS
+      [ "$fam" = maxcut300 ] && steps=$MAXCUT_STEPS
       [ "$fam" != gset ] && [ "$s" = cpu-pt ] && steps=$PT_SK_STEPS
       echo "report: $s $fam (steps $steps)" >&2
       t0=$(date +%s)
@@ -166,8 +180,8 @@ stage_timing() {
   for fam in $FAMILIES; do
     if [ "$fam" = sk100 ]; then
       f=$DATA/sk/SK1_N100_0.txt k=3000
-    elif [ "$fam" = sk200 ]; then
-      f=$W/train/sk200/report_0.txt k=3000
+    elif [ "$fam" = sk200 ] || [ "$fam" = maxcut300 ]; then
+      f=$W/train/$fam/report_0.txt k=3000
     else
       f=$DATA/gset/G1.txt k=2000
     fi
