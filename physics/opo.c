@@ -156,7 +156,8 @@ long po_opo_step_quadrature(long n, int R, double dt, double p, double mu, doubl
     const float d = sqrtf((r2 + vac) * inv_ns);
     float xn = x[k] - h * m * u * u * v + d * dwx[k];
     float yn = u + h * (gy * u - m * r2 * u) + d * dwy[k];
-    bad += (xn - xn) != 0.0f || (yn - yn) != 0.0f;
+    /* | rather than ||: no branch, so baseline SSE2 builds vectorise it too */
+    bad += ((xn - xn) != 0.0f) | ((yn - yn) != 0.0f);
     xn = xn > xmax ? xmax : (xn < -xmax ? -xmax : xn);
     yn = yn > xmax ? xmax : (yn < -xmax ? -xmax : yn);
     x[k] = xn;
