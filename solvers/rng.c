@@ -189,7 +189,19 @@ void po_rng_normal_fill_bm(po_rng *r, float *x, long n) {
  * stream, only written as a column of x. */
 #define PO_BM_LANES 32
 
-void po_rng_normal_fill_bm_lanes(po_rng *r, int lanes, float *x, long n, long ld, float scale) {
+/* Portable x86-64 builds (NATIVE=0, make install) also carry AVX2 and
+ * AVX-512 versions of this loop, picked at load time by the CPU (GCC
+ * function multiversioning): 4 floats per vector -> 8 or 16.  Same values
+ * in every version (no FMA contraction, IEEE division and square root). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__) &&       \
+    !defined(PO_SANITIZE)
+#define PO_BM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PO_BM_CLONES
+#endif
+
+PO_BM_CLONES static void fill_bm_lanes(po_rng *r, int lanes, float *x, long n, long ld,
+                                       float scale) {
   float spare[PO_BM_LANES]; /* the sine of the last pair of an odd n, discarded */
   for (int q0 = 0; q0 < lanes; q0 += PO_BM_LANES) {
     const int L = lanes - q0 < PO_BM_LANES ? lanes - q0 : PO_BM_LANES;
@@ -225,6 +237,11 @@ void po_rng_normal_fill_bm_lanes(po_rng *r, int lanes, float *x, long n, long ld
       r[q0 + q].s[3] = s3[q];
     }
   }
+}
+
+/* The public name without the clones' resolver symbol (not exported). */
+void po_rng_normal_fill_bm_lanes(po_rng *r, int lanes, float *x, long n, long ld, float scale) {
+  fill_bm_lanes(r, lanes, x, n, ld, scale);
 }
 
 static long poisson_inversion(po_rng *r, double mean) {
