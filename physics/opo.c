@@ -3,6 +3,7 @@
 #include "physics/opo.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stddef.h>
 
 void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *x, const float *c,
@@ -142,6 +143,27 @@ long po_opo_step_sfc(long n, int R, double dt, double p, const po_opo_params *m,
   return bad;
 }
 
+/* Element k of po_opo_step_quadrature (the step of opo.h); returns 1 if
+ * x or y became non-finite. */
+static inline int quadrature_one(long k, float h, float gy, float m, float vac, float inv_ns,
+                                 float xmax, const float *xo, float *x, float *y, const float *dwx,
+                                 const float *dwy, int8_t *sgn, uint8_t *flip) {
+  const float v = xo[k], u = y[k], r2 = v * v + u * u;
+  const float d = sqrtf((r2 + vac) * inv_ns);
+  float xn = x[k] - h * m * u * u * v + d * dwx[k];
+  float yn = u + h * (gy * u - m * r2 * u) + d * dwy[k];
+  /* | rather than ||: no branch, so baseline SSE2 builds vectorise it too */
+  const int bad = ((xn - xn) != 0.0f) | ((yn - yn) != 0.0f);
+  xn = xn > xmax ? xmax : (xn < -xmax ? -xmax : xn);
+  yn = yn > xmax ? xmax : (yn < -xmax ? -xmax : yn);
+  x[k] = xn;
+  y[k] = yn;
+  const int8_t s = xn < 0.0f ? (int8_t)-1 : (int8_t)1, so = v < 0.0f ? (int8_t)-1 : (int8_t)1;
+  flip[k] = (uint8_t)(s != so);
+  sgn[k] = s;
+  return bad;
+}
+
 long po_opo_step_quadrature(long n, int R, double dt, double p, double mu, double n_sat,
                             double x_max, const float *xo, float *x, float *y, const float *dwx,
                             const float *dwy, int8_t *sgn, uint8_t *flip) {
@@ -150,20 +172,19 @@ long po_opo_step_quadrature(long n, int R, double dt, double p, double mu, doubl
   const float xmax = x_max > 0 ? (float)x_max : INFINITY;
   long bad = 0;
   const long nr = n * (long)R; /* x, y, xo and the noise share one layout */
+  /* A parallel region only when it gets more than one thread: entering
+   * one costs ~2.5 us even with a team of one (libgomp makes a futex call;
+   * measured on the 2-core VM), a tenth of a 64-replica N = 100 step, and
+   * the backend calls this once per step (the result is the same either
+   * way: element-wise, integer count). */
+  if (omp_get_max_threads() > 1 && !omp_in_parallel()) {
 #pragma omp parallel for simd schedule(static) reduction(+ : bad)
-  for (long k = 0; k < nr; k++) {
-    const float v = xo[k], u = y[k], r2 = v * v + u * u;
-    const float d = sqrtf((r2 + vac) * inv_ns);
-    float xn = x[k] - h * m * u * u * v + d * dwx[k];
-    float yn = u + h * (gy * u - m * r2 * u) + d * dwy[k];
-    bad += (xn - xn) != 0.0f || (yn - yn) != 0.0f;
-    xn = xn > xmax ? xmax : (xn < -xmax ? -xmax : xn);
-    yn = yn > xmax ? xmax : (yn < -xmax ? -xmax : yn);
-    x[k] = xn;
-    y[k] = yn;
-    const int8_t s = xn < 0.0f ? (int8_t)-1 : (int8_t)1, so = v < 0.0f ? (int8_t)-1 : (int8_t)1;
-    flip[k] = (uint8_t)(s != so);
-    sgn[k] = s;
+    for (long k = 0; k < nr; k++)
+      bad += quadrature_one(k, h, gy, m, vac, inv_ns, xmax, xo, x, y, dwx, dwy, sgn, flip);
+  } else {
+#pragma omp simd reduction(+ : bad)
+    for (long k = 0; k < nr; k++)
+      bad += quadrature_one(k, h, gy, m, vac, inv_ns, xmax, xo, x, y, dwx, dwy, sgn, flip);
   }
   return bad;
 }

@@ -106,13 +106,17 @@ void po_rng_normal_fill(po_rng *r, float *x, long n) {
 static inline float bm_log(float u) {
   uint32_t b;
   memcpy(&b, &u, sizeof b);
-  float e = (float)((int32_t)(b >> 23) - 127);
-  const uint32_t mb = (b & 0x007fffffu) | 0x3f800000u;
+  /* mantissa m in [1, 2); above sqrt(2) (float 0x3fb504f3, compared as bits:
+   * both positive) it is halved exactly by lowering its exponent and e
+   * raised by 1.  Integer selects rather than float ones, so that GCC also
+   * if-converts and vectorises this with baseline SSE2 (same values: the
+   * halving and e + 1 are exact). */
+  uint32_t mb = (b & 0x007fffffu) | 0x3f800000u;
+  const uint32_t big = mb > 0x3fb504f3u;
+  mb -= big << 23;
+  const float e = (float)((int32_t)(b >> 23) - 127 + (int32_t)big);
   float m;
   memcpy(&m, &mb, sizeof m);
-  const int big = m > 1.41421356f;
-  m = big ? 0.5f * m : m;
-  e = big ? e + 1.0f : e;
   const float f = (m - 1.0f) / (m + 1.0f), f2 = f * f;
   float s = 1.0f / 9;
   s = 1.0f / 7 + f2 * s;
@@ -122,28 +126,39 @@ static inline float bm_log(float u) {
   return e * 0.693147181f + 2.0f * f * s;
 }
 
+/* One pair from one 64-bit word: *zc = r cos(2a), *zs = r sin(2a).  The
+ * single definition of the transform, inlined into both loops below so
+ * that po_rng_normal_fill_bm and po_rng_normal_fill_bm_lanes give the same
+ * bits (no FMA contraction: -ffp-contract=off in the Makefile). */
+static inline void bm_pair(uint64_t w, float *zc, float *zs) {
+  const float u1 = (float)(uint32_t)(w >> 32) * 0x1.0p-32f + 0x1.0p-33f;
+  const float t = ((float)((uint32_t)w >> 9) + 0.5f) * 0x1.0p-23f - 0.5f;
+  const float r = sqrtf(-2.0f * bm_log(u1));
+  const float a = 3.14159265f * t, a2 = a * a; /* half angle */
+  float sa = -1.0f / 39916800, ca = 1.0f / 479001600;
+  sa = 1.0f / 362880 + a2 * sa;
+  sa = -1.0f / 5040 + a2 * sa;
+  sa = 1.0f / 120 + a2 * sa;
+  sa = -1.0f / 6 + a2 * sa;
+  sa = a * (1.0f + a2 * sa);
+  ca = -1.0f / 3628800 + a2 * ca;
+  ca = 1.0f / 40320 + a2 * ca;
+  ca = -1.0f / 720 + a2 * ca;
+  ca = 1.0f / 24 + a2 * ca;
+  ca = -0.5f + a2 * ca;
+  ca = 1.0f + a2 * ca;
+  *zc = r * ((ca - sa) * (ca + sa)); /* r cos(2a) */
+  *zs = r * (2.0f * sa * ca);        /* r sin(2a) */
+}
+
 /* z[2j], z[2j+1] for j < np from the words w[j]. */
 static void bm_pairs(const uint64_t *w, float *z, int np) {
 #pragma omp simd
   for (int j = 0; j < np; j++) {
-    const float u1 = (float)(uint32_t)(w[j] >> 32) * 0x1.0p-32f + 0x1.0p-33f;
-    const float t = ((float)((uint32_t)w[j] >> 9) + 0.5f) * 0x1.0p-23f - 0.5f;
-    const float r = sqrtf(-2.0f * bm_log(u1));
-    const float a = 3.14159265f * t, a2 = a * a; /* half angle */
-    float sa = -1.0f / 39916800, ca = 1.0f / 479001600;
-    sa = 1.0f / 362880 + a2 * sa;
-    sa = -1.0f / 5040 + a2 * sa;
-    sa = 1.0f / 120 + a2 * sa;
-    sa = -1.0f / 6 + a2 * sa;
-    sa = a * (1.0f + a2 * sa);
-    ca = -1.0f / 3628800 + a2 * ca;
-    ca = 1.0f / 40320 + a2 * ca;
-    ca = -1.0f / 720 + a2 * ca;
-    ca = 1.0f / 24 + a2 * ca;
-    ca = -0.5f + a2 * ca;
-    ca = 1.0f + a2 * ca;
-    z[2 * j] = r * ((ca - sa) * (ca + sa)); /* r cos(2a) */
-    z[2 * j + 1] = r * (2.0f * sa * ca);    /* r sin(2a) */
+    float zc, zs;
+    bm_pair(w[j], &zc, &zs);
+    z[2 * j] = zc;
+    z[2 * j + 1] = zs;
   }
 }
 
@@ -161,6 +176,72 @@ void po_rng_normal_fill_bm(po_rng *r, float *x, long n) {
       memcpy(x + i, z, (size_t)left * sizeof *x);
     }
   }
+}
+
+/* ---- many streams in lockstep (po_rng_normal_fill_bm_lanes) -------------
+ * The states of up to PO_BM_LANES streams are copied into one array per
+ * state word (structure of arrays), so that one xoshiro256** step of all of
+ * them is a loop over lanes that the compiler vectorises like the
+ * Box-Muller arithmetic after it (shifts, rotations, xors and the
+ * multiplications by 5 and 9, which need no 64-bit vector multiply).  Each
+ * lane still draws its own stream's words in its own order, one word per
+ * pair of rows, so the values are those of po_rng_normal_fill_bm on that
+ * stream, only written as a column of x. */
+#define PO_BM_LANES 32
+
+/* Portable x86-64 builds (NATIVE=0, make install) also carry AVX2 and
+ * AVX-512 versions of this loop, picked at load time by the CPU (GCC
+ * function multiversioning): 4 floats per vector -> 8 or 16.  Same values
+ * in every version (no FMA contraction, IEEE division and square root). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__AVX2__) &&       \
+    !defined(PO_SANITIZE)
+#define PO_BM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define PO_BM_CLONES
+#endif
+
+PO_BM_CLONES static void fill_bm_lanes(po_rng *r, int lanes, float *x, long n, long ld,
+                                       float scale) {
+  float spare[PO_BM_LANES]; /* the sine of the last pair of an odd n, discarded */
+  for (int q0 = 0; q0 < lanes; q0 += PO_BM_LANES) {
+    const int L = lanes - q0 < PO_BM_LANES ? lanes - q0 : PO_BM_LANES;
+    uint64_t s0[PO_BM_LANES], s1[PO_BM_LANES], s2[PO_BM_LANES], s3[PO_BM_LANES];
+    for (int q = 0; q < L; q++) {
+      s0[q] = r[q0 + q].s[0];
+      s1[q] = r[q0 + q].s[1];
+      s2[q] = r[q0 + q].s[2];
+      s3[q] = r[q0 + q].s[3];
+    }
+    for (long i = 0; i < n; i += 2) {
+      float *restrict xc = x + i * ld + q0;
+      float *restrict xs = i + 1 < n ? x + (i + 1) * ld + q0 : spare;
+#pragma omp simd
+      for (int q = 0; q < L; q++) {
+        const uint64_t w = po_rng_rotl(s1[q] * 5, 7) * 9, t = s1[q] << 17;
+        s2[q] ^= s0[q];
+        s3[q] ^= s1[q];
+        s1[q] ^= s2[q];
+        s0[q] ^= s3[q];
+        s2[q] ^= t;
+        s3[q] = po_rng_rotl(s3[q], 45);
+        float zc, zs;
+        bm_pair(w, &zc, &zs);
+        xc[q] = scale * zc;
+        xs[q] = scale * zs;
+      }
+    }
+    for (int q = 0; q < L; q++) {
+      r[q0 + q].s[0] = s0[q];
+      r[q0 + q].s[1] = s1[q];
+      r[q0 + q].s[2] = s2[q];
+      r[q0 + q].s[3] = s3[q];
+    }
+  }
+}
+
+/* The public name without the clones' resolver symbol (not exported). */
+void po_rng_normal_fill_bm_lanes(po_rng *r, int lanes, float *x, long n, long ld, float scale) {
+  fill_bm_lanes(r, lanes, x, n, ld, scale);
 }
 
 static long poisson_inversion(po_rng *r, double mean) {

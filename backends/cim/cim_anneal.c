@@ -89,7 +89,6 @@ typedef struct block {
   float *wl;               /* AHC energy_latched: e latched at the last flip, n x Rb */
   float *df;               /* dense J: field changes of a bulk flip update */
   float *y, *xo, *qx, *qy; /* quantum: quadrature, x at step start, noise (n x R, as x) */
-  float *row;              /* device noise: one replica's n draws before the scatter */
   float *xm, *cring;       /* measured: x_hat, ring of delay + 2 feedback slots */
   const float *cur;        /* measured: the feedback injected now */
   int8_t *sgn;
@@ -220,7 +219,7 @@ static int plain_drift(void *ctx, double t, const float *x, float *a) {
 static void block_free(block *b) {
   free(b->x), free(b->e), free(b->c), free(b->dw), free(b->beta), free(b->target), free(b->df);
   free(b->wl);
-  free(b->y), free(b->xo), free(b->qx), free(b->qy), free(b->row), free(b->xm), free(b->cring);
+  free(b->y), free(b->xo), free(b->qx), free(b->qy), free(b->xm), free(b->cring);
   free(b->sgn), free(b->flip), free(b->nfl), free(b->xi), free(b->t_last), free(b->rng);
 }
 
@@ -248,17 +247,14 @@ static int block_alloc(block *b) {
     b->xo = malloc(nr * sizeof *b->xo);
     b->qy = malloc(nr * sizeof *b->qy);
   }
-  if (sh->quantum || sh->measured) {
-    b->qx = malloc(nr * sizeof *b->qx);
-    b->row = malloc((size_t)sh->n * sizeof *b->row);
-  }
+  if (sh->quantum || sh->measured) b->qx = malloc(nr * sizeof *b->qx);
   if (sh->measured) {
     b->xm = malloc(nr * sizeof *b->xm);
     /* delay + 1 slots in turn, and one slot of zeros (nothing injected yet) */
     b->cring = calloc(nr * (size_t)(sh->cfg->dev.feedback_delay + 2), sizeof *b->cring);
   }
-  if ((sh->quantum && (!b->y || !b->xo || !b->qy || !b->qx || !b->row)) ||
-      (sh->measured && (!b->qx || !b->row || !b->xm || !b->cring)))
+  if ((sh->quantum && (!b->y || !b->xo || !b->qy || !b->qx)) ||
+      (sh->measured && (!b->qx || !b->xm || !b->cring)))
     return 0;
   return (sh->m->storage != PO_STORAGE_DENSE || b->df) && (!latched || b->wl) && b->x && b->c &&
          b->sgn && b->flip && b->nfl && b->xi && b->t_last && b->beta && b->target && b->rng &&
@@ -364,19 +360,15 @@ static double pump_at(const shared *sh, long k) {
   return sh->pump_c;
 }
 
-/* Fills dst (the layout of x: n x Rb, element i R + q) with N(0, 1) scaled
+/* Fills dst (the layout of x: n x Rb, element i Rb + q) with N(0, 1) scaled
  * by scale; replica q's n values come from its own stream, in order
- * (device mode: the batched Box-Muller generator, ~1 ns per number; the
- * dimensionless mode's cim.sigma noise keeps po_rng_normal_fill so that its
- * published results stay reproducible).  The state layout lets the noise
- * kernels run contiguously over replicas. */
+ * (device mode: the batched Box-Muller generator, the block's streams
+ * advanced in lockstep and written straight into the columns, the scale
+ * fused; the dimensionless mode's cim.sigma noise keeps po_rng_normal_fill
+ * so that its published results stay reproducible).  The state layout lets
+ * the noise kernels run contiguously over replicas. */
 static void draw_normals(block *b, float *dst, float scale) {
-  const long n = b->sh->n;
-  const int Rb = b->Rb;
-  for (int q = 0; q < Rb; q++) {
-    po_rng_normal_fill_bm(&b->rng[q], b->row, n);
-    for (long i = 0; i < n; i++) dst[(size_t)i * (size_t)Rb + (size_t)q] = scale * b->row[i];
-  }
+  po_rng_normal_fill_bm_lanes(b->rng, b->Rb, dst, b->sh->n, b->Rb, scale);
 }
 
 /* Measured feedback (physics/cim_device.h (D4), (D5)): once per round trip

@@ -81,6 +81,14 @@ void po_rng_normal_fill(po_rng *r, float *x, long n);
  * an odd n discards the second value of the last pair. */
 void po_rng_normal_fill_bm(po_rng *r, float *x, long n);
 
+/* The streams r[0..lanes) at once, each as po_rng_normal_fill_bm would
+ * draw it: x[i ld + q] = scale * (value i of po_rng_normal_fill_bm(&r[q],
+ * ., n)) for i < n, q < lanes, bit for bit (so the checks of
+ * tests/test_rng_normal.c hold for it), with the streams advanced in
+ * lockstep by vector code -- several times faster than lanes calls of
+ * po_rng_normal_fill_bm followed by a scatter into the columns. */
+void po_rng_normal_fill_bm_lanes(po_rng *r, int lanes, float *x, long n, long ld, float scale);
+
 /* Poisson(mean) variate (inversion for small means, PTRS for large). */
 long po_rng_poisson(po_rng *r, double mean);
 
