@@ -15,7 +15,7 @@
 #
 # Output: W/CLASS-SEED.h5, -best.ini, .log and W/results.txt, one line per
 # (class, seed) with the held-out successes; CLASSES, BUILD, PHYSOPT_DATA,
-# W override the defaults.  A finished tune is reused (its -best.ini exists).
+# W override the defaults.  A finished tune is reused (its log has the summary line).
 set -e
 BIN=${BUILD:-build}/physopt
 DATA=${PHYSOPT_DATA:-../shared/data}
@@ -52,7 +52,8 @@ for cls in $CLASSES; do
   echo "$cls 2026 (shipped) $(held_out "$cls" --backend cim --algorithm cac --set cim.recipe="$cls")" >> "$W/results.txt"
   for seed in $SEEDS; do
     base=$W/$cls-$seed
-    if [ ! -f "$base-best.ini" ] &&
+    # reused only when finished: the best file is also written after each rung
+    if ! grep -q '^tune: .* trials (' "$base.log" 2>/dev/null &&
       ! nice "$BIN" tune "configs/tune/cim-recipe-$cls.ini" --set tune.seed="$seed" \
         --out "$base.h5" --best "$base-best.ini" --quiet > "$base.log" 2>&1; then
       # a failed run ends a tune (physopt tune treats it as an error, not
