@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "physopt/rng.h"
+#include "tests/util/testutil.h"
 
 enum { NS = 2000000 };
 
@@ -41,25 +42,7 @@ static float *draw(uint64_t seed, long n) {
 static void test_moments(void **state) {
   (void)state;
   float *x = draw(12345, NS);
-  double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
-  long tail = 0, bad = 0;
-  for (long i = 0; i < NS; i++) {
-    const double z = x[i], z2 = z * z;
-    s1 += z, s2 += z2, s3 += z2 * z, s4 += z2 * z2;
-    tail += fabs(z) > 3.0;
-    bad += !isfinite(z);
-  }
-  const double n = NS, m = s1 / n, v = s2 / n, sk = s3 / n, k4 = s4 / n;
-  /* N(0,1): Var z = 1, Var z^2 = 2, Var z^3 = 15, Var z^4 = 96 */
-  const double p3 = erfc(3.0 / sqrt(2.0)); /* P(|z| > 3) = 2.6998e-3 */
-  printf("  n = %d: mean %.5f, E z^2 %.5f, E z^3 %.5f, E z^4 %.4f, P(|z|>3) %.6f (%.6f)\n", NS, m,
-         v, sk, k4, tail / n, p3);
-  assert_int_equal(bad, 0);
-  assert_true(fabs(m) < 5 * sqrt(1 / n));
-  assert_true(fabs(v - 1) < 5 * sqrt(2 / n));
-  assert_true(fabs(sk) < 5 * sqrt(15 / n));
-  assert_true(fabs(k4 - 3) < 5 * sqrt(96 / n));
-  assert_true(fabs(tail / n - p3) < 5 * sqrt(p3 * (1 - p3) / n));
+  po_test_assert_normal_moments(x, NS);
   free(x);
 }
 

@@ -338,6 +338,16 @@ static int tune_file(const char *name, const char *fmt) {
   return po_test_exec(argv, NULL, err);
 }
 
+/* Opens dir/NAME.h5 (a trial record) and reads its objective column. */
+static hid_t open_record(const char *name, double **objective, size_t *n) {
+  char out[600];
+  snprintf(out, sizeof out, "%s/%s.h5", dir, name);
+  hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+  assert_true(f >= 0);
+  *objective = read_ds(f, "/trials/objective", H5T_NATIVE_DOUBLE, 8, n, NULL);
+  return f;
+}
+
 /* fidelity = replicas: the rungs grow run.replicas (4, 12, 36, 108) and
  * run.steps is searched, so the tune finds the run length too.  TTS99 at
  * run length L is at least L, so a best objective far below the top of
@@ -352,12 +362,9 @@ static void test_replicas_fidelity(void **state) {
                      "[run]\nbackend = cpu\nalgorithm = sa\nsteps = int(3, 3000)\nthreads = 1\n"
                      "[schedule]\nkind = geometric\nstart = 0.05\nend = 3\n";
   assert_int_equal(tune_file("reps", body), 0);
-  char out[600];
-  snprintf(out, sizeof out, "%s/reps.h5", dir);
-  hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
-  assert_true(f >= 0);
   size_t n, m;
-  double *obj = read_ds(f, "/trials/objective", H5T_NATIVE_DOUBLE, 8, &n, NULL);
+  double *obj;
+  hid_t f = open_record("reps", &obj, &n);
   double *reps = read_ds(f, "/trials/replicas", H5T_NATIVE_DOUBLE, 8, &m, NULL);
   double *steps = read_ds(f, "/trials/param/run.steps", H5T_NATIVE_DOUBLE, 8, &m, NULL);
   assert_int_equal(m, n);
@@ -411,12 +418,9 @@ static void test_diverged_runs(void **state) {
                      "[run]\nbackend = cim\nalgorithm = cac\nreplicas = 8\nthreads = 1\n"
                      "[cim]\nx_max = 0\ndt = log(0.02, 0.5)\n";
   assert_int_equal(tune_file("div", body), 0);
-  char out[600];
-  snprintf(out, sizeof out, "%s/div.h5", dir);
-  hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
-  assert_true(f >= 0);
   size_t n, m;
-  double *obj = read_ds(f, "/trials/objective", H5T_NATIVE_DOUBLE, 8, &n, NULL);
+  double *obj;
+  hid_t f = open_record("div", &obj, &n);
   double *dt = read_ds(f, "/trials/param/cim.dt", H5T_NATIVE_DOUBLE, 8, &m, NULL);
   hid_t a = H5Aopen(f, "best_trial", H5P_DEFAULT);
   int64_t best;
@@ -433,7 +437,8 @@ static void test_diverged_runs(void **state) {
   assert_true(isfinite(obj[best]) && dt[best] < 0.2);
   free(obj), free(dt);
   /* the rerun reuses every run, the diverged ones included */
-  char err[600], ini[600];
+  char err[600], ini[600], out[600];
+  snprintf(out, sizeof out, "%s/div.h5", dir);
   snprintf(ini, sizeof ini, "%s/div.ini", dir);
   snprintf(err, sizeof err, "%s/div2.out", dir);
   char *argv[] = {bin, "tune", ini, "--out", out, "--quiet", NULL};

@@ -94,6 +94,27 @@ const char *po_test_physopt_bin(void) {
   return resolved;
 }
 
+void po_test_assert_normal_moments(const float *x, long count) {
+  double s1 = 0, s2 = 0, s3 = 0, s4 = 0;
+  long tail = 0, bad = 0;
+  for (long i = 0; i < count; i++) {
+    const double z = x[i], z2 = z * z;
+    s1 += z, s2 += z2, s3 += z2 * z, s4 += z2 * z2;
+    tail += fabs(z) > 3.0;
+    bad += !isfinite(z);
+  }
+  const double n = (double)count, m = s1 / n, v = s2 / n, sk = s3 / n, k4 = s4 / n;
+  const double p3 = erfc(3.0 / sqrt(2.0)); /* P(|z| > 3) = 2.6998e-3 */
+  printf("  n = %ld: mean %.5f, E z^2 %.5f, E z^3 %.5f, E z^4 %.4f, P(|z|>3) %.6f (%.6f)\n", count,
+         m, v, sk, k4, tail / n, p3);
+  assert_int_equal(bad, 0);
+  assert_true(fabs(m) < 5 * sqrt(1 / n));
+  assert_true(fabs(v - 1) < 5 * sqrt(2 / n));
+  assert_true(fabs(sk) < 5 * sqrt(15 / n));
+  assert_true(fabs(k4 - 3) < 5 * sqrt(96 / n));
+  assert_true(fabs(tail / n - p3) < 5 * sqrt(p3 * (1 - p3) / n));
+}
+
 int po_test_cli_workdir(const char *tag, char *bin, size_t bin_size, char *dir, size_t dir_size) {
   snprintf(bin, bin_size, "%s", po_test_physopt_bin());
   if (access(bin, X_OK)) {

@@ -36,6 +36,11 @@ int po_test_mpirun(int np, char *const args[], const char *out_path, const char 
  * seeds the same on every execution). */
 const char *po_test_physopt_bin(void);
 
+/* Asserts that the n draws x are N(0, 1): mean, E z^2, E z^3, E z^4 and
+ * P(|z| > 3) each within 5 standard errors (Var z = 1, Var z^2 = 2,
+ * Var z^3 = 15, Var z^4 = 96), and none non-finite; prints them. */
+void po_test_assert_normal_moments(const float *x, long n);
+
 /* The set-up of a test that runs the CLI: po_test_physopt_bin() into bin
  * (-1, with a message, when it is not built) and a new scratch directory
  * /tmp/physopt-TAG-XXXXXX into dir.  0 or -1. */
