@@ -21,10 +21,11 @@
 #
 # Families: sk100 (report: ../shared/data/sk SK1_N100_k), gset (G1, G2, G14),
 # sk200 (report: generated +/-1 SK N = 200, long-run ground energies),
-# maxcut300 (report: generated Erdos-Renyi MaxCut N = 300, edge density 0.5,
-# unit weights, long-run ground energies).
+# maxcut100 and maxcut300 (report: generated Erdos-Renyi MaxCut, N = 100 or
+# 300, edge density 0.5, unit weights, long-run ground energies; any
+# maxcutN works if configs/tune/<solver>-maxcutN.ini exist).
 # Reduced runs: SOLVERS, FAMILIES, SK_REPORT (instance indices k of
-# SK1_N100_k), SK200_REPORT, MAXCUT300_REPORT (indices k of report_k),
+# SK1_N100_k), SK200_REPORT, MAXCUT_REPORT (indices k of report_k),
 # SK_STEPS, MAXCUT_STEPS, GSET_REPORT (FILE:BEST_CUT ...), GSET_STEPS,
 # REPEATS, GSET_REPEATS, TIMING_ROUNDS, BUILD, PHYSOPT_DATA; e.g.
 #   SOLVERS="cpu-sa cim-cac" FAMILIES=sk100 SK_REPORT="4 5" SK_STEPS="100, 1000" \
@@ -37,14 +38,14 @@ W=tc-work
 NICE=${NICE:-nice}
 PY=${PYTHON:-python3}
 SOLVERS=${SOLVERS:-cpu-sa cpu-pt cim-cac cim-ahc cim-cfc cpu-bsb cpu-dsb}
-FAMILIES=${FAMILIES:-sk100 gset sk200 maxcut300}
+FAMILIES=${FAMILIES:-sk100 gset sk200 maxcut100 maxcut300}
 # Combinations left out by default (cost: parallel tempering's 16 chains on
 # N = 800 with the general kernel take ~30 s per 64 x 1000 sweeps here; on
 # SK N = 200 its tune alone would take ~20 min here).
 SKIP=${SKIP:-cpu-pt:gset cpu-pt:sk200}
 SK_REPORT=${SK_REPORT:-0 1 2 3 4 5 6 7 8 9}
 SK200_REPORT=${SK200_REPORT:-0 1 2 3 4 5}
-MAXCUT300_REPORT=${MAXCUT300_REPORT:-0 1 2 3 4 5}
+MAXCUT_REPORT=${MAXCUT_REPORT:-0 1 2 3 4 5}
 SK_STEPS=${SK_STEPS:-10, 30, 100, 300, 1000, 3000, 10000}
 MAXCUT_STEPS=${MAXCUT_STEPS:-30, 100, 300, 1000, 3000, 10000, 30000}
 PT_SK_STEPS=${PT_SK_STEPS:-10, 30, 100, 300, 1000, 3000}
@@ -57,6 +58,9 @@ STAGES=${*:-data tune report timing table}
 
 want() { case " $FAMILIES " in *" $1 "*) return 0 ;; esac; return 1; }
 skipped() { case " $SKIP " in *" $1:$2 "*) return 0 ;; esac; return 1; }
+# generated report instances beside the training ones (SK N > 100, dense MaxCut)
+generated() { case $1 in sk200 | maxcut*) return 0 ;; esac; return 1; }
+maxcut_n() { case $1 in maxcut*) echo "${1#maxcut}" ;; esac; }
 backend() { echo "${1%%-*}"; }
 algorithm() { echo "${1#*-}"; }
 best_energy() { # FILE BACKEND ALG REPLICAS STEPS SEED [solve options]
@@ -87,11 +91,16 @@ long_ground() {
 
 stage_data() {
   mkdir -p "$W/train"
-  $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --sk 200:4:6 --gset 800:19176:2 \
-    --maxcut 300:0.5:4:6
+  maxcut=
+  for fam in $FAMILIES; do
+    n=$(maxcut_n "$fam")
+    [ -n "$n" ] && maxcut="$maxcut --maxcut $n:0.5:4:6"
+  done
+  # shellcheck disable=SC2086
+  $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --sk 200:4:6 --gset 800:19176:2 $maxcut
   want sk100 && long_ground "$W/train/sk100" train_0 train_1 train_2 train_3
-  for fam in sk200 maxcut300; do
-    want $fam && long_ground "$W/train/$fam" train_0 train_1 train_2 train_3 \
+  for fam in $FAMILIES; do
+    generated "$fam" && long_ground "$W/train/$fam" train_0 train_1 train_2 train_3 \
       report_0 report_1 report_2 report_3 report_4 report_5
   done
   d=$W/train/gset800
@@ -128,12 +137,12 @@ stage_report() {
       spec=
       for k in $SK_REPORT; do spec="${spec:+$spec, }$DATA/sk/SK1_N100_$k.txt"; done
       printf '[sweep]\nseed = 5\nrepeats = %s\n' "$REPEATS" > "$W/report/base-$fam.ini"
-    elif [ "$fam" = sk200 ] || [ "$fam" = maxcut300 ]; then
+    elif generated "$fam"; then
       # generated report instances, written by stage data beside the
       # training ones (ground energies in the same ground_energies.txt)
       spec=
       ks=$SK200_REPORT
-      [ "$fam" = maxcut300 ] && ks=$MAXCUT300_REPORT
+      [ -n "$(maxcut_n "$fam")" ] && ks=$MAXCUT_REPORT
       for k in $ks; do spec="${spec:+$spec, }$W/train/$fam/report_$k.txt"; done
       printf '[sweep]\nseed = 5\nrepeats = %s\n' "$REPEATS" > "$W/report/base-$fam.ini"
     else
@@ -148,7 +157,9 @@ stage_report() {
       skipped "$s" "$fam" && continue
       steps=$SK_STEPS
       [ "$fam" = gset ] && steps=$GSET_STEPS
-      [ "$fam" = maxcut300 ] && steps=$MAXCUT_STEPS
+      # dense MaxCut at N <= 100 takes SK N = 100's grid, larger N MAXCUT_STEPS
+      n=$(maxcut_n "$fam")
+      [ -n "$n" ] && [ "$n" -gt 100 ] && steps=$MAXCUT_STEPS
       [ "$fam" != gset ] && [ "$s" = cpu-pt ] && steps=$PT_SK_STEPS
       echo "report: $s $fam (steps $steps)" >&2
       t0=$(date +%s)
@@ -180,7 +191,7 @@ stage_timing() {
   for fam in $FAMILIES; do
     if [ "$fam" = sk100 ]; then
       f=$DATA/sk/SK1_N100_0.txt k=3000
-    elif [ "$fam" = sk200 ] || [ "$fam" = maxcut300 ]; then
+    elif generated "$fam"; then
       f=$W/train/$fam/report_0.txt k=3000
     else
       f=$DATA/gset/G1.txt k=2000
