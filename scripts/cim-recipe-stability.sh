@@ -6,7 +6,8 @@
 # resulting configuration is evaluated on the held-out instances of
 # docs/cim.md's table, as the shipped recipe was (32 replicas x 10^4
 # steps, one thread):
-#   sk            SK1_N100_0..9 of ../shared/data/sk, seed 2024: mean success per replica
+#   sk            SK1_N100_0..9 of ../shared/data/sk and the Wishart planted
+#                 wishart:100:100:301, :302, wishart:150:150:303, :304, seed 2024: success per instance
 #   dense-maxcut  er:300:0.5:1001..1004, seed 1, targets from cpu SA: success per instance
 #   sparse-maxcut G1, G2 (best-known cuts), seed 1: success per instance
 # The shipped recipe (seed 2026) is evaluated the same way, from its file.
@@ -36,6 +37,10 @@ held_out() { # CLASS CONFIG-OPTION...: the held-out successes, space separated
     for i in 0 1 2 3 4 5 6 7 8 9; do
       e=$(awk -v f="SK1_N100_$i.txt" '$1 == f { print $2 }' "$DATA/sk/ground_energies.txt")
       success "$@" --problem "$DATA/sk/SK1_N100_$i.txt" --seed 2024 --target-energy "$e"
+    done
+    # held-out Wishart planted instances (target: the planted ground energy)
+    for w in wishart:100:100:301 wishart:100:100:302 wishart:150:150:303 wishart:150:150:304; do
+      success "$@" --problem "$w" --seed 2024
     done ;;
   dense-maxcut)
     for se in 1001:-2027 1002:-1998 1003:-2016 1004:-2014; do
