@@ -20,14 +20,16 @@
 #   table   the markdown tables (W/table-<family>.md)
 #
 # Families: sk100 (report: ../shared/data/sk SK1_N100_k), gset (G1, G2, G14),
-# sk200 (report: generated +/-1 SK N = 200, long-run ground energies),
-# maxcut100 and maxcut300 (report: generated Erdos-Renyi MaxCut, N = 100 or
-# 300, edge density 0.5, unit weights, long-run ground energies; any
-# maxcutN works if configs/tune/<solver>-maxcutN.ini exist).
+# sk200 and sk400 (report: generated +/-1 SK, N = 200 or 400, long-run
+# ground energies), maxcut100, maxcut300 and maxcut500 (report: generated
+# Erdos-Renyi MaxCut, N = 100, 300 or 500, edge density 0.5, unit weights,
+# long-run ground energies); any skN (N > 100) or maxcutN works if
+# configs/tune/<solver>-<family>.ini exist.
 # Reduced runs: SOLVERS, FAMILIES, SK_REPORT (instance indices k of
-# SK1_N100_k), SK200_REPORT, MAXCUT_REPORT (indices k of report_k),
-# SK_STEPS, MAXCUT_STEPS, GSET_REPORT (FILE:BEST_CUT ...), GSET_STEPS,
-# REPEATS, GSET_REPEATS, TIMING_ROUNDS, BUILD, PHYSOPT_DATA; e.g.
+# SK1_N100_k), GEN_REPORT (indices k of report_k of the generated
+# families), SK_STEPS (run lengths at N <= 200), LONG_STEPS (N > 200),
+# PT_SK_STEPS (cpu pt outside G-set), GSET_REPORT (FILE:BEST_CUT ...),
+# GSET_STEPS, REPEATS, GSET_REPEATS, TIMING_ROUNDS, BUILD, PHYSOPT_DATA; e.g.
 #   SOLVERS="cpu-sa cim-cac" FAMILIES=sk100 SK_REPORT="4 5" SK_STEPS="100, 1000" \
 #     scripts/tuned-comparison.sh
 set -e
@@ -38,17 +40,16 @@ W=tc-work
 NICE=${NICE:-nice}
 PY=${PYTHON:-python3}
 SOLVERS=${SOLVERS:-cpu-sa cpu-pt cim-cac cim-ahc cim-cfc cpu-bsb cpu-dsb}
-FAMILIES=${FAMILIES:-sk100 gset sk200 maxcut100 maxcut300}
+FAMILIES=${FAMILIES:-sk100 gset sk200 sk400 maxcut100 maxcut300 maxcut500}
 # Combinations left out by default (cost: parallel tempering's 16 chains on
-# N = 800 with the general kernel take ~30 s per 64 x 1000 sweeps here; on
-# SK N = 200 its tune takes minutes, see docs/benchmarks.md); SKIP=none runs
-# every combination (an empty SKIP means the default).
-SKIP=${SKIP:-cpu-pt:gset cpu-pt:sk200}
+# N = 800 with the general kernel take ~30 s per 64 x 1000 sweeps here, see
+# docs/benchmarks.md); SKIP=none runs every combination (an empty SKIP means
+# the default).
+SKIP=${SKIP:-cpu-pt:gset}
 SK_REPORT=${SK_REPORT:-0 1 2 3 4 5 6 7 8 9}
-SK200_REPORT=${SK200_REPORT:-0 1 2 3 4 5}
-MAXCUT_REPORT=${MAXCUT_REPORT:-0 1 2 3 4 5}
+GEN_REPORT=${GEN_REPORT:-0 1 2 3 4 5}
 SK_STEPS=${SK_STEPS:-10, 30, 100, 300, 1000, 3000, 10000}
-MAXCUT_STEPS=${MAXCUT_STEPS:-30, 100, 300, 1000, 3000, 10000, 30000}
+LONG_STEPS=${LONG_STEPS:-30, 100, 300, 1000, 3000, 10000, 30000}
 PT_SK_STEPS=${PT_SK_STEPS:-10, 30, 100, 300, 1000, 3000}
 GSET_REPORT=${GSET_REPORT:-G1:11624 G2:11620 G14:3064}
 GSET_STEPS=${GSET_STEPS:-1000, 3000, 10000, 30000}
@@ -60,8 +61,8 @@ STAGES=${*:-data tune report timing table}
 want() { case " $FAMILIES " in *" $1 "*) return 0 ;; esac; return 1; }
 skipped() { case " $SKIP " in *" $1:$2 "*) return 0 ;; esac; return 1; }
 # generated report instances beside the training ones (SK N > 100, dense MaxCut)
-generated() { case $1 in sk200 | maxcut*) return 0 ;; esac; return 1; }
-maxcut_n() { case $1 in maxcut*) echo "${1#maxcut}" ;; esac; }
+generated() { case $1 in sk100) return 1 ;; sk[0-9]* | maxcut[0-9]*) return 0 ;; esac; return 1; }
+size() { case $1 in sk[0-9]*) echo "${1#sk}" ;; maxcut[0-9]*) echo "${1#maxcut}" ;; esac; }
 backend() { echo "${1%%-*}"; }
 algorithm() { echo "${1#*-}"; }
 best_energy() { # FILE BACKEND ALG REPLICAS STEPS SEED [solve options]
@@ -92,13 +93,18 @@ long_ground() {
 
 stage_data() {
   mkdir -p "$W/train"
-  maxcut=
+  gen=
   for fam in $FAMILIES; do
-    n=$(maxcut_n "$fam")
-    [ -n "$n" ] && maxcut="$maxcut --maxcut $n:0.5:4:6"
+    n=$(size "$fam")
+    case $fam in
+    gset) gen="$gen --gset 800:19176:2" ;;
+    sk100) gen="$gen --sk 100:4" ;;
+    sk*) gen="$gen --sk $n:4:6" ;;
+    maxcut*) gen="$gen --maxcut $n:0.5:4:6" ;;
+    esac
   done
   # shellcheck disable=SC2086
-  $PY scripts/tuned-comparison-data.py "$W/train" --sk 100:4 --sk 200:4:6 --gset 800:19176:2 $maxcut
+  $PY scripts/tuned-comparison-data.py "$W/train" $gen
   want sk100 && long_ground "$W/train/sk100" train_0 train_1 train_2 train_3
   for fam in $FAMILIES; do
     generated "$fam" && long_ground "$W/train/$fam" train_0 train_1 train_2 train_3 \
@@ -142,9 +148,7 @@ stage_report() {
       # generated report instances, written by stage data beside the
       # training ones (ground energies in the same ground_energies.txt)
       spec=
-      ks=$SK200_REPORT
-      [ -n "$(maxcut_n "$fam")" ] && ks=$MAXCUT_REPORT
-      for k in $ks; do spec="${spec:+$spec, }$W/train/$fam/report_$k.txt"; done
+      for k in $GEN_REPORT; do spec="${spec:+$spec, }$W/train/$fam/report_$k.txt"; done
       printf '[sweep]\nseed = 5\nrepeats = %s\n' "$REPEATS" > "$W/report/base-$fam.ini"
     else
       spec= cuts=
@@ -158,9 +162,10 @@ stage_report() {
       skipped "$s" "$fam" && continue
       steps=$SK_STEPS
       [ "$fam" = gset ] && steps=$GSET_STEPS
-      # dense MaxCut at N <= 100 takes SK N = 100's grid, larger N MAXCUT_STEPS
-      n=$(maxcut_n "$fam")
-      [ -n "$n" ] && [ "$n" -gt 100 ] && steps=$MAXCUT_STEPS
+      # SK and dense MaxCut up to N = 200 take SK N = 100's grid, larger
+      # N the longer one
+      n=$(size "$fam")
+      [ -n "$n" ] && [ "$n" -gt 200 ] && steps=$LONG_STEPS
       [ "$fam" != gset ] && [ "$s" = cpu-pt ] && steps=$PT_SK_STEPS
       echo "report: $s $fam (steps $steps)" >&2
       t0=$(date +%s)
