@@ -39,9 +39,10 @@ def _call_released(fn, *args):
     KeyboardInterrupt.  The message is read in the worker, where the library
     recorded it (po_last_error is per thread)."""
     out = {}
-    done = threading.Event()
+    running, done = threading.Event(), threading.Event()
 
     def work():
+        running.set()
         try:
             rc = fn(*args)
             out["rc"], out["msg"] = rc, (lib.po_last_error().decode() if rc else "")
@@ -49,24 +50,37 @@ def _call_released(fn, *args):
             done.set()
 
     lib.po_clear_stop()
-    threading.Thread(target=work, name="physopt", daemon=True).start()
     # An Event, not Thread.join: a join interrupted by KeyboardInterrupt can
     # leave the thread marked finished while it still runs (CPython), and the
-    # caller would then free what the library is using.
+    # caller would then free what the library is using.  start() is inside
+    # the try: a Ctrl-C while it waits for the new thread must stop the call
+    # too, not leave it running unobserved.
     try:
+        threading.Thread(target=work, name="physopt", daemon=True).start()
         while not done.wait(0.05):
             pass
     except KeyboardInterrupt:
         lib.po_request_stop()
-        while True:
-            try:
-                done.wait()
-                break
-            except KeyboardInterrupt:  # a second Ctrl-C: already stopping
-                continue
+        _wait_if_started(running, done)
         lib.po_clear_stop()
         raise
     return out["rc"], out["msg"]
+
+
+def _wait_if_started(running, done):
+    """After a stop request: waits for the worker to return.  A Ctrl-C
+    inside Thread.start() may come before or after the thread was
+    launched; a launched worker sets `running` at once (1 s allows for a
+    loaded machine), one never launched never does."""
+    started = False
+    while True:
+        try:
+            started = started or running.wait(1.0)
+            if started:
+                done.wait()
+            return
+        except KeyboardInterrupt:  # a second Ctrl-C: already stopping
+            continue
 
 
 def _text(v):
