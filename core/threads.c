@@ -18,6 +18,10 @@ void po_omp_threads_pop(int previous) {
   if (previous > 0) omp_set_num_threads(previous);
 }
 
+int po_omp_team_useful(void) {
+  return omp_get_max_threads() > 1 && !omp_in_parallel();
+}
+
 static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t blas_free = PTHREAD_COND_INITIALIZER;
 static int blas_active;              /* threads inside a region */

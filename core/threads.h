@@ -26,6 +26,14 @@ int po_threads_resolve(int requested);
 int po_omp_threads_push(int n);
 void po_omp_threads_pop(int previous);
 
+/* Whether a parallel region opened here would get more than one thread.
+ * Entering a region costs ~2.5 us even for a team of one (libgomp makes
+ * futex calls; measured on the 2-core VM) -- several regions per step are a
+ * fifth of a 64-replica N = 100 CIM step -- so kernels called once per
+ * step run their loop serially when this is false.  False inside an active
+ * region (nested regions are inactive) and when the team size is 1. */
+int po_omp_team_useful(void);
+
 /* OpenBLAS runs with n threads (n < 1: 1) until the matching leave. */
 void po_blas_threads_enter(int n);
 void po_blas_threads_leave(void);

@@ -3,17 +3,18 @@
 #include "physics/opo.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stddef.h>
+#include "core/threads.h"
 
 void po_opo_drift(long n, int R, double p, const po_opo_params *m, const float *x, const float *c,
                   float *a) {
   const float g = (float)(p - 1.0), mu = (float)m->mu, eps = (float)m->eps;
   const long len = n * (long)R;
+  if (po_omp_team_useful()) {
 #pragma omp parallel for schedule(static)
-  for (long k = 0; k < len; k++) {
-    float v = x[k];
-    a[k] = g * v - mu * v * v * v + eps * c[k];
+    for (long k = 0; k < len; k++) a[k] = g * x[k] - mu * x[k] * x[k] * x[k] + eps * c[k];
+  } else {
+    for (long k = 0; k < len; k++) a[k] = g * x[k] - mu * x[k] * x[k] * x[k] + eps * c[k];
   }
 }
 
@@ -48,34 +49,67 @@ step_row(int R, long n, float h, float g, float mu, float eps, float sg, float e
   return nb;
 }
 
+/* The arguments of po_opo_step_em, for its row function. */
+typedef struct {
+  long n;
+  int R, has_w;
+  float h, g, mu, eps, sg, emin, emax, xmax;
+  float *x, *e;
+  const float *c, *beta, *target, *dw;
+  int8_t *sgn;
+  uint8_t *flip;
+} em_args;
+
+/* Row i of po_opo_step_em, in the variant for the feedback and noise given. */
+static inline __attribute__((always_inline)) long em_row(const em_args *a, long i) {
+  const long n = a->n;
+  const int R = a->R;
+  float *xi = a->x + i * R, *ei = a->e ? a->e + i * R : NULL;
+  const float *ci = a->c + i * R, *wi = a->dw ? a->dw + i : NULL; /* replica r at wi[r * n] */
+  int8_t *si = a->sgn + i * R;
+  uint8_t *fi = a->flip + i * R;
+  if (ei && a->has_w)
+    return step_row(R, n, a->h, a->g, a->mu, a->eps, a->sg, a->emin, a->emax, a->xmax, xi, ei, ci,
+                    a->beta, a->target, wi, si, fi, 1, 1);
+  if (ei)
+    return step_row(R, n, a->h, a->g, a->mu, a->eps, a->sg, a->emin, a->emax, a->xmax, xi, ei, ci,
+                    a->beta, a->target, wi, si, fi, 1, 0);
+  if (a->has_w)
+    return step_row(R, n, a->h, a->g, a->mu, a->eps, a->sg, a->emin, a->emax, a->xmax, xi, ei, ci,
+                    a->beta, a->target, wi, si, fi, 0, 1);
+  return step_row(R, n, a->h, a->g, a->mu, a->eps, a->sg, a->emin, a->emax, a->xmax, xi, ei, ci,
+                  a->beta, a->target, wi, si, fi, 0, 0);
+}
+
 long po_opo_step_em(long n, int R, double dt, double p, const po_opo_params *m, float *x, float *e,
                     const float *c, const float *beta, const float *target, const float *dw,
                     int8_t *sgn, uint8_t *flip) {
-  const float h = (float)dt, g = (float)(p - 1.0), mu = (float)m->mu, eps = (float)m->eps;
-  const float sg = (float)m->sigma;
-  const float emax = m->e_max > 0 ? (float)m->e_max : INFINITY;
-  const float emin = m->e_clamp_both ? -emax : -INFINITY;
-  const float xmax = m->x_max > 0 ? (float)m->x_max : INFINITY;
-  const int has_w = dw != NULL && sg != 0.0f;
+  const float sg = (float)m->sigma, emax = m->e_max > 0 ? (float)m->e_max : INFINITY;
+  const em_args a = {.n = n,
+                     .R = R,
+                     .has_w = dw != NULL && sg != 0.0f,
+                     .h = (float)dt,
+                     .g = (float)(p - 1.0),
+                     .mu = (float)m->mu,
+                     .eps = (float)m->eps,
+                     .sg = sg,
+                     .emin = m->e_clamp_both ? -emax : -INFINITY,
+                     .emax = emax,
+                     .xmax = m->x_max > 0 ? (float)m->x_max : INFINITY,
+                     .x = x,
+                     .e = e,
+                     .c = c,
+                     .beta = beta,
+                     .target = target,
+                     .dw = dw,
+                     .sgn = sgn,
+                     .flip = flip};
   long bad = 0;
+  if (po_omp_team_useful()) {
 #pragma omp parallel for schedule(static) reduction(+ : bad)
-  for (long i = 0; i < n; i++) {
-    float *xi = x + i * R, *ei = e ? e + i * R : NULL;
-    const float *ci = c + i * R, *wi = dw ? dw + i : NULL; /* replica r at wi[r * n] */
-    int8_t *si = sgn + i * R;
-    uint8_t *fi = flip + i * R;
-    if (e && has_w)
-      bad += step_row(R, n, h, g, mu, eps, sg, emin, emax, xmax, xi, ei, ci, beta, target, wi, si,
-                      fi, 1, 1);
-    else if (e)
-      bad += step_row(R, n, h, g, mu, eps, sg, emin, emax, xmax, xi, ei, ci, beta, target, wi, si,
-                      fi, 1, 0);
-    else if (has_w)
-      bad += step_row(R, n, h, g, mu, eps, sg, emin, emax, xmax, xi, ei, ci, beta, target, wi, si,
-                      fi, 0, 1);
-    else
-      bad += step_row(R, n, h, g, mu, eps, sg, emin, emax, xmax, xi, ei, ci, beta, target, wi, si,
-                      fi, 0, 0);
+    for (long i = 0; i < n; i++) bad += em_row(&a, i);
+  } else {
+    for (long i = 0; i < n; i++) bad += em_row(&a, i);
   }
   return bad;
 }
@@ -94,6 +128,26 @@ static inline __attribute__((always_inline)) long finish(float xn, float sg, con
   return nb;
 }
 
+/* Row i of po_opo_step_cfc. */
+static inline __attribute__((always_inline)) long
+cfc_row(long i, long n, int R, float h, float g, float mu, float eps, float sg, float a, float bt,
+        float emin, float emax, float xmax, float *x, float *e, const float *c, const float *dw,
+        int8_t *sgn, uint8_t *flip) {
+  float *xi = x + i * R, *ei = e + i * R;
+  const float *ci = c + i * R, *wi = dw ? dw + i : NULL;
+  long bad = 0;
+  for (int r = 0; r < R; r++) {
+    const float v = xi[r], ev = ei[r];
+    const float z = eps * ev * ci[r];
+    float en = ev - h * bt * (z * z - a) * ev;
+    en = en < emin ? emin : en;
+    ei[r] = en < emax ? en : emax;
+    bad += finish(v + h * (g * v - mu * v * v * v + z), sg, wi, r, n, xmax, &xi[r], &sgn[i * R + r],
+                  &flip[i * R + r]);
+  }
+  return bad;
+}
+
 long po_opo_step_cfc(long n, int R, double dt, double p, const po_opo_params *m, double alpha,
                      double beta, double e_min, float *x, float *e, const float *c, const float *dw,
                      int8_t *sgn, uint8_t *flip) {
@@ -101,21 +155,34 @@ long po_opo_step_cfc(long n, int R, double dt, double p, const po_opo_params *m,
   const float sg = (float)m->sigma, a = (float)alpha, bt = (float)beta, emin = (float)e_min;
   const float emax = m->e_max > 0 ? (float)m->e_max : INFINITY;
   const float xmax = m->x_max > 0 ? (float)m->x_max : INFINITY;
-  const int has_w = dw != NULL && sg != 0.0f;
+  const float *w = dw != NULL && sg != 0.0f ? dw : NULL;
   long bad = 0;
+  if (po_omp_team_useful()) {
 #pragma omp parallel for schedule(static) reduction(+ : bad)
-  for (long i = 0; i < n; i++) {
-    float *xi = x + i * R, *ei = e + i * R;
-    const float *ci = c + i * R, *wi = has_w ? dw + i : NULL;
-    for (int r = 0; r < R; r++) {
-      const float v = xi[r], ev = ei[r];
-      const float z = eps * ev * ci[r];
-      float en = ev - h * bt * (z * z - a) * ev;
-      en = en < emin ? emin : en;
-      ei[r] = en < emax ? en : emax;
-      bad += finish(v + h * (g * v - mu * v * v * v + z), sg, wi, r, n, xmax, &xi[r],
-                    &sgn[i * R + r], &flip[i * R + r]);
-    }
+    for (long i = 0; i < n; i++)
+      bad += cfc_row(i, n, R, h, g, mu, eps, sg, a, bt, emin, emax, xmax, x, e, c, w, sgn, flip);
+  } else {
+    for (long i = 0; i < n; i++)
+      bad += cfc_row(i, n, R, h, g, mu, eps, sg, a, bt, emin, emax, xmax, x, e, c, w, sgn, flip);
+  }
+  return bad;
+}
+
+/* Row i of po_opo_step_sfc. */
+static inline __attribute__((always_inline)) long sfc_row(long i, long n, int R, float h, float g,
+                                                          float mu, float eps, float sg, float cg,
+                                                          float kk, float bt, float xmax, float *x,
+                                                          float *e, const float *c, const float *dw,
+                                                          int8_t *sgn, uint8_t *flip) {
+  float *xi = x + i * R, *ei = e + i * R;
+  const float *ci = c + i * R, *wi = dw ? dw + i : NULL;
+  long bad = 0;
+  for (int r = 0; r < R; r++) {
+    const float v = xi[r], ev = ei[r];
+    const float z = eps * ci[r];
+    ei[r] = ev - h * bt * (ev - z);
+    bad += finish(v + h * (g * v - mu * v * v * v + tanhf(cg * z) + kk * (z - ev)), sg, wi, r, n,
+                  xmax, &xi[r], &sgn[i * R + r], &flip[i * R + r]);
   }
   return bad;
 }
@@ -126,19 +193,15 @@ long po_opo_step_sfc(long n, int R, double dt, double p, const po_opo_params *m,
   const float h = (float)dt, g = (float)(p - 1.0), mu = (float)m->mu, eps = (float)m->eps;
   const float sg = (float)m->sigma, cg = (float)gain, kk = (float)k, bt = (float)beta;
   const float xmax = m->x_max > 0 ? (float)m->x_max : INFINITY;
-  const int has_w = dw != NULL && sg != 0.0f;
+  const float *w = dw != NULL && sg != 0.0f ? dw : NULL;
   long bad = 0;
+  if (po_omp_team_useful()) {
 #pragma omp parallel for schedule(static) reduction(+ : bad)
-  for (long i = 0; i < n; i++) {
-    float *xi = x + i * R, *ei = e + i * R;
-    const float *ci = c + i * R, *wi = has_w ? dw + i : NULL;
-    for (int r = 0; r < R; r++) {
-      const float v = xi[r], ev = ei[r];
-      const float z = eps * ci[r];
-      ei[r] = ev - h * bt * (ev - z);
-      bad += finish(v + h * (g * v - mu * v * v * v + tanhf(cg * z) + kk * (z - ev)), sg, wi, r, n,
-                    xmax, &xi[r], &sgn[i * R + r], &flip[i * R + r]);
-    }
+    for (long i = 0; i < n; i++)
+      bad += sfc_row(i, n, R, h, g, mu, eps, sg, cg, kk, bt, xmax, x, e, c, w, sgn, flip);
+  } else {
+    for (long i = 0; i < n; i++)
+      bad += sfc_row(i, n, R, h, g, mu, eps, sg, cg, kk, bt, xmax, x, e, c, w, sgn, flip);
   }
   return bad;
 }
@@ -172,12 +235,7 @@ long po_opo_step_quadrature(long n, int R, double dt, double p, double mu, doubl
   const float xmax = x_max > 0 ? (float)x_max : INFINITY;
   long bad = 0;
   const long nr = n * (long)R; /* x, y, xo and the noise share one layout */
-  /* A parallel region only when it gets more than one thread: entering
-   * one costs ~2.5 us even with a team of one (libgomp makes a futex call;
-   * measured on the 2-core VM), a tenth of a 64-replica N = 100 step, and
-   * the backend calls this once per step (the result is the same either
-   * way: element-wise, integer count). */
-  if (omp_get_max_threads() > 1 && !omp_in_parallel()) {
+  if (po_omp_team_useful()) {  /* element-wise, integer count: same result either way */
 #pragma omp parallel for simd schedule(static) reduction(+ : bad)
     for (long k = 0; k < nr; k++)
       bad += quadrature_one(k, h, gy, m, vac, inv_ns, xmax, xo, x, y, dwx, dwy, sgn, flip);

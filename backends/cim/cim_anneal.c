@@ -563,9 +563,14 @@ static void run_block(block *b) {
     const int refresh = !sh->exact_fields && (k + 1) % cfg->refresh == 0;
     const int bulk = block_bulk_fields(b);
     /* replicas are independent: threaded when the kernels are (single
-     * block), serial inside a block-parallel region (nested inactive) */
-#pragma omp parallel for schedule(dynamic, 4) if (sh->kernel_threads > 1)
-    for (int q = 0; q < Rb; q++) block_update_replica(b, q, bulk, refresh, tn, ahc_energy);
+     * block), else serial without a region (core/threads.h: even a team of
+     * one costs a futex call per step) */
+    if (sh->kernel_threads > 1) {
+#pragma omp parallel for schedule(dynamic, 4)
+      for (int q = 0; q < Rb; q++) block_update_replica(b, q, bulk, refresh, tn, ahc_energy);
+    } else {
+      for (int q = 0; q < Rb; q++) block_update_replica(b, q, bulk, refresh, tn, ahc_energy);
+    }
     if (tq >= 0 && (k + 1) % sh->traj_every == 0) record(b, tq, k + 1, tn);
     if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % progress_every == 0)
       report_progress(sh, k);
