@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/threads.h"
 #include "physopt/error.h"
 
 int po_sde_create(po_sde *s, long n, int replicas, po_sde_method method, po_sde_fn drift,
@@ -59,15 +60,22 @@ void po_sde_free(po_sde *s) {
   memset(s, 0, sizeof *s);
 }
 
-void po_sde_draw(po_sde *s, double h, float *dw) {
+/* Replica r's increments: its own stream, spin order. */
+static void draw_replica(po_sde *s, int r, float sq, float *dw) {
   const long n = s->n;
+  float *d = dw + (size_t)r * (size_t)n;
+  po_rng_normal_fill(&s->rng[r], d, n);
+  for (long i = 0; i < n; i++) d[i] *= sq;
+}
+
+void po_sde_draw(po_sde *s, double h, float *dw) {
   const int R = s->replicas;
   const float sq = (float)sqrt(h);
+  if (po_omp_team_useful()) {
 #pragma omp parallel for schedule(static)
-  for (int r = 0; r < R; r++) {
-    float *d = dw + (size_t)r * (size_t)n;
-    po_rng_normal_fill(&s->rng[r], d, n);
-    for (long i = 0; i < n; i++) d[i] *= sq;
+    for (int r = 0; r < R; r++) draw_replica(s, r, sq, dw);
+  } else {
+    for (int r = 0; r < R; r++) draw_replica(s, r, sq, dw);
   }
 }
 
@@ -78,59 +86,81 @@ static inline float noise_term(const float *b, float sigma, const float *dw, lon
   return (b ? b[(size_t)i * (size_t)R + (size_t)r] : sigma) * w;
 }
 
-int po_sde_step_dw(po_sde *s, float *x, double t, double h, const float *dw) {
+/* The operands of one step's element loops. */
+typedef struct {
+  const po_sde *s;
+  float *x, *out;
+  const float *dw, *b0, *b1;
+  float hf;
+  int noisy;
+} step_rows;
+
+/* Row i of the Euler-Maruyama update, or of Heun's predictor (into out). */
+static void euler_row(const step_rows *a, long i) {
+  const po_sde *s = a->s;
   const long n = s->n;
   const int R = s->replicas;
-  const float hf = (float)h;
+  for (int r = 0; r < R; r++) {
+    size_t k = (size_t)i * (size_t)R + (size_t)r;
+    float v = a->x[k] + s->a0[k] * a->hf;
+    if (a->noisy) v += noise_term(a->b0, s->sigma, a->dw, n, R, i, r);
+    a->out[k] = v;
+  }
+}
+
+/* Row i of Heun's trapezoidal corrector. */
+static void heun_row(const step_rows *a, long i) {
+  const po_sde *s = a->s;
+  const long n = s->n;
+  const int R = s->replicas;
+  const float half = 0.5f * a->hf;
+  for (int r = 0; r < R; r++) {
+    size_t k = (size_t)i * (size_t)R + (size_t)r;
+    float v = a->x[k] + (s->a0[k] + s->a1[k]) * half;
+    if (a->noisy) {
+      if (a->b0) {
+        float w = a->dw[(size_t)r * (size_t)n + (size_t)i];
+        v += 0.5f * (a->b0[k] + a->b1[k]) * w;
+      } else {
+        v += noise_term(NULL, s->sigma, a->dw, n, R, i, r);
+      }
+    }
+    a->x[k] = v;
+  }
+}
+
+/* row(a, i) for every row, on the caller's team when it has more than one
+ * thread (core/threads.h: a region of one costs more than a small step). */
+static void for_rows(const step_rows *a, void (*row)(const step_rows *, long)) {
+  const long n = a->s->n;
+  if (po_omp_team_useful()) {
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++) row(a, i);
+  } else {
+    for (long i = 0; i < n; i++) row(a, i);
+  }
+}
+
+int po_sde_step_dw(po_sde *s, float *x, double t, double h, const float *dw) {
   int rc = s->drift(s->ctx, t, x, s->a0);
   if (rc) return rc;
   const int noisy = dw && (s->diffusion || s->sigma != 0.0f);
   if (noisy && s->diffusion && (rc = s->diffusion(s->ctx, t, x, s->b0))) return rc;
-  const float *b0 = s->diffusion ? s->b0 : NULL;
+  step_rows a = {.s = s,
+                 .x = x,
+                 .out = s->method == PO_SDE_EM ? x : s->xp,
+                 .dw = dw,
+                 .b0 = s->diffusion ? s->b0 : NULL,
+                 .hf = (float)h,
+                 .noisy = noisy};
+  for_rows(&a, euler_row);
+  if (s->method == PO_SDE_EM) return PO_OK;
 
-  if (s->method == PO_SDE_EM) {
-#pragma omp parallel for collapse(2) schedule(static)
-    for (long i = 0; i < n; i++) {
-      for (int r = 0; r < R; r++) {
-        size_t k = (size_t)i * (size_t)R + (size_t)r;
-        float v = x[k] + s->a0[k] * hf;
-        if (noisy) v += noise_term(b0, s->sigma, dw, n, R, i, r);
-        x[k] = v;
-      }
-    }
-    return PO_OK;
-  }
-
-  /* Heun: predictor, then trapezoidal corrector. */
-#pragma omp parallel for collapse(2) schedule(static)
-  for (long i = 0; i < n; i++) {
-    for (int r = 0; r < R; r++) {
-      size_t k = (size_t)i * (size_t)R + (size_t)r;
-      float v = x[k] + s->a0[k] * hf;
-      if (noisy) v += noise_term(b0, s->sigma, dw, n, R, i, r);
-      s->xp[k] = v;
-    }
-  }
+  /* Heun: the predictor above, then the trapezoidal corrector. */
   if ((rc = s->drift(s->ctx, t + h, s->xp, s->a1))) return rc;
   if (noisy && s->diffusion && (rc = s->diffusion(s->ctx, t + h, s->xp, s->b1))) return rc;
-  const float *b1 = s->diffusion ? s->b1 : NULL;
-  const float half = 0.5f * hf;
-#pragma omp parallel for collapse(2) schedule(static)
-  for (long i = 0; i < n; i++) {
-    for (int r = 0; r < R; r++) {
-      size_t k = (size_t)i * (size_t)R + (size_t)r;
-      float v = x[k] + (s->a0[k] + s->a1[k]) * half;
-      if (noisy) {
-        if (b0) {
-          float w = dw[(size_t)r * (size_t)n + (size_t)i];
-          v += 0.5f * (b0[k] + b1[k]) * w;
-        } else {
-          v += noise_term(NULL, s->sigma, dw, n, R, i, r);
-        }
-      }
-      x[k] = v;
-    }
-  }
+  a.b1 = s->diffusion ? s->b1 : NULL;
+  for_rows(&a, heun_row);
   return PO_OK;
 }
 

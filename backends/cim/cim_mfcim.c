@@ -49,6 +49,100 @@ static double rms_norm(const po_ising *m) {
   return sqrt(acc / m->n);
 }
 
+/* An mfcim run's replicas: spin-major [n][R] arrays, per-replica best. */
+typedef struct {
+  long n;
+  int R;
+  float *mu, *sg, *vp, *dw, *mt, *f;
+  int8_t *s, *best;
+  double *Ebest;
+  po_rng *rng;
+} mf_state;
+
+/* The per-step loops below run on the caller's team when par (more than
+ * one thread, core/threads.h); serially otherwise, because a parallel
+ * region of one thread costs ~2.5 us, a tenth of a small step. */
+
+/* Replica r's increments (scaled by sh) from its own stream, spin order. */
+static void mf_draw_replica(const mf_state *st, int r, double sh) {
+  for (long i = 0; i < st->n; i++)
+    st->dw[(size_t)i * st->R + r] = (float)(sh * po_rng_normal(&st->rng[r]));
+}
+
+static void mf_draw(const mf_state *st, int par, double sh) {
+  if (par) {
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < st->R; r++) mf_draw_replica(st, r, sh);
+  } else {
+    for (int r = 0; r < st->R; r++) mf_draw_replica(st, r, sh);
+  }
+}
+
+/* The measured amplitudes mt = mu + meas dW of row i. */
+static void mf_measure_row(const mf_state *st, long i, double meas) {
+  for (int r = 0; r < st->R; r++) {
+    const size_t q = (size_t)i * st->R + r;
+    st->mt[q] = st->mu[q] + (float)(meas * st->dw[q]);
+  }
+}
+
+static void mf_measure(const mf_state *st, int par, double meas) {
+  if (par) {
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < st->n; i++) mf_measure_row(st, i, meas);
+  } else {
+    for (long i = 0; i < st->n; i++) mf_measure_row(st, i, meas);
+  }
+}
+
+/* One step of the Gaussian-state equations (physics/mfcim.h), row by row. */
+static void mf_advance(const mf_state *st, int par, double h, double p, double g2, double j,
+                       double lambda, int closure) {
+  const size_t R = (size_t)st->R;
+  if (par) {
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < st->n; i++)
+      po_mfcim_step(st->R, h, p, g2, j, lambda, closure, st->mu + i * R, st->sg + i * R,
+                    st->vp + i * R, st->f + i * R, st->dw + i * R);
+  } else {
+    for (long i = 0; i < st->n; i++)
+      po_mfcim_step(st->R, h, p, g2, j, lambda, closure, st->mu + i * R, st->sg + i * R,
+                    st->vp + i * R, st->f + i * R, st->dw + i * R);
+  }
+}
+
+/* Replica r's signs, energy and best state; returns its count of
+ * non-finite moments. */
+static long mf_record_replica(const mf_state *st, int r, const po_ising *m) {
+  const long n = st->n;
+  const size_t R = (size_t)st->R;
+  int8_t *sr = st->s + (size_t)r * n;
+  long nb = 0;
+  for (long i = 0; i < n; i++) {
+    const size_t q = (size_t)i * R + r;
+    const float v = st->mu[q];
+    if (!isfinite(v) || !isfinite(st->sg[q]) || !isfinite(st->vp[q])) nb++;
+    sr[i] = v < 0 ? -1 : 1;
+  }
+  const double E = po_ising_energy(m, sr);
+  if (E < st->Ebest[r]) {
+    st->Ebest[r] = E;
+    memcpy(st->best + (size_t)r * n, sr, (size_t)n);
+  }
+  return nb;
+}
+
+static long mf_record(const mf_state *st, int par, const po_ising *m) {
+  long nb = 0;
+  if (par) {
+#pragma omp parallel for schedule(static) reduction(+ : nb)
+    for (int r = 0; r < st->R; r++) nb += mf_record_replica(st, r, m);
+  } else {
+    for (int r = 0; r < st->R; r++) nb += mf_record_replica(st, r, m);
+  }
+  return nb;
+}
+
 int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
                      const po_anneal_opts *o, po_samples *out) {
   if (!m || m->n < 1) return po_error(PO_ERR_ARG, "backend cim: empty Ising model");
@@ -139,6 +233,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   const int T_omp = dense ? 1 : kt;
   po_blas_threads_enter(dense ? kt : 1);
   const int omp_caller = po_omp_threads_push(T_omp); /* po_spmm_csr's team */
+  const int par = po_omp_team_useful();
+  const mf_state st = {n, R, mu, sg, vp, dw, mt, f, s, best, Ebest, rng};
   const double w0 = omp_get_wtime();
   long bad = 0, bad_step = -1;
   for (long k = 0; k < K && !bad; k++) {
@@ -146,17 +242,8 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     const double j = j0 * exp(-jdecay * t / T);
     const double p = p_thr * (1.0 + j) + a0 + (a1 - a0) * t / T;
     const double sh = sqrt(h), meas = j > 0 ? 1.0 / (2.0 * sqrt(j) * h) : 0.0;
-    /* noise: replica r's increments from its own stream, spin order */
-#pragma omp parallel for schedule(static) num_threads(T_omp)
-    for (int r = 0; r < R; r++)
-      for (long i = 0; i < n; i++) dw[(size_t)i * R + r] = (float)(sh * po_rng_normal(&rng[r]));
-        /* measured amplitudes mu~ = mu + dW / (2 sqrt(j) dt) */
-#pragma omp parallel for schedule(static) num_threads(T_omp)
-    for (long i = 0; i < n; i++)
-      for (int r = 0; r < R; r++) {
-        const size_t q = (size_t)i * R + r;
-        mt[q] = mu[q] + (float)(meas * dw[q]);
-      }
+    mf_draw(&st, par, sh);
+    mf_measure(&st, par, meas); /* mu~ = mu + dW / (2 sqrt(j) dt) */
     /* feedback f = K mu~ = -J mu~: one product over all replicas */
     if (m->storage == PO_STORAGE_DENSE)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, R, (int)n, -1.0f, m->dense,
@@ -166,27 +253,9 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     if (m->h)
       for (long i = 0; i < n; i++)
         for (int r = 0; r < R; r++) f[(size_t)i * R + r] -= m->h[i] * (float)cfg.field_amp;
-#pragma omp parallel for schedule(static) num_threads(T_omp)
-    for (long i = 0; i < n; i++)
-      po_mfcim_step(R, h, p, g2, j, lambda, closure, mu + (size_t)i * R, sg + (size_t)i * R,
-                    vp + (size_t)i * R, f + (size_t)i * R, dw + (size_t)i * R);
+    mf_advance(&st, par, h, p, g2, j, lambda, closure);
     if ((k + 1) % eval_every == 0 || k + 1 == K) {
-      long nb = 0;
-#pragma omp parallel for schedule(static) num_threads(T_omp) reduction(+ : nb)
-      for (int r = 0; r < R; r++) {
-        int8_t *sr = s + (size_t)r * n;
-        for (long i = 0; i < n; i++) {
-          const float v = mu[(size_t)i * R + r];
-          if (!isfinite(v) || !isfinite(sg[(size_t)i * R + r]) || !isfinite(vp[(size_t)i * R + r]))
-            nb++;
-          sr[i] = v < 0 ? -1 : 1;
-        }
-        const double E = po_ising_energy(m, sr);
-        if (E < Ebest[r]) {
-          Ebest[r] = E;
-          memcpy(best + (size_t)r * n, sr, (size_t)n);
-        }
-      }
+      const long nb = mf_record(&st, par, m);
       if (nb) bad = nb, bad_step = k;
     }
     if (o->progress && (k + 1) % 1000 == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
