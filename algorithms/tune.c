@@ -79,8 +79,12 @@ static int parse_bounds(po_tune_dim *d, char **items, size_t n) {
     return po_error(PO_ERR_ARG, "%s: range (%g, %g) needs LO <= HI", d->key, d->lo, d->hi);
   if (d->kind == PO_TUNE_LOG && !(d->lo > 0))
     return po_error(PO_ERR_ARG, "%s: log(%g, %g) needs 0 < LO", d->key, d->lo, d->hi);
-  if (d->kind == PO_TUNE_INT && (d->lo != floor(d->lo) || d->hi != floor(d->hi)))
-    return po_error(PO_ERR_ARG, "%s: int(%g, %g) needs integer bounds", d->key, d->lo, d->hi);
+  const int integer = d->kind == PO_TUNE_INT || d->kind == PO_TUNE_LOGINT;
+  if (integer && (d->lo != floor(d->lo) || d->hi != floor(d->hi)))
+    return po_error(PO_ERR_ARG, "%s: %s(%g, %g) needs integer bounds", d->key,
+                    po_tune_kind_name(d->kind), d->lo, d->hi);
+  if (d->kind == PO_TUNE_LOGINT && !(d->lo >= 1))
+    return po_error(PO_ERR_ARG, "%s: logint(%g, %g) needs 1 <= LO", d->key, d->lo, d->hi);
   return PO_OK;
 }
 
@@ -90,7 +94,14 @@ static const struct {
 } kinds[] = {{"linear", PO_TUNE_LINEAR},
              {"log", PO_TUNE_LOG},
              {"int", PO_TUNE_INT},
+             {"logint", PO_TUNE_LOGINT},
              {"choice", PO_TUNE_CHOICE}};
+
+const char *po_tune_kind_name(po_tune_kind kind) {
+  for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+    if (kinds[k].kind == kind) return kinds[k].name;
+  return "linear";
+}
 
 /* Kind of "name(...)", or -1 when text is not a range. */
 static int range_kind(const char *text, const char **open) {
@@ -116,18 +127,12 @@ int po_tune_space_add(po_tune_space *s, const char *key, const char *text) {
   const char *open;
   int kind = range_kind(text, &open);
   if (kind < 0)
-    return po_error(PO_ERR_ARG,
-                    "%s = %s is not a range: write log(LO, HI), linear(LO, HI), int(LO, HI) or "
-                    "choice(A, B, ...)",
-                    key, text);
+    return po_error(PO_ERR_ARG, "%s = %s is not a range: write " PO_TUNE_RANGE_FORMS, key, text);
   const char *close = strrchr(open, ')');
   const char *tail = close ? close + 1 : NULL;
   while (tail && isspace((unsigned char)*tail)) tail++;
   if (!close || *tail)
-    return po_error(PO_ERR_ARG,
-                    "%s = %s: a range is written log(LO, HI), linear(LO, HI), int(LO, HI) or "
-                    "choice(A, B, ...)",
-                    key, text);
+    return po_error(PO_ERR_ARG, "%s = %s: a range is written " PO_TUNE_RANGE_FORMS, key, text);
   for (size_t i = 0; i < s->n; i++)
     if (!strcmp(s->dims[i].key, key)) return po_error(PO_ERR_ARG, "%s: range given twice", key);
   char *inner = trimmed_copy(open + 1, close);
@@ -176,10 +181,17 @@ void po_tune_format(const po_tune_space *s, size_t d, const double *x, char *buf
   const po_tune_dim *dim = &s->dims[d];
   if (dim->kind == PO_TUNE_CHOICE)
     snprintf(buf, size, "%s", dim->choices[(size_t)x[d]]);
-  else if (dim->kind == PO_TUNE_INT)
+  else if (dim->kind == PO_TUNE_INT || dim->kind == PO_TUNE_LOGINT)
     snprintf(buf, size, "%.0f", x[d]);
   else
     snprintf(buf, size, "%.17g", x[d]);
+}
+
+/* LOGINT: integer k owns [k - 1/2, k + 1/2) of the real line, mapped to
+ * [0, 1] in log (so 10..11 gets the share of 1000..1100). */
+static double logint_unit(const po_tune_dim *dim, double x) {
+  const double a = dim->lo - 0.5, b = dim->hi + 0.5;
+  return log(x / a) / log(b / a);
 }
 
 double po_tune_unit(const po_tune_space *s, size_t d, double x) {
@@ -187,11 +199,12 @@ double po_tune_unit(const po_tune_space *s, size_t d, double x) {
   if (dim->kind == PO_TUNE_CHOICE) return x;
   if (dim->hi == dim->lo) return 0.5;
   if (dim->kind == PO_TUNE_LOG) return log(x / dim->lo) / log(dim->hi / dim->lo);
+  if (dim->kind == PO_TUNE_LOGINT) return logint_unit(dim, x);
   return (x - dim->lo) / (dim->hi - dim->lo);
 }
 
 /* Inverse of po_tune_unit for numeric kinds (u clamped to [0, 1]); INT
- * rounds to the nearest integer of the range. */
+ * and LOGINT give the integer whose share holds u. */
 static double from_unit(const po_tune_dim *dim, double u) {
   u = u < 0 ? 0 : u > 1 ? 1 : u;
   switch (dim->kind) {
@@ -203,15 +216,25 @@ static double from_unit(const po_tune_dim *dim, double u) {
     double k = floor(u * span);
     return dim->lo + (k >= span ? span - 1 : k);
   }
+  case PO_TUNE_LOGINT: {
+    const double a = dim->lo - 0.5, b = dim->hi + 0.5;
+    const double k = floor(a * exp(u * log(b / a)) + 0.5);
+    return k < dim->lo ? dim->lo : k > dim->hi ? dim->hi : k;
+  }
   default:
     return dim->lo + u * (dim->hi - dim->lo);
   }
 }
 
-/* Unit coordinate used by the density model: INT at the centre of its share. */
+/* Unit coordinate used by the density model: an integer at the centre of
+ * its share (the geometric centre for LOGINT). */
 static double model_unit(const po_tune_dim *dim, double x) {
-  if (dim->kind != PO_TUNE_INT) return po_tune_unit(&(po_tune_space){1, (po_tune_dim *)dim}, 0, x);
-  return (x - dim->lo + 0.5) / (dim->hi - dim->lo + 1);
+  if (dim->kind == PO_TUNE_INT) return (x - dim->lo + 0.5) / (dim->hi - dim->lo + 1);
+  if (dim->kind == PO_TUNE_LOGINT) {
+    const double a = dim->lo - 0.5, b = dim->hi + 0.5;
+    return log(sqrt((x - 0.5) * (x + 0.5)) / a) / log(b / a);
+  }
+  return po_tune_unit(&(po_tune_space){1, (po_tune_dim *)dim}, 0, x);
 }
 
 /* ---- bracket schedule ------------------------------------------------------ */

@@ -68,14 +68,14 @@ static const po_cli_option opts[] = {
 static const po_cli_spec spec = {
     "tune",
     "TUNE.ini [--out tune.h5] [--best best.ini] [options]",
-    "Searches the ranges of TUNE.ini -- any key of physopt solve written as log(LO, HI),\n"
-    "linear(LO, HI), int(LO, HI) or choice(A, B, ...) -- for the configuration that minimises\n"
-    "[tune] objective over the training set problem.spec (a list), with Hyperband (successive\n"
-    "halving over run.steps from min_steps to max_steps, or with fidelity = replicas over\n"
-    "run.replicas, run.steps then tunable) and TPE proposals.  Each trial is one\n"
-    "sweep run per instance in OUT.d/; rerunning the command after a kill reuses every run done\n"
-    "and gives the same result.  Writes OUT (every trial) and the best configuration as an INI\n"
-    "file for physopt solve --config.  Results do not depend on the rank, shard or thread count.\n"
+    "Searches the ranges of TUNE.ini -- any key of physopt solve written as\n" PO_TUNE_RANGE_FORMS
+    " --\nfor the configuration that minimises [tune] objective over the training set\n"
+    "problem.spec (a list), with Hyperband (successive halving over run.steps from min_steps\n"
+    "to max_steps, or with fidelity = replicas over run.replicas, run.steps then tunable) and\n"
+    "TPE proposals.  Each trial is one sweep run per instance in OUT.d/; rerunning the command\n"
+    "after a kill reuses every run done and gives the same result.  Writes OUT (every trial)\n"
+    "and the best configuration as an INI file for physopt solve --config.  Results do not\n"
+    "depend on the rank, shard or thread count.\n"
 #ifdef PO_HAVE_MPI
     "MPI: built with MPI (run under mpirun to spread each rung's runs over the ranks).",
 #else

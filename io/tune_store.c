@@ -52,13 +52,6 @@ static int write_double_column(hid_t g, const char *name, const po_tune_result *
   return rc;
 }
 
-static const char *kind_name(po_tune_kind k) {
-  return k == PO_TUNE_LOG      ? "log"
-         : k == PO_TUNE_INT    ? "int"
-         : k == PO_TUNE_CHOICE ? "choice"
-                               : "linear";
-}
-
 /* One parameter: its values, its range as attributes, its configured text. */
 static int write_param(hid_t num, hid_t text, const po_tune_space *s, size_t d,
                        const po_tune_result *r) {
@@ -77,7 +70,7 @@ static int write_param(hid_t num, hid_t text, const po_tune_space *s, size_t d,
   if (!rc) rc = write_strings(text, dim->key, (const char *const *)t, r->n);
   hid_t ds = rc ? -1 : H5Dopen2(num, dim->key, H5P_DEFAULT);
   if (!rc && ds < 0) rc = po_error(PO_ERR_IO, "HDF5: cannot reopen %s", dim->key);
-  if (!rc) rc = po_h5_attr_string(ds, "kind", kind_name(dim->kind));
+  if (!rc) rc = po_h5_attr_string(ds, "kind", po_tune_kind_name(dim->kind));
   if (!rc) rc = po_h5_attr_double(ds, "lo", dim->lo);
   if (!rc) rc = po_h5_attr_double(ds, "hi", dim->hi);
   if (!rc && dim->kind == PO_TUNE_CHOICE) {

@@ -113,7 +113,7 @@ def main(argv):
         med = series["median"]
         best = os.path.join(w, "tune", "%s-%s-best.ini" % (s, fam))
         ranged = set("%s.%s" % (sec, k) for sec, k, v in tuned_values(os.path.join("configs", "tune", "%s-%s.ini" % (s, fam)))
-                     if v.split("(")[0] in ("log", "linear", "int", "choice"))
+                     if v.split("(")[0].strip() in ("log", "linear", "int", "logint", "choice"))
         tuned = []
         for sec, k, v in tuned_values(best):
             if "%s.%s" % (sec, k) not in ranged:

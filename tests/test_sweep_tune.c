@@ -352,14 +352,16 @@ static hid_t open_record(const char *name, double **objective, size_t *n) {
  * run.steps is searched, so the tune finds the run length too.  TTS99 at
  * run length L is at least L, so a best objective far below the top of
  * the steps range can only come from short runs being tried; with the
- * steps range ignored (every trial at one length) it could not be. */
+ * steps range ignored (every trial at one length) it could not be.  The
+ * range is logint (docs/tune.md's example): most proposals below 100
+ * sweeps (72% for this seed; 46% with int(3, 3000)). */
 static void test_replicas_fidelity(void **state) {
   (void)state;
   const char *body = "[tune]\nseed = 7\nobjective = tts99_steps\nfidelity = replicas\n"
                      "min_replicas = 4\nmax_replicas = 108\n"
                      "[problem]\nspec = %s/sk/SK1_N40_0.txt, %s/sk/SK1_N40_1.txt, "
                      "%s/sk/SK1_N40_2.txt\n"
-                     "[run]\nbackend = cpu\nalgorithm = sa\nsteps = int(3, 3000)\nthreads = 1\n"
+                     "[run]\nbackend = cpu\nalgorithm = sa\nsteps = logint(3, 3000)\nthreads = 1\n"
                      "[schedule]\nkind = geometric\nstart = 0.05\nend = 3\n";
   assert_int_equal(tune_file("reps", body), 0);
   size_t n, m;
@@ -380,7 +382,7 @@ static void test_replicas_fidelity(void **state) {
   print_message("%zu trials, %zu at 108 replicas, %zu shorter than 100 sweeps; best TTS99 %.4g "
                 "sweeps at %g sweeps\n",
                 n, at_top, short_runs, obj[best], steps[best]);
-  assert_true(at_top >= 4 && short_runs >= 3);
+  assert_true(at_top >= 4 && 2 * short_runs >= n);
   assert_true(obj[best] >= steps[best]); /* TTS99(L) >= L */
   assert_true(obj[best] < 300);
   char path[600];

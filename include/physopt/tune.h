@@ -28,8 +28,17 @@ typedef enum {
   PO_TUNE_LINEAR = 0, /* uniform in [lo, hi] */
   PO_TUNE_LOG = 1,    /* uniform in [log lo, log hi]; 0 < lo */
   PO_TUNE_INT = 2,    /* integers lo..hi, uniform */
-  PO_TUNE_CHOICE = 3  /* one of n_choices strings, uniform */
+  PO_TUNE_CHOICE = 3, /* one of n_choices strings, uniform */
+  PO_TUNE_LOGINT = 4  /* integers lo..hi, 1 <= lo, uniform in log */
 } po_tune_kind;
+
+/* The forms of a range, for messages and help (one list: algorithms/tune.c
+ * parses exactly these). */
+#define PO_TUNE_RANGE_FORMS                                                                        \
+  "log(LO, HI), linear(LO, HI), int(LO, HI), logint(LO, HI) or choice(A, B, ...)"
+
+/* "linear", "log", "int", "logint" or "choice": the word of its range form. */
+const char *po_tune_kind_name(po_tune_kind kind);
 
 typedef struct po_tune_dim {
   char *key; /* "schedule.end" */
@@ -44,18 +53,18 @@ typedef struct po_tune_space {
   po_tune_dim *dims;
 } po_tune_space;
 
-/* 1 when `text` is written as a range: "log(...)", "linear(...)",
- * "int(...)" or "choice(...)"; 0 for an ordinary value. */
+/* 1 when `text` is written as a range (one of PO_TUNE_RANGE_FORMS); 0 for
+ * an ordinary value. */
 int po_tune_is_range(const char *text);
-/* Parses the range `text` of `key` and appends it to the space:
- * "log(LO, HI)", "linear(LO, HI)", "int(LO, HI)" or "choice(A, B, ...)"
- * (blanks optional; a choice containing a comma in double quotes).  A
+/* Parses the range `text` of `key` and appends it to the space: one of
+ * PO_TUNE_RANGE_FORMS (blanks optional; a choice containing a comma in
+ * double quotes).  A
  * malformed range is an error naming the key and the accepted forms. */
 int po_tune_space_add(po_tune_space *s, const char *key, const char *text);
 void po_tune_space_free(po_tune_space *s);
 
-/* A point: one double per dimension, the value itself for LINEAR, LOG and
- * INT, the choice index for CHOICE.  Formats dimension d of x as the text
+/* A point: one double per dimension, the value itself for LINEAR, LOG,
+ * INT and LOGINT, the choice index for CHOICE.  Formats dimension d of x as the text
  * a configuration file takes ("%.17g", an integer, or the choice). */
 void po_tune_format(const po_tune_space *s, size_t d, const double *x, char *buf, size_t size);
 
