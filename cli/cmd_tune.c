@@ -518,8 +518,10 @@ static int run_objective(const tune_ctx *t, const po_h5_run *run, double *value,
   if (!m->has_target)
     return po_error(PO_ERR_ARG,
                     "%s has no known ground energy and the configuration sets no "
-                    "target: set run.target_energy (or target_cut) for the %s objective",
-                    instance, t->objective_name);
+                    "target: set run.target_energy (or target_cut) for the %s objective (a run "
+                    "reused from %s.d/ keeps the target it ran with: remove the directory if a "
+                    "ground_energies.txt was added since)",
+                    instance, t->objective_name, t->out);
   double p = m->success_probability, R = run->samples.replicas;
   *residual = m->residual_energy;
   switch (t->objective) {

@@ -30,6 +30,10 @@
 # families), SK_STEPS (run lengths at N <= 200), LONG_STEPS (N > 200),
 # PT_SK_STEPS (cpu pt outside G-set), GSET_REPORT (FILE:BEST_CUT ...),
 # GSET_STEPS, REPEATS, GSET_REPEATS, TIMING_ROUNDS, BUILD, PHYSOPT_DATA; e.g.
+# VARIANT=runlength: tune configs/tune/<solver>-<family>-runlength.ini (the
+# run length tuned too: fidelity = replicas) and name every output
+# <solver>-<family>-runlength (table-<family>-runlength.md); the report runs
+# 64 replicas per cell like the other variant.
 #   SOLVERS="cpu-sa cim-cac" FAMILIES=sk100 SK_REPORT="4 5" SK_STEPS="100, 1000" \
 #     scripts/tuned-comparison.sh
 set -e
@@ -58,6 +62,8 @@ GSET_REPEATS=${GSET_REPEATS:-2}
 TIMING_ROUNDS=${TIMING_ROUNDS:-5}
 STAGES=${*:-data tune report timing table}
 
+# file names of a family's tune, report, timing and table
+tag() { echo "$1${VARIANT:+-$VARIANT}"; }
 want() { case " $FAMILIES " in *" $1 "*) return 0 ;; esac; return 1; }
 skipped() { case " $SKIP " in *" $1:$2 "*) return 0 ;; esac; return 1; }
 # generated report instances beside the training ones (SK N > 100, dense MaxCut)
@@ -130,8 +136,9 @@ stage_tune() {
       skipped "$s" "$fam" && continue
       echo "tune: $s $fam" >&2
       t0=$(date +%s)
-      $NICE "$BIN" tune "configs/tune/$s-$fam.ini" --out "$W/tune/$s-$fam.h5" \
-        --best "$W/tune/$s-$fam-best.ini" --threads 1 --quiet
+      t=$(tag "$fam")
+      $NICE "$BIN" tune "configs/tune/$s-$t.ini" --out "$W/tune/$s-$t.h5" \
+        --best "$W/tune/$s-$t-best.ini" --threads 1 --quiet
       echo "tune: $s $fam done in $(($(date +%s) - t0)) s" >&2
     done
   done
@@ -167,22 +174,28 @@ stage_report() {
       n=$(size "$fam")
       [ -n "$n" ] && [ "$n" -gt 200 ] && steps=$LONG_STEPS
       [ "$fam" != gset ] && [ "$s" = cpu-pt ] && steps=$PT_SK_STEPS
-      echo "report: $s $fam (steps $steps)" >&2
+      echo "report: $s $fam${VARIANT:+ ($VARIANT)} (steps $steps)" >&2
       t0=$(date +%s)
+      t=$(tag "$fam")
+      # a run-length tune's best configuration has its top rung's replicas
+      reps=
+      [ -n "$VARIANT" ] && reps="--set run.replicas=64"
       if [ "$fam" != gset ]; then
-        $NICE "$BIN" sweep "$W/report/base-$fam.ini" --config "$W/tune/$s-$fam-best.ini" \
-          --set "problem.spec=$spec" --set "run.steps=$steps" --threads 1 --resume \
-          --quiet --out "$W/report/$s-$fam.h5"
+        # shellcheck disable=SC2086
+        $NICE "$BIN" sweep "$W/report/base-$fam.ini" --config "$W/tune/$s-$t-best.ini" \
+          --set "problem.spec=$spec" --set "run.steps=$steps" $reps --threads 1 --resume \
+          --quiet --out "$W/report/$s-$t.h5"
       else
-        $NICE "$BIN" sweep "$W/report/base-$fam.ini" --config "$W/tune/$s-$fam-best.ini" \
+        # shellcheck disable=SC2086
+        $NICE "$BIN" sweep "$W/report/base-$fam.ini" --config "$W/tune/$s-$t-best.ini" $reps \
           --set "problem.spec=$spec" --set "run.target_cut=$cuts" \
           --set "sweep.zip=problem.spec, run.target_cut" --set "run.steps=$steps" \
-          --threads 1 --resume --quiet --out "$W/report/$s-$fam.h5"
+          --threads 1 --resume --quiet --out "$W/report/$s-$t.h5"
       fi
       # --by: the zipped run.target_cut would otherwise split the G-set
       # runs into one series per instance (no median over instances); each
       # run keeps its own target either way.
-      "$BIN" report "$W/report/$s-$fam.h5" --by backend,algorithm,problem --json > "$W/report/$s-$fam.json"
+      "$BIN" report "$W/report/$s-$t.h5" --by backend,algorithm,problem --json > "$W/report/$s-$t.json"
       echo "report: $s $fam done in $(($(date +%s) - t0)) s" >&2
     done
   done
@@ -202,14 +215,15 @@ stage_timing() {
     else
       f=$DATA/gset/G1.txt k=2000
     fi
-    out=$W/timing-$fam.txt
+    t=$(tag "$fam")
+    out=$W/timing-$t.txt
     echo "# solver round replicas steps wall_s device_s cpu_s ($f, one thread, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg))" > "$out.tmp"
     r=1
     while [ "$r" -le "$TIMING_ROUNDS" ]; do
       for s in $SOLVERS; do
         skipped "$s" "$fam" && continue
         $PY scripts/tuned-comparison-table.py --time "$s" "$r" "$k" -- $NICE "$BIN" solve \
-          --config "$W/tune/$s-$fam-best.ini" --problem "$f" --replicas 64 --steps "$k" \
+          --config "$W/tune/$s-$t-best.ini" --problem "$f" --replicas 64 --steps "$k" \
           --threads 1 --seed "$r" --quiet --json >> "$out.tmp"
       done
       r=$((r + 1))
@@ -224,8 +238,9 @@ stage_table() {
     list=
     for s in $SOLVERS; do skipped "$s" "$fam" || list="$list $s"; done
     # shellcheck disable=SC2086
-    $PY scripts/tuned-comparison-table.py "$W" "$fam" $list > "$W/table-$fam.md"
-    echo "table: $W/table-$fam.md" >&2
+    t=$(tag "$fam")
+    $PY scripts/tuned-comparison-table.py "$W" "$t" $list > "$W/table-$t.md"
+    echo "table: $W/table-$t.md" >&2
   done
 }
 
