@@ -49,7 +49,8 @@ static double rms_norm(const po_ising *m) {
   return sqrt(acc / m->n);
 }
 
-/* An mfcim run's replicas: spin-major [n][R] arrays, per-replica best. */
+/* An mfcim run's replicas (spin-major [n][R] arrays, per-replica best)
+ * and the parameters of the current step. */
 typedef struct {
   long n;
   int R;
@@ -57,63 +58,40 @@ typedef struct {
   int8_t *s, *best;
   double *Ebest;
   po_rng *rng;
+  const po_ising *m;
+  double sh, meas;            /* sqrt(h); measurement scale 1 / (2 sqrt(j) h) */
+  double h, p, g2, j, lambda; /* physics/mfcim.h po_mfcim_step */
+  int closure;
 } mf_state;
 
-/* The per-step loops below run on the caller's team when par (more than
- * one thread, core/threads.h); serially otherwise, because a parallel
- * region of one thread costs ~2.5 us, a tenth of a small step. */
-
-/* Replica r's increments (scaled by sh) from its own stream, spin order. */
-static void mf_draw_replica(const mf_state *st, int r, double sh) {
+/* Replica r's increments (scaled by sqrt(h)) from its own stream, spin
+ * order. */
+static long mf_draw_replica(const mf_state *st, long r) {
   for (long i = 0; i < st->n; i++)
-    st->dw[(size_t)i * st->R + r] = (float)(sh * po_rng_normal(&st->rng[r]));
+    st->dw[(size_t)i * st->R + r] = (float)(st->sh * po_rng_normal(&st->rng[r]));
+  return 0;
 }
 
-static void mf_draw(const mf_state *st, int par, double sh) {
-  if (par) {
-#pragma omp parallel for schedule(static)
-    for (int r = 0; r < st->R; r++) mf_draw_replica(st, r, sh);
-  } else {
-    for (int r = 0; r < st->R; r++) mf_draw_replica(st, r, sh);
-  }
-}
-
-/* The measured amplitudes mt = mu + meas dW of row i. */
-static void mf_measure_row(const mf_state *st, long i, double meas) {
+/* Row i of the measured amplitudes mt = mu + meas dW. */
+static long mf_measure_row(const mf_state *st, long i) {
   for (int r = 0; r < st->R; r++) {
     const size_t q = (size_t)i * st->R + r;
-    st->mt[q] = st->mu[q] + (float)(meas * st->dw[q]);
+    st->mt[q] = st->mu[q] + (float)(st->meas * st->dw[q]);
   }
+  return 0;
 }
 
-static void mf_measure(const mf_state *st, int par, double meas) {
-  if (par) {
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < st->n; i++) mf_measure_row(st, i, meas);
-  } else {
-    for (long i = 0; i < st->n; i++) mf_measure_row(st, i, meas);
-  }
-}
-
-/* One step of the Gaussian-state equations (physics/mfcim.h), row by row. */
-static void mf_advance(const mf_state *st, int par, double h, double p, double g2, double j,
-                       double lambda, int closure) {
-  const size_t R = (size_t)st->R;
-  if (par) {
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < st->n; i++)
-      po_mfcim_step(st->R, h, p, g2, j, lambda, closure, st->mu + i * R, st->sg + i * R,
-                    st->vp + i * R, st->f + i * R, st->dw + i * R);
-  } else {
-    for (long i = 0; i < st->n; i++)
-      po_mfcim_step(st->R, h, p, g2, j, lambda, closure, st->mu + i * R, st->sg + i * R,
-                    st->vp + i * R, st->f + i * R, st->dw + i * R);
-  }
+/* Row i of one step of the Gaussian-state equations. */
+static long mf_advance_row(const mf_state *st, long i) {
+  const size_t q = (size_t)i * (size_t)st->R;
+  po_mfcim_step(st->R, st->h, st->p, st->g2, st->j, st->lambda, st->closure, st->mu + q, st->sg + q,
+                st->vp + q, st->f + q, st->dw + q);
+  return 0;
 }
 
 /* Replica r's signs, energy and best state; returns its count of
  * non-finite moments. */
-static long mf_record_replica(const mf_state *st, int r, const po_ising *m) {
+static long mf_record_replica(const mf_state *st, long r) {
   const long n = st->n;
   const size_t R = (size_t)st->R;
   int8_t *sr = st->s + (size_t)r * n;
@@ -124,7 +102,7 @@ static long mf_record_replica(const mf_state *st, int r, const po_ising *m) {
     if (!isfinite(v) || !isfinite(st->sg[q]) || !isfinite(st->vp[q])) nb++;
     sr[i] = v < 0 ? -1 : 1;
   }
-  const double E = po_ising_energy(m, sr);
+  const double E = po_ising_energy(st->m, sr);
   if (E < st->Ebest[r]) {
     st->Ebest[r] = E;
     memcpy(st->best + (size_t)r * n, sr, (size_t)n);
@@ -132,15 +110,18 @@ static long mf_record_replica(const mf_state *st, int r, const po_ising *m) {
   return nb;
 }
 
-static long mf_record(const mf_state *st, int par, const po_ising *m) {
-  long nb = 0;
+/* The sum of fn(st, k) for k < count: on the caller's team when par (more
+ * than one thread, core/threads.h), serially otherwise, because a parallel
+ * region of one thread costs ~2.5 us, a tenth of a small step. */
+static long mf_for(const mf_state *st, int par, long count, long (*fn)(const mf_state *, long)) {
+  long sum = 0;
   if (par) {
-#pragma omp parallel for schedule(static) reduction(+ : nb)
-    for (int r = 0; r < st->R; r++) nb += mf_record_replica(st, r, m);
+#pragma omp parallel for schedule(static) reduction(+ : sum)
+    for (long k = 0; k < count; k++) sum += fn(st, k);
   } else {
-    for (int r = 0; r < st->R; r++) nb += mf_record_replica(st, r, m);
+    for (long k = 0; k < count; k++) sum += fn(st, k);
   }
-  return nb;
+  return sum;
 }
 
 int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
@@ -234,16 +215,33 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
   po_blas_threads_enter(dense ? kt : 1);
   const int omp_caller = po_omp_threads_push(T_omp); /* po_spmm_csr's team */
   const int par = po_omp_team_useful();
-  const mf_state st = {n, R, mu, sg, vp, dw, mt, f, s, best, Ebest, rng};
+  mf_state st = {.n = n,
+                 .R = R,
+                 .mu = mu,
+                 .sg = sg,
+                 .vp = vp,
+                 .dw = dw,
+                 .mt = mt,
+                 .f = f,
+                 .s = s,
+                 .best = best,
+                 .Ebest = Ebest,
+                 .rng = rng,
+                 .m = m,
+                 .sh = sqrt(h),
+                 .h = h,
+                 .g2 = g2,
+                 .lambda = lambda,
+                 .closure = closure};
   const double w0 = omp_get_wtime();
   long bad = 0, bad_step = -1;
   for (long k = 0; k < K && !bad; k++) {
     const double t = (double)k * h;
     const double j = j0 * exp(-jdecay * t / T);
     const double p = p_thr * (1.0 + j) + a0 + (a1 - a0) * t / T;
-    const double sh = sqrt(h), meas = j > 0 ? 1.0 / (2.0 * sqrt(j) * h) : 0.0;
-    mf_draw(&st, par, sh);
-    mf_measure(&st, par, meas); /* mu~ = mu + dW / (2 sqrt(j) dt) */
+    st.p = p, st.j = j, st.meas = j > 0 ? 1.0 / (2.0 * sqrt(j) * h) : 0.0;
+    mf_for(&st, par, R, mf_draw_replica);
+    mf_for(&st, par, n, mf_measure_row); /* mu~ = mu + dW / (2 sqrt(j) dt) */
     /* feedback f = K mu~ = -J mu~: one product over all replicas */
     if (m->storage == PO_STORAGE_DENSE)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, R, (int)n, -1.0f, m->dense,
@@ -253,9 +251,9 @@ int cim_mfcim_anneal(po_backend *be, const po_ising *m, const po_schedule *sch,
     if (m->h)
       for (long i = 0; i < n; i++)
         for (int r = 0; r < R; r++) f[(size_t)i * R + r] -= m->h[i] * (float)cfg.field_amp;
-    mf_advance(&st, par, h, p, g2, j, lambda, closure);
+    mf_for(&st, par, n, mf_advance_row);
     if ((k + 1) % eval_every == 0 || k + 1 == K) {
-      const long nb = mf_record(&st, par, m);
+      const long nb = mf_for(&st, par, R, mf_record_replica);
       if (nb) bad = nb, bad_step = k;
     }
     if (o->progress && (k + 1) % 1000 == 0) o->progress(o->progress_ctx, (double)(k + 1) / K);
