@@ -33,6 +33,10 @@ static const po_param_spec cpu_specs[] = {
     {"sb_substeps", PO_PARAM_INT, "2", 1, 1000, NULL, "1",
      "asb: substeps M of the on-site Kerr motion per coupling step (MindQuantum ASB default M = "
      "2)"},
+    {"sb_sample", PO_PARAM_STRING, "final", 0, 0, "final|best", "",
+     "SB: returned state per replica: the final signs (the papers' convention) or the "
+     "lowest-energy signs at a step end, as cpu.sample = best for sa (dsb reuses its coupling "
+     "product for the energy; bsb and asb pay one more product per step)"},
 };
 
 /* Per-operation energies at 45 nm, 0.9 V: M. Horowitz, "Computing's energy

@@ -168,13 +168,20 @@ typedef struct sb_shared {
   void *progress_ctx;
   int n_blocks, blocks_done; /* blocks_done updated atomically */
   int8_t *spins;             /* R x n result */
+  int track_best;            /* cpu.sb_sample = best */
 } sb_shared;
 
 typedef struct sb_block {
   const sb_shared *sh;
   int r0, R;              /* first replica, replicas in the block */
   float *x, *y, *c, *sgn; /* n x R; sgn: dsb only */
-  int rc;                 /* PO_OK, PO_ERR_NOMEM or PO_ERR_NUMERIC */
+  int8_t *cur;            /* R x n signs of the result */
+  /* sb_sample = best: signs s and J s (n x R; dsb uses sgn and c), each
+   * replica's lowest energy so far and its signs (R x n) */
+  float *ts, *tj;
+  double *e, *ebest;
+  int8_t *best;
+  int rc; /* PO_OK, PO_ERR_NOMEM or PO_ERR_NUMERIC */
   long bad, bad_step;
 } sb_block;
 
@@ -187,6 +194,40 @@ static void sb_couple(const sb_block *b, const float *u, float *c) {
                 0.0f, c, b->R);
   else
     po_spmm_csr(n, b->R, 1.0f, m->row_ptr, m->col, m->val, u, c); /* serial when nested */
+}
+
+/* Signs of x (n x R, +-1) into s. */
+static void sb_sign_matrix(const sb_block *b, float *s) {
+  const long nr = b->sh->n * (long)b->R;
+  for (long q = 0; q < nr; q++) s[q] = b->x[q] < 0.0f ? -1.0f : 1.0f;
+}
+
+/* sb_sample = best: E = s.(J s)/2 + h.s (po_ising_energy's form; the
+ * offset is the same for every state) of each replica's signs s, given
+ * js = J s, accumulated in double over the float products; a lower E than
+ * before keeps the signs.  The returned energies are recomputed exactly. */
+static void sb_track(sb_block *b, const float *sv, const float *js) {
+  const long n = b->sh->n;
+  const int R = b->R;
+  const float *h = b->sh->m->h;
+  for (int q = 0; q < R; q++) b->e[q] = 0.0;
+  for (long i = 0; i < n; i++) {
+    const double hi = h ? (double)h[i] : 0.0;
+    for (int q = 0; q < R; q++)
+      b->e[q] += (double)sv[i * R + q] * (0.5 * (double)js[i * R + q] + hi);
+  }
+  for (int q = 0; q < R; q++) {
+    if (!(b->e[q] < b->ebest[q])) continue;
+    b->ebest[q] = b->e[q];
+    for (long i = 0; i < n; i++) b->best[(size_t)q * n + i] = sv[i * R + q] < 0.0f ? -1 : 1;
+  }
+}
+
+/* sb_track of the current signs, with one coupling product. */
+static void sb_track_now(sb_block *b) {
+  sb_sign_matrix(b, b->ts);
+  sb_couple(b, b->ts, b->tj);
+  sb_track(b, b->ts, b->tj);
 }
 
 static double sb_pump(const sb_shared *sh, long k) {
@@ -275,8 +316,11 @@ static void sb_block_init(sb_block *b) {
 }
 
 static void sb_block_free(sb_block *b) {
-  free(b->x), free(b->y), free(b->c), free(b->sgn);
-  b->x = b->y = b->c = b->sgn = NULL;
+  free(b->x), free(b->y), free(b->c), free(b->sgn), free(b->cur), free(b->ts), free(b->tj);
+  free(b->e), free(b->ebest), free(b->best);
+  b->x = b->y = b->c = b->sgn = b->ts = b->tj = NULL;
+  b->e = b->ebest = NULL;
+  b->cur = b->best = NULL;
 }
 
 static void sb_report(sb_shared *sh, long k) {
@@ -286,20 +330,32 @@ static void sb_report(sb_shared *sh, long k) {
   sh->progress(sh->progress_ctx, (done + (double)(k + 1) / (double)sh->K) / sh->n_blocks);
 }
 
-/* The whole time loop of one block; the final signs go to sh->spins. */
+/* The whole time loop of one block; the final signs (or, with track_best,
+ * each replica's lowest-energy signs) go to sh->spins. */
 static void sb_block_run(sb_shared *sh, sb_block *b) {
   const long n = sh->n, K = sh->K, nr = n * (long)b->R;
   const sb_kind kind = sh->v->kind;
+  const int track = sh->track_best;
   b->x = malloc((size_t)nr * sizeof *b->x);
   b->y = malloc((size_t)nr * sizeof *b->y);
   b->c = malloc((size_t)nr * sizeof *b->c);
+  b->cur = malloc((size_t)nr);
   if (kind == SB_DISCRETE) b->sgn = malloc((size_t)nr * sizeof *b->sgn);
-  if (!b->x || !b->y || !b->c || (kind == SB_DISCRETE && !b->sgn)) {
+  if (track) {
+    b->ts = malloc((size_t)nr * sizeof *b->ts);
+    b->tj = malloc((size_t)nr * sizeof *b->tj);
+    b->e = malloc((size_t)b->R * sizeof *b->e);
+    b->ebest = malloc((size_t)b->R * sizeof *b->ebest);
+    b->best = malloc((size_t)nr);
+  }
+  if (!b->x || !b->y || !b->c || !b->cur || (kind == SB_DISCRETE && !b->sgn) ||
+      (track && (!b->ts || !b->tj || !b->e || !b->ebest || !b->best))) {
     b->rc = PO_ERR_NOMEM;
     sb_block_free(b);
     return;
   }
   sb_block_init(b);
+  for (int q = 0; track && q < b->R; q++) b->ebest[q] = INFINITY;
   const long every = K / 100 > 0 ? K / 100 : 1;
   for (long k = 0; k < K; k++) {
     const double a = sb_pump(sh, k);
@@ -316,18 +372,26 @@ static void sb_block_run(sb_shared *sh, sb_block *b) {
         }
       }
     } else {
-      if (kind == SB_DISCRETE)
-        for (long q = 0; q < nr; q++) b->sgn[q] = b->x[q] < 0.0f ? -1.0f : 1.0f;
+      if (kind == SB_DISCRETE) sb_sign_matrix(b, b->sgn);
       sb_couple(b, kind == SB_DISCRETE ? b->sgn : b->x, b->c);
+      /* dsb's product is J s of the state after the previous step */
+      if (track && kind == SB_DISCRETE && k > 0) sb_track(b, b->sgn, b->c);
       sb_step_ballistic(b, a);
     }
+    if (track && (kind != SB_DISCRETE || k + 1 == K)) sb_track_now(b);
     if (sh->progress && omp_get_thread_num() == 0 && (k + 1) % every == 0) sb_report(sh, k);
     if (po_stop_requested()) break; /* the run fails with PO_ERR_INTERRUPTED */
   }
-  if (b->rc == PO_OK)
-    for (long i = 0; i < n; i++)
-      for (int q = 0; q < b->R; q++)
-        sh->spins[(size_t)(b->r0 + q) * n + i] = b->x[i * b->R + q] < 0.0f ? -1 : 1;
+  if (b->rc == PO_OK) {
+    if (track) {
+      memcpy(sh->spins + (size_t)b->r0 * n, b->best, (size_t)nr);
+    } else {
+      for (long i = 0; i < n; i++)
+        for (int q = 0; q < b->R; q++)
+          b->cur[(size_t)q * n + i] = b->x[i * b->R + q] < 0.0f ? -1 : 1;
+      memcpy(sh->spins + (size_t)b->r0 * n, b->cur, (size_t)nr);
+    }
+  }
 #pragma omp atomic update
   sh->blocks_done++;
   sb_block_free(b);
@@ -340,15 +404,19 @@ static double cost(po_backend *b, const char *key) {
 }
 
 /* cpu.sb_* parameters (declared in cpu.c's table); defaults when b has none. */
-static int sb_params(po_backend *b, double *dt, double *c0, double *gamma, long *substeps) {
-  *dt = 0.0, *c0 = 0.0, *gamma = 0.0, *substeps = 2;
+static int sb_params(po_backend *b, double *dt, double *c0, double *gamma, long *substeps,
+                     int *track_best) {
+  *dt = 0.0, *c0 = 0.0, *gamma = 0.0, *substeps = 2, *track_best = 0;
   if (!b || !b->ops || !b->ops->params) return PO_OK;
   int rc;
+  const char *sample = NULL;
   if ((rc = po_backend_param_double(b, "sb_dt", dt)) ||
       (rc = po_backend_param_double(b, "sb_c0", c0)) ||
       (rc = po_backend_param_double(b, "sb_heat", gamma)) ||
-      (rc = po_backend_param_int(b, "sb_substeps", substeps)))
+      (rc = po_backend_param_int(b, "sb_substeps", substeps)) ||
+      (rc = po_backend_param_string(b, "sb_sample", &sample)))
     return rc;
+  *track_best = sample && !strcmp(sample, "best");
   return PO_OK;
 }
 
@@ -392,7 +460,8 @@ int po_cpu_sb_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
   if (o->threads < 0) return po_error(PO_ERR_ARG, "threads = %d must be >= 0", o->threads);
   double dt_user, c0_user, gamma;
   long substeps;
-  int rc = sb_params(b, &dt_user, &c0_user, &gamma, &substeps);
+  int track_best;
+  int rc = sb_params(b, &dt_user, &c0_user, &gamma, &substeps, &track_best);
   if (rc) return rc;
   po_cpu_sb_setup plan;
   const double t0 = omp_get_wtime();
@@ -403,7 +472,7 @@ int po_cpu_sb_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
   sh.m = m, sh.v = v, sh.n = m->n, sh.K = o->steps, sh.sch = sch, sh.substeps = (int)substeps;
   sh.dt = plan.dt, sh.c0 = plan.c0, sh.gamma = v->heated ? gamma : 0.0;
   sh.seed = o->seed, sh.run_id = o->run_id, sh.progress = o->progress;
-  sh.progress_ctx = o->progress_ctx, sh.spins = out->spins;
+  sh.progress_ctx = o->progress_ctx, sh.spins = out->spins, sh.track_best = track_best;
   sh.n_blocks = (o->replicas + SB_BLOCK - 1) / SB_BLOCK;
   sb_block *blocks = calloc((size_t)sh.n_blocks, sizeof *blocks);
   if (!blocks) {
@@ -440,6 +509,14 @@ int po_cpu_sb_anneal(po_backend *b, const po_ising *m, const po_schedule *sch,
                   nnz * (double)o->replicas * (double)o->steps + nnz * SB_POWER_IT,
                   cost(b, "mac_j"));
     po_ledger_add(l, "sb_steps", "replica-steps", (double)o->replicas * (double)o->steps, 0.0);
+    if (track_best) {
+      /* the energy of the signs after every step: s.(J s) per replica, J s
+       * reused from dsb's own product (one more at the end), an extra
+       * product per step for the others */
+      const double R = (double)o->replicas, K = (double)o->steps, n = (double)m->n;
+      const double products = v->kind == SB_DISCRETE ? 1.0 : K;
+      po_ledger_add(l, "best_state_macs", "MAC", nnz * R * products + n * R * K, cost(b, "mac_j"));
+    }
   }
   return PO_OK;
 }
