@@ -100,13 +100,15 @@ static int master_root(hid_t root, void *vctx) {
   prov.seed = m->seed;
   int rc = po_h5_write_provenance(root, &prov);
   free(prov.command_line);
-  /* The swept keys, comma-separated (report groups by them by default). */
+  /* The swept keys, comma-separated (report groups by them by default),
+   * without the instances' own targets (po_sweep_key_per_instance). */
   size_t len = 1;
   for (size_t i = 0; i < po_sweep_n_keys(m->sw); i++) len += strlen(po_sweep_key(m->sw, i)) + 1;
   char *keys = calloc(1, len);
   if (!keys) return po_error(PO_ERR_NOMEM, "out of memory");
   for (size_t i = 0; i < po_sweep_n_keys(m->sw); i++) {
-    if (i) strcat(keys, ",");
+    if (po_sweep_key_per_instance(m->sw, i)) continue;
+    if (*keys) strcat(keys, ",");
     strcat(keys, po_sweep_key(m->sw, i));
   }
   if (!rc) rc = po_h5_attr_string(root, "sweep_keys", keys);

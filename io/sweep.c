@@ -582,6 +582,14 @@ size_t po_sweep_n_keys(const po_sweep *s) {
 const char *po_sweep_key(const po_sweep *s, size_t i) {
   return i < s->n_keys ? s->entries[s->keys[i]].name : NULL;
 }
+int po_sweep_key_per_instance(const po_sweep *s, size_t i) {
+  if (i >= s->n_keys) return 0;
+  const entry *e = &s->entries[s->keys[i]];
+  if (strcmp(e->name, "run.target_energy") && strcmp(e->name, "run.target_cut")) return 0;
+  for (size_t k = 0; k < s->n_entries; k++)
+    if (!strcmp(s->entries[k].name, "problem.spec")) return s->entries[k].axis == e->axis;
+  return 0;
+}
 uint64_t po_sweep_run_id(const po_sweep *s, size_t run) {
   return s->ids[run];
 }

@@ -192,9 +192,10 @@ stage_report() {
           --set "sweep.zip=problem.spec, run.target_cut" --set "run.steps=$steps" \
           --threads 1 --resume --quiet --out "$W/report/$s-$t.h5"
       fi
-      # --by: the zipped run.target_cut would otherwise split the G-set
-      # runs into one series per instance (no median over instances); each
-      # run keeps its own target either way.
+      # --by: masters written before 2026-12-06 list the zipped
+      # run.target_cut as a swept key, which would split the G-set runs
+      # into one series per instance (docs/sweeps.md); each run keeps its
+      # own target either way.
       "$BIN" report "$W/report/$s-$t.h5" --by backend,algorithm,problem --json > "$W/report/$s-$t.json"
       echo "report: $s $fam done in $(($(date +%s) - t0)) s" >&2
     done

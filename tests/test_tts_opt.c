@@ -311,6 +311,53 @@ static void test_report_end_to_end(void **state) {
   assert_int_equal(po_test_remove_workdir(dir), 0);
 }
 
+/* Median rows of `report --optimum-csv` (one per series) for a sweep whose
+ * [sweep] keys, [problem] section and [run] section are body (it ends in
+ * [run], which gets backend, steps and replicas). */
+static int report_series(const char *dir, const char *name, const char *body) {
+  char ini[600], h5[600], csv[600];
+  snprintf(ini, sizeof ini, "%s/%s.ini", dir, name);
+  snprintf(h5, sizeof h5, "%s/%s.h5", dir, name);
+  snprintf(csv, sizeof csv, "%s/%s.csv", dir, name);
+  FILE *f = fopen(ini, "w");
+  assert_non_null(f);
+  fprintf(f, "[sweep]\nseed = 3\n%sbackend = cpu\nsteps = 10, 40\nreplicas = 16\n", body);
+  fclose(f);
+  char *sw[] = {"sweep", ini, "--out", h5, NULL};
+  assert_int_equal(po_test_physopt(sw, NULL, NULL), 0);
+  char *rep[] = {"report", h5, "--optimum-csv", "--bootstrap", "50", NULL};
+  assert_int_equal(po_test_physopt(rep, csv, NULL), 0);
+  f = fopen(csv, "r");
+  assert_non_null(f);
+  char line[2048];
+  int medians = 0;
+  while (fgets(line, sizeof line, f)) medians += strstr(line, ",median,") != NULL;
+  fclose(f);
+  return medians;
+}
+
+/* Targets zipped with the instances (one per instance, as the G-set's
+ * best-known cuts) are the instances' data: the default grouping keeps
+ * the instances in one series with one median.  Two targets for the same
+ * instance, on an axis of their own, stay two series. */
+static void test_report_zipped_targets(void **state) {
+  (void)state;
+  char dir[] = "/tmp/physopt-ttszip-XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char spec[3][512], body[4096];
+  for (int i = 0; i < 3; i++)
+    snprintf(spec[i], sizeof spec[i], "%s/sk/SK1_N40_%d.txt", po_test_data_dir(), i);
+  /* targets any short run reaches (the grouping, not the physics, is tested) */
+  snprintf(body, sizeof body,
+           "zip = problem.spec, run.target_energy\n[problem]\nspec = %s, %s, %s\n"
+           "[run]\ntarget_energy = -10, -11, -12\n",
+           spec[0], spec[1], spec[2]);
+  assert_int_equal(report_series(dir, "zipped", body), 1);
+  snprintf(body, sizeof body, "[problem]\nspec = %s\n[run]\ntarget_energy = -10, -20\n", spec[0]);
+  assert_int_equal(report_series(dir, "two_targets", body), 2);
+  assert_int_equal(po_test_remove_workdir(dir), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_interior_optimum),
@@ -320,6 +367,7 @@ int main(void) {
       cmocka_unit_test(test_bootstrap_coverage_and_width),
       cmocka_unit_test(test_zero_hits_and_missing),
       cmocka_unit_test(test_report_end_to_end),
+      cmocka_unit_test(test_report_zipped_targets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,13 @@ int po_sweep_repeats(const po_sweep *s);
  * contributes each of its keys. */
 size_t po_sweep_n_keys(const po_sweep *s);
 const char *po_sweep_key(const po_sweep *s, size_t i);
+/* 1 when swept key i is data of the instance rather than a parameter of a
+ * series: run.target_energy or run.target_cut zipped with problem.spec
+ * (one target per instance).  physopt sweep leaves such keys out of the
+ * master's sweep_keys, so that report's default grouping keeps the
+ * instances of a series together; a target list on an axis of its own
+ * (several targets per instance) stays a series key. */
+int po_sweep_key_per_instance(const po_sweep *s, size_t i);
 
 uint64_t po_sweep_run_id(const po_sweep *s, size_t run);
 uint64_t po_sweep_run_seed(const po_sweep *s, size_t run);
