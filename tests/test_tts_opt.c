@@ -315,10 +315,10 @@ static void test_report_end_to_end(void **state) {
  * [sweep] keys, [problem] section and [run] section are body (it ends in
  * [run], which gets backend, steps and replicas). */
 static int report_series(const char *dir, const char *name, const char *body) {
-  char ini[600], h5[600], csv[600];
-  snprintf(ini, sizeof ini, "%s/%s.ini", dir, name);
-  snprintf(h5, sizeof h5, "%s/%s.h5", dir, name);
-  snprintf(csv, sizeof csv, "%s/%s.csv", dir, name);
+  static const char *const ext[] = {"ini", "h5", "csv"};
+  char path[3][600];
+  for (int k = 0; k < 3; k++) snprintf(path[k], sizeof path[k], "%s/%s.%s", dir, name, ext[k]);
+  char *ini = path[0], *h5 = path[1], *csv = path[2];
   FILE *f = fopen(ini, "w");
   assert_non_null(f);
   fprintf(f, "[sweep]\nseed = 3\n%sbackend = cpu\nsteps = 10, 40\nreplicas = 16\n", body);
