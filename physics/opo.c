@@ -128,22 +128,35 @@ static inline __attribute__((always_inline)) long finish(float xn, float sg, con
   return nb;
 }
 
+/* The pointers of row i of the n x R state layout (replica r's noise at
+ * w[r * n]), shared by the row kernels below. */
+typedef struct {
+  float *x, *e;
+  const float *c, *w;
+  int8_t *s;
+  uint8_t *f;
+} row_ptrs;
+
+static inline __attribute__((always_inline)) row_ptrs row_at(long i, int R, float *x, float *e,
+                                                             const float *c, const float *dw,
+                                                             int8_t *sgn, uint8_t *flip) {
+  return (row_ptrs){x + i * R, e + i * R, c + i * R, dw ? dw + i : NULL, sgn + i * R, flip + i * R};
+}
+
 /* Row i of po_opo_step_cfc. */
-static inline __attribute__((always_inline)) long
-cfc_row(long i, long n, int R, float h, float g, float mu, float eps, float sg, float a, float bt,
-        float emin, float emax, float xmax, float *x, float *e, const float *c, const float *dw,
-        int8_t *sgn, uint8_t *flip) {
-  float *xi = x + i * R, *ei = e + i * R;
-  const float *ci = c + i * R, *wi = dw ? dw + i : NULL;
+static inline __attribute__((always_inline)) long cfc_row(row_ptrs p, long n, int R, float h,
+                                                          float g, float mu, float eps, float sg,
+                                                          float a, float bt, float emin, float emax,
+                                                          float xmax) {
   long bad = 0;
   for (int r = 0; r < R; r++) {
-    const float v = xi[r], ev = ei[r];
-    const float z = eps * ev * ci[r];
+    const float v = p.x[r], ev = p.e[r];
+    const float z = eps * ev * p.c[r];
     float en = ev - h * bt * (z * z - a) * ev;
     en = en < emin ? emin : en;
-    ei[r] = en < emax ? en : emax;
-    bad += finish(v + h * (g * v - mu * v * v * v + z), sg, wi, r, n, xmax, &xi[r], &sgn[i * R + r],
-                  &flip[i * R + r]);
+    p.e[r] = en < emax ? en : emax;
+    bad += finish(v + h * (g * v - mu * v * v * v + z), sg, p.w, r, n, xmax, &p.x[r], &p.s[r],
+                  &p.f[r]);
   }
   return bad;
 }
@@ -160,29 +173,28 @@ long po_opo_step_cfc(long n, int R, double dt, double p, const po_opo_params *m,
   if (po_omp_team_useful()) {
 #pragma omp parallel for schedule(static) reduction(+ : bad)
     for (long i = 0; i < n; i++)
-      bad += cfc_row(i, n, R, h, g, mu, eps, sg, a, bt, emin, emax, xmax, x, e, c, w, sgn, flip);
+      bad += cfc_row(row_at(i, R, x, e, c, w, sgn, flip), n, R, h, g, mu, eps, sg, a, bt, emin,
+                     emax, xmax);
   } else {
     for (long i = 0; i < n; i++)
-      bad += cfc_row(i, n, R, h, g, mu, eps, sg, a, bt, emin, emax, xmax, x, e, c, w, sgn, flip);
+      bad += cfc_row(row_at(i, R, x, e, c, w, sgn, flip), n, R, h, g, mu, eps, sg, a, bt, emin,
+                     emax, xmax);
   }
   return bad;
 }
 
 /* Row i of po_opo_step_sfc. */
-static inline __attribute__((always_inline)) long sfc_row(long i, long n, int R, float h, float g,
-                                                          float mu, float eps, float sg, float cg,
-                                                          float kk, float bt, float xmax, float *x,
-                                                          float *e, const float *c, const float *dw,
-                                                          int8_t *sgn, uint8_t *flip) {
-  float *xi = x + i * R, *ei = e + i * R;
-  const float *ci = c + i * R, *wi = dw ? dw + i : NULL;
+static inline __attribute__((always_inline)) long sfc_row(row_ptrs p, long n, int R, float h,
+                                                          float g, float mu, float eps, float sg,
+                                                          float cg, float kk, float bt,
+                                                          float xmax) {
   long bad = 0;
   for (int r = 0; r < R; r++) {
-    const float v = xi[r], ev = ei[r];
-    const float z = eps * ci[r];
-    ei[r] = ev - h * bt * (ev - z);
-    bad += finish(v + h * (g * v - mu * v * v * v + tanhf(cg * z) + kk * (z - ev)), sg, wi, r, n,
-                  xmax, &xi[r], &sgn[i * R + r], &flip[i * R + r]);
+    const float v = p.x[r], ev = p.e[r];
+    const float z = eps * p.c[r];
+    p.e[r] = ev - h * bt * (ev - z);
+    bad += finish(v + h * (g * v - mu * v * v * v + tanhf(cg * z) + kk * (z - ev)), sg, p.w, r, n,
+                  xmax, &p.x[r], &p.s[r], &p.f[r]);
   }
   return bad;
 }
@@ -198,10 +210,12 @@ long po_opo_step_sfc(long n, int R, double dt, double p, const po_opo_params *m,
   if (po_omp_team_useful()) {
 #pragma omp parallel for schedule(static) reduction(+ : bad)
     for (long i = 0; i < n; i++)
-      bad += sfc_row(i, n, R, h, g, mu, eps, sg, cg, kk, bt, xmax, x, e, c, w, sgn, flip);
+      bad +=
+          sfc_row(row_at(i, R, x, e, c, w, sgn, flip), n, R, h, g, mu, eps, sg, cg, kk, bt, xmax);
   } else {
     for (long i = 0; i < n; i++)
-      bad += sfc_row(i, n, R, h, g, mu, eps, sg, cg, kk, bt, xmax, x, e, c, w, sgn, flip);
+      bad +=
+          sfc_row(row_at(i, R, x, e, c, w, sgn, flip), n, R, h, g, mu, eps, sg, cg, kk, bt, xmax);
   }
   return bad;
 }
