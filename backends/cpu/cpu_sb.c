@@ -175,7 +175,6 @@ typedef struct sb_block {
   const sb_shared *sh;
   int r0, R;              /* first replica, replicas in the block */
   float *x, *y, *c, *sgn; /* n x R; sgn: dsb only */
-  int8_t *cur;            /* R x n signs of the result */
   /* sb_sample = best: signs s and J s (n x R; dsb uses sgn and c), each
    * replica's lowest energy so far and its signs (R x n) */
   float *ts, *tj;
@@ -316,11 +315,11 @@ static void sb_block_init(sb_block *b) {
 }
 
 static void sb_block_free(sb_block *b) {
-  free(b->x), free(b->y), free(b->c), free(b->sgn), free(b->cur), free(b->ts), free(b->tj);
+  free(b->x), free(b->y), free(b->c), free(b->sgn), free(b->ts), free(b->tj);
   free(b->e), free(b->ebest), free(b->best);
   b->x = b->y = b->c = b->sgn = b->ts = b->tj = NULL;
   b->e = b->ebest = NULL;
-  b->cur = b->best = NULL;
+  b->best = NULL;
 }
 
 static void sb_report(sb_shared *sh, long k) {
@@ -339,7 +338,6 @@ static void sb_block_run(sb_shared *sh, sb_block *b) {
   b->x = malloc((size_t)nr * sizeof *b->x);
   b->y = malloc((size_t)nr * sizeof *b->y);
   b->c = malloc((size_t)nr * sizeof *b->c);
-  b->cur = malloc((size_t)nr);
   if (kind == SB_DISCRETE) b->sgn = malloc((size_t)nr * sizeof *b->sgn);
   if (track) {
     b->ts = malloc((size_t)nr * sizeof *b->ts);
@@ -348,7 +346,7 @@ static void sb_block_run(sb_shared *sh, sb_block *b) {
     b->ebest = malloc((size_t)b->R * sizeof *b->ebest);
     b->best = malloc((size_t)nr);
   }
-  if (!b->x || !b->y || !b->c || !b->cur || (kind == SB_DISCRETE && !b->sgn) ||
+  if (!b->x || !b->y || !b->c || (kind == SB_DISCRETE && !b->sgn) ||
       (track && (!b->ts || !b->tj || !b->e || !b->ebest || !b->best))) {
     b->rc = PO_ERR_NOMEM;
     sb_block_free(b);
@@ -388,8 +386,7 @@ static void sb_block_run(sb_shared *sh, sb_block *b) {
     } else {
       for (long i = 0; i < n; i++)
         for (int q = 0; q < b->R; q++)
-          b->cur[(size_t)q * n + i] = b->x[i * b->R + q] < 0.0f ? -1 : 1;
-      memcpy(sh->spins + (size_t)b->r0 * n, b->cur, (size_t)nr);
+          sh->spins[(size_t)(b->r0 + q) * n + i] = b->x[i * b->R + q] < 0.0f ? -1 : 1;
     }
   }
 #pragma omp atomic update
