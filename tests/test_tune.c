@@ -210,6 +210,17 @@ static void test_logint(void **state) {
   po_tune_space s = {0};
   assert_int_equal(po_tune_space_add(&s, "run.steps", "logint(1, 1000)"), PO_OK);
   assert_string_equal(po_tune_kind_name(s.dims[0].kind), "logint");
+  /* PO_TUNE_RANGE_FORMS (messages, help) names exactly the kinds the parser
+   * takes: each kind's "name(" is in it and parses as a range. */
+  for (int k = PO_TUNE_LINEAR; k <= PO_TUNE_LOGINT; k++) {
+    char form[32];
+    snprintf(form, sizeof form, "%s(", po_tune_kind_name((po_tune_kind)k));
+    assert_non_null(strstr(PO_TUNE_RANGE_FORMS, form));
+    assert_true(po_tune_is_range(form));
+  }
+  int forms = 0;
+  for (const char *q = PO_TUNE_RANGE_FORMS; (q = strchr(q, '(')); q++) forms++;
+  assert_int_equal(forms, PO_TUNE_LOGINT + 1);
   assert_int_not_equal(po_tune_space_add(&s, "a.b", "logint(0, 10)"), PO_OK);
   assert_int_not_equal(po_tune_space_add(&s, "a.c", "logint(2.5, 10)"), PO_OK);
   static logint_log g;
