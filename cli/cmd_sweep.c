@@ -203,10 +203,56 @@ static int check_out_is_master_or_new(const char *out) {
                               : "not an HDF5 file");
 }
 
-/* The runs of this shard not yet in OUT.d (rank 0 scans; every rank gets
- * the same list and, under MPI, the shared work counter). */
-static int find_pending(po_dist *d, const po_sweep *sw, const char *out, int resume, long *pending,
-                        long *n_pending, long *n_done_before) {
+/* Whether `name` is among the first n of list; if not, it is added. */
+static int seen_before(const char **list, size_t *n, const char *name) {
+  for (size_t i = 0; i < *n; i++)
+    if (!strcmp(list[i], name)) return 1;
+  list[(*n)++] = name;
+  return 0;
+}
+
+/* The first run found done on each instance against the instance file as
+ * it reads now (po_sweep_check_recorded): a resumed sweep never mixes runs
+ * of an edited file, or of a changed ground energy, with new ones. */
+static int check_reused_runs(po_sweep_cache *cache, const po_sweep *sw, const char *out,
+                             const po_sweep_scan_result *scan) {
+  char dir[4096];
+  po_cli_dir_of(out, dir, sizeof dir);
+  size_t n_runs = po_sweep_size(sw), n_seen = 0;
+  const char **seen = malloc((n_runs ? n_runs : 1) * sizeof *seen);
+  po_params **owner = malloc((n_runs ? n_runs : 1) * sizeof *owner); /* seen[i] lives in owner[i] */
+  int rc = seen && owner ? PO_OK : po_error(PO_ERR_NOMEM, "out of memory");
+  for (size_t r = 0; !rc && r < n_runs; r++) {
+    size_t f = po_sweep_scan_find(scan, po_sweep_run_id(sw, r));
+    if (f == (size_t)-1) continue;
+    po_params *rp;
+    const char *file;
+    if ((rc = po_sweep_run_params(sw, r, &rp))) break;
+    rc = po_params_string(rp, &po_run_problem_section, "spec", &file);
+    if (rc || !file || seen_before(seen, &n_seen, file)) {
+      po_params_destroy(rp);
+      continue;
+    }
+    owner[n_seen - 1] = rp;
+    char path[8192], group[32], hex[17];
+    po_sweep_id_format(po_sweep_run_id(sw, r), hex);
+    snprintf(path, sizeof path, "%s%s", dir, scan->files[f]);
+    snprintf(group, sizeof group, "/runs/%s", hex);
+    po_h5_problem rec;
+    if (!(rc = po_h5_load_problem_at(path, group, &rec)))
+      rc = po_sweep_check_recorded(cache, rp, &rec, path);
+  }
+  for (size_t i = 0; i < n_seen; i++) po_params_destroy(owner[i]);
+  free(owner);
+  free(seen);
+  return rc;
+}
+
+/* The runs of this shard not yet in OUT.d (rank 0 scans, and checks that
+ * the runs found were made on the instances the files hold now; every rank
+ * gets the same list and, under MPI, the shared work counter). */
+static int find_pending(po_dist *d, po_sweep_cache *cache, const po_sweep *sw, const char *out,
+                        int resume, long *pending, long *n_pending, long *n_done_before) {
   *n_pending = *n_done_before = 0;
   if (d->rank == 0) {
     po_sweep_scan_result scan;
@@ -221,7 +267,9 @@ static int find_pending(po_dist *d, const po_sweep *sw, const char *out, int res
       else
         pending[(*n_pending)++] = (long)r;
     }
+    if (*n_done_before && resume) rc = check_reused_runs(cache, sw, out, &scan);
     po_sweep_scan_free(&scan);
+    if (rc) return rc;
     if (*n_done_before && !resume)
       return po_error(PO_ERR_ARG,
                       "%s.d already holds %ld runs of this %s: pass --resume to continue, or "
@@ -378,9 +426,9 @@ int po_cmd_sweep(int argc, char **argv) {
   }
   char tag[64];
   po_dist_part_tag(&d, tag, sizeof tag);
-  if ((rc = find_pending(&d, sw, out, resume, pending, &n_pending, &n_done_before)) ||
-      (rc = po_sweep_store_open(out, tag, flush_s, &store)) ||
-      (rc = po_sweep_cache_create(&cache))) {
+  if ((rc = po_sweep_cache_create(&cache)) ||
+      (rc = find_pending(&d, cache, sw, out, resume, pending, &n_pending, &n_done_before)) ||
+      (rc = po_sweep_store_open(out, tag, flush_s, &store))) {
     po_dist_fatal(&d, rc);
     goto out;
   }

@@ -94,6 +94,9 @@ typedef struct tune_ctx {
   po_tune_options opt;
   char **instances;
   size_t n_instances;
+  /* Per instance: a run read back has been checked against the file as it
+   * reads now (po_sweep_check_recorded; once per instance and process). */
+  unsigned char *instance_checked;
   objective_kind objective;
   const char *objective_name;
   const char *fidelity; /* "steps" or "replicas": the run key the rungs set */
@@ -178,7 +181,10 @@ static int read_instances(tune_ctx *t) {
   if (!set || !*set)
     return po_error(PO_ERR_ARG, "problem.spec: the training set (one instance or a list) is "
                                 "required");
-  return po_sweep_split(set, &t->instances, &t->n_instances);
+  int rc = po_sweep_split(set, &t->instances, &t->n_instances);
+  if (rc) return rc;
+  t->instance_checked = calloc(t->n_instances ? t->n_instances : 1, 1);
+  return t->instance_checked ? PO_OK : po_error(PO_ERR_NOMEM, "out of memory");
 }
 
 /* tune.fidelity, and its ladder tune.min_F .. tune.max_F (F = steps or
@@ -518,10 +524,9 @@ static int run_objective(const tune_ctx *t, const po_h5_run *run, double *value,
   if (!m->has_target)
     return po_error(PO_ERR_ARG,
                     "%s has no known ground energy and the configuration sets no "
-                    "target: set run.target_energy (or target_cut) for the %s objective (a run "
-                    "reused from %s.d/ keeps the target it ran with: remove the directory if a "
-                    "ground_energies.txt was added since)",
-                    instance, t->objective_name, t->out);
+                    "target: set run.target_energy (or target_cut) for the %s objective, or "
+                    "give its ground energy in a ground_energies.txt beside it",
+                    instance, t->objective_name);
   double p = m->success_probability, R = run->samples.replicas;
   *residual = m->residual_energy;
   switch (t->objective) {
@@ -544,14 +549,19 @@ static int run_objective(const tune_ctx *t, const po_h5_run *run, double *value,
   return PO_OK;
 }
 
-/* Directory part of OUT, where the scan's relative part-file paths start. */
-static void out_dir(const char *out, char *buf, size_t size) {
-  snprintf(buf, size, "%s", out);
-  char *slash = strrchr(buf, '/');
-  if (slash)
-    slash[1] = 0;
-  else
-    buf[0] = 0;
+/* A run reused from OUT.d/ was made on the instance the file holds now
+ * (the first run read of each instance, per process). */
+static int check_instance(tune_ctx *t, const po_tune_trial *tr, size_t k,
+                          const po_h5_problem *rec) {
+  po_params *rp;
+  int rc = trial_params(t, tr->x, lround(tr->fidelity), t->instances[k], 0, &rp);
+  if (rc) return rc;
+  char where[4200];
+  snprintf(where, sizeof where, "%s.d/", t->out);
+  rc = po_sweep_check_recorded(t->cache, rp, rec, where);
+  po_params_destroy(rp);
+  if (!rc) t->instance_checked[k] = 1;
+  return rc;
 }
 
 static int read_rung(tune_ctx *t, po_tune_trial *tr, size_t n, const rung_runs *r) {
@@ -571,7 +581,7 @@ static int read_rung(tune_ctx *t, po_tune_trial *tr, size_t n, const rung_runs *
   po_cli_reading(NULL);
   if (rc) return rc;
   char dir[4096];
-  out_dir(t->out, dir, sizeof dir);
+  po_cli_dir_of(t->out, dir, sizeof dir);
   double *res = malloc(t->n_instances * sizeof *res);
   if (!res) rc = po_error(PO_ERR_NOMEM, "out of memory");
   for (size_t i = 0; !rc && i < n; i++) {
@@ -602,6 +612,7 @@ static int read_rung(tune_ctx *t, po_tune_trial *tr, size_t n, const rung_runs *
       po_cli_reading(path);
       rc = po_h5_load_run_at(path, group, NULL, &run);
       po_cli_reading(NULL);
+      if (!rc && !t->instance_checked[k]) rc = check_instance(t, &tr[i], k, &run.problem);
       if (!rc) rc = run_objective(t, &run, &vals[k], &res[k], t->instances[k]);
       po_h5_run_free(&run);
     }
@@ -785,6 +796,7 @@ static void print_summary(const tune_ctx *t, const po_tune_result *r, int json) 
 static void tune_ctx_free(tune_ctx *t) {
   po_tune_space_free(&t->space);
   free(t->instances);
+  free(t->instance_checked);
   free((char *)t->best_path);
   free(t->per_instance);
   free(t->run_ids);

@@ -308,6 +308,15 @@ int po_cli_load_file_params(po_cli *cli, const char *usage, const po_param_secti
   return po_cli_read_common(cli, run);
 }
 
+void po_cli_dir_of(const char *path, char *buf, size_t size) {
+  snprintf(buf, size, "%s", path);
+  char *slash = strrchr(buf, '/');
+  if (slash)
+    slash[1] = 0;
+  else
+    buf[0] = 0;
+}
+
 void po_cli_free(po_cli *cli) {
   po_params_destroy(cli->params);
   free(cli->args);

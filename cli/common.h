@@ -112,6 +112,10 @@ void po_cli_reading(const char *path);
 /* "physopt solve --problem sk:12:1 ..." (shell-quoted where needed); caller frees. */
 char *po_cli_command_line(void);
 
+/* The directory part of a path, with its trailing '/' ("" for a bare
+ * name): where a sweep's relative part-file paths start. */
+void po_cli_dir_of(const char *path, char *buf, size_t size);
+
 /* Parses argv (argv[0] = command name).  Returns PO_OK, PO_CLI_HELP after
  * printing the usage on stdout, or an error status with the message set.
  * Unless it returns PO_OK, cli holds nothing to free (po_cli_free stays harmless). */

@@ -483,6 +483,46 @@ static int exec_recall(const po_params *run, po_sweep_run_info *info, hid_t grou
   return write_sweep_attrs(group, run, info);
 }
 
+static const char *ground_text(int has, double e, char *buf, size_t size) {
+  if (!has) return "none";
+  snprintf(buf, size, "%.17g", e);
+  return buf;
+}
+
+int po_sweep_check_recorded(po_sweep_cache *c, const po_params *run, const po_h5_problem *rec,
+                            const char *where) {
+  const char *task = po_params_get(run, "run", "task");
+  if (task && strcmp(task, "anneal")) return PO_OK; /* no instance file */
+  const char *spec;
+  const po_backend_ops *ops;
+  po_run_config cfg;
+  po_ising *m;
+  int rc;
+  if ((rc = po_params_string(run, &po_run_problem_section, "spec", &spec))) return rc;
+  if (!spec) return PO_OK;
+  if ((rc = po_run_find_backend(run, &ops)) || (rc = po_run_config_read(run, ops, &cfg)) ||
+      (rc = cache_get(c, spec, &cfg.load, &m)))
+    return rc;
+  if (m->content_hash != rec->content_hash || m->n != rec->n)
+    return po_error(PO_ERR_ARG,
+                    "%s changed since the runs in %s were written (n = %d, couplings hash "
+                    "%016llx then; n = %d, %016llx now): reusing them would mix two problems; "
+                    "restore the file, or write to another --out",
+                    spec, where, rec->n, (unsigned long long)rec->content_hash, m->n,
+                    (unsigned long long)m->content_hash);
+  char then[32], now[32];
+  if (m->has_ground != rec->has_ground || (m->has_ground && m->ground_energy != rec->ground_energy))
+    return po_error(PO_ERR_ARG,
+                    "the known ground energy of %s changed since the runs in %s were written "
+                    "(%s then, %s now, from the ground_energies.txt beside it): their targets and "
+                    "residual energies refer to the old value; restore "
+                    "it, or write to another --out",
+                    spec, where,
+                    ground_text(rec->has_ground, rec->ground_energy, then, sizeof then),
+                    ground_text(m->has_ground, m->ground_energy, now, sizeof now));
+  return PO_OK;
+}
+
 int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info, hid_t group) {
   const char *task = po_params_get(run, "run", "task");
   if (task && !strcmp(task, "eval")) return exec_eval(c, run, info, group);

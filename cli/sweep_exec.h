@@ -41,4 +41,12 @@ typedef struct po_sweep_run_info {
 /* Runs the configuration and writes it into `group`. */
 int po_sweep_exec(po_sweep_cache *c, const po_params *run, po_sweep_run_info *info, hid_t group);
 
+/* A run already on disk is reused (sweep --resume, a resumed tune) only if
+ * the instance its problem.spec names is the one it ran on: the same n and
+ * couplings (content hash) and the same known ground energy as `rec`, the
+ * problem it recorded.  Otherwise an error naming the file and `where` (the
+ * results directory).  Runs of other tasks: PO_OK. */
+int po_sweep_check_recorded(po_sweep_cache *c, const po_params *run, const po_h5_problem *rec,
+                            const char *where);
+
 #endif

@@ -968,24 +968,45 @@ int po_h5_save_run(const char *path, const po_h5_provenance *prov, const po_h5_r
   return po_h5_save_run_with(path, prov, run, NULL, NULL);
 }
 
-int po_h5_load_run_at(const char *path, const char *group, po_h5_provenance *prov, po_h5_run *run) {
+/* Opens `group` ("/" or NULL: the root) of the file at path, its heaps
+ * checked first; *f and *g are closed by close_group_at. */
+static int open_group_at(const char *path, const char *group, hid_t *f, hid_t *g) {
   po_h5_quiet();
-  if (prov) memset(prov, 0, sizeof *prov);
-  memset(run, 0, sizeof *run);
+  *f = *g = -1;
   if (access(path, R_OK) != 0)
     return po_error(PO_ERR_IO, "cannot open %s: %s", path, strerror(errno));
-  int rc0 = po_h5_check_heaps(path);
-  if (rc0) return rc0;
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return po_error(PO_ERR_IO, "HDF5: cannot open %s (not an HDF5 file?)", path);
-  int root = !group || !strcmp(group, "/");
-  hid_t g = root ? f : H5Gopen2(f, group, H5P_DEFAULT);
-  int rc = g < 0 ? po_error(PO_ERR_NOT_FOUND, "no group %s", group) : PO_OK;
+  int rc = po_h5_check_heaps(path);
+  if (rc) return rc;
+  *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (*f < 0) return po_error(PO_ERR_IO, "HDF5: cannot open %s (not an HDF5 file?)", path);
+  *g = !group || !strcmp(group, "/") ? *f : H5Gopen2(*f, group, H5P_DEFAULT);
+  return *g < 0 ? po_error(PO_ERR_NOT_FOUND, "no group %s", group) : PO_OK;
+}
+
+static void close_group_at(hid_t f, hid_t g) {
+  if (g >= 0 && g != f) H5Gclose(g);
+  if (f >= 0) H5Fclose(f);
+}
+
+int po_h5_load_run_at(const char *path, const char *group, po_h5_provenance *prov, po_h5_run *run) {
+  if (prov) memset(prov, 0, sizeof *prov);
+  memset(run, 0, sizeof *run);
+  hid_t f, g;
+  int rc = open_group_at(path, group, &f, &g);
   if (!rc && prov) rc = po_h5_read_provenance(f, prov);
   if (!rc) rc = po_h5_read_run(g, run);
   if (rc && prov) po_h5_provenance_free(prov);
-  if (!root && g >= 0) H5Gclose(g);
-  H5Fclose(f);
+  close_group_at(f, g);
+  if (rc) return po_error_wrap(rc, "reading %s", path);
+  return PO_OK;
+}
+
+int po_h5_load_problem_at(const char *path, const char *group, po_h5_problem *p) {
+  memset(p, 0, sizeof *p);
+  hid_t f, g;
+  int rc = open_group_at(path, group, &f, &g);
+  if (!rc) rc = read_problem(g, p);
+  close_group_at(f, g);
   if (rc) return po_error_wrap(rc, "reading %s", path);
   return PO_OK;
 }

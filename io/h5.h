@@ -34,6 +34,11 @@ void po_h5_quiet(void);
 /* Copies the problem summary out of a model. */
 void po_h5_problem_from_ising(po_h5_problem *p, const po_ising *m);
 
+/* Only the problem summary of the run in `group` of the file at path
+ * ("/" or NULL: the root): what a resumed sweep or tune compares with the
+ * instance file as it reads now.  The file's heaps are checked first. */
+int po_h5_load_problem_at(const char *path, const char *group, po_h5_problem *p);
+
 /* Writes the provenance attributes on `loc` (normally the file's root).
  * Existing attributes of the same names are replaced. */
 int po_h5_write_provenance(hid_t loc, const po_h5_provenance *prov);

@@ -730,6 +730,75 @@ static void test_validation(void **state) {
   }
 }
 
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* Runs `physopt ARGS` and asserts it fails with every needle in its stderr. */
+static void assert_fails_saying(char *const argv[], const char *err, const char *n1,
+                                const char *n2) {
+  assert_int_not_equal(po_test_exec(argv, NULL, err), 0);
+  FILE *f = fopen(err, "r");
+  assert_non_null(f);
+  char msg[4096] = "";
+  size_t n = fread(msg, 1, sizeof msg - 1, f);
+  fclose(f);
+  msg[n] = '\0';
+  if (!strstr(msg, n1) || !strstr(msg, n2)) fail_msg("expected '%s' and '%s' in: %s", n1, n2, msg);
+}
+
+/* --resume reuses a run only if it was made on the instance the file
+ * holds now: an edited coupling or a changed ground_energies.txt is
+ * refused (the runs on disk would mix two problems), nothing already
+ * written changes, and restoring the file lets the sweep go on. */
+static void test_resume_refuses_changed_instance(void **state) {
+  (void)state;
+  char inst[600], ground[600], ini[600], out[600], err[600];
+  snprintf(inst, sizeof inst, "%s/tri.txt", dir);
+  snprintf(ground, sizeof ground, "%s/ground_energies.txt", dir);
+  snprintf(ini, sizeof ini, "%s/changed.ini", dir);
+  snprintf(out, sizeof out, "%s/changed.h5", dir);
+  snprintf(err, sizeof err, "%s/changed.err", dir);
+  /* A frustrated triangle: ground energy -1 (two bonds satisfied). */
+  const char *tri = "3 3\n1 2 1\n2 3 1\n1 3 1\n";
+  write_text(inst, tri);
+  write_text(ground, "tri.txt -1\n");
+  char text[900];
+  snprintf(text, sizeof text,
+           "[sweep]\nseed = 3\n[problem]\nspec = %s\n[run]\nreplicas = 8\nsteps = 5, 10\n", inst);
+  write_text(ini, text);
+  char *argv[] = {bin, "sweep", ini, "--out", out, "--quiet", NULL};
+  char *resume[] = {bin, "sweep", ini, "--out", out, "--quiet", "--resume", NULL};
+  assert_int_equal(po_test_exec(argv, NULL, NULL), 0);
+  runs before, after;
+  assert_int_equal(read_runs(out, &before), 0);
+  assert_int_equal(before.n, 2);
+  assert_int_equal(po_test_exec(resume, NULL, NULL), 0); /* unchanged: accepted */
+
+  write_text(ground, "tri.txt -3\n");
+  assert_fails_saying(resume, err, "known ground energy of", "-1 then, -3 now");
+  write_text(ground, "# none known\n");
+  assert_fails_saying(resume, err, "tri.txt", "-1 then, none now");
+  write_text(ground, "tri.txt -1\n");
+  write_text(inst, "3 3\n1 2 1\n2 3 1\n1 3 -1\n");
+  assert_fails_saying(resume, err, "tri.txt changed since the runs in", "would mix two problems");
+  assert_int_equal(read_runs(out, &after), 0);
+  assert_same_runs(&before, &after);
+
+  /* Restored: the sweep goes on (one more run length), the old runs kept. */
+  write_text(inst, tri);
+  snprintf(text, sizeof text,
+           "[sweep]\nseed = 3\n[problem]\nspec = %s\n[run]\nreplicas = 8\nsteps = 5, 10, 20\n",
+           inst);
+  write_text(ini, text);
+  assert_int_equal(po_test_exec(resume, NULL, NULL), 0);
+  assert_int_equal(read_runs(out, &after), 0);
+  assert_int_equal(after.n, 3);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reference),
@@ -747,6 +816,7 @@ int main(void) {
       cmocka_unit_test(test_report),
       cmocka_unit_test(test_sweep_run_equals_solve),
       cmocka_unit_test(test_validation),
+      cmocka_unit_test(test_resume_refuses_changed_instance),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

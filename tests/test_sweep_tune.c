@@ -11,7 +11,8 @@
  *    MPI CI step, `make MPI=1 test T=sweep`, runs it);
  *  - a range outside a key's accepted values fails before any run;
  *  - with tune.fidelity = replicas the run length is searched;
- *  - a diverging configuration scores the worst objective. */
+ *  - a diverging configuration scores the worst objective;
+ *  - runs made on an instance file since edited are refused, not reused. */
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -450,12 +451,68 @@ static void test_diverged_runs(void **state) {
   free(text);
 }
 
+static void write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* A rerun reuses the runs on disk only if they were made on the instances
+ * the files hold now: a changed ground energy or coupling is refused by
+ * name, not scored against the new target; restored, the rerun reuses
+ * every run again. */
+static void test_changed_instance_refused(void **state) {
+  (void)state;
+  char sub[600], inst[700], ground[700], ini[700], out[700], err[700], text[1400];
+  snprintf(sub, sizeof sub, "%s/changed", dir);
+  assert_int_equal(mkdir(sub, 0755), 0);
+  snprintf(inst, sizeof inst, "%s/tri.txt", sub);
+  snprintf(ground, sizeof ground, "%s/ground_energies.txt", sub);
+  snprintf(ini, sizeof ini, "%s/tune.ini", sub);
+  snprintf(out, sizeof out, "%s/tune.h5", sub);
+  snprintf(err, sizeof err, "%s/tune.err", sub);
+  const char *tri = "3 3\n1 2 1\n2 3 1\n1 3 1\n"; /* frustrated: ground energy -1 */
+  write_text(inst, tri);
+  write_text(ground, "tri.txt -1\n");
+  snprintf(text, sizeof text,
+           "[tune]\nseed = 5\nobjective = residual_energy\nmin_steps = 3\nmax_steps = 9\n"
+           "[problem]\nspec = %s\n[run]\nbackend = cpu\nalgorithm = sa\nreplicas = 4\n"
+           "threads = 1\n[schedule]\nkind = geometric\nstart = 0.1\nend = log(0.5, 5)\n",
+           inst);
+  write_text(ini, text);
+  char *argv[] = {bin, "tune", ini, "--out", out, "--quiet", NULL};
+  assert_int_equal(po_test_exec(argv, NULL, NULL), 0);
+
+  write_text(ground, "tri.txt -3\n");
+  assert_int_not_equal(po_test_exec(argv, NULL, err), 0);
+  char *msg = slurp(err);
+  assert_non_null(msg);
+  if (!strstr(msg, "known ground energy of") || !strstr(msg, "-1 then, -3 now"))
+    fail_msg("unexpected message: %s", msg);
+  free(msg);
+  write_text(ground, "tri.txt -1\n");
+  write_text(inst, "3 3\n1 2 1\n2 3 -1\n1 3 1\n");
+  assert_int_not_equal(po_test_exec(argv, NULL, err), 0);
+  msg = slurp(err);
+  assert_non_null(msg);
+  if (!strstr(msg, "tri.txt changed since the runs in") || !strstr(msg, "tune.h5.d/"))
+    fail_msg("unexpected message: %s", msg);
+  free(msg);
+
+  write_text(inst, tri);
+  assert_int_equal(po_test_exec(argv, err, NULL), 0);
+  msg = slurp(err);
+  assert_non_null(strstr(msg, "(0 runs run now, "));
+  free(msg);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_reference),     cmocka_unit_test(test_best_config),
       cmocka_unit_test(test_kill_resume),   cmocka_unit_test(test_mpi),
       cmocka_unit_test(test_validation),    cmocka_unit_test(test_replicas_fidelity),
-      cmocka_unit_test(test_diverged_runs),
+      cmocka_unit_test(test_diverged_runs), cmocka_unit_test(test_changed_instance_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
