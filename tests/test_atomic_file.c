@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "core/atomic_file.h"
 #include "physopt/error.h"
+#include "tests/util/testutil.h"
 
 typedef struct fixture {
   char dir[64];
@@ -57,13 +58,6 @@ static int count_entries(const char *dir, int *tmp) {
   return n;
 }
 
-static void write_text(const char *path, const char *text) {
-  FILE *t = fopen(path, "w");
-  assert_non_null(t);
-  assert_int_equal(fputs(text, t) >= 0, 1);
-  assert_int_equal(fclose(t), 0);
-}
-
 static void assert_content(const char *path, const char *text) {
   char buf[64] = {0};
   FILE *t = fopen(path, "r");
@@ -76,7 +70,7 @@ static void assert_content(const char *path, const char *text) {
 
 static void test_commit_replaces_target(void **state) {
   fixture *f = *state;
-  write_text(f->path, "old\n");
+  po_test_write_text(f->path, "old\n");
   po_atomic_file a;
   assert_int_equal(po_atomic_begin(&a, f->path), PO_OK);
   /* Same directory, hidden, ".tmp" at the end, the pid in the name. */
@@ -89,7 +83,7 @@ static void test_commit_replaces_target(void **state) {
   assert_int_equal(count_entries(f->dir, &tmp), 2);
   assert_int_equal(tmp, 1);
   assert_content(f->path, "old\n"); /* untouched while the new one is written */
-  write_text(a.tmp_path, "new\n");
+  po_test_write_text(a.tmp_path, "new\n");
   assert_int_equal(po_atomic_commit(&a), PO_OK);
   assert_null(a.tmp_path);
   assert_content(f->path, "new\n");
@@ -101,10 +95,10 @@ static void test_commit_replaces_target(void **state) {
 
 static void test_abort_keeps_old_file(void **state) {
   fixture *f = *state;
-  write_text(f->path, "old\n");
+  po_test_write_text(f->path, "old\n");
   po_atomic_file a;
   assert_int_equal(po_atomic_begin(&a, f->path), PO_OK);
-  write_text(a.tmp_path, "half");
+  po_test_write_text(a.tmp_path, "half");
   po_atomic_abort(&a);
   po_atomic_abort(&a); /* twice is harmless */
   int tmp;
@@ -121,8 +115,8 @@ static void test_names_are_unique(void **state) {
   assert_int_equal(po_atomic_begin(&a, f->path), PO_OK);
   assert_int_equal(po_atomic_begin(&b, f->path), PO_OK);
   assert_string_not_equal(a.tmp_path, b.tmp_path);
-  write_text(a.tmp_path, "a\n");
-  write_text(b.tmp_path, "b\n");
+  po_test_write_text(a.tmp_path, "a\n");
+  po_test_write_text(b.tmp_path, "b\n");
   assert_int_equal(po_atomic_commit(&a), PO_OK);
   assert_int_equal(po_atomic_commit(&b), PO_OK);
   assert_content(f->path, "b\n");
@@ -158,9 +152,9 @@ static void test_errors_name_the_path(void **state) {
   snprintf(target, sizeof target, "%s/taken", f->dir);
   assert_int_equal(mkdir(target, 0777), 0);
   snprintf(inner, sizeof inner, "%s/keep", target);
-  write_text(inner, "keep\n");
+  po_test_write_text(inner, "keep\n");
   assert_int_equal(po_atomic_begin(&a, target), PO_OK);
-  write_text(a.tmp_path, "new\n");
+  po_test_write_text(a.tmp_path, "new\n");
   assert_int_equal(po_atomic_commit(&a), PO_ERR_IO);
   assert_non_null(strstr(po_last_error(), target));
   assert_null(a.tmp_path);
@@ -183,7 +177,7 @@ static void test_relative_name(void **state) {
   int rc = po_atomic_begin(&a, "rel.txt");
   if (rc == PO_OK) {
     assert_int_equal(strncmp(a.tmp_path, "./.rel.txt.", 11), 0);
-    write_text(a.tmp_path, "rel\n");
+    po_test_write_text(a.tmp_path, "rel\n");
     rc = po_atomic_commit(&a);
   }
   assert_int_equal(chdir(cwd), 0);

@@ -13,18 +13,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "physopt/physopt.h"
+#include "tests/util/testutil.h"
 
 typedef struct fixture {
   char dir[64];
   char a[96], b[96]; /* two search directories */
 } fixture;
-
-static void write_text(const char *path, const char *text) {
-  FILE *t = fopen(path, "w");
-  assert_non_null(t);
-  fputs(text, t);
-  assert_int_equal(fclose(t), 0);
-}
 
 static int setup(void **state) {
   fixture *f = calloc(1, sizeof *f);
@@ -35,11 +29,11 @@ static int setup(void **state) {
   if (mkdir(f->a, 0777) || mkdir(f->b, 0777)) return -1;
   char p[160];
   snprintf(p, sizeof p, "%s/only-b.ini", f->b);
-  write_text(p, "[run]\nsteps = 7\n");
+  po_test_write_text(p, "[run]\nsteps = 7\n");
   snprintf(p, sizeof p, "%s/both.ini", f->a);
-  write_text(p, "[run]\nsteps = 1\n");
+  po_test_write_text(p, "[run]\nsteps = 1\n");
   snprintf(p, sizeof p, "%s/both.ini", f->b);
-  write_text(p, "[run]\nsteps = 2\n");
+  po_test_write_text(p, "[run]\nsteps = 2\n");
   *state = f;
   return 0;
 }

@@ -144,13 +144,6 @@ static void assert_same(const lruns *a, const lruns *b) {
   }
 }
 
-static void write_file(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  assert_int_equal(fclose(f), 0);
-}
-
 /* The eval sweep: cpu and photonic at two photon budgets, 3 repeats. */
 static void write_eval_sweep(const char *path, const char *photons) {
   char text[2048];
@@ -158,7 +151,7 @@ static void write_eval_sweep(const char *path, const char *photons) {
            "[sweep]\nseed = 11\nrepeats = 3\n[run]\ntask = eval\nmodel = m.h5\ndata = data\n"
            "backend = cpu, photonic\n[photonic]\nphotons_per_mac = %s\n",
            photons);
-  write_file(path, text);
+  po_test_write_text(path, text);
 }
 
 static void exact_accuracy(double *acc, double *loss, double *macs_per_eval) {
@@ -312,7 +305,7 @@ static void test_train_sweep(void **state) {
   snprintf(text, sizeof text,
            "[sweep]\nseed = 5\nrepeats = 2\n[run]\ntask = train\ndata = data\nlayers = 64-16-10\n"
            "epochs = 3\nbatch = 16\nlr = 0.01\ntrain_samples = 400, 800\n");
-  write_file(ini, text);
+  po_test_write_text(ini, text);
   lruns a, b;
   for (int t = 1; t <= 2; t++) {
     char out[400], th[16];
@@ -379,7 +372,7 @@ static void test_validation(void **state) {
     const char *a1 = c == 2 ? data_dir : model;
     const char *a2 = c == 2 ? "" : c == 1 ? model : data_dir;
     snprintf(text, sizeof text, cases[c][0], a1, a2);
-    write_file(ini, text);
+    po_test_write_text(ini, text);
     char *args[] = {"sweep", ini, "--out", out, NULL};
     assert_int_not_equal(po_test_physopt(args, NULL, err), 0);
     FILE *f = fopen(err, "r");

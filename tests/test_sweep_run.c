@@ -730,13 +730,6 @@ static void test_validation(void **state) {
   }
 }
 
-static void write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
-
 /* Runs `physopt ARGS` and asserts it fails with every needle in its stderr. */
 static void assert_fails_saying(char *const argv[], const char *err, const char *n1,
                                 const char *n2) {
@@ -764,12 +757,12 @@ static void test_resume_refuses_changed_instance(void **state) {
   snprintf(err, sizeof err, "%s/changed.err", dir);
   /* A frustrated triangle: ground energy -1 (two bonds satisfied). */
   const char *tri = "3 3\n1 2 1\n2 3 1\n1 3 1\n";
-  write_text(inst, tri);
-  write_text(ground, "tri.txt -1\n");
+  po_test_write_text(inst, tri);
+  po_test_write_text(ground, "tri.txt -1\n");
   char text[900];
   snprintf(text, sizeof text,
            "[sweep]\nseed = 3\n[problem]\nspec = %s\n[run]\nreplicas = 8\nsteps = 5, 10\n", inst);
-  write_text(ini, text);
+  po_test_write_text(ini, text);
   char *argv[] = {bin, "sweep", ini, "--out", out, "--quiet", NULL};
   char *resume[] = {bin, "sweep", ini, "--out", out, "--quiet", "--resume", NULL};
   assert_int_equal(po_test_exec(argv, NULL, NULL), 0);
@@ -778,22 +771,22 @@ static void test_resume_refuses_changed_instance(void **state) {
   assert_int_equal(before.n, 2);
   assert_int_equal(po_test_exec(resume, NULL, NULL), 0); /* unchanged: accepted */
 
-  write_text(ground, "tri.txt -3\n");
+  po_test_write_text(ground, "tri.txt -3\n");
   assert_fails_saying(resume, err, "known ground energy of", "-1 then, -3 now");
-  write_text(ground, "# none known\n");
+  po_test_write_text(ground, "# none known\n");
   assert_fails_saying(resume, err, "tri.txt", "-1 then, none now");
-  write_text(ground, "tri.txt -1\n");
-  write_text(inst, "3 3\n1 2 1\n2 3 1\n1 3 -1\n");
+  po_test_write_text(ground, "tri.txt -1\n");
+  po_test_write_text(inst, "3 3\n1 2 1\n2 3 1\n1 3 -1\n");
   assert_fails_saying(resume, err, "tri.txt changed since the runs in", "would mix two problems");
   assert_int_equal(read_runs(out, &after), 0);
   assert_same_runs(&before, &after);
 
   /* Restored: the sweep goes on (one more run length), the old runs kept. */
-  write_text(inst, tri);
+  po_test_write_text(inst, tri);
   snprintf(text, sizeof text,
            "[sweep]\nseed = 3\n[problem]\nspec = %s\n[run]\nreplicas = 8\nsteps = 5, 10, 20\n",
            inst);
-  write_text(ini, text);
+  po_test_write_text(ini, text);
   assert_int_equal(po_test_exec(resume, NULL, NULL), 0);
   assert_int_equal(read_runs(out, &after), 0);
   assert_int_equal(after.n, 3);

@@ -451,13 +451,6 @@ static void test_diverged_runs(void **state) {
   free(text);
 }
 
-static void write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
-
 /* A rerun reuses the runs on disk only if they were made on the instances
  * the files hold now: a changed ground energy or coupling is refused by
  * name, not scored against the new target; restored, the rerun reuses
@@ -473,26 +466,26 @@ static void test_changed_instance_refused(void **state) {
   snprintf(out, sizeof out, "%s/tune.h5", sub);
   snprintf(err, sizeof err, "%s/tune.err", sub);
   const char *tri = "3 3\n1 2 1\n2 3 1\n1 3 1\n"; /* frustrated: ground energy -1 */
-  write_text(inst, tri);
-  write_text(ground, "tri.txt -1\n");
+  po_test_write_text(inst, tri);
+  po_test_write_text(ground, "tri.txt -1\n");
   snprintf(text, sizeof text,
            "[tune]\nseed = 5\nobjective = residual_energy\nmin_steps = 3\nmax_steps = 9\n"
            "[problem]\nspec = %s\n[run]\nbackend = cpu\nalgorithm = sa\nreplicas = 4\n"
            "threads = 1\n[schedule]\nkind = geometric\nstart = 0.1\nend = log(0.5, 5)\n",
            inst);
-  write_text(ini, text);
+  po_test_write_text(ini, text);
   char *argv[] = {bin, "tune", ini, "--out", out, "--quiet", NULL};
   assert_int_equal(po_test_exec(argv, NULL, NULL), 0);
 
-  write_text(ground, "tri.txt -3\n");
+  po_test_write_text(ground, "tri.txt -3\n");
   assert_int_not_equal(po_test_exec(argv, NULL, err), 0);
   char *msg = slurp(err);
   assert_non_null(msg);
   if (!strstr(msg, "known ground energy of") || !strstr(msg, "-1 then, -3 now"))
     fail_msg("unexpected message: %s", msg);
   free(msg);
-  write_text(ground, "tri.txt -1\n");
-  write_text(inst, "3 3\n1 2 1\n2 3 -1\n1 3 1\n");
+  po_test_write_text(ground, "tri.txt -1\n");
+  po_test_write_text(inst, "3 3\n1 2 1\n2 3 -1\n1 3 1\n");
   assert_int_not_equal(po_test_exec(argv, NULL, err), 0);
   msg = slurp(err);
   assert_non_null(msg);
@@ -500,7 +493,7 @@ static void test_changed_instance_refused(void **state) {
     fail_msg("unexpected message: %s", msg);
   free(msg);
 
-  write_text(inst, tri);
+  po_test_write_text(inst, tri);
   assert_int_equal(po_test_exec(argv, err, NULL), 0);
   msg = slurp(err);
   assert_non_null(strstr(msg, "(0 runs run now, "));

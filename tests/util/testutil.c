@@ -181,3 +181,10 @@ int po_test_anneal(po_backend *b, const po_ising *m, const char *alg, int R, lon
   o.threads = threads;
   return po_backend_ising_anneal(b, m, NULL, &o, out);
 }
+
+void po_test_write_text(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  assert_true(fputs(text, f) >= 0);
+  assert_int_equal(fclose(f), 0);
+}

@@ -49,6 +49,8 @@ int po_test_cli_workdir(const char *tag, char *bin, size_t bin_size, char *dir, 
 /* Removes a scratch directory made by po_test_cli_workdir (and nothing
  * else: the name must start with /tmp/physopt-).  0 or -1. */
 int po_test_remove_workdir(const char *dir);
+/* Writes text to path (replacing it), asserting every step. */
+void po_test_write_text(const char *path, const char *text);
 
 /* Runs the physopt binary under test ($BUILD/physopt, default
  * build/physopt) with the NULL-terminated args; output as po_test_exec. */
