@@ -239,8 +239,10 @@ static int check_reused_runs(po_sweep_cache *cache, const po_sweep *sw, const ch
     snprintf(path, sizeof path, "%s%s", dir, scan->files[f]);
     snprintf(group, sizeof group, "/runs/%s", hex);
     po_h5_problem rec;
-    if (!(rc = po_h5_load_problem_at(path, group, &rec)))
-      rc = po_sweep_check_recorded(cache, rp, &rec, path);
+    po_cli_reading(path); /* a damaged part file: an error naming it, not a crash */
+    rc = po_h5_load_problem_at(path, group, &rec);
+    po_cli_reading(NULL);
+    if (!rc) rc = po_sweep_check_recorded(cache, rp, &rec, path);
   }
   for (size_t i = 0; i < n_seen; i++) po_params_destroy(owner[i]);
   free(owner);
